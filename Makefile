@@ -1,0 +1,41 @@
+# packuilon — see README.md. `make demo` and `make test` work on a fresh Debian 12 machine.
+GO      ?= go
+BIN     := bin/packuilon
+PKGS    := ./...
+export PATH := /usr/local/go/bin:$(PATH)
+
+.PHONY: all build deps test test-short bench demo lint fmt clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/packuilon
+
+deps:
+	./scripts/deps.sh
+
+# Every test, against real RabbitMQ / Keystone / Glance / Rally / Packer started on loopback.
+# PACKUILON_REQUIRE_SERVICES turns a missing service into a failure instead of a skip.
+test: deps build
+	PACKUILON_REQUIRE_SERVICES=1 $(GO) test -count=1 -timeout 25m $(PKGS)
+
+# Unit tests only; integration tests skip when their service is not installed.
+test-short:
+	$(GO) test -count=1 $(PKGS)
+
+bench: deps build
+	PACKUILON_REQUIRE_SERVICES=1 $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 30m $(PKGS)
+	./scripts/bench.sh
+
+demo: deps build
+	./scripts/demo.sh
+
+lint:
+	@test -z "$$(gofmt -l . | tee /dev/stderr)"
+	$(GO) vet $(PKGS)
+
+fmt:
+	gofmt -w .
+
+clean:
+	rm -rf bin

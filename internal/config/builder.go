@@ -1,0 +1,54 @@
+package config
+
+import (
+	"path/filepath"
+	"time"
+)
+
+// Builder is the [rabbit2packer] section: how the builder daemon runs packer.
+type Builder struct {
+	// ThreadCount is the global limit on concurrent builds.
+	ThreadCount  int
+	LogDir       string
+	BuildFileDir string
+	// PackerAuthFile is an openrc-style file ("export OS_X=...") read as data for packer's environment.
+	PackerAuthFile string
+	// AdminAuthFile is the openrc file of the account that manages images in Glance.
+	AdminAuthFile string
+	// PackerTemplate is the old single-template key, used as DEFAULT when there is no map.
+	PackerTemplate    string
+	PackerTemplateMap string
+	ImagesConfig      string
+	PackerPath        string
+	BuildTimeout      time.Duration
+	// StopGrace is how long running builds may go on after SIGTERM before packer is interrupted.
+	StopGrace time.Duration
+	// KillGrace is how long packer gets after SIGINT before it is killed.
+	KillGrace time.Duration
+	// KeepLogs is how many build logs are kept per image key.
+	KeepLogs int
+	Prefetch int
+	// StateDB is the build store (an embedded database).
+	StateDB string
+}
+
+func readBuilder(r *reader, g Global, base string) Builder {
+	b := Builder{
+		ThreadCount:       r.int("THREAD_COUNT", 4, 1, 256),
+		LogDir:            abs(base, r.str("LOG_DIR", "/etc/packer-utils/log/")),
+		BuildFileDir:      abs(base, r.str("BUILD_FILE_DIR", "/etc/packer-utils/build/")),
+		PackerAuthFile:    abs(base, r.str("PACKER_AUTH_FILE", "")),
+		AdminAuthFile:     abs(base, r.str("ADMIN_AUTH_FILE", "")),
+		PackerTemplate:    abs(base, r.str("PACKER_TEMPLATE", "")),
+		PackerTemplateMap: abs(base, r.str("PACKER_TEMPLATE_MAP", "")),
+		ImagesConfig:      abs(base, r.str("IMAGES_CONFIG", "/etc/packer-utils/source-images.json")),
+		PackerPath:        r.str("PACKER_PATH", "packer"),
+		BuildTimeout:      r.duration("BUILD_TIMEOUT", 3*time.Hour),
+		StopGrace:         r.duration("STOP_GRACE", 5*time.Minute),
+		KillGrace:         r.duration("KILL_GRACE", 2*time.Minute),
+		KeepLogs:          r.int("KEEP_LOGS", 10, 1, 100000),
+		Prefetch:          r.int("PREFETCH", 16, 1, 10000),
+		StateDB:           abs(base, r.str("STATE_DB", filepath.Join(g.StateDir, "builds.db"))),
+	}
+	return b
+}

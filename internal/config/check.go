@@ -1,0 +1,37 @@
+package config
+
+import (
+	"os"
+)
+
+// Check goes beyond Load: it looks at the files the configuration names (that they exist and are
+// readable), as check-config and daemon start-up need. It returns Problems.
+func Check(c *Config) error {
+	var ps Problems
+	file := func(section, key, path string, required bool) {
+		if path == "" {
+			if required {
+				ps = append(ps, Problem{File: c.Path, Section: section, Key: key, Msg: "is required"})
+			}
+			return
+		}
+		if _, err := os.Stat(path); err != nil {
+			ps = append(ps, Problem{File: c.Path, Section: section, Key: key, Msg: err.Error()})
+		}
+	}
+	file("global", "RABBIT_CA_FILE", c.Global.RabbitCAFile, false)
+	file("rabbit2packer", "PACKER_TEMPLATE_MAP", c.Builder.PackerTemplateMap, false)
+	file("rabbit2packer", "PACKER_TEMPLATE", c.Builder.PackerTemplate, false)
+	file("rabbit2packer", "IMAGES_CONFIG", c.Builder.ImagesConfig, false)
+	file("rabbit2packer", "PACKER_AUTH_FILE", c.Builder.PackerAuthFile, false)
+	for _, chk := range extraChecks {
+		ps = append(ps, chk(c)...)
+	}
+	if len(ps) > 0 {
+		return ps
+	}
+	return nil
+}
+
+// extraChecks lets each section's file add deeper checks (maps parse, templates exist, ...).
+var extraChecks []func(*Config) Problems

@@ -1,0 +1,79 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gopkg.in/ini.v1"
+)
+
+// DefaultPath is where the old scripts read their configuration, and so does packuilon.
+const DefaultPath = "/etc/packer-utils/config.ini"
+
+// Config is the whole configuration of packuilon.
+type Config struct {
+	// Path is the file the configuration was read from.
+	Path    string
+	Global  Global
+	Watch   Watch
+	Builder Builder
+	Promote Promote
+	Rally   Rally
+}
+
+// Load reads and validates the configuration at path. The error, when not nil, is Problems:
+// every problem found, each naming the file and key.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Problems{{File: path, Msg: fmt.Sprintf("cannot read: %v", err)}}
+	}
+	f, err := ini.LoadSources(ini.LoadOptions{
+		// The old scripts used Python's configparser: "#" and ";" comments, "key = value" or "key: value".
+		IgnoreInlineComment:     true,
+		Insensitive:             false,
+		SkipUnrecognizableLines: false,
+	}, data)
+	if err != nil {
+		return nil, Problems{{File: path, Msg: fmt.Sprintf("not an INI file: %v", err)}}
+	}
+	var ps Problems
+	sec := func(name string) *reader {
+		r := &reader{file: path, name: name, problems: &ps}
+		if s, err := f.GetSection(name); err == nil {
+			r.sec = s
+		}
+		return r
+	}
+	cfg := &Config{Path: path}
+	base := filepath.Dir(path)
+	cfg.Global = readGlobal(sec("global"), base)
+	cfg.Watch = readWatch(sec("cdb2rabbit"), base)
+	cfg.Builder = readBuilder(sec("rabbit2packer"), cfg.Global, base)
+	cfg.Promote = readPromote(sec("promote"), cfg.Builder, base)
+	cfg.Rally = readRally(sec("rally-image-testing"), base)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return cfg, nil
+}
+
+// AsProblems returns the problems in err, or nil if err is not from Load.
+func AsProblems(err error) Problems {
+	var ps Problems
+	if errors.As(err, &ps) {
+		return ps
+	}
+	return nil
+}
+
+// abs makes a relative path in the configuration relative to the configuration's directory,
+// so a tree copied elsewhere (tests, the demo) works without editing every path.
+func abs(base, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(base, p)
+}

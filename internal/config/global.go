@@ -1,0 +1,86 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+)
+
+// Global is the [global] section: the queue and the broker, shared by every daemon.
+type Global struct {
+	Queue      string
+	RabbitHost string
+	RabbitPort int
+	RabbitUser string
+	RabbitPW   string
+	// RabbitVHost is new; the old scripts always used "/".
+	RabbitVHost string
+	// RabbitTLS switches to amqps; RabbitCAFile verifies the broker with a private CA.
+	RabbitTLS    bool
+	RabbitCAFile string
+	// LogTarget is "stderr" or "syslog"; LogLevel an hclog level name.
+	LogTarget string
+	LogLevel  string
+	// StateDir holds the build store and other state of the daemons.
+	StateDir string
+}
+
+func readGlobal(r *reader, base string) Global {
+	g := Global{
+		Queue:        r.str("QUEUE", "build-queue"),
+		RabbitHost:   r.str("RABBIT_HOST", "localhost"),
+		RabbitPort:   r.int("RABBIT_PORT", 5672, 1, 65535),
+		RabbitUser:   r.str("RABBIT_USER", "guest"),
+		RabbitPW:     r.str("RABBIT_PW", "guest"),
+		RabbitVHost:  r.str("RABBIT_VHOST", "/"),
+		RabbitTLS:    r.bool("RABBIT_TLS", false),
+		RabbitCAFile: abs(base, r.str("RABBIT_CA_FILE", "")),
+		LogTarget:    r.oneOf("LOG_TARGET", "stderr", "stderr", "syslog"),
+		LogLevel:     r.oneOf("LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error"),
+		StateDir:     abs(base, r.str("STATE_DIR", "/var/lib/packuilon")),
+	}
+	if !validQueueName(g.Queue) {
+		r.problem("QUEUE", "%q is not a usable queue name", g.Queue)
+	}
+	return g
+}
+
+func validQueueName(q string) bool {
+	if q == "" || len(q) > 200 {
+		return false
+	}
+	for _, c := range q {
+		if c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// AMQPURL is the broker URL built from the [global] keys. It contains the password: never log it;
+// log Redacted() instead.
+func (g Global) AMQPURL() string {
+	scheme := "amqp"
+	if g.RabbitTLS {
+		scheme = "amqps"
+	}
+	u := url.URL{
+		Scheme: scheme,
+		User:   url.UserPassword(g.RabbitUser, g.RabbitPW),
+		Host:   net.JoinHostPort(g.RabbitHost, strconv.Itoa(g.RabbitPort)),
+	}
+	if g.RabbitVHost != "/" { // no path means the default vhost "/"
+		u.Path = "/" + g.RabbitVHost
+		u.RawPath = "/" + url.PathEscape(g.RabbitVHost)
+	}
+	return u.String()
+}
+
+// Redacted is the broker address without credentials, for logs and errors.
+func (g Global) Redacted() string {
+	return fmt.Sprintf("%s@%s:%d vhost %s", g.RabbitUser, g.RabbitHost, g.RabbitPort, g.RabbitVHost)
+}
+
+// DeadLetterQueue is where poison messages go: "<QUEUE>.dead".
+func (g Global) DeadLetterQueue() string { return g.Queue + ".dead" }

@@ -1,0 +1,157 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/ini.v1"
+)
+
+// reader reads typed keys from one section and collects problems instead of stopping at the first.
+type reader struct {
+	file     string
+	name     string
+	sec      *ini.Section
+	problems *Problems
+}
+
+func (r *reader) problem(key, format string, args ...any) {
+	*r.problems = append(*r.problems, Problem{File: r.file, Section: r.name, Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (r *reader) has(key string) bool {
+	return r.sec != nil && r.sec.HasKey(key) && strings.TrimSpace(r.sec.Key(key).String()) != ""
+}
+
+func (r *reader) raw(key string) string {
+	if r.sec == nil {
+		return ""
+	}
+	return strings.TrimSpace(r.sec.Key(key).String())
+}
+
+// str returns the key's value, or def when the key is absent or empty.
+func (r *reader) str(key, def string) string {
+	if !r.has(key) {
+		return def
+	}
+	return r.raw(key)
+}
+
+// required returns the key's value and records a problem when it is missing.
+func (r *reader) required(key string) string {
+	if !r.has(key) {
+		r.problem(key, "is required")
+		return ""
+	}
+	return r.raw(key)
+}
+
+func (r *reader) int(key string, def, min, max int) int {
+	if !r.has(key) {
+		return def
+	}
+	n, err := strconv.Atoi(r.raw(key))
+	if err != nil {
+		r.problem(key, "%q is not a whole number", r.raw(key))
+		return def
+	}
+	if n < min || n > max {
+		r.problem(key, "%d is out of range %d..%d", n, min, max)
+		return def
+	}
+	return n
+}
+
+// size reads a byte count: a number with an optional K, M or G suffix (binary units).
+func (r *reader) size(key string, def int64) int64 {
+	if !r.has(key) {
+		return def
+	}
+	v := strings.ToUpper(strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(r.raw(key)), "B"), "I"))
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(v, "K"):
+		mult, v = 1<<10, strings.TrimSuffix(v, "K")
+	case strings.HasSuffix(v, "M"):
+		mult, v = 1<<20, strings.TrimSuffix(v, "M")
+	case strings.HasSuffix(v, "G"):
+		mult, v = 1<<30, strings.TrimSuffix(v, "G")
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n <= 0 {
+		r.problem(key, "%q is not a positive size (e.g. 64M)", r.raw(key))
+		return def
+	}
+	return n * mult
+}
+
+func (r *reader) bool(key string, def bool) bool {
+	if !r.has(key) {
+		return def
+	}
+	switch strings.ToLower(r.raw(key)) {
+	case "1", "true", "yes", "on":
+		return true
+	case "0", "false", "no", "off":
+		return false
+	}
+	r.problem(key, "%q is not a boolean (true/false)", r.raw(key))
+	return def
+}
+
+func (r *reader) duration(key string, def time.Duration) time.Duration {
+	if !r.has(key) {
+		return def
+	}
+	raw := r.raw(key)
+	if n, err := strconv.Atoi(raw); err == nil { // plain seconds, as the old scripts would write
+		return time.Duration(n) * time.Second
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < 0 {
+		r.problem(key, "%q is not a duration (e.g. 90s, 30m, 2h)", raw)
+		return def
+	}
+	return d
+}
+
+// list reads a comma- or whitespace-separated list.
+func (r *reader) list(key string, def []string) []string {
+	if !r.has(key) {
+		return def
+	}
+	return strings.FieldsFunc(r.raw(key), func(c rune) bool { return c == ',' || c == ' ' || c == '\t' || c == '\n' })
+}
+
+// url reads an http(s) URL.
+func (r *reader) url(key string, required bool) string {
+	var v string
+	if required {
+		v = r.required(key)
+	} else {
+		v = r.str(key, "")
+	}
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") || (u.Scheme != "file" && u.Host == "") {
+		r.problem(key, "%q is not an http(s):// or file:// URL", v)
+	}
+	return v
+}
+
+func (r *reader) oneOf(key, def string, allowed ...string) string {
+	v := r.str(key, def)
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.problem(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	return def
+}

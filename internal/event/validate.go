@@ -1,0 +1,90 @@
+package event
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// ErrInvalid is wrapped by every validation error, so callers can tell bad input from other failures.
+var ErrInvalid = errors.New("invalid build request")
+
+var (
+	// Aquilon names (personality, archetype, OS, branch) are letters, digits, '_', '-' and '.'.
+	nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	// OS versions look like "7x-x86_64" or "8.6-x86_64".
+	versionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	hostRE    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$`)
+	// Image keys become parts of file names, so no '/' and no leading dot.
+	keyRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,159}$`)
+	digestRE = regexp.MustCompile(`^[A-Za-z0-9:_-]{0,200}$`)
+)
+
+// ValidName reports whether s may be used as an Aquilon name (personality, archetype, OS, branch).
+func ValidName(s string) bool { return nameRE.MatchString(s) && !strings.Contains(s, "..") }
+
+// ValidImageKey reports whether s is safe as an image key: it is used in file names and Glance properties.
+func ValidImageKey(s string) bool { return keyRE.MatchString(s) && !strings.Contains(s, "..") }
+
+// Validate checks every field of the spec. The error names the first bad field.
+func (s Spec) Validate() error {
+	check := func(field, v string, ok bool) error {
+		if v == "" {
+			return fmt.Errorf("%w: %s is missing", ErrInvalid, field)
+		}
+		if !ok {
+			return fmt.Errorf("%w: %s %q has characters that are not allowed", ErrInvalid, field, v)
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		field, v string
+		ok       bool
+	}{
+		{"personality", s.Personality, ValidName(s.Personality)},
+		{"archetype", s.Archetype, ValidName(s.Archetype)},
+		{"os", s.OS, ValidName(s.OS)},
+		{"os_version", s.OSVersion, versionRE.MatchString(s.OSVersion) && !strings.Contains(s.OSVersion, "..")},
+		{"branch.name", s.Branch.Name, ValidName(s.Branch.Name)},
+	} {
+		if err := check(c.field, c.v, c.ok); err != nil {
+			return err
+		}
+	}
+	switch s.Branch.Type {
+	case BranchDomain:
+	case BranchSandbox:
+		if err := check("branch.author", s.Branch.Author, ValidName(s.Branch.Author)); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("%w: branch.type %q is neither domain nor sandbox", ErrInvalid, s.Branch.Type)
+	}
+	if s.Hostname != "" && (len(s.Hostname) > 253 || !hostRE.MatchString(s.Hostname)) {
+		return fmt.Errorf("%w: hostname %q is not a valid host name", ErrInvalid, s.Hostname)
+	}
+	return nil
+}
+
+// Validate checks the request: schema, spec, image key and reason.
+func (r BuildRequest) Validate() error {
+	if r.Schema != Schema {
+		return fmt.Errorf("%w: schema %q, want %q", ErrInvalid, r.Schema, Schema)
+	}
+	if err := r.Spec.Validate(); err != nil {
+		return err
+	}
+	if !ValidImageKey(r.ImageKey) {
+		return fmt.Errorf("%w: image_key %q has characters that are not allowed", ErrInvalid, r.ImageKey)
+	}
+	if !digestRE.MatchString(r.ProfileDigest) {
+		return fmt.Errorf("%w: profile_digest %q is malformed", ErrInvalid, r.ProfileDigest)
+	}
+	switch r.Reason {
+	case ReasonProfileChanged, ReasonManual, ReasonSchedule, ReasonRetry:
+	default:
+		return fmt.Errorf("%w: reason %q is unknown", ErrInvalid, r.Reason)
+	}
+	return nil
+}

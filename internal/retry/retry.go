@@ -1,0 +1,91 @@
+// Package retry is the one retry loop of packuilon: exponential backoff, context-aware,
+// with permanent errors that stop it at once.
+//
+//	err := retry.Do(ctx, retry.Policy{Attempts: 5}, func(ctx context.Context) error {
+//		err := call(ctx)
+//		if isClientError(err) {
+//			return retry.Permanent(err)
+//		}
+//		return err
+//	})
+package retry
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Policy says how often and how long to retry. Zero values take the defaults.
+type Policy struct {
+	// Attempts is the maximum number of calls; 0 means until ctx is done.
+	Attempts int
+	// Initial is the first wait (default 500ms); each wait doubles up to Max (default 30s).
+	Initial time.Duration
+	Max     time.Duration
+	// OnRetry, if set, is called before each wait with the attempt number and the error.
+	OnRetry func(attempt int, err error, wait time.Duration)
+}
+
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// Permanent marks err as not worth retrying; Do returns it (unwrapped) at once.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanent{err}
+}
+
+// IsPermanent reports whether err was marked with Permanent.
+func IsPermanent(err error) bool {
+	var p permanent
+	return errors.As(err, &p)
+}
+
+// Do calls fn until it succeeds, returns a permanent error, the attempts are used up or ctx
+// is done. It returns the last error of fn (or ctx's error if fn never ran).
+func Do(ctx context.Context, p Policy, fn func(ctx context.Context) error) error {
+	wait := p.Initial
+	if wait <= 0 {
+		wait = 500 * time.Millisecond
+	}
+	maxWait := p.Max
+	if maxWait <= 0 {
+		maxWait = 30 * time.Second
+	}
+	var last error
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			if last != nil {
+				return last
+			}
+			return err
+		}
+		last = fn(ctx)
+		if last == nil {
+			return nil
+		}
+		var perm permanent
+		if errors.As(last, &perm) {
+			return perm.err
+		}
+		if p.Attempts > 0 && attempt >= p.Attempts {
+			return last
+		}
+		if p.OnRetry != nil {
+			p.OnRetry(attempt, last, wait)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return last
+		case <-t.C:
+		}
+		wait = min(wait*2, maxWait)
+	}
+}

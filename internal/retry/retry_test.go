@@ -1,0 +1,62 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestDo(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name      string
+		policy    Policy
+		failures  int
+		permanent bool
+		wantCalls int
+		wantErr   error
+	}{
+		{"succeeds first time", Policy{Attempts: 3}, 0, false, 1, nil},
+		{"succeeds after failures", Policy{Attempts: 5, Initial: time.Millisecond}, 2, false, 3, nil},
+		{"gives up after attempts", Policy{Attempts: 3, Initial: time.Millisecond}, 10, false, 3, boom},
+		{"permanent stops at once", Policy{Attempts: 5, Initial: time.Millisecond}, 10, true, 1, boom},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			err := Do(context.Background(), tc.policy, func(context.Context) error {
+				calls++
+				if calls <= tc.failures {
+					if tc.permanent {
+						return Permanent(boom)
+					}
+					return boom
+				}
+				return nil
+			})
+			if calls != tc.wantCalls {
+				t.Errorf("calls = %d, want %d", calls, tc.wantCalls)
+			}
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
+				t.Errorf("err = %v, want %v", err, tc.wantErr)
+			}
+			if IsPermanent(err) {
+				t.Errorf("Do returned a still-wrapped permanent error")
+			}
+		})
+	}
+}
+
+func TestDoStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	err := Do(ctx, Policy{Initial: time.Hour}, func(context.Context) error {
+		calls++
+		cancel()
+		return errors.New("down")
+	})
+	if calls != 1 || err == nil {
+		t.Fatalf("calls=%d err=%v; want 1 call and the last error", calls, err)
+	}
+}

@@ -1,0 +1,98 @@
+package testenv
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// RequireEnv is the environment variable that turns "service not installed" from a skip into a failure.
+const RequireEnv = "PACKUILON_REQUIRE_SERVICES"
+
+var (
+	stopMu  sync.Mutex
+	stopFns []func()
+)
+
+// atExit registers fn to run when Main returns (in reverse order of registration).
+func atExit(fn func()) {
+	stopMu.Lock()
+	defer stopMu.Unlock()
+	stopFns = append(stopFns, fn)
+}
+
+// Main runs the tests and then stops every service this package started.
+func Main(m *testing.M) int {
+	code := m.Run()
+	StopAll()
+	return code
+}
+
+// StopAll stops every service started through this package, newest first.
+func StopAll() {
+	stopMu.Lock()
+	fns := stopFns
+	stopFns = nil
+	stopMu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
+}
+
+// need skips or fails t when a program is missing, with advice.
+func need(t testing.TB, programs ...string) {
+	t.Helper()
+	for _, p := range programs {
+		if _, err := exec.LookPath(p); err != nil {
+			msg := fmt.Sprintf("%s is not installed (run make deps, or use make test)", p)
+			if os.Getenv(RequireEnv) != "" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// WaitTCP waits until addr accepts connections, or timeout.
+func WaitTCP(addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not open within %s: %w", addr, timeout, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+// UniqueName is a name derived from the test's name and the time, usable as a queue, vhost or
+// image name.
+func UniqueName(t testing.TB) string {
+	n := strings.Trim(unsafeChars.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
+	if len(n) > 40 {
+		n = n[len(n)-40:]
+	}
+	return fmt.Sprintf("%s-%d", n, time.Now().UnixNano()%1_000_000_000)
+}
