@@ -1,0 +1,71 @@
+package builder
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/event"
+)
+
+// A Stage performs one step of a build. Run must honour ctx, and must be safe to run again
+// after a crash part way through it (the pipeline resumes a build at its recorded stage).
+type Stage interface {
+	Name() string
+	Run(ctx context.Context, b *Build) error
+}
+
+// A Cleaner can undo its stage's work; Cleanup runs in reverse order for every stage whose Run
+// was called.
+type Cleaner interface {
+	Cleanup(ctx context.Context, b *Build)
+}
+
+// A Rejecter deals with candidates the smoke test rejected (marks them broken in Glance).
+// The pipeline calls it when the testing stage returns an error wrapping ErrImageRejected.
+type Rejecter interface {
+	Reject(ctx context.Context, b *Build, reason error) error
+}
+
+// ErrImageRejected is wrapped by a testing stage's error when the image itself failed the test
+// (as opposed to a test infrastructure error, which keeps the candidate for a retry).
+var ErrImageRejected = errors.New("image rejected by smoke test")
+
+// Build is one build in progress: what was requested and what the stages produced so far.
+// The pipeline persists it with the build record after every stage, so fields set by a stage
+// survive a restart.
+type Build struct {
+	ID      string
+	Request event.BuildRequest
+	// Attempt counts runs of this build (1 for the first, +1 per retry or resume).
+	Attempt int
+	// Config is the configuration snapshot the build started with.
+	Config *config.Config `json:"-"`
+	Log    hclog.Logger   `json:"-"`
+	// LogPath is this build's log file; stages may append to it.
+	LogPath string
+	// Artifacts are filled by the packer stage: one per template, in template order.
+	Artifacts []Artifact
+}
+
+// Artifact is one image a build produced from one template.
+type Artifact struct {
+	// Template is the template file the image was built from.
+	Template string
+	// Key is the image's packuilon_key in Glance: "<image_key>.<template stem>".
+	Key string
+	// Name is the canonical image name users see (the name the template gave the image).
+	Name string
+	// SourceImageID is the image the build started from (packuilon_parent).
+	SourceImageID string
+	// ImageID is the candidate image in Glance.
+	ImageID string
+	// TestReport is the smoke test's report file, TestVerdict its one-line verdict.
+	TestReport  string
+	TestVerdict string
+	// Promoted is set once the candidate is the current image; Warehoused is the previous one.
+	Promoted   bool
+	Warehoused string
+}
