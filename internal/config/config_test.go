@@ -1,0 +1,112 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.ini")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The config.ini of the original scripts, unchanged.
+const original = `[global]
+QUEUE = build-queue
+RABBIT_HOST = RabbitMQ-host
+RABBIT_PORT = 5672
+RABBIT_USER = guest
+RABBIT_PW = guest
+
+[cdb2rabbit]
+PROFILE_INFO_URL = http://server/profiles/profiles-info.xml
+PROFILE_DIR_URL = http://server/profiles/
+PROFILE_MATCH = .testing.internal.json
+CACHE_DIR = /etc/packer-utils/profiles/
+
+[rabbit2packer]
+THREAD_COUNT = 4
+LOG_DIR = /etc/packer-utils/log/
+BUILD_FILE_DIR = /etc/packer-utils/build/
+PACKER_AUTH_FILE = /etc/packer-utils/packer-auth.sh
+ADMIN_AUTH_FILE = /etc/packer-utils/admin-auth.sh
+PACKER_TEMPLATE = /etc/packer-utils/template.json
+IMAGES_CONFIG = /etc/packer-utils/source-images.json
+`
+
+func TestLoadOriginalUnchanged(t *testing.T) {
+	cfg, err := Load(write(t, original))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := cfg.Global
+	if g.Queue != "build-queue" || g.RabbitHost != "RabbitMQ-host" || g.RabbitPort != 5672 || g.RabbitVHost != "/" {
+		t.Errorf("global = %+v", g)
+	}
+	if got := g.AMQPURL(); got != "amqp://guest:guest@RabbitMQ-host:5672" {
+		t.Errorf("AMQPURL = %s", got)
+	}
+	if strings.Contains(g.Redacted(), "guest:guest") {
+		t.Errorf("Redacted leaks the password: %s", g.Redacted())
+	}
+	if !cfg.Watch.Matches("host1.testing.internal.json") || cfg.Watch.Matches("host1.prod.json") {
+		t.Errorf("PROFILE_MATCH is not a substring match")
+	}
+	if cfg.Builder.ThreadCount != 4 || cfg.Builder.PackerTemplate != "/etc/packer-utils/template.json" {
+		t.Errorf("builder = %+v", cfg.Builder)
+	}
+}
+
+func TestLoadReportsEveryProblemWithFileAndKey(t *testing.T) {
+	p := write(t, `[global]
+RABBIT_PORT = seventy
+QUEUE = has space
+LOG_TARGET = journald
+[cdb2rabbit]
+PROFILE_INFO_URL = ftp://x/y
+PROFILE_MATCH = ([a-
+PROFILE_MATCH_REGEX = true
+SCHEDULE = every tuesday
+MAX_PROFILE_SIZE = lots
+[rabbit2packer]
+THREAD_COUNT = 0
+BUILD_TIMEOUT = soon
+`)
+	_, err := Load(p)
+	ps := AsProblems(err)
+	want := []string{"[global] RABBIT_PORT", "[global] QUEUE", "[global] LOG_TARGET", "[cdb2rabbit] PROFILE_INFO_URL",
+		"[cdb2rabbit] PROFILE_MATCH", "[cdb2rabbit] SCHEDULE", "[cdb2rabbit] MAX_PROFILE_SIZE",
+		"[rabbit2packer] THREAD_COUNT", "[rabbit2packer] BUILD_TIMEOUT"}
+	if len(ps) < len(want) {
+		t.Fatalf("got %d problems, want at least %d:\n%v", len(ps), len(want), err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), p+": "+w+":") {
+			t.Errorf("no problem for %s in:\n%v", w, err)
+		}
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.ini"))
+	if ps := AsProblems(err); len(ps) != 1 || !strings.Contains(ps[0].Error(), "nope.ini: cannot read") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRelativePathsFollowTheConfigFile(t *testing.T) {
+	p := write(t, "[rabbit2packer]\nLOG_DIR = log\n")
+	cfg, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(filepath.Dir(p), "log"); cfg.Builder.LogDir != want {
+		t.Errorf("LOG_DIR = %s, want %s", cfg.Builder.LogDir, want)
+	}
+}
