@@ -21,6 +21,7 @@ type Config struct {
 	Builder Builder
 	Promote Promote
 	Rally   Rally
+	Smoke   Smoke
 }
 
 // Load reads and validates the configuration at path. The error, when not nil, is Problems:
@@ -53,7 +54,8 @@ func Load(path string) (*Config, error) {
 	cfg.Watch = readWatch(sec("cdb2rabbit"), base)
 	cfg.Builder = readBuilder(sec("rabbit2packer"), cfg.Global, base)
 	cfg.Promote = readPromote(sec("promote"), cfg.Builder, base)
-	cfg.Rally = readRally(sec("rally-image-testing"), base)
+	cfg.Rally = readRally(sec("rally-image-testing"), sec("rally-tasks"), base)
+	cfg.Smoke = readSmoke(sec("smoke"), cfg.Rally, cfg.Promote, base)
 	if len(ps) > 0 {
 		return nil, ps
 	}
