@@ -1,5 +1,6 @@
 // Package testenv starts real services on loopback for tests and the demo: a private RabbitMQ
-// (own node, epmd, ports and state directory), and later Keystone, Glance and Rally.
+// (own node, epmd, ports and state directory), and a private Keystone + Glance
+// (SharedOpenStack, PrivateOpenStack, or StartOpenStack outside tests, e.g. for the demo).
 //
 // A test package shares one broker; TestMain stops what was started:
 //

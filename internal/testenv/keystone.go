@@ -1,0 +1,98 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+func (o *OpenStack) keystonePath(name string) string { return filepath.Join(o.Dir, "keystone", name) }
+
+func (o *OpenStack) writeKeystoneConfig() error {
+	conf := fmt.Sprintf(`[DEFAULT]
+log_file = %[1]s/log/keystone.log
+[database]
+connection = sqlite:///%[1]s/keystone/keystone.db
+[identity]
+# The minimum bcrypt cost: tokens are issued in milliseconds instead of ~0.4 s.
+password_hash_rounds = 4
+[token]
+provider = fernet
+expiration = 86400
+[fernet_tokens]
+key_repository = %[1]s/keystone/fernet-keys
+[credential]
+key_repository = %[1]s/keystone/credential-keys
+[oslo_policy]
+policy_dirs = /etc/keystone/policy.d
+`, o.Dir)
+	// One process with a few threads: the machine's cores are shared, and this is enough for tests.
+	ini := fmt.Sprintf(`[uwsgi]
+plugins = python3
+http-socket = 127.0.0.1:%[2]d
+wsgi-file = /usr/bin/keystone-wsgi-public
+env = OS_KEYSTONE_CONFIG_DIR=%[1]s/keystone
+master = true
+processes = 1
+threads = 3
+enable-threads = true
+lazy-apps = true
+buffer-size = 65535
+add-header = Connection: close
+die-on-term = true
+no-orphans = true
+chdir = %[1]s/keystone
+`, o.Dir, o.KeystonePort)
+	if err := os.WriteFile(o.keystonePath("keystone.conf"), []byte(conf), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(o.keystonePath("uwsgi.ini"), []byte(ini), 0o600)
+}
+
+// prepareKeystone creates the database, the key repositories and the bootstrap objects (admin
+// user, project and roles, identity endpoints).
+func (o *OpenStack) prepareKeystone(ctx context.Context) error {
+	km := func(args ...string) error {
+		return runTool(ctx, o.Dir, append([]string{"keystone-manage", "--config-file", o.keystonePath("keystone.conf")}, args...)...)
+	}
+	var wg sync.WaitGroup
+	var keyErrs [2]error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		keyErrs[0] = km("fernet_setup", "--keystone-user", "root", "--keystone-group", "root")
+	}()
+	go func() {
+		defer wg.Done()
+		keyErrs[1] = km("credential_setup", "--keystone-user", "root", "--keystone-group", "root")
+	}()
+	err := km("db_sync")
+	if err == nil {
+		// Without WAL, concurrent writes under uwsgi fail with "database is locked" (HTTP 500).
+		err = runTool(ctx, o.Dir, "sqlite3", o.keystonePath("keystone.db"), "PRAGMA journal_mode=WAL;")
+	}
+	wg.Wait()
+	for _, e := range keyErrs {
+		if err == nil {
+			err = e
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return km("bootstrap", "--bootstrap-password", adminPassword,
+		"--bootstrap-admin-url", o.AuthURL+"/", "--bootstrap-internal-url", o.AuthURL+"/",
+		"--bootstrap-public-url", o.AuthURL+"/", "--bootstrap-region-id", region)
+}
+
+func (o *OpenStack) startKeystone() error {
+	s, err := startService(o.Dir, "keystone", nil, "uwsgi", "--ini", o.keystonePath("uwsgi.ini"))
+	if err != nil {
+		return err
+	}
+	o.keystone = s
+	return s.waitHTTP(o.AuthURL, time.Minute)
+}

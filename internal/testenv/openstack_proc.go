@@ -1,0 +1,139 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// lookPath finds a program, preferring /usr/bin: the Debian OpenStack tools need the system
+// python, and a pyenv shim earlier in PATH would shadow it for anything we exec by name.
+func lookPath(p string) (string, error) {
+	if filepath.IsAbs(p) {
+		_, err := os.Stat(p)
+		return p, err
+	}
+	for _, dir := range []string{"/usr/bin", "/usr/sbin"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err == nil {
+			return filepath.Join(dir, p), nil
+		}
+	}
+	return exec.LookPath(p)
+}
+
+// service is one long-running child process in its own process group.
+type service struct {
+	name   string
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// startService starts argv with env added, output appended to log/<name>.out.
+func startService(dir, name string, env []string, argv ...string) (*service, error) {
+	bin, err := lookPath(argv[0])
+	if err != nil {
+		return nil, err
+	}
+	out, err := os.OpenFile(filepath.Join(dir, "log", name+".out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, argv[1:]...)
+	cmd.Env = append(systemPathEnv(), env...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		out.Close()
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	s := &service{name: name, cmd: cmd, exited: make(chan struct{})}
+	go func() { cmd.Wait(); out.Close(); close(s.exited) }()
+	return s, nil
+}
+
+// stop sends SIGTERM to the process group, then SIGKILL after a grace period.
+func (s *service) stop() {
+	select {
+	case <-s.exited:
+		return
+	default:
+	}
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.exited
+	}
+}
+
+// waitHTTP polls url until it answers with a status below 500, the process exits, or timeout.
+func (s *service) waitHTTP(url string, timeout time.Duration) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(timeout)
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode < 500 {
+				return nil
+			}
+			err = fmt.Errorf("status %s", resp.Status)
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("%s exited before answering on %s", s.name, url)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not answer on %s within %s: %w", s.name, url, timeout, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// systemPathEnv is the environment with /usr/bin first in PATH (see lookPath).
+func systemPathEnv() []string {
+	env := []string{"PATH=/usr/bin:/usr/sbin:/bin:/sbin:" + os.Getenv("PATH")}
+	for _, kv := range os.Environ() {
+		if len(kv) >= 5 && kv[:5] == "PATH=" {
+			continue
+		}
+		// OS_* from the caller's shell would confuse the tools about which cloud to use.
+		if len(kv) >= 3 && kv[:3] == "OS_" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// runTool runs a one-shot tool (keystone-manage, glance-manage, sqlite3) with its output in
+// log/tools.out, and returns the tail of that output in the error.
+func runTool(ctx context.Context, dir string, argv ...string) error {
+	bin, err := lookPath(argv[0])
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, bin, argv[1:]...)
+	cmd.Env = systemPathEnv()
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if f, ferr := os.OpenFile(filepath.Join(dir, "log", "tools.out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); ferr == nil {
+		fmt.Fprintf(f, "$ %v\n%s\n", argv, out)
+		f.Close()
+	}
+	if err != nil {
+		if len(out) > 2000 {
+			out = out[len(out)-2000:]
+		}
+		return fmt.Errorf("%s %s: %w: %s", argv[0], argv[1], err, out)
+	}
+	return nil
+}
