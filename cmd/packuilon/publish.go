@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/packuilon/packuilon/internal/event"
+	"github.com/packuilon/packuilon/profilewatch"
+)
+
+func init() {
+	register("publish", "publish one build request by hand (replaces packuilon.py)", runPublish)
+}
+
+// runPublish is the packuilon.py equivalent, with its defaults. Everything is validated before
+// the broker is contacted, so a typo never reaches the queue.
+func runPublish(ctx context.Context, env *cmdEnv, args []string) int {
+	fs, path := newFlags(env, "publish")
+	personality := fs.String("personality", "", "personality of the image (required)")
+	archetype := fs.String("archetype", "ral-tier1", "archetype")
+	osName := fs.String("os", "sl", `OS, e.g. "sl"`)
+	osVersion := fs.String("os-version", "7x", `OS version, e.g. "7x" (or a full model "7x-x86_64")`)
+	arch := fs.String("arch", "x86_64", "architecture")
+	domain := fs.String("domain", "", `domain (default "prod" when --sandbox is not given)`)
+	sandbox := fs.String("sandbox", "", "sandbox as author/name (instead of --domain)")
+	imageKey := fs.String("image-key", "", "image key (default <personality>-<os><os-version>)")
+	hostname := fs.String("hostname", "", "template host name, recorded in the request")
+	force := fs.Bool("force", false, "build even if the image is up to date")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	spec, err := publishSpec(*personality, *archetype, *osName, *osVersion, *arch, *domain, *sandbox, *hostname)
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err != nil {
+		fmt.Fprintf(env.stderr, "packuilon publish: %v\n", err)
+		return 2
+	}
+	req := event.NewRequest(spec, event.ReasonManual)
+	req.Force = *force
+	if *imageKey != "" {
+		req.ImageKey = *imageKey
+	}
+	if err := req.Validate(); err != nil {
+		fmt.Fprintf(env.stderr, "packuilon publish: %v\n", err)
+		return 2
+	}
+	cfg, log, ok := setup(env, *path)
+	if !ok {
+		return 1
+	}
+	if err := profilewatch.Publish(ctx, cfg.Global, []event.BuildRequest{req}, log.Named("publish"), nil); err != nil {
+		fmt.Fprintf(env.stderr, "packuilon publish: %v\n", err)
+		return 1
+	}
+	out, _ := json.MarshalIndent(req, "", "  ")
+	fmt.Fprintf(env.stdout, "published to %s:\n%s\n", cfg.Global.Queue, out)
+	return 0
+}
+
+// publishSpec builds and validates the spec from the flags, as packuilon.py built its skeleton profile.
+func publishSpec(personality, archetype, osName, osVersion, arch, domain, sandbox, hostname string) (event.Spec, error) {
+	if personality == "" {
+		return event.Spec{}, errors.New("--personality is required")
+	}
+	s := event.Spec{Personality: personality, Archetype: archetype, OS: osName, Hostname: hostname}
+	s.OSVersion = osVersion
+	if arch != "" && !strings.HasSuffix(osVersion, "-"+arch) {
+		s.OSVersion = osVersion + "-" + arch
+	}
+	switch {
+	case sandbox != "" && domain != "":
+		return event.Spec{}, errors.New("--domain and --sandbox exclude each other")
+	case sandbox != "":
+		author, name, ok := strings.Cut(sandbox, "/")
+		if !ok || author == "" || name == "" || strings.Contains(name, "/") {
+			return event.Spec{}, fmt.Errorf("--sandbox %q is not author/name", sandbox)
+		}
+		s.Branch = event.Branch{Type: event.BranchSandbox, Name: name, Author: author}
+	default:
+		if domain == "" {
+			domain = "prod"
+		}
+		s.Branch = event.Branch{Type: event.BranchDomain, Name: domain}
+	}
+	if err := s.Validate(); err != nil {
+		return event.Spec{}, err
+	}
+	return s, nil
+}

@@ -1,0 +1,84 @@
+package profilewatch
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/packuilon/packuilon/internal/fsutil"
+)
+
+// CacheFile is the name of the watcher's cache in CACHE_DIR. cdb2rabbit's cached_info.xml and
+// per-profile copies are left alone, so switching back stays possible.
+const CacheFile = "packuilon-watch.json"
+
+const cacheVersion = 1
+
+// CacheEntry is what the watcher remembers of one profile.
+type CacheEntry struct {
+	// MTime is the index mtime in milliseconds.
+	MTime int64 `json:"mtime"`
+	// Digest is the digest of the profile last published (or seen unchanged); empty when the
+	// profile was never fetched (baseline, or not matching).
+	Digest string `json:"digest,omitempty"`
+}
+
+// Cache is the index as of the last completed scan, keyed by CacheKey.
+type Cache struct {
+	Entries map[string]CacheEntry
+}
+
+type cacheFile struct {
+	Version int                   `json:"version"`
+	Entries map[string]CacheEntry `json:"entries"`
+}
+
+// LoadCache reads the cache in dir. found is false when there is none yet (the first run). A
+// cache that cannot be read is an error, not an empty cache: treating it as empty would make the
+// next scan a baseline and silently drop the changes since the last one.
+func LoadCache(dir string) (c *Cache, found bool, err error) {
+	p := filepath.Join(dir, CacheFile)
+	data, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Cache{Entries: map[string]CacheEntry{}}, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read cache: %w", err)
+	}
+	var f cacheFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, false, fmt.Errorf("cache %s is corrupt (remove it to record a new baseline): %w", p, err)
+	}
+	if f.Version != cacheVersion {
+		return nil, false, fmt.Errorf("cache %s has version %d, want %d", p, f.Version, cacheVersion)
+	}
+	if f.Entries == nil {
+		f.Entries = map[string]CacheEntry{}
+	}
+	return &Cache{Entries: f.Entries}, true, nil
+}
+
+// MTimes returns the cached mtimes by key, the input of Diff.
+func (c *Cache) MTimes() map[string]int64 {
+	m := make(map[string]int64, len(c.Entries))
+	for k, e := range c.Entries {
+		m[k] = e.MTime
+	}
+	return m
+}
+
+// Save writes the cache to dir atomically (fsutil.WriteFile), so a crash leaves the old cache or
+// the new one, never a torn file.
+func (c *Cache) Save(dir string) error {
+	data, err := json.Marshal(cacheFile{Version: cacheVersion, Entries: c.Entries})
+	if err != nil {
+		return fmt.Errorf("encode cache: %w", err)
+	}
+	if err := fsutil.WriteFile(filepath.Join(dir, CacheFile), data, 0o644); err != nil {
+		return fmt.Errorf("save cache: %w", err)
+	}
+	return nil
+}

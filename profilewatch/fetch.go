@@ -1,0 +1,66 @@
+package profilewatch
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/packuilon/packuilon/internal/event"
+)
+
+// fetched is the outcome for one candidate profile: its spec and digest, or why it failed.
+type fetched struct {
+	name   string
+	spec   event.Spec
+	digest string
+	err    error
+}
+
+// fetchAll downloads, parses and extracts the named profiles with at most parallel at a time.
+// Bodies are dropped as soon as the digest is taken, so memory stays near parallel × size cap
+// whatever the number of candidates. Results are in the order of names. When ctx is done, the
+// remaining profiles fail with ctx's error.
+func fetchAll(ctx context.Context, src Source, names []string, parallel int, ignore []string) []fetched {
+	out := make([]fetched, len(names))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(parallel, max(len(names), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				out[i] = fetchOne(ctx, src, names[i], ignore)
+			}
+		}()
+	}
+	for i := range names {
+		if ctx.Err() != nil {
+			out[i] = fetched{name: names[i], err: ctx.Err()}
+			continue
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return out
+}
+
+func fetchOne(ctx context.Context, src Source, name string, ignore []string) fetched {
+	f := fetched{name: name}
+	body, err := src.Fetch(ctx, name)
+	if err != nil {
+		f.err = fmt.Errorf("fetch: %w", err)
+		return f
+	}
+	p, err := ParseProfile(body)
+	if err != nil {
+		f.err = err
+		return f
+	}
+	if f.spec, err = event.SpecFromProfile(p); err != nil {
+		f.err = err
+		return f
+	}
+	f.digest = Digest(p, ignore)
+	return f
+}

@@ -1,0 +1,137 @@
+package profilewatch
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Index maps a profile's name, as the index lists it ("host.example.org.json[.gz]"), to its
+// modification time in milliseconds since the epoch.
+type Index map[string]int64
+
+// msThreshold tells the two mtime units apart: 10^11 seconds is the year 5138, 10^11 ms is 1973.
+// Aquilon writes seconds; old SCDB writers wrote milliseconds.
+const msThreshold = 100_000_000_000
+
+// maxNameLen bounds a profile name; real ones are host names plus a suffix.
+const maxNameLen = 512
+
+// ErrBadIndex is wrapped by every error about the content of an index.
+var ErrBadIndex = errors.New("bad profile index")
+
+// ParseIndex reads an Aquilon index: <profiles><profile mtime='SECONDS'>NAME</profile>...</profiles>.
+// Names that are not profiles (not ending .json or .json.gz) are skipped; names that are unsafe in
+// a URL path (absolute, "..", control characters, query or fragment) are an error, because the
+// index comes from another machine. mtimes are normalised to milliseconds.
+func ParseIndex(r io.Reader) (Index, error) {
+	dec := xml.NewDecoder(r)
+	idx := Index{}
+	var root bool
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadIndex, err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if !root {
+			if se.Name.Local != "profiles" {
+				return nil, fmt.Errorf("%w: root element is <%s>, want <profiles>", ErrBadIndex, se.Name.Local)
+			}
+			root = true
+			continue
+		}
+		if se.Name.Local != "profile" {
+			if err := dec.Skip(); err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrBadIndex, err)
+			}
+			continue
+		}
+		var p struct {
+			MTime string `xml:"mtime,attr"`
+			Name  string `xml:",chardata"`
+		}
+		if err := dec.DecodeElement(&p, &se); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadIndex, err)
+		}
+		name := strings.TrimSpace(p.Name)
+		if !IsProfileName(name) {
+			continue
+		}
+		if err := checkName(name); err != nil {
+			return nil, err
+		}
+		mt, err := parseMTime(p.MTime)
+		if err != nil {
+			return nil, fmt.Errorf("%w: profile %s: %v", ErrBadIndex, name, err)
+		}
+		idx[name] = mt
+	}
+	if !root {
+		return nil, fmt.Errorf("%w: no <profiles> element", ErrBadIndex)
+	}
+	return idx, nil
+}
+
+// IsProfileName reports whether an index entry is a JSON profile (Aquilon's json or json.gz output).
+func IsProfileName(name string) bool {
+	return strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".json.gz")
+}
+
+// checkName refuses names that could leave the profile directory or change the URL's meaning.
+func checkName(name string) error {
+	bad := func(why string) error { return fmt.Errorf("%w: profile name %q %s", ErrBadIndex, name, why) }
+	switch {
+	case len(name) > maxNameLen:
+		return bad("is too long")
+	case strings.HasPrefix(name, "/"):
+		return bad("is absolute")
+	case path.Clean(name) != name || strings.HasPrefix(name, "../") || strings.Contains(name, "/../"):
+		return bad("is not a clean relative path")
+	case strings.ContainsAny(name, "?#\\%"):
+		return bad("has URL metacharacters")
+	}
+	for _, c := range []byte(name) {
+		if c < 0x21 || c == 0x7f {
+			return bad("has control characters or spaces")
+		}
+	}
+	return nil
+}
+
+func parseMTime(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, errors.New("no mtime")
+	}
+	// Some writers emit fractional seconds; keep millisecond precision.
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f < 0 || f >= msThreshold {
+			return 0, fmt.Errorf("mtime %q is not a time", s)
+		}
+		return int64(f * 1000), nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("mtime %q is not a time", s)
+	}
+	if n < msThreshold {
+		n *= 1000
+	}
+	return n, nil
+}
+
+// CacheKey is the name a profile is cached under: the index name without ".gz", so a site that
+// turns gzip output on or off does not see every profile as new.
+func CacheKey(name string) string { return strings.TrimSuffix(name, ".gz") }

@@ -1,0 +1,83 @@
+package profilewatch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/amqp"
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/event"
+	"github.com/packuilon/packuilon/internal/retry"
+)
+
+// dialPolicy retries the connection a few times: a broker restarting for a minute should not
+// fail a scan, but a cron-driven scan must not hang on a broker that is down for good.
+var dialPolicy = retry.Policy{Attempts: 4, Initial: time.Second, Max: 5 * time.Second}
+
+// Publish sends every request to the queue of g, persistent, and returns nil only when the
+// broker confirmed all of them. All messages are sent before any confirm is awaited: one round
+// trip for the batch instead of one per message. afterConnect, if not nil, runs once the channel
+// is open (tests stop the broker there).
+func Publish(ctx context.Context, g config.Global, reqs []event.BuildRequest, log hclog.Logger, afterConnect func()) error {
+	if len(reqs) == 0 {
+		return nil
+	}
+	var pub *amqp.Publisher
+	var conn interface{ Close() error }
+	err := retry.Do(ctx, withLog(dialPolicy, log), func(ctx context.Context) error {
+		c, err := amqp.Dial(ctx, g)
+		if err != nil {
+			return err
+		}
+		p, err := amqp.NewPublisher(c, g.Queue)
+		if err != nil {
+			c.Close()
+			return err
+		}
+		pub, conn = p, c
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	defer pub.Close()
+	if afterConnect != nil {
+		afterConnect()
+	}
+	pending := make([]amqp.Deferred, 0, len(reqs))
+	for _, r := range reqs {
+		body, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("encode request for %s: %w", r.ImageKey, err)
+		}
+		d, err := pub.Send(ctx, amqp.Message{
+			Body:        body,
+			MessageID:   r.MessageID(uuid.NewString()),
+			Type:        event.Schema,
+			ContentType: event.ContentType,
+		})
+		if err != nil {
+			return err
+		}
+		pending = append(pending, d)
+	}
+	for _, d := range pending {
+		if err := d.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func withLog(p retry.Policy, log hclog.Logger) retry.Policy {
+	p.OnRetry = func(attempt int, err error, wait time.Duration) {
+		log.Warn("cannot reach the broker, retrying", "attempts", attempt, "error", err, "duration", wait)
+	}
+	return p
+}

@@ -1,0 +1,192 @@
+package profilewatch
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/event"
+)
+
+// Scanner runs scans for one configuration.
+type Scanner struct {
+	w   config.Watch
+	g   config.Global
+	src Source
+	log hclog.Logger
+	// afterConnect runs once the publisher is connected; tests stop the broker there.
+	afterConnect func()
+}
+
+// NewScanner returns a scanner for cfg's [global] broker and [cdb2rabbit] profiles.
+func NewScanner(cfg *config.Config, log hclog.Logger) (*Scanner, error) {
+	src, err := NewSource(cfg.Watch)
+	if err != nil {
+		return nil, err
+	}
+	return &Scanner{w: cfg.Watch, g: cfg.Global, src: src, log: log}, nil
+}
+
+// ScanOptions change one scan.
+type ScanOptions struct {
+	// PublishAll publishes every matching profile, changed or not; without a cache it replaces
+	// the silent baseline.
+	PublishAll bool
+}
+
+// Failure is a profile that could not be turned into a request in this scan.
+type Failure struct {
+	Profile string
+	Err     error
+}
+
+// Report says what a scan did.
+type Report struct {
+	Entries    int
+	Baseline   bool
+	Candidates int
+	Published  []event.BuildRequest
+	Unchanged  int
+	Failed     []Failure
+	Removed    int
+	Duration   time.Duration
+}
+
+// String is the one-line summary printed by watch --once.
+func (r Report) String() string {
+	if r.Baseline {
+		return fmt.Sprintf("no cache yet: recorded a baseline of %d profiles and published nothing (use --publish-all to publish every matching profile)", r.Entries)
+	}
+	return fmt.Sprintf("%d profiles, %d candidates, %d published, %d unchanged, %d failed, %d removed",
+		r.Entries, r.Candidates, len(r.Published), r.Unchanged, len(r.Failed), r.Removed)
+}
+
+// Scan runs one scan under the scan lock. The order matters and is the heart of the watcher:
+//
+//  1. fetch the index and diff it with the cache;
+//  2. fetch the candidates and keep those whose digest changed;
+//  3. publish them and wait for every confirm;
+//  4. only then save the cache.
+//
+// A crash or a broker failure before 4 leaves the old cache, so the next scan sees the same
+// changes and publishes them again (the builder coalesces duplicates). A profile that fails in
+// step 2 keeps its old cache entry and is retried by the next scan; the others go on.
+//
+// When ctx is cancelled during step 1 or 2 the scan stops and publishes nothing; once step 3 has
+// begun it runs to its end (bounded by PUBLISH_TIMEOUT) so a stopping daemon does not drop
+// confirmed work on the floor.
+func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
+	start := time.Now()
+	unlock, err := Lock(ctx, s.w.CacheDir, s.w.LockTimeout)
+	if err != nil {
+		return Report{}, err
+	}
+	defer unlock()
+	cache, found, err := LoadCache(s.w.CacheDir)
+	if err != nil {
+		return Report{}, err
+	}
+	idx, err := s.src.Index(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Entries: len(idx)}
+	var names []string
+	switch {
+	case o.PublishAll:
+		names = All(idx, s.w.Matches)
+		rep.Removed = len(Diff(cache.MTimes(), idx, s.w.Matches).Removed)
+	case !found:
+		rep.Baseline = true
+		next := nextCache(cache, idx, nil, nil)
+		if err := next.Save(s.w.CacheDir); err != nil {
+			return rep, err
+		}
+		s.log.Info("no cache yet: recorded the baseline, published nothing", "profiles", len(idx))
+		rep.Duration = time.Since(start)
+		return rep, nil
+	default:
+		ch := Diff(cache.MTimes(), idx, s.w.Matches)
+		for _, key := range ch.Removed {
+			s.log.Info("profile removed from the index", "profile", key)
+		}
+		names, rep.Removed = ch.Candidates, len(ch.Removed)
+	}
+	rep.Candidates = len(names)
+	results := fetchAll(ctx, s.src, names, s.w.Parallelism, s.w.IgnorePaths)
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("scan stopped before publishing: %w", err)
+	}
+	digests := map[string]string{}
+	failed := map[string]bool{}
+	for _, f := range results {
+		key := CacheKey(f.name)
+		log := s.log.With("profile", f.name)
+		if f.err != nil {
+			log.Error("profile skipped; it keeps its cache entry and is retried next scan", "error", f.err)
+			rep.Failed = append(rep.Failed, Failure{Profile: f.name, Err: f.err})
+			failed[key] = true
+			continue
+		}
+		digests[key] = f.digest
+		if !o.PublishAll && cache.Entries[key].Digest == f.digest {
+			log.Debug("mtime changed but content did not; nothing to build", "digest", f.digest)
+			rep.Unchanged++
+			continue
+		}
+		req := event.NewRequest(f.spec, event.ReasonProfileChanged)
+		req.ProfileURL = s.src.URL(f.name)
+		req.ProfileDigest = f.digest
+		if err := req.Validate(); err != nil {
+			log.Error("profile skipped; it keeps its cache entry and is retried next scan", "error", err)
+			rep.Failed = append(rep.Failed, Failure{Profile: f.name, Err: err})
+			failed[key] = true
+			delete(digests, key)
+			continue
+		}
+		rep.Published = append(rep.Published, req)
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.PublishTimeout)
+	defer cancel()
+	if err := Publish(pctx, s.g, rep.Published, s.log, s.afterConnect); err != nil {
+		published := rep.Published
+		rep.Published = nil
+		return rep, fmt.Errorf("publish %d build requests (cache not updated; the next scan publishes them again): %w", len(published), err)
+	}
+	for _, r := range rep.Published {
+		s.log.Info("published build request", "image_key", r.ImageKey, "profile", r.ProfileURL, "digest", r.ProfileDigest)
+	}
+	if err := nextCache(cache, idx, digests, failed).Save(s.w.CacheDir); err != nil {
+		return rep, err
+	}
+	rep.Duration = time.Since(start)
+	s.log.Info("scan done", "profiles", rep.Entries, "candidates", rep.Candidates, "published", len(rep.Published),
+		"unchanged", rep.Unchanged, "failed", len(rep.Failed), "duration", rep.Duration)
+	return rep, nil
+}
+
+// nextCache is the cache after a scan whose publishes were all confirmed: every index entry with
+// its new mtime and, when fetched, its new digest; failed profiles keep their old entry (or stay
+// absent) so the next scan tries them again; entries gone from the index are dropped.
+func nextCache(old *Cache, idx Index, digests map[string]string, failed map[string]bool) *Cache {
+	next := &Cache{Entries: make(map[string]CacheEntry, len(idx))}
+	for name, mt := range idx {
+		key := CacheKey(name)
+		prev, had := old.Entries[key]
+		if failed[key] {
+			if had {
+				next.Entries[key] = prev
+			}
+			continue
+		}
+		e := CacheEntry{MTime: mt, Digest: prev.Digest}
+		if d, ok := digests[key]; ok {
+			e.Digest = d
+		}
+		next.Entries[key] = e
+	}
+	return next
+}

@@ -1,0 +1,118 @@
+package profilewatch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/packuilon/packuilon/internal/config"
+)
+
+// Source is where the index and the profiles come from: Aquilon's web server (HTTPSource) or a
+// directory on this machine (DirSource, for file:// URLs).
+type Source interface {
+	// Index fetches and parses the index.
+	Index(ctx context.Context) (Index, error)
+	// Fetch returns the body of the named profile, decompressed and within the size cap.
+	Fetch(ctx context.Context, name string) ([]byte, error)
+	// URL is where the named profile is, for the build request's profile_url.
+	URL(name string) string
+}
+
+// NewSource returns the source for the [cdb2rabbit] URLs: file:// gives a DirSource, http(s) an
+// HTTPSource.
+func NewSource(w config.Watch) (Source, error) {
+	if w.ProfileInfoURL == "" {
+		return nil, errors.New("PROFILE_INFO_URL is not set")
+	}
+	info, err := url.Parse(w.ProfileInfoURL)
+	if err != nil {
+		return nil, fmt.Errorf("PROFILE_INFO_URL: %w", err)
+	}
+	dir, err := url.Parse(w.ProfileDirURL)
+	if err != nil {
+		return nil, fmt.Errorf("PROFILE_DIR_URL: %w", err)
+	}
+	if info.Scheme == "file" {
+		return &DirSource{IndexPath: info.Path, Dir: dir.Path, MaxSize: w.MaxProfileSize}, nil
+	}
+	return NewHTTPSource(info, dir, w), nil
+}
+
+// HTTPSource fetches from Aquilon's profile web server.
+type HTTPSource struct {
+	info, dir *url.URL
+	client    *http.Client
+	max       int64
+}
+
+// NewHTTPSource returns a source for the index at info and profiles under dir.
+func NewHTTPSource(info, dir *url.URL, w config.Watch) *HTTPSource {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// What the server sends is what readBody sees: a transport that decoded gzip by itself would
+	// hide the format from the name-or-magic detection.
+	tr.DisableCompression = true
+	tr.MaxIdleConnsPerHost = w.Parallelism
+	return &HTTPSource{info: info, dir: dir, client: &http.Client{Transport: tr, Timeout: w.HTTPTimeout}, max: w.MaxProfileSize}
+}
+
+// HTTPError is a response other than 200.
+type HTTPError struct {
+	URL    string
+	Status int
+}
+
+func (e *HTTPError) Error() string { return fmt.Sprintf("GET %s: HTTP %d", e.URL, e.Status) }
+
+// Index fetches the index; when an ".xml" URL is not found, the ".xml.gz" next to it is tried,
+// which is what Aquilon writes with gzip_output and transparent_gzip.
+func (s *HTTPSource) Index(ctx context.Context) (Index, error) {
+	u := s.info.String()
+	body, err := s.get(ctx, u, maxIndexSize)
+	var he *HTTPError
+	if errors.As(err, &he) && he.Status == http.StatusNotFound && strings.HasSuffix(s.info.Path, ".xml") {
+		u += ".gz"
+		body, err = s.get(ctx, u, maxIndexSize)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fetch index: %w", err)
+	}
+	idx, err := ParseIndex(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", u, err)
+	}
+	return idx, nil
+}
+
+// Fetch downloads one profile.
+func (s *HTTPSource) Fetch(ctx context.Context, name string) ([]byte, error) {
+	return s.get(ctx, s.URL(name), s.max)
+}
+
+// URL joins the profile directory and the name, escaping each path segment.
+func (s *HTTPSource) URL(name string) string {
+	return s.dir.JoinPath(strings.Split(name, "/")...).String()
+}
+
+func (s *HTTPSource) get(ctx context.Context, u string, max int64) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &HTTPError{URL: u, Status: resp.StatusCode}
+	}
+	if resp.ContentLength > 0 && resp.ContentLength > max && !strings.HasSuffix(req.URL.Path, ".gz") {
+		return nil, fmt.Errorf("%w: %d bytes", ErrTooBig, resp.ContentLength)
+	}
+	return readBody(resp.Body, req.URL.Path, max)
+}
