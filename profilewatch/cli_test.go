@@ -1,0 +1,225 @@
+package profilewatch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/packuilon/packuilon/internal/testenv"
+)
+
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
+
+// binary builds cmd/packuilon once for the package's subprocess tests: a SIGKILL test needs a
+// real process, and exit codes and output are what cron and cdp-listend see.
+func binary(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "packuilon-bin-")
+		if binErr != nil {
+			return
+		}
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			goTool = "/usr/local/go/bin/go"
+		}
+		binPath = filepath.Join(binDir, "packuilon")
+		out, err := exec.Command(goTool, "build", "-o", binPath, "github.com/packuilon/packuilon/cmd/packuilon").CombinedOutput()
+		if err != nil {
+			binErr = errors.New("go build cmd/packuilon: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+func cleanBinary() {
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+}
+
+// cli runs the binary and returns stdout, stderr and the exit code.
+func cli(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary(t), args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func TestWatchOnceCommand(t *testing.T) {
+	rmq := testenv.SharedRabbit(t)
+	f := newFixture(t, rmq, testenv.ProfileServerOptions{})
+	f.put(tmpl(0, 1))
+	f.put(tmpl(1, 1))
+	out, errOut, code := cli(t, "watch", "--once", "--config", f.cfgPath)
+	if code != 0 || !strings.Contains(out, "published nothing") || len(f.drain()) != 0 {
+		t.Fatalf("first run: exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	f.put(tmpl(0, 2))
+	if out, errOut, code = cli(t, "watch", "--once", "--config", f.cfgPath); code != 0 || !strings.Contains(out, "1 published") {
+		t.Fatalf("second run: exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	if got := keys(f.drain()); got != "pers0-sl7x-x86_64" {
+		t.Errorf("published %s", got)
+	}
+
+	g := newFixture(t, rmq, testenv.ProfileServerOptions{})
+	g.put(tmpl(0, 1))
+	g.put(tmpl(1, 1))
+	if out, errOut, code = cli(t, "watch", "--once", "--publish-all", "--config", g.cfgPath); code != 0 || !strings.Contains(out, "2 published") {
+		t.Fatalf("--publish-all: exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	if got := keys(g.drain()); got != "pers0-sl7x-x86_64,pers1-sl7x-x86_64" {
+		t.Errorf("--publish-all published %s", got)
+	}
+}
+
+func TestWatchOnceFailsWithOneLine(t *testing.T) {
+	rmq := testenv.SharedRabbit(t)
+	f := newFixture(t, rmq, testenv.ProfileServerOptions{})
+	f.srv.Close() // the index cannot be fetched
+	_, errOut, code := cli(t, "watch", "--once", "--config", f.cfgPath)
+	if code != 1 || !strings.HasPrefix(lastLine(errOut), "packuilon watch: scan failed: fetch index") {
+		t.Errorf("last line %q is not the one clear line", lastLine(errOut))
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestLockContention: a second scan waits LOCK_TIMEOUT for the first, then gives up clearly.
+func TestLockContention(t *testing.T) {
+	rmq := testenv.SharedRabbit(t)
+	f := newFixture(t, rmq, testenv.ProfileServerOptions{}, "LOCK_TIMEOUT = 1s")
+	unlock, err := Lock(context.Background(), f.cacheDir, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.scan(ScanOptions{}); !errors.Is(err, ErrLocked) {
+		t.Errorf("in-process scan: err = %v, want ErrLocked", err)
+	}
+	_, errOut, code := cli(t, "watch", "--once", "--config", f.cfgPath)
+	if code == 0 || !strings.Contains(lastLine(errOut), "another scan is running") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	unlock()
+	if _, err := f.scan(ScanOptions{}); err != nil {
+		t.Errorf("after unlock: %v", err)
+	}
+}
+
+// TestKillMidScan: a watcher killed with SIGKILL while it fetches leaves the old cache, so the
+// next run publishes every change the killed one had not got confirmed.
+func TestKillMidScan(t *testing.T) {
+	rmq := testenv.SharedRabbit(t)
+	f := newFixture(t, rmq, testenv.ProfileServerOptions{}, "FETCH_PARALLELISM = 1")
+	const n = 10
+	for i := range n {
+		f.put(tmpl(i, 1))
+	}
+	f.mustScan(ScanOptions{})
+	baseline := f.cacheBytes()
+	for i := range n {
+		f.put(tmpl(i, 2))
+	}
+	f.srv.SetDelay(300 * time.Millisecond) // ten fetches one at a time: the scan lasts 3 s
+	cmd := exec.Command(binary(t), "watch", "--once", "--config", f.cfgPath)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for fetched := 0; fetched < 3; {
+		time.Sleep(50 * time.Millisecond)
+		fetched = 0
+		for i := range n {
+			fetched += f.srv.Fetches(tmpl(i, 2).FQDN())
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if f.cacheBytes() != baseline {
+		t.Fatal("the killed scan changed the cache")
+	}
+	killed := f.drain()
+	f.srv.SetDelay(0)
+	_, errOut, code := cli(t, "watch", "--once", "--config", f.cfgPath)
+	if code != 0 {
+		t.Fatalf("next run: exit %d: %s", code, errOut)
+	}
+	got := append(killed, f.drain()...)
+	seen := map[string]bool{}
+	for _, r := range got {
+		seen[r.ImageKey] = true
+	}
+	if len(seen) != n {
+		t.Errorf("after the kill and a rerun %d of %d changes were published: %s", len(seen), n, keys(got))
+	}
+}
+
+func TestBrokerStoppedDuringPublish(t *testing.T) {
+	rmq := testenv.PrivateRabbit(t)
+	f := newFixture(t, rmq, testenv.ProfileServerOptions{})
+	f.put(tmpl(0, 1))
+	f.put(tmpl(1, 1))
+	f.mustScan(ScanOptions{})
+	baseline := f.cacheBytes()
+	f.put(tmpl(0, 2))
+	f.put(tmpl(1, 2))
+	s := f.scanner()
+	s.afterConnect = func() {
+		if err := rmq.StopApp(); err != nil {
+			t.Error(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := s.Scan(ctx, ScanOptions{}); err == nil {
+		t.Fatal("scan with the broker stopped mid-publish succeeded")
+	}
+	if f.cacheBytes() != baseline {
+		t.Fatal("cache written although publishes were not confirmed")
+	}
+	_, errOut, code := cli(t, "watch", "--once", "--config", f.cfgPath)
+	if code == 0 || !strings.Contains(lastLine(errOut), "cache not updated") {
+		t.Errorf("with the broker down: exit %d, stderr %q", code, errOut)
+	}
+	if f.cacheBytes() != baseline {
+		t.Fatal("cache written by the run with the broker down")
+	}
+	if err := rmq.StartApp(); err != nil {
+		t.Fatal(err)
+	}
+	f.drain() // whatever was confirmed before the stop
+	f.mustScan(ScanOptions{})
+	if got := keys(f.drain()); got != "pers0-sl7x-x86_64,pers1-sl7x-x86_64" {
+		t.Errorf("after the broker came back published %q, want both changes", got)
+	}
+}

@@ -1,0 +1,55 @@
+package profilewatch
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestDiffSamples(t *testing.T) {
+	prev, cur := readIndex(t, "profiles-info.prev.xml"), readIndex(t, "profiles-info.xml")
+	cached := map[string]int64{}
+	for n, mt := range prev {
+		cached[CacheKey(n)] = mt
+	}
+	all := func(string) bool { return true }
+	got := Diff(cached, cur, all)
+	want := Changes{
+		Candidates: []string{"host-172-16-102-188.nubes.stfc.ac.uk.json", "image-factory-rocky8x-x86-64.cloud.template.json",
+			"nubesvms-rocky9x-x86-64.cloud.template.json", "nubesvms-sl7x-x86-64.cloud.template.json"},
+		Removed: []string{"host-172-16-101-99.nubes.stfc.ac.uk.json"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Diff =\n%+v\nwant\n%+v", got, want)
+	}
+	templates := Diff(cached, cur, func(n string) bool { return strings.Contains(n, ".cloud.template.json") })
+	if len(templates.Candidates) != 3 || templates.Skipped != 1 {
+		t.Errorf("matching diff = %+v, want 3 candidates and 1 skipped", templates)
+	}
+}
+
+func TestDiffCases(t *testing.T) {
+	all := func(string) bool { return true }
+	for _, tc := range []struct {
+		name      string
+		cached    map[string]int64
+		idx       Index
+		wantCands []string
+		wantGone  []string
+	}{
+		{"unchanged", map[string]int64{"a.json": 1}, Index{"a.json": 1}, nil, nil},
+		{"new", map[string]int64{}, Index{"a.json": 1}, []string{"a.json"}, nil},
+		{"changed", map[string]int64{"a.json": 1}, Index{"a.json": 2}, []string{"a.json"}, nil},
+		{"older mtime is a change too", map[string]int64{"a.json": 5}, Index{"a.json": 2}, []string{"a.json"}, nil},
+		{"removed", map[string]int64{"a.json": 1, "b.json": 1}, Index{"a.json": 1}, nil, []string{"b.json"}},
+		{"gzip turned on, same mtime", map[string]int64{"a.json": 1}, Index{"a.json.gz": 1}, nil, nil},
+		{"gzip turned on, new mtime", map[string]int64{"a.json": 1}, Index{"a.json.gz": 2}, []string{"a.json.gz"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Diff(tc.cached, tc.idx, all)
+			if !reflect.DeepEqual(got.Candidates, tc.wantCands) || !reflect.DeepEqual(got.Removed, tc.wantGone) {
+				t.Errorf("Diff = %+v, want candidates %v removed %v", got, tc.wantCands, tc.wantGone)
+			}
+		})
+	}
+}

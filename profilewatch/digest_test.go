@@ -1,0 +1,116 @@
+package profilewatch
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/packuilon/packuilon/internal/event"
+)
+
+func TestDigest(t *testing.T) {
+	a, err := ParseProfile([]byte(`{"system":{"a":1,"b":{"c":"x","stamp":"t1"}},"meta":[1,2]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reordered, _ := ParseProfile([]byte("{\n \"meta\": [1, 2],\n \"system\": {\"b\": {\"stamp\": \"t1\", \"c\": \"x\"}, \"a\": 1}\n}"))
+	stamped, _ := ParseProfile([]byte(`{"system":{"a":1,"b":{"c":"x","stamp":"t2"}},"meta":[1,2]}`))
+	changed, _ := ParseProfile([]byte(`{"system":{"a":2,"b":{"c":"x","stamp":"t1"}},"meta":[1,2]}`))
+	ignore := []string{"/system/b/stamp", "/not/there", "/meta/0"}
+	for _, tc := range []struct {
+		name   string
+		p, q   map[string]any
+		ignore []string
+		same   bool
+	}{
+		{"formatting and key order do not count", a, reordered, nil, true},
+		{"a changed value counts", a, changed, nil, false},
+		{"an ignored path does not count", a, stamped, ignore, true},
+		{"without the ignore it counts", a, stamped, nil, false},
+		{"a change outside the ignored paths counts", a, changed, ignore, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if same := Digest(tc.p, tc.ignore) == Digest(tc.q, tc.ignore); same != tc.same {
+				t.Errorf("same digest = %v, want %v", same, tc.same)
+			}
+		})
+	}
+	before := Digest(stamped, nil)
+	Digest(stamped, ignore)
+	if Digest(stamped, nil) != before {
+		t.Error("Digest modified the profile it was given")
+	}
+	if d := Digest(a, nil); !strings.HasPrefix(d, "sha256:") || len(d) != 71 {
+		t.Errorf("digest %q is not sha256:<64 hex>", d)
+	}
+}
+
+func TestParseProfileRefuses(t *testing.T) {
+	for _, body := range []string{``, `null`, `[]`, `"x"`, `{"a":1`, `{"a":1}{"b":2}`, "\x1f\x8b garbage"} {
+		if _, err := ParseProfile([]byte(body)); !errors.Is(err, ErrNotJSON) {
+			t.Errorf("%q: err = %v, want ErrNotJSON", body, err)
+		}
+	}
+}
+
+func FuzzParseProfile(f *testing.F) {
+	for _, file := range []string{"profile-domain-sl7.json", "profile-sandbox-rocky8.json"} {
+		data, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"system":{"personality":{"name":"../../etc"}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ParseProfile(data)
+		if err != nil {
+			return
+		}
+		d1 := Digest(p, []string{"/system/network", "/metadata"})
+		if d2 := Digest(p, []string{"/system/network", "/metadata"}); d1 != d2 {
+			t.Fatalf("digest is not deterministic: %s != %s", d1, d2)
+		}
+		spec, err := event.SpecFromProfile(p)
+		if err != nil {
+			return
+		}
+		if !event.ValidImageKey(spec.ImageKey()) {
+			t.Fatalf("profile gave an unsafe image key %q", spec.ImageKey())
+		}
+	})
+}
+
+func TestNotification(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{"cdb\x001718963105", true},
+		{"cdb 1718963105", true},
+		{"cdb|1718963105\n", true},
+		{"cdb\x001", true},
+		{"cdb\x00", false},
+		{"cdb1718963105", true}, // '1' is the separator byte, the rest are digits
+		{"cdb\x00171896310x", false},
+		{"xyz\x001718963105", false},
+		{"cdb\x00123456789012345678901", false},
+		{"", false},
+	} {
+		if _, ok := ParseNotification([]byte(tc.in)); ok != tc.ok {
+			t.Errorf("%q: ok = %v, want %v", tc.in, ok, tc.ok)
+		}
+	}
+}
+
+func FuzzParseNotification(f *testing.F) {
+	f.Add([]byte("cdb\x001718963105"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ts, ok := ParseNotification(b)
+		if ok && (len(ts) == 0 || strings.Trim(ts, "0123456789") != "") {
+			t.Fatalf("accepted %q with time %q", b, ts)
+		}
+	})
+}
