@@ -37,10 +37,10 @@ func TestScanLifecycle(t *testing.T) {
 			if !strings.Contains(rep.String(), "published nothing") {
 				t.Errorf("baseline summary %q does not say nothing was published", rep)
 			}
-			f.put(tmpl(0, 2))                         // changed
-			f.srv.Remove(tmpl(1, 1).FQDN())           // removed
-			f.srv.Touch(tmpl(2, 1).FQDN())            // recompiled, same content, no digest yet (baseline)
-			f.put(tmpl(4, 1))                         // new
+			f.put(tmpl(0, 2))                        // changed
+			f.srv.Remove(tmpl(1, 1).FQDN())          // removed
+			f.srv.Touch(tmpl(2, 1).FQDN())           // recompiled, same content, no digest yet (baseline)
+			f.put(tmpl(4, 1))                        // new
 			f.srv.Put("node1.example.org", []byte{}) // changed, not matching: never fetched
 			rep = f.mustScan(ScanOptions{})
 			if got := keys(f.drain()); got != "pers0-sl7x-x86_64,pers2-sl7x-x86_64,pers4-sl7x-x86_64" {
