@@ -136,7 +136,7 @@ func (f *fixture) drain() []event.BuildRequest {
 		if err != nil || format != event.FormatV1 {
 			f.t.Fatalf("message %s is not a v1 request (%s): %v", d.Body, format, err)
 		}
-		if d.DeliveryMode != 2 || d.MessageId != req.ProfileDigest || d.Type != event.Schema {
+		if d.DeliveryMode != 2 || d.MessageId == "" || d.MessageId != req.MessageID(d.MessageId) || d.Type != event.Schema {
 			f.t.Errorf("message properties: mode %d id %q type %q", d.DeliveryMode, d.MessageId, d.Type)
 		}
 		out = append(out, req)
@@ -169,4 +169,11 @@ func (f *fixture) put(p testenv.TemplateProfile) { f.srv.Put(p.FQDN(), p.JSON())
 func (f *fixture) cacheBytes() string {
 	b, _ := os.ReadFile(filepath.Join(f.cacheDir, CacheFile))
 	return string(b)
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }

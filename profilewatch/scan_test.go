@@ -1,6 +1,7 @@
 package profilewatch
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -149,5 +150,30 @@ func TestBadProfileDoesNotBlockOthers(t *testing.T) {
 				t.Errorf("after the fix published %q, want the once-bad profile", got)
 			}
 		})
+	}
+}
+
+// TestCancelDuringPublishFinishes: a daemon told to stop while publishing finishes the publishes
+// and saves the cache, rather than leaving confirmed work to be published twice.
+func TestCancelDuringPublishFinishes(t *testing.T) {
+	rmq := testenv.SharedRabbit(t)
+	f := newFixture(t, rmq, testenv.ProfileServerOptions{})
+	f.put(tmpl(0, 1))
+	f.put(tmpl(1, 1))
+	f.mustScan(ScanOptions{})
+	f.put(tmpl(0, 2))
+	f.put(tmpl(1, 2))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := f.scanner()
+	s.afterConnect = cancel
+	if _, err := s.Scan(ctx, ScanOptions{}); err != nil {
+		t.Fatalf("scan cancelled during publish: %v", err)
+	}
+	if got := keys(f.drain()); got != "pers0-sl7x-x86_64,pers1-sl7x-x86_64" {
+		t.Errorf("published %q", got)
+	}
+	if rep := f.mustScan(ScanOptions{}); rep.Candidates != 0 {
+		t.Errorf("cache not saved: next scan has %d candidates", rep.Candidates)
 	}
 }
