@@ -46,8 +46,13 @@ type Build struct {
 	Log    hclog.Logger   `json:"-"`
 	// LogPath is this build's log file; stages may append to it.
 	LogPath string
-	// Artifacts are filled by the packer stage: one per template, in template order.
+	// Artifacts are filled by the render and packer stages: one per template, in template order.
 	Artifacts []Artifact
+	// Fingerprint identifies the build's inputs (profile digest, source image, templates).
+	Fingerprint string
+	// Checkpoint, when set by the pipeline, saves the build's progress (artifacts, log path)
+	// in the build store; a stage that does several things calls it after each.
+	Checkpoint func(ctx context.Context) error `json:"-"`
 }
 
 // Artifact is one image a build produced from one template.
@@ -65,6 +70,10 @@ type Artifact struct {
 	// TestReport is the smoke test's report file, TestVerdict its one-line verdict.
 	TestReport  string
 	TestVerdict string
+	// BuildFile is the rendered template (legacy JSON) or the generated variable file (HCL2)
+	// in BUILD_FILE_DIR; LogPath is packer's log for this template in LOG_DIR.
+	BuildFile string
+	LogPath   string
 	// Promoted is set once the candidate is the current image; Warehoused is the previous one.
 	Promoted   bool
 	Warehoused string

@@ -33,6 +33,14 @@ type Builder struct {
 }
 
 func readBuilder(r *reader, g Global, base string) Builder {
+	// Absolute, because packer runs in the template's directory: a path relative to a
+	// config given as "config.ini" would otherwise point elsewhere.
+	if a, err := filepath.Abs(base); err == nil {
+		base = a
+	}
+	if !filepath.IsAbs(g.StateDir) {
+		g.StateDir = abs(base, g.StateDir)
+	}
 	b := Builder{
 		ThreadCount:       r.int("THREAD_COUNT", 4, 1, 256),
 		LogDir:            abs(base, r.str("LOG_DIR", "/etc/packer-utils/log/")),

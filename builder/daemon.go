@@ -1,0 +1,112 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/amqp"
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/sdnotify"
+	"github.com/packuilon/packuilon/internal/state"
+	"github.com/packuilon/packuilon/templates"
+)
+
+// Options configure the daemon.
+type Options struct {
+	Config *config.Config
+	Log    hclog.Logger
+	// Reload receives a value on SIGHUP.
+	Reload <-chan struct{}
+	// PackerStarted, if set, is called with each packer pid (tests and benchmarks).
+	PackerStarted func(pid int)
+}
+
+// Run is the builder daemon. It returns when ctx is done and the running builds stopped: they
+// get STOP_GRACE to finish, then packer is interrupted (SIGINT, KILL_GRACE later SIGKILL) and
+// the builds stay in the store at their stage, to be resumed at the next start.
+func Run(ctx context.Context, o Options) error {
+	log := o.Log.Named("builder")
+	cfg := &atomic.Pointer[config.Config]{}
+	cfg.Store(o.Config)
+	set, err := templates.Load(sourcesOf(o.Config))
+	if err != nil {
+		return fmt.Errorf("load templates: %w", err)
+	}
+	sets := &atomic.Pointer[templates.Set]{}
+	sets.Store(set)
+	st, err := state.Open(o.Config.Builder.StateDB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	unlock, err := st.LockDaemon()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	resumed, err := st.RequeueOrphans(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range resumed {
+		log.Info("resuming an interrupted build", "build_id", id)
+	}
+	stages, rejecter := stagesFor(o.Config, sets, log)
+	for _, s := range stages {
+		if ps, ok := s.(*PackerStage); ok {
+			ps.Started = o.PackerStarted
+		}
+	}
+	pipe := &Pipeline{Stages: stages, Rejecter: rejecter, Store: st}
+	sched := newScheduler(st, pipe, cfg, sets, log)
+	buildCtx, stopBuilds := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBuilds()
+
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); sched.run(ctx, buildCtx) }()
+	go func() {
+		defer wg.Done()
+		(&reloader{cfg: cfg, sets: sets, log: log}).run(ctx, o.Reload)
+	}()
+	var consumeErr error
+	go func() {
+		defer wg.Done()
+		in := &intake{store: st, log: log, recorded: sched.poke}
+		c := &amqp.Consumer{Global: o.Config.Global, Prefetch: o.Config.Builder.Prefetch, Log: log.Named("amqp"), Handle: in.handle}
+		consumeErr = c.Run(ctx)
+	}()
+	_ = sdnotify.Notify(sdnotify.Ready)
+	log.Info("builder started", "threads", o.Config.Builder.ThreadCount, "store", st.Path(), "resumed", len(resumed))
+
+	<-ctx.Done()
+	_ = sdnotify.Notify(sdnotify.Stopping)
+	wg.Wait() // intake and dispatch have stopped
+	shutdown(sched, stopBuilds, o.Config.Builder.StopGrace, log)
+	if consumeErr != nil && !errors.Is(consumeErr, context.Canceled) {
+		return consumeErr
+	}
+	return nil
+}
+
+// shutdown lets running builds finish for grace, then interrupts them.
+func shutdown(sched *scheduler, stopBuilds context.CancelFunc, grace time.Duration, log hclog.Logger) {
+	done := make(chan struct{})
+	go func() { sched.wait(); close(done) }()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return
+	case <-t.C:
+	}
+	log.Warn("stop grace time is over; interrupting running builds", "duration", grace)
+	stopBuilds()
+	<-done
+}

@@ -1,0 +1,46 @@
+package builder
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/event"
+	"github.com/packuilon/packuilon/internal/state"
+	"github.com/packuilon/packuilon/templates"
+)
+
+// BuildOnce builds one request in this process, without the queue (packuilon build). The
+// build is recorded in the same store as the daemon's, with the same rules: a request with
+// the inputs of the current image is skipped unless forced. It returns the final record; when
+// ctx is cancelled the build stays resumable, and the daemon picks it up.
+func BuildOnce(ctx context.Context, o Options, req event.BuildRequest) (state.Record, error) {
+	log := o.Log.Named("build")
+	if err := req.Validate(); err != nil {
+		return state.Record{}, err
+	}
+	set, err := templates.Load(sourcesOf(o.Config))
+	if err != nil {
+		return state.Record{}, fmt.Errorf("load templates: %w", err)
+	}
+	cfg := &atomic.Pointer[config.Config]{}
+	cfg.Store(o.Config)
+	sets := &atomic.Pointer[templates.Set]{}
+	sets.Store(set)
+	st, err := state.Open(o.Config.Builder.StateDB)
+	if err != nil {
+		return state.Record{}, err
+	}
+	defer st.Close()
+	stages, rejecter := stagesFor(o.Config, sets, log)
+	sched := newScheduler(st, &Pipeline{Stages: stages, Rejecter: rejecter, Store: st}, cfg, sets, log)
+	rec, _, err := st.Intake(ctx, req, "")
+	if err != nil {
+		return state.Record{}, err
+	}
+	log.Info("request recorded", "build_id", rec.ID, "image_key", rec.ImageKey)
+	sched.wg.Add(1)
+	sched.start(ctx, ctx, rec, o.Config)
+	return st.Get(context.WithoutCancel(ctx), rec.ID)
+}

@@ -1,0 +1,121 @@
+package builder
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/state"
+)
+
+// cleanupTimeout bounds the Cleaners of a finished build; they run even when the daemon is
+// stopping, so they must not hang it.
+const cleanupTimeout = 2 * time.Minute
+
+// Pipeline runs a build's stages in order and journals every transition in the store.
+type Pipeline struct {
+	Stages   []Stage
+	Rejecter Rejecter
+	Store    *state.Store
+}
+
+// errInterrupted means the build stopped because the daemon is stopping; it stays resumable.
+var errInterrupted = errors.New("build interrupted")
+
+// Run runs the build of rec from its recorded stage (the first for a new build) to the end.
+// The order matters for crash safety: the transition into a stage is committed before the
+// stage runs, and what the stage produced is committed before the next transition, so after a
+// crash the build resumes at the stage that was running, with everything earlier intact.
+//
+// When ctx is done (the daemon is stopping) the record is left in its stage and Run returns
+// errInterrupted: the next daemon resumes it. Any other stage error ends the build failed at
+// that stage.
+func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config, log hclog.Logger) (state.Record, error) {
+	b := &Build{ID: rec.ID, Request: rec.Request, Attempt: rec.Attempt, Config: cfg, LogPath: rec.LogPath, Fingerprint: rec.Fingerprint}
+	b.Log = log.With("build_id", rec.ID, "image_key", rec.ImageKey)
+	if len(rec.Artifacts) > 0 {
+		if err := json.Unmarshal(rec.Artifacts, &b.Artifacts); err != nil {
+			return rec, fmt.Errorf("build %s: artifacts: %w", rec.ID, err)
+		}
+	}
+	b.Checkpoint = func(ctx context.Context) error { return p.save(ctx, b) }
+	first := 0
+	for i, s := range p.Stages {
+		if s.Name() == rec.Stage {
+			first = i
+		}
+	}
+	var ran []Stage
+	defer func() { p.cleanup(ctx, b, ran) }()
+	for _, s := range p.Stages[first:] {
+		if _, err := p.Store.Transition(context.WithoutCancel(ctx), b.ID, stateFor(s.Name()), s.Name()); err != nil {
+			return rec, err
+		}
+		b.Log.Info("stage started", "stage", s.Name(), "attempts", b.Attempt)
+		ran = append(ran, s)
+		err := s.Run(ctx, b)
+		if serr := p.save(context.WithoutCancel(ctx), b); serr != nil && err == nil {
+			err = serr
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				ran = nil // no cleanup: the build resumes at this stage
+				b.Log.Warn("build interrupted; it resumes at its stage on the next start", "stage", s.Name())
+				return rec, errInterrupted
+			}
+			return p.fail(ctx, b, s, err)
+		}
+	}
+	out, err := p.Store.Finish(context.WithoutCancel(ctx), b.ID, state.Succeeded, "built "+artifactSummary(b.Artifacts), nil)
+	if err == nil {
+		b.Log.Info("build succeeded", "image_id", artifactSummary(b.Artifacts))
+	}
+	return out, err
+}
+
+func (p *Pipeline) fail(ctx context.Context, b *Build, s Stage, err error) (state.Record, error) {
+	if errors.Is(err, ErrImageRejected) && p.Rejecter != nil {
+		if rerr := p.Rejecter.Reject(context.WithoutCancel(ctx), b, err); rerr != nil {
+			b.Log.Error("cannot mark the rejected image", "stage", s.Name(), "error", rerr)
+		}
+	}
+	msg := fmt.Sprintf("stage %s failed: %v", s.Name(), err)
+	b.Log.Error("build failed", "stage", s.Name(), "error", err)
+	return p.Store.Finish(context.WithoutCancel(ctx), b.ID, state.Failed, msg, err)
+}
+
+// save writes the build's artifacts and log path into its record.
+func (p *Pipeline) save(ctx context.Context, b *Build) error {
+	arts, err := json.Marshal(b.Artifacts)
+	if err != nil {
+		return fmt.Errorf("save build %s: %w", b.ID, err)
+	}
+	return p.Store.Progress(ctx, b.ID, arts, b.LogPath, b.Fingerprint)
+}
+
+// cleanup runs the Cleaners of the stages that ran, in reverse order.
+func (p *Pipeline) cleanup(ctx context.Context, b *Build, ran []Stage) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	for i := len(ran) - 1; i >= 0; i-- {
+		if c, ok := ran[i].(Cleaner); ok {
+			c.Cleanup(cctx, b)
+		}
+	}
+}
+
+func artifactSummary(as []Artifact) string {
+	s := ""
+	for i, a := range as {
+		if i > 0 {
+			s += ", "
+		}
+		s += a.Key + "=" + a.ImageID
+	}
+	return s
+}

@@ -1,0 +1,94 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/packuilon/packuilon/internal/packer"
+)
+
+// PackerStage runs packer for every rendered template, one after another as rabbit2packer
+// did, and records each artifact's image id. Templates that already produced an image (before
+// a crash or a failure in a later template) are not built again.
+type PackerStage struct {
+	// Started, if set, is called with packer's pid (for tests and benchmarks).
+	Started func(pid int)
+}
+
+// Name is "packer".
+func (s *PackerStage) Name() string { return "packer" }
+
+// ErrNoArtifact is returned when packer succeeded but reported no artifact id.
+var ErrNoArtifact = errors.New("packer reported no artifact")
+
+// Run builds each template.
+func (s *PackerStage) Run(ctx context.Context, b *Build) error {
+	cfg := b.Config.Builder
+	env, err := packer.AuthEnv(cfg.PackerAuthFile)
+	if err != nil {
+		return err
+	}
+	if err := ensureDir(cfg.LogDir); err != nil {
+		return err
+	}
+	runner := &packer.Runner{Path: cfg.PackerPath, Env: env, KillGrace: cfg.KillGrace, Started: s.Started}
+	for i := range b.Artifacts {
+		a := &b.Artifacts[i]
+		if a.ImageID != "" {
+			continue
+		}
+		if err := s.one(ctx, b, a, runner); err != nil {
+			return err
+		}
+		if b.Checkpoint != nil {
+			if err := b.Checkpoint(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *PackerStage) one(ctx context.Context, b *Build, a *Artifact, runner *packer.Runner) error {
+	cfg := b.Config.Builder
+	stem := strings.TrimPrefix(a.Key, b.Request.ImageKey+".")
+	logPath, err := buildPath(cfg.LogDir, b.Request.ImageKey, stem, b.ID, ".log")
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	if err != nil {
+		return fmt.Errorf("open build log: %w", err)
+	}
+	defer f.Close()
+	a.LogPath, b.LogPath = logPath, logPath
+	if b.Checkpoint != nil { // so status/show point at the log while packer runs
+		if err := b.Checkpoint(ctx); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(f, "packuilon: build %s attempt %d of %s from %s at %s\n", b.ID, b.Attempt, a.Key, a.Template, time.Now().UTC().Format(time.RFC3339))
+	job := packer.Job{Template: a.BuildFile, Dir: filepath.Dir(a.Template)}
+	if strings.HasSuffix(a.BuildFile, ".pkrvars.json") {
+		job = packer.Job{Template: a.Template, VarFile: a.BuildFile, Dir: filepath.Dir(a.Template)}
+	}
+	runCtx, cancel := context.WithTimeoutCause(ctx, cfg.BuildTimeout, fmt.Errorf("build timed out after %s", cfg.BuildTimeout))
+	defer cancel()
+	log := b.Log.With("template", a.Template, "log", logPath)
+	log.Info("packer started")
+	res, err := runner.Build(runCtx, job, f)
+	if err != nil {
+		return fmt.Errorf("packer %s: %w (log %s)", a.Key, err, logPath)
+	}
+	if res.ArtifactID == "" {
+		return fmt.Errorf("packer %s: %w (log %s)", a.Key, ErrNoArtifact, logPath)
+	}
+	a.ImageID = res.ArtifactID
+	log.Info("packer finished", "image_id", a.ImageID)
+	return nil
+}

@@ -1,0 +1,64 @@
+package builder
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/packuilon/packuilon/internal/fsutil"
+	"github.com/packuilon/packuilon/templates"
+)
+
+// RenderStage resolves the request's templates and source image and writes one build file per
+// template into BUILD_FILE_DIR (mode 0600: templates may carry credentials).
+type RenderStage struct {
+	// Sets is the current template set; a reload swaps it, a running build keeps its copy.
+	Sets *atomic.Pointer[templates.Set]
+}
+
+// Name is "render".
+func (s *RenderStage) Name() string { return "render" }
+
+// Run renders every template; it starts over when resumed, which is cheap and idempotent.
+func (s *RenderStage) Run(ctx context.Context, b *Build) error {
+	set := s.Sets.Load()
+	if set == nil {
+		return fmt.Errorf("no templates loaded")
+	}
+	plan, err := set.Plan(b.Request)
+	if err != nil {
+		return err
+	}
+	dir := b.Config.Builder.BuildFileDir
+	if err := ensureDir(dir); err != nil {
+		return err
+	}
+	b.Fingerprint = plan.Fingerprint
+	b.Artifacts = b.Artifacts[:0]
+	for _, t := range plan.Templates {
+		r, err := templates.Render(t, plan, b.Request)
+		if err != nil {
+			return err
+		}
+		ext := ".json"
+		if t.Kind == templates.KindHCL {
+			ext = ".pkrvars.json"
+		}
+		path, err := buildPath(dir, b.Request.ImageKey, t.Stem, b.ID, ext)
+		if err != nil {
+			return err
+		}
+		if err := fsutil.WriteFile(path, r.Data, 0o600); err != nil {
+			return err
+		}
+		b.Artifacts = append(b.Artifacts, Artifact{
+			Template:      t.Path,
+			Key:           b.Request.ImageKey + "." + t.Stem,
+			Name:          r.ImageName,
+			SourceImageID: plan.SourceImageID,
+			BuildFile:     path,
+		})
+		b.Log.Debug("rendered template", "template", t.Path, "build_file", path)
+	}
+	return nil
+}

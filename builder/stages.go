@@ -1,0 +1,39 @@
+package builder
+
+import (
+	"sync/atomic"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/state"
+	"github.com/packuilon/packuilon/templates"
+)
+
+// stagesFor returns the pipeline, in order, and the Rejecter for images the smoke test turns
+// down. It is the one place where stages are put together: the smoke and promote stages are
+// added here (after packer) by their own files.
+func stagesFor(cfg *config.Config, sets *atomic.Pointer[templates.Set], log hclog.Logger) ([]Stage, Rejecter) {
+	return []Stage{
+		&RenderStage{Sets: sets},
+		&PackerStage{},
+	}, nil
+}
+
+// stageStates maps a stage name to the build state shown while it runs.
+var stageStates = map[string]state.State{
+	"render":   state.Rendering,
+	"packer":   state.Building,
+	"smoke":    state.Testing,
+	"test":     state.Testing,
+	"approval": state.AwaitingApproval,
+	"approve":  state.AwaitingApproval,
+	"promote":  state.Promoting,
+}
+
+func stateFor(stage string) state.State {
+	if s, ok := stageStates[stage]; ok {
+		return s
+	}
+	return state.Building
+}

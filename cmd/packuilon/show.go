@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/packuilon/packuilon/builder"
+	"github.com/packuilon/packuilon/internal/state"
+)
+
+func init() {
+	register("show", "show one build: record, journal and the tail of its log", runShow)
+}
+
+func runShow(ctx context.Context, env *cmdEnv, args []string) int {
+	fs, path := newFlags(env, "show")
+	asJSON := fs.Bool("json", false, "print JSON (record and journal)")
+	lines := fs.Int("lines", 20, "lines of the log to show")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(env.stderr, "usage: packuilon show --config PATH <build-id>")
+		return 2
+	}
+	store, ok := openStore(env, *path)
+	if !ok {
+		return 1
+	}
+	defer store.Close()
+	rec, err := store.Get(ctx, fs.Arg(0))
+	if err == nil {
+		var journal []state.Entry
+		if journal, err = store.Journal(ctx, rec.ID); err == nil {
+			if *asJSON {
+				out, _ := json.MarshalIndent(map[string]any{"build": rec, "journal": journal}, "", "  ")
+				fmt.Fprintln(env.stdout, string(out))
+				return 0
+			}
+			printRecord(env.stdout, rec, journal)
+			if rec.LogPath != "" {
+				fmt.Fprintf(env.stdout, "\nlast %d lines of %s:\n%s", *lines, rec.LogPath, tail(rec.LogPath, *lines))
+			}
+			return 0
+		}
+	}
+	fmt.Fprintf(env.stderr, "packuilon show: %v\n", err)
+	if errors.Is(err, state.ErrNotFound) {
+		return 2
+	}
+	return 1
+}
+
+// printRecord prints a build in a human form.
+func printRecord(w io.Writer, r state.Record, journal []state.Entry) {
+	fmt.Fprintf(w, "build:       %s\nimage key:   %s\nstate:       %s\n", r.ID, r.ImageKey, r.State)
+	if r.Stage != "" {
+		fmt.Fprintf(w, "stage:       %s\n", r.Stage)
+	}
+	fmt.Fprintf(w, "attempt:     %d\nrequested:   %s (%s)\n", r.Attempt, r.Request.RequestedAt.Format(time.RFC3339), r.Request.Reason)
+	for _, f := range [][2]string{{"message", r.Message}, {"error", r.Error}, {"fingerprint", r.Fingerprint}, {"log", r.LogPath}} {
+		if f[1] != "" {
+			fmt.Fprintf(w, "%-12s %s\n", f[0]+":", f[1])
+		}
+	}
+	var arts []builder.Artifact
+	if len(r.Artifacts) > 0 && json.Unmarshal(r.Artifacts, &arts) == nil {
+		for _, a := range arts {
+			fmt.Fprintf(w, "artifact:    %s name=%q source=%s image=%s\n", a.Key, a.Name, a.SourceImageID, a.ImageID)
+		}
+	}
+	for _, t := range r.Timings {
+		end := "running"
+		if !t.End.IsZero() {
+			end = t.End.Sub(t.Start).Round(time.Millisecond).String()
+		}
+		fmt.Fprintf(w, "stage time:  %-10s %s  %s\n", t.Stage, t.Start.Local().Format(time.DateTime), end)
+	}
+	for _, e := range journal {
+		fmt.Fprintf(w, "journal:     %s  %-12s %-8s %s\n", e.At.Local().Format("2006-01-02 15:04:05.000"), e.State, e.Stage, e.Message)
+	}
+}
+
+// tail returns the last n lines of a file (reading at most the last 256 KiB).
+func tail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Sprintf("(cannot read the log: %v)\n", err)
+	}
+	defer f.Close()
+	const window = 256 << 10
+	if fi, err := f.Stat(); err == nil && fi.Size() > window {
+		f.Seek(fi.Size()-window, io.SeekStart)
+	}
+	data, _ := io.ReadAll(f)
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	var b bytes.Buffer
+	for _, l := range lines {
+		b.WriteString("  " + l + "\n")
+	}
+	return b.String()
+}

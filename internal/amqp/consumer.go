@@ -1,0 +1,197 @@
+package amqp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/retry"
+)
+
+// ReasonHeader carries the reason a message was dead-lettered.
+const ReasonHeader = "x-packuilon-reason"
+
+// Reconnect delays: start fast (a broker restart takes seconds) and back off to half a minute
+// so a long outage does not flood the broker's log with connection attempts.
+const (
+	reconnectInitial = 500 * time.Millisecond
+	reconnectMax     = 30 * time.Second
+)
+
+// handlerRetryDelay is how long a delivery waits before it is handed back to the broker after
+// the handler failed for a reason that is not the message's fault (e.g. the disk is full):
+// without it a requeued message would come straight back in a hot loop.
+const handlerRetryDelay = 2 * time.Second
+
+// Poison is the error a handler returns for a message that can never be processed. The
+// consumer publishes it to the dead-letter queue with Reason in the x-packuilon-reason header
+// and acks the original.
+type Poison struct{ Reason string }
+
+func (p *Poison) Error() string { return "poison message: " + p.Reason }
+
+// Consumer consumes a queue with manual acks and reconnects when the broker goes away.
+type Consumer struct {
+	Global config.Global
+	// Prefetch bounds unacked deliveries (Qos).
+	Prefetch int
+	Log      hclog.Logger
+	// Handle processes one delivery. nil → ack; *Poison → dead-letter, then ack; any other
+	// error → the delivery is requeued after a pause.
+	Handle func(ctx context.Context, d amqp091.Delivery) error
+	// Ready, if set, is called after each successful (re)connect.
+	Ready func()
+}
+
+// Run consumes until ctx is done. Connection failures are retried with backoff forever; the
+// log says so once per distinct error, not once per attempt.
+func (c *Consumer) Run(ctx context.Context) error {
+	var lastErr string
+	for ctx.Err() == nil {
+		var sess *session
+		err := retry.Do(ctx, retry.Policy{Initial: reconnectInitial, Max: reconnectMax,
+			OnRetry: func(attempt int, err error, wait time.Duration) {
+				if err.Error() != lastErr {
+					lastErr = err.Error()
+					c.Log.Warn("cannot consume; retrying", "error", err, "attempts", attempt)
+				}
+			}}, func(ctx context.Context) error {
+			s, err := c.open(ctx)
+			sess = s
+			return err
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		lastErr = ""
+		c.Log.Info("consuming", "queue", c.Global.Queue, "broker", c.Global.Redacted())
+		if c.Ready != nil {
+			c.Ready()
+		}
+		err = c.serve(ctx, sess)
+		sess.close()
+		if ctx.Err() != nil {
+			return nil
+		}
+		c.Log.Warn("lost the broker; reconnecting", "error", err)
+	}
+	return nil
+}
+
+// session is one connection with its consuming channel and dead-letter publisher.
+type session struct {
+	conn       *amqp091.Connection
+	ch         *amqp091.Channel
+	dead       *Publisher
+	deliveries <-chan amqp091.Delivery
+	closed     chan *amqp091.Error
+}
+
+func (s *session) close() {
+	if s.dead != nil {
+		s.dead.Close()
+	}
+	s.conn.Close()
+}
+
+func (c *Consumer) open(ctx context.Context) (*session, error) {
+	conn, err := Dial(ctx, c.Global)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{conn: conn}
+	// A fresh buffered channel per connection: amqp091 closes it on shutdown and would block
+	// on an unbuffered one that nobody reads.
+	s.closed = conn.NotifyClose(make(chan *amqp091.Error, 1))
+	fail := func(err error) (*session, error) { conn.Close(); return nil, err }
+	if s.ch, err = conn.Channel(); err != nil {
+		return fail(fmt.Errorf("open channel: %w", err))
+	}
+	if err := s.ch.Qos(c.Prefetch, 0, false /* per consumer */); err != nil {
+		return fail(fmt.Errorf("set prefetch: %w", err))
+	}
+	if _, err := DeclareQueue(s.ch, c.Global.Queue); err != nil {
+		return fail(err)
+	}
+	// The dead-letter queue is a plain queue we publish to, not an x-dead-letter-exchange
+	// argument: adding arguments to an existing queue fails with PRECONDITION_FAILED.
+	if s.dead, err = NewPublisher(conn, c.Global.DeadLetterQueue()); err != nil {
+		return fail(err)
+	}
+	s.deliveries, err = s.ch.ConsumeWithContext(ctx, c.Global.Queue, "packuilon-builder",
+		false /* auto-ack */, false /* exclusive */, false /* no-local */, false /* no-wait */, nil)
+	if err != nil {
+		return fail(fmt.Errorf("consume %s: %w", c.Global.Queue, err))
+	}
+	return s, nil
+}
+
+// serve handles deliveries until the connection breaks or ctx is done.
+func (c *Consumer) serve(ctx context.Context, s *session) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-s.closed:
+			if err == nil {
+				return errors.New("connection closed")
+			}
+			return err
+		case d, ok := <-s.deliveries:
+			if !ok {
+				return errors.New("delivery channel closed")
+			}
+			if err := c.deliver(ctx, s, d); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// deliver runs the handler and settles the delivery. An error means the channel is unusable.
+func (c *Consumer) deliver(ctx context.Context, s *session, d amqp091.Delivery) error {
+	herr := c.Handle(ctx, d)
+	var poison *Poison
+	switch {
+	case herr == nil:
+		return d.Ack(false)
+	case errors.As(herr, &poison):
+		if err := c.deadLetter(ctx, s, d, poison.Reason); err != nil {
+			return err // not acked: the broker redelivers it after the reconnect
+		}
+		c.Log.Warn("dead-lettered a message", "message_id", d.MessageId, "queue", c.Global.DeadLetterQueue(), "error", poison.Reason)
+		return d.Ack(false)
+	default:
+		c.Log.Error("cannot take a message; it goes back to the queue", "message_id", d.MessageId, "error", herr)
+		t := time.NewTimer(handlerRetryDelay)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		return d.Nack(false, true /* requeue */)
+	}
+}
+
+// deadLetter copies d to the dead-letter queue with the reason and waits for the confirm, so
+// acking the original afterwards cannot lose it.
+func (c *Consumer) deadLetter(ctx context.Context, s *session, d amqp091.Delivery, reason string) error {
+	h := amqp091.Table{}
+	for k, v := range d.Headers {
+		h[k] = v
+	}
+	if len(reason) > 1000 {
+		reason = reason[:1000]
+	}
+	h[ReasonHeader] = reason
+	h["x-packuilon-queue"] = c.Global.Queue
+	return s.dead.Publish(ctx, Message{Body: d.Body, MessageID: d.MessageId, Type: d.Type, ContentType: d.ContentType, Headers: h})
+}

@@ -1,0 +1,121 @@
+package packer
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Runner runs packer builds. The zero value is not usable: Path is required.
+type Runner struct {
+	// Path is the packer binary (PACKER_PATH); a bare name is looked up in PATH.
+	Path string
+	// Env is added to the daemon's environment (from AuthEnv).
+	Env []string
+	// KillGrace is how long packer gets after SIGINT before it is killed.
+	KillGrace time.Duration
+	// Started, if set, is called with the pid once packer runs.
+	Started func(pid int)
+}
+
+// Job is one packer build.
+type Job struct {
+	// Template is the rendered JSON template, or the HCL2 template used in place.
+	Template string
+	// VarFile is the generated variable file of an HCL2 template.
+	VarFile string
+	// Dir is the working directory (relative paths in the template resolve against it).
+	Dir string
+}
+
+// Result is what a packer run produced.
+type Result struct {
+	Artifacts []Artifact
+	// ArtifactID is the id of the first artifact: for the openstack builder the new image's UUID.
+	ArtifactID string
+	ExitCode   int
+}
+
+// ErrFailed is wrapped when packer ran and exited non-zero.
+var ErrFailed = errors.New("packer build failed")
+
+// Build runs "packer build -machine-readable [-var-file F] TEMPLATE" and streams its output
+// into log line by line. When ctx is done packer gets SIGINT, so it can delete its temporary
+// server, and is killed only after KillGrace.
+func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, error) {
+	args := []string{"build", "-machine-readable"}
+	if job.VarFile != "" {
+		args = append(args, "-var-file="+job.VarFile)
+	}
+	args = append(args, job.Template)
+	cmd := exec.CommandContext(ctx, r.Path, args...)
+	cmd.Dir = job.Dir
+	// CHECKPOINT_DISABLE: packer must not phone home from a build host.
+	cmd.Env = append(append(os.Environ(), "CHECKPOINT_DISABLE=1"), r.Env...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = r.KillGrace
+	// If the daemon itself dies (SIGKILL), packer is interrupted rather than left building
+	// alongside the build the restarted daemon resumes.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGINT}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return Result{}, fmt.Errorf("run packer: %w", err)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return Result{}, fmt.Errorf("run packer: %w", err)
+	}
+	fmt.Fprintf(log, "packuilon: %s %s\n", r.Path, strings.Join(args, " "))
+	if err := cmd.Start(); err != nil {
+		return Result{}, fmt.Errorf("run packer %s: %w", r.Path, err)
+	}
+	if r.Started != nil {
+		r.Started(cmd.Process.Pid)
+	}
+	col := newCollector()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	stream := func(rd io.Reader, parse bool) {
+		defer wg.Done()
+		sc := bufio.NewScanner(rd)
+		sc.Buffer(make([]byte, 64<<10), 4<<20)
+		for sc.Scan() {
+			mu.Lock()
+			text := sc.Text()
+			if parse {
+				text = col.line(text)
+			}
+			io.WriteString(log, text+"\n")
+			mu.Unlock()
+		}
+	}
+	wg.Add(2)
+	go stream(stdout, true)
+	go stream(stderr, false)
+	wg.Wait()
+	err = cmd.Wait()
+	res := Result{Artifacts: col.result(), ExitCode: cmd.ProcessState.ExitCode()}
+	if len(res.Artifacts) > 0 {
+		res.ArtifactID = res.Artifacts[0].ID
+	}
+	fmt.Fprintf(log, "packuilon: packer exited with status %d\n", res.ExitCode)
+	if ctx.Err() != nil {
+		return res, fmt.Errorf("packer interrupted: %w", context.Cause(ctx))
+	}
+	if err != nil {
+		msg := fmt.Sprintf("exit status %d", res.ExitCode)
+		if n := len(col.errors); n > 0 {
+			msg += ": " + col.errors[n-1]
+		}
+		return res, fmt.Errorf("%w: %s", ErrFailed, msg)
+	}
+	return res, nil
+}

@@ -1,0 +1,182 @@
+package state
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/packuilon/packuilon/internal/event"
+)
+
+// NewID returns a build id: sortable by time, unique, and safe in file names (no dots or slashes).
+func NewID() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// Intake records a validated request as a queued build, and in the same transaction marks
+// every older request for the same key that has not started yet as superseded: requests for a
+// busy key collapse into one pending build with the newest content. Builds that already ran
+// (resumed or retried) are left alone. It returns the new record and the superseded ids.
+//
+// The caller acks the message only after Intake returned: the commit is on disk by then.
+func (s *Store) Intake(ctx context.Context, req event.BuildRequest, messageID string) (Record, []string, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return Record{}, nil, fmt.Errorf("record request: %w", err)
+	}
+	id := NewID()
+	var superseded []string
+	err = s.tx(ctx, func(t *sql.Tx) error {
+		rows, err := t.Query(`SELECT id FROM builds WHERE image_key = ? AND state = ? AND stage = '' AND attempt = 0`, req.ImageKey, string(Queued))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var old string
+			if err := rows.Scan(&old); err != nil {
+				rows.Close()
+				return err
+			}
+			superseded = append(superseded, old)
+		}
+		rows.Close()
+		ts := now()
+		if _, err := t.Exec(`INSERT INTO builds (id, image_key, state, request, message_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, req.ImageKey, string(Queued), string(body), messageID, ts, ts); err != nil {
+			return err
+		}
+		if err := journal(t, id, Queued, "", "request recorded ("+req.Reason+")"); err != nil {
+			return err
+		}
+		for _, old := range superseded {
+			msg := "superseded by " + id
+			if _, err := t.Exec(`UPDATE builds SET state = ?, message = ?, updated_at = ? WHERE id = ?`, string(Superseded), msg, ts, old); err != nil {
+				return err
+			}
+			if err := journal(t, old, Superseded, "", msg); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Record{}, nil, fmt.Errorf("record request for %s: %w", req.ImageKey, err)
+	}
+	rec, err := s.Get(ctx, id)
+	return rec, superseded, err
+}
+
+// Get returns one build.
+func (s *Store) Get(ctx context.Context, id string) (Record, error) {
+	r, err := scanRecord(s.db.QueryRowContext(ctx, `SELECT `+recordCols+` FROM builds WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("build %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return r, fmt.Errorf("read build %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// Filter selects builds for List. Zero fields match everything; Limit 0 means 100.
+type Filter struct {
+	ImageKey string
+	State    State
+	Limit    int
+}
+
+// List returns builds, newest first.
+func (s *Store) List(ctx context.Context, f Filter) ([]Record, error) {
+	var where []string
+	var args []any
+	if f.ImageKey != "" {
+		where, args = append(where, "image_key = ?"), append(args, f.ImageKey)
+	}
+	if f.State != "" {
+		where, args = append(where, "state = ?"), append(args, string(f.State))
+	}
+	q := `SELECT ` + recordCols + ` FROM builds`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q += " ORDER BY seq DESC LIMIT ?"
+	args = append(args, f.Limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list builds: %w", err)
+	}
+	return scanRecords(rows)
+}
+
+// Queued returns the builds waiting to run, oldest first.
+func (s *Store) Queued(ctx context.Context) ([]Record, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+recordCols+` FROM builds WHERE state = ? ORDER BY seq`, string(Queued))
+	if err != nil {
+		return nil, fmt.Errorf("list queued builds: %w", err)
+	}
+	return scanRecords(rows)
+}
+
+// LastSucceeded returns the key's newest succeeded build, if any.
+func (s *Store) LastSucceeded(ctx context.Context, key string) (Record, bool, error) {
+	r, err := scanRecord(s.db.QueryRowContext(ctx, `SELECT `+recordCols+` FROM builds
+		WHERE image_key = ? AND state = ? ORDER BY seq DESC LIMIT 1`, key, string(Succeeded)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("last build of %s: %w", key, err)
+	}
+	return r, true, nil
+}
+
+// OlderThanNewest returns the ids of the key's ended builds beyond the newest keep, for pruning
+// their logs and build files.
+func (s *Store) OlderThanNewest(ctx context.Context, key string, keep int) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM builds WHERE image_key = ? AND state IN (?, ?, ?)
+		ORDER BY seq DESC LIMIT -1 OFFSET ?`, key, string(Succeeded), string(Failed), string(Cancelled), keep)
+	if err != nil {
+		return nil, fmt.Errorf("old builds of %s: %w", key, err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// Journal returns a build's transitions, oldest first.
+func (s *Store) Journal(ctx context.Context, id string) ([]Entry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT at, state, stage, message FROM journal WHERE build_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("journal of %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var at string
+		if err := rows.Scan(&at, &e.State, &e.Stage, &e.Message); err != nil {
+			return nil, err
+		}
+		e.At, _ = time.Parse(time.RFC3339Nano, at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,56 @@
+package state
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+const recordCols = `id, image_key, state, stage, request, message_id, fingerprint, message, error,
+	log_path, artifacts, attempt, timings, created_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRecord(row scanner) (Record, error) {
+	var r Record
+	var req, arts, timings, created, updated string
+	if err := row.Scan(&r.ID, &r.ImageKey, &r.State, &r.Stage, &req, &r.MessageID, &r.Fingerprint,
+		&r.Message, &r.Error, &r.LogPath, &arts, &r.Attempt, &timings, &created, &updated); err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(req), &r.Request); err != nil {
+		return r, fmt.Errorf("build %s: request: %w", r.ID, err)
+	}
+	if arts != "" {
+		r.Artifacts = json.RawMessage(arts)
+	}
+	if err := json.Unmarshal([]byte(timings), &r.Timings); err != nil {
+		return r, fmt.Errorf("build %s: timings: %w", r.ID, err)
+	}
+	r.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+	r.UpdatedAt, _ = time.Parse(time.RFC3339Nano, updated)
+	return r, nil
+}
+
+func scanRecords(rows *sql.Rows) ([]Record, error) {
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
+
+// journal appends one entry for a build inside t.
+func journal(t *sql.Tx, id string, st State, stage, msg string) error {
+	_, err := t.Exec(`INSERT INTO journal (build_id, at, state, stage, message) VALUES (?, ?, ?, ?, ?)`,
+		id, now(), string(st), stage, msg)
+	return err
+}

@@ -1,0 +1,170 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrNotRetryable is returned by Retry for a build that has not failed.
+var ErrNotRetryable = errors.New("only failed or cancelled builds can be retried")
+
+// update reads a build, lets fn change it and writes it back with a journal entry, all in one
+// transaction. fn returns the journal message, or "" for no entry.
+func (s *Store) update(ctx context.Context, id string, fn func(r *Record) (string, error)) (Record, error) {
+	var out Record
+	err := s.tx(ctx, func(t *sql.Tx) error {
+		r, err := scanRecord(t.QueryRow(`SELECT `+recordCols+` FROM builds WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("build %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		msg, err := fn(&r)
+		if err != nil {
+			return err
+		}
+		timings, err := json.Marshal(r.Timings)
+		if err != nil {
+			return err
+		}
+		if _, err := t.Exec(`UPDATE builds SET state = ?, stage = ?, fingerprint = ?, message = ?, error = ?,
+			log_path = ?, artifacts = ?, attempt = ?, timings = ?, updated_at = ? WHERE id = ?`,
+			string(r.State), r.Stage, r.Fingerprint, r.Message, r.Error, r.LogPath, string(r.Artifacts),
+			r.Attempt, string(timings), now(), id); err != nil {
+			return err
+		}
+		if msg != "" {
+			if err := journal(t, id, r.State, r.Stage, msg); err != nil {
+				return err
+			}
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("update build %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// endTiming closes the open timing of the current stage, if any.
+func endTiming(r *Record, at time.Time) {
+	if n := len(r.Timings); n > 0 && r.Timings[n-1].End.IsZero() {
+		r.Timings[n-1].End = at
+	}
+}
+
+// ErrNotQueued is returned by Start for a build that is no longer queued (superseded meanwhile,
+// or already taken).
+var ErrNotQueued = errors.New("build is not queued")
+
+// Start claims a queued build: one more attempt, with the fingerprint computed at dispatch.
+// It fails with ErrNotQueued if the build left the queue meanwhile, so a build superseded by
+// a concurrent intake never runs. The state stays queued until the first stage begins; the
+// attempt count keeps intake from superseding it from now on.
+func (s *Store) Start(ctx context.Context, id, fingerprint string) (Record, error) {
+	return s.update(ctx, id, func(r *Record) (string, error) {
+		if r.State != Queued {
+			return "", fmt.Errorf("%w (build %s is %s)", ErrNotQueued, id, r.State)
+		}
+		r.Attempt++
+		if fingerprint != "" {
+			r.Fingerprint = fingerprint
+		}
+		r.Message, r.Error = "", ""
+		return fmt.Sprintf("attempt %d started", r.Attempt), nil
+	})
+}
+
+// Transition moves a build into a stage: it closes the previous stage's timing and opens one
+// for stage. This is the journal the pipeline resumes from after a crash.
+func (s *Store) Transition(ctx context.Context, id string, st State, stage string) (Record, error) {
+	return s.update(ctx, id, func(r *Record) (string, error) {
+		at := time.Now().UTC()
+		endTiming(r, at)
+		r.State, r.Stage = st, stage
+		r.Timings = append(r.Timings, Timing{Stage: stage, Start: at})
+		return "stage " + stage + " started", nil
+	})
+}
+
+// Progress saves what the stages produced so far (artifacts, log path, fingerprint once known),
+// without a transition.
+func (s *Store) Progress(ctx context.Context, id string, artifacts json.RawMessage, logPath, fingerprint string) error {
+	_, err := s.update(ctx, id, func(r *Record) (string, error) {
+		r.Artifacts, r.LogPath = artifacts, logPath
+		if fingerprint != "" {
+			r.Fingerprint = fingerprint
+		}
+		return "", nil
+	})
+	return err
+}
+
+// Finish ends a build in a terminal state with a status message and, for failures, the error.
+// The stage is kept, so a failed build says where it failed and retry knows where to resume.
+func (s *Store) Finish(ctx context.Context, id string, st State, msg string, cause error) (Record, error) {
+	if !st.Terminal() {
+		return Record{}, fmt.Errorf("finish build %s: %s is not an end state", id, st)
+	}
+	return s.update(ctx, id, func(r *Record) (string, error) {
+		endTiming(r, time.Now().UTC())
+		r.State, r.Message = st, msg
+		r.Error = ""
+		if cause != nil {
+			r.Error = cause.Error()
+		}
+		if msg == "" {
+			return string(st), nil
+		}
+		return msg, nil
+	})
+}
+
+// RequeueOrphans puts builds that were running when the daemon stopped (crash, kill, or a
+// shutdown that interrupted them) back in the queue at their recorded stage. Only the daemon
+// that holds the store's lock may call it.
+func (s *Store) RequeueOrphans(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, state FROM builds WHERE state NOT IN (?, ?, ?, ?, ?, ?)`,
+		string(Queued), string(Succeeded), string(Failed), string(Skipped), string(Superseded), string(Cancelled))
+	if err != nil {
+		return nil, fmt.Errorf("find interrupted builds: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id, st string
+		if err := rows.Scan(&id, &st); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if _, err := s.update(ctx, id, func(r *Record) (string, error) {
+			endTiming(r, time.Now().UTC())
+			r.State = Queued
+			return "interrupted; will resume at stage " + r.Stage, nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// Retry queues a failed (or cancelled) build again; it resumes at the stage it failed in,
+// with the artifacts it had (Atmosphere's re-submit). The daemon picks it up from the store.
+func (s *Store) Retry(ctx context.Context, id string) (Record, error) {
+	return s.update(ctx, id, func(r *Record) (string, error) {
+		if r.State != Failed && r.State != Cancelled {
+			return "", fmt.Errorf("%w (build %s is %s)", ErrNotRetryable, id, r.State)
+		}
+		r.State, r.Message, r.Error = Queued, "retry requested", ""
+		return "retry requested; will resume at stage " + r.Stage, nil
+	})
+}
