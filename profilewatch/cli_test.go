@@ -143,14 +143,7 @@ func TestKillMidScan(t *testing.T) {
 	rmq := testenv.SharedRabbit(t)
 	f := newFixture(t, rmq, testenv.ProfileServerOptions{}, "FETCH_PARALLELISM = 1")
 	const n = 10
-	for i := range n {
-		f.put(tmpl(i, 1))
-	}
-	f.mustScan(ScanOptions{})
-	baseline := f.cacheBytes()
-	for i := range n {
-		f.put(tmpl(i, 2))
-	}
+	baseline := f.baselineThenChange(n)
 	f.srv.SetDelay(300 * time.Millisecond) // ten fetches one at a time: the scan lasts 3 s
 	cmd := exec.Command(binary(t), "watch", "--once", "--config", f.cfgPath)
 	if err := cmd.Start(); err != nil {
@@ -187,12 +180,7 @@ func TestKillMidScan(t *testing.T) {
 func TestBrokerStoppedDuringPublish(t *testing.T) {
 	rmq := testenv.PrivateRabbit(t)
 	f := newFixture(t, rmq, testenv.ProfileServerOptions{})
-	f.put(tmpl(0, 1))
-	f.put(tmpl(1, 1))
-	f.mustScan(ScanOptions{})
-	baseline := f.cacheBytes()
-	f.put(tmpl(0, 2))
-	f.put(tmpl(1, 2))
+	baseline := f.baselineThenChange(2)
 	s := f.scanner()
 	s.afterConnect = func() {
 		if err := rmq.StopApp(); err != nil {

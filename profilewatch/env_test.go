@@ -177,3 +177,18 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// baselineThenChange serves n template profiles, records the baseline, then changes all n. It
+// returns the baseline cache.
+func (f *fixture) baselineThenChange(n int) string {
+	f.t.Helper()
+	for i := range n {
+		f.put(tmpl(i, 1))
+	}
+	f.mustScan(ScanOptions{})
+	baseline := f.cacheBytes()
+	for i := range n {
+		f.put(tmpl(i, 2))
+	}
+	return baseline
+}

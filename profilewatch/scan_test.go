@@ -158,11 +158,7 @@ func TestBadProfileDoesNotBlockOthers(t *testing.T) {
 func TestCancelDuringPublishFinishes(t *testing.T) {
 	rmq := testenv.SharedRabbit(t)
 	f := newFixture(t, rmq, testenv.ProfileServerOptions{})
-	f.put(tmpl(0, 1))
-	f.put(tmpl(1, 1))
-	f.mustScan(ScanOptions{})
-	f.put(tmpl(0, 2))
-	f.put(tmpl(1, 2))
+	f.baselineThenChange(2)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s := f.scanner()

@@ -29,12 +29,12 @@ func startDaemon(t *testing.T, f *fixture) *daemon {
 	d.cancel = cancel
 	go func() {
 		d.done <- Run(ctx, Options{
-			Config: f.cfg,
-			Load:   func() (*config.Config, error) { return config.Load(f.cfgPath) },
-			Reload: d.reload,
-			Log:    testLogger(t),
-			Notify: func(s string) error { d.mu.Lock(); d.states = append(d.states, s); d.mu.Unlock(); return nil },
-			OnScan: func(Report, error) { d.mu.Lock(); d.scans++; d.mu.Unlock() },
+			Config:   f.cfg,
+			Load:     func() (*config.Config, error) { return config.Load(f.cfgPath) },
+			Reload:   d.reload,
+			Log:      testLogger(t),
+			Notify:   func(s string) error { d.mu.Lock(); d.states = append(d.states, s); d.mu.Unlock(); return nil },
+			OnScan:   func(Report, error) { d.mu.Lock(); d.scans++; d.mu.Unlock() },
 			OnListen: func(a net.Addr) { d.addr <- a },
 		})
 	}()
