@@ -22,13 +22,15 @@ func stagesFor(cfg *config.Config, sets *atomic.Pointer[templates.Set], log hclo
 
 // stageStates maps a stage name to the build state shown while it runs.
 var stageStates = map[string]state.State{
-	"render":   state.Rendering,
-	"packer":   state.Building,
-	"smoke":    state.Testing,
-	"test":     state.Testing,
-	"approval": state.AwaitingApproval,
-	"approve":  state.AwaitingApproval,
-	"promote":  state.Promoting,
+	"render":    state.Rendering,
+	"packer":    state.Building,
+	"smoke":     state.Testing,
+	"test":      state.Testing,
+	"testing":   state.Testing,
+	"approval":  state.AwaitingApproval,
+	"approve":   state.AwaitingApproval,
+	"promote":   state.Promoting,
+	"promoting": state.Promoting,
 }
 
 func stateFor(stage string) state.State {
