@@ -1,0 +1,89 @@
+package glance
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+)
+
+// Clients are the authenticated service clients promotion uses.
+type Clients struct {
+	Image *gophercloud.ServiceClient
+	// Compute is nil when the catalog has no compute endpoint (then retention cannot tell
+	// whether a server uses an image); ComputeErr says why when the endpoint exists but failed.
+	Compute    *gophercloud.ServiceClient
+	ComputeErr error
+	// Calls counts every HTTP request made, Keystone included.
+	Calls *CallCounter
+}
+
+// Connect authenticates and finds the image (and, if any, compute) endpoints in the catalog.
+func Connect(ctx context.Context, c Credentials) (*Clients, error) {
+	counter := &CallCounter{}
+	tlsConfig := c.TLS
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %s holds no PEM certificate", c.CAFile)
+		}
+		if tlsConfig == nil {
+			tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		} else {
+			tlsConfig = tlsConfig.Clone()
+		}
+		tlsConfig.RootCAs = pool
+	}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	if tlsConfig != nil {
+		base.TLSClientConfig = tlsConfig
+	}
+	pc, err := openstack.NewClient(c.Auth.IdentityEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("identity endpoint: %w", err)
+	}
+	pc.HTTPClient = http.Client{Transport: &countingTransport{next: base, n: &counter.n}, Timeout: 2 * time.Minute}
+	if err := openstack.Authenticate(ctx, pc, c.Auth); err != nil {
+		return nil, fmt.Errorf("authenticate (%s): %w", c.Source, err)
+	}
+	img, err := openstack.NewImageV2(pc, c.Endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("image endpoint: %w", err)
+	}
+	cl := &Clients{Image: img, Calls: counter}
+	// Only the catalog is consulted here: a missing compute service is normal on test clouds.
+	if _, err := pc.EndpointLocator(gophercloud.EndpointOpts{Type: "compute", Region: c.Endpoint.Region, Availability: c.Endpoint.Availability}); err == nil {
+		if cl.Compute, err = openstack.NewComputeV2(pc, c.Endpoint); err != nil {
+			cl.Compute, cl.ComputeErr = nil, fmt.Errorf("compute endpoint: %w", err)
+		}
+	}
+	return cl, nil
+}
+
+// CallCounter counts HTTP requests (for the benchmark and the promotion log).
+type CallCounter struct{ n atomic.Int64 }
+
+// Count is the number of requests so far.
+func (c *CallCounter) Count() int64 { return c.n.Load() }
+
+// countingTransport is an http.RoundTripper that counts requests.
+type countingTransport struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return t.next.RoundTrip(r)
+}

@@ -1,0 +1,97 @@
+package glance
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/members"
+
+	"github.com/packuilon/packuilon/internal/config"
+)
+
+func (s *GlanceStore) members(ctx context.Context, imageID string) ([]members.Member, error) {
+	pages, err := members.List(s.c.Image, imageID).AllPages(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list members of %s: %w", imageID, err)
+	}
+	return members.ExtractMembers(pages)
+}
+
+// copyMembers gives image to every member of image from, with the configured status
+// (accepted, as rename-old-images did, or pending). Members already there are left alone
+// unless their status must become accepted; nothing is removed from either image, so the
+// previous image stays usable by the projects that had it. It returns to's member count.
+func (s *GlanceStore) copyMembers(ctx context.Context, from, to string) (int, error) {
+	want, err := s.members(ctx, from)
+	if err != nil {
+		return 0, err
+	}
+	if len(want) == 0 {
+		return 0, nil
+	}
+	have, err := s.members(ctx, to)
+	if err != nil {
+		return 0, err
+	}
+	status := map[string]string{}
+	for _, m := range have {
+		status[m.MemberID] = m.Status
+	}
+	var todo []string
+	for _, m := range want {
+		st, ok := status[m.MemberID]
+		if !ok || (s.opts.MemberStatus == config.MemberAccepted && st != "accepted") {
+			todo = append(todo, m.MemberID)
+		}
+	}
+	// One call per member (two when accepting): with 50 members serial calls dominate the
+	// promotion, so they run in parallel, bounded to spare Glance.
+	errs := make([]error, len(todo))
+	sem := make(chan struct{}, s.opts.MemberConcurrency)
+	var wg sync.WaitGroup
+	for i, id := range todo {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = s.addMember(ctx, to, id, status)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(have) + countNew(todo, status), nil
+}
+
+func countNew(ids []string, status map[string]string) int {
+	n := 0
+	for _, id := range ids {
+		if _, ok := status[id]; !ok {
+			n++
+		}
+	}
+	return n
+}
+
+// addMember creates the membership if missing (status map is read only here) and accepts it
+// when configured. A 409 means it exists already (a concurrent or earlier run).
+func (s *GlanceStore) addMember(ctx context.Context, imageID, member string, status map[string]string) error {
+	if _, ok := status[member]; !ok {
+		_, err := members.Create(ctx, s.c.Image, imageID, member).Extract()
+		if err != nil && !gophercloud.ResponseCodeIs(err, 409) {
+			return fmt.Errorf("add member %s to %s: %w", member, imageID, err)
+		}
+	}
+	if s.opts.MemberStatus != config.MemberAccepted {
+		return nil
+	}
+	if _, err := members.Update(ctx, s.c.Image, imageID, member, members.UpdateOpts{Status: "accepted"}).Extract(); err != nil {
+		return fmt.Errorf("accept member %s of %s: %w", member, imageID, err)
+	}
+	return nil
+}

@@ -1,0 +1,201 @@
+package glance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
+)
+
+// ErrNotPromotable is returned for a candidate that must not become current (broken,
+// warehoused, managed under another key, or not active).
+var ErrNotPromotable = errors.New("image cannot be promoted")
+
+// Promote makes c the current image of its key. The steps, each idempotent and each decided
+// from Glance's state alone (so a run that stopped anywhere is finished by the next one):
+//
+//  1. mark: the candidate gets packuilon_key, packuilon_state=candidate and
+//     packuilon_replaces=<previous image>, and loses the canonical name packer gave it, so no
+//     lookup takes it for the current image and a resumed run knows which image it replaces
+//     even after that one was warehoused;
+//  2. properties: the previous image's visibility, and the carried properties the candidate
+//     lacks (one refused with 403, a protected property, is reported and skipped);
+//  3. members: the previous image's members, accepted or pending as configured. This comes
+//     after visibility because Glance only lets a shared image have members;
+//  4. warehouse: the previous image is renamed warehoused-<name>-<date>, hidden and marked
+//     warehoused (and deactivated if configured);
+//  5. current: the candidate takes the canonical name and packuilon_state=current.
+//
+// Between 4 and 5, two consecutive requests, no image has the name: never two.
+// Then any other image of the key still marked current is warehoused, and retention runs.
+func (s *GlanceStore) Promote(ctx context.Context, c Candidate) (*Result, error) {
+	if c.ImageID == "" || c.Key == "" || c.Name == "" {
+		return nil, fmt.Errorf("promote: image id, key and name are required")
+	}
+	start := s.c.Calls.Count()
+	cand, err := s.Get(ctx, c.ImageID)
+	if err != nil {
+		return nil, err
+	}
+	switch st := prop(cand, PropState); {
+	case st == StateBroken || st == StateWarehoused:
+		return nil, fmt.Errorf("promote image %s: it is %s: %w", cand.ID, st, ErrNotPromotable)
+	case prop(cand, PropKey) != "" && prop(cand, PropKey) != c.Key:
+		return nil, fmt.Errorf("promote image %s: it belongs to key %s, not %s: %w", cand.ID, prop(cand, PropKey), c.Key, ErrNotPromotable)
+	case cand.Status != images.ImageStatusActive:
+		return nil, fmt.Errorf("promote image %s: status %s: %w", cand.ID, cand.Status, ErrNotPromotable)
+	}
+	prev, err := s.previous(ctx, cand, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.promote(ctx, cand, prev, c, false)
+	if res != nil {
+		res.Calls = s.c.Calls.Count() - start
+	}
+	return res, err
+}
+
+// MarkCandidate does step 1 alone: the pipeline may call it as soon as packer made the image,
+// so that between the build and the promotion only one image carries the canonical name.
+func (s *GlanceStore) MarkCandidate(ctx context.Context, c Candidate) error {
+	cand, err := s.Get(ctx, c.ImageID)
+	if err != nil {
+		return err
+	}
+	if st := prop(cand, PropState); st != "" && st != StateCandidate {
+		return nil // already past this step
+	}
+	_, err = s.patch(ctx, cand, s.markOps(cand, c, ""))
+	return err
+}
+
+func (s *GlanceStore) markOps(cand *images.Image, c Candidate, replaces string) images.UpdateOpts {
+	want := map[string]string{PropKey: c.Key, PropName: c.Name, PropBuildID: c.BuildID, PropReplaces: replaces}
+	if prop(cand, PropState) != StateCurrent {
+		want[PropState] = StateCandidate
+	}
+	if c.BuildID == "" {
+		delete(want, PropBuildID) // keep what an earlier mark recorded
+	}
+	if replaces == "" {
+		delete(want, PropReplaces)
+	}
+	ops := setProps(cand, want)
+	if cand.Name == c.Name && prop(cand, PropState) != StateCurrent {
+		ops = append(ops, images.ReplaceImageName{NewName: "candidate-" + c.Name})
+	}
+	return ops
+}
+
+func (s *GlanceStore) promote(ctx context.Context, cand, prev *images.Image, c Candidate, rollback bool) (*Result, error) {
+	log := s.log.With("image_key", c.Key, "image_id", cand.ID, "build_id", c.BuildID)
+	var replaces string
+	if prev != nil {
+		replaces = prev.ID
+	}
+	if err := s.step("mark"); err != nil {
+		return nil, err
+	}
+	ops := s.markOps(cand, c, replaces)
+	if rollback {
+		ops = append(ops, setProps(cand, map[string]string{PropRollback: "true"})...)
+	}
+	cand, err := s.patch(ctx, cand, ops)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{CurrentID: cand.ID}
+	if prev != nil {
+		if err := s.step("properties"); err != nil {
+			return nil, err
+		}
+		if cand, res.SkippedProperties, err = s.adopt(ctx, prev, cand); err != nil {
+			return nil, err
+		}
+		if err := s.step("members"); err != nil {
+			return nil, err
+		}
+		if prev.Visibility == images.ImageVisibilityShared {
+			if res.Members, err = s.copyMembers(ctx, prev.ID, cand.ID); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.step("warehouse"); err != nil {
+			return nil, err
+		}
+		if err := s.warehouse(ctx, prev, c); err != nil {
+			return nil, err
+		}
+		res.WarehousedID = prev.ID
+	}
+	if err := s.step("current"); err != nil {
+		return nil, err
+	}
+	if cand, err = s.makeCurrent(ctx, cand, c); err != nil {
+		return nil, err
+	}
+	log.Info("image is current", "warehoused", res.WarehousedID, "members", res.Members)
+	if err := s.step("sweep"); err != nil {
+		return res, err
+	}
+	if err := s.sweep(ctx, cand, c); err != nil {
+		return res, err
+	}
+	if err := s.step("retention"); err != nil {
+		return res, err
+	}
+	if err := s.retain(ctx, cand.Owner, c.Key, res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// previous finds the image the candidate replaces: the one recorded by an earlier run of this
+// promotion, else the key's current image, else (migration from rename-old-images, only while
+// the key has no managed image at all) the newest unmanaged image with exactly the canonical
+// name. Only images of the candidate's owner count: another project's image of the same name
+// is never touched.
+func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candidate) (*images.Image, error) {
+	if id := prop(cand, PropReplaces); id != "" {
+		img, err := s.Get(ctx, id)
+		if err == nil {
+			return img, nil
+		}
+		if !gophercloud.ResponseCodeIs(err, 404) {
+			return nil, err
+		}
+	}
+	managed, err := s.list(ctx, cand.Owner, "", true, map[string]string{PropKey: c.Key})
+	if err != nil {
+		return nil, err
+	}
+	others := 0
+	for i := range managed {
+		if managed[i].ID == cand.ID {
+			continue
+		}
+		others++
+		if prop(&managed[i], PropState) == StateCurrent {
+			return &managed[i], nil // newest first; older ones are swept after promotion
+		}
+	}
+	if others > 0 {
+		return nil, nil
+	}
+	named, err := s.list(ctx, cand.Owner, c.Name, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	for i := range named {
+		img := &named[i]
+		if img.ID != cand.ID && img.Name == c.Name && prop(img, PropKey) == "" &&
+			(img.Status == images.ImageStatusActive || img.Status == images.ImageStatusDeactivated) {
+			s.log.Info("migrating: previous image found by exact name", "image_key", c.Key, "image_id", img.ID)
+			return img, nil
+		}
+	}
+	return nil, nil
+}

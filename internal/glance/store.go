@@ -1,0 +1,215 @@
+package glance
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/config"
+)
+
+// Properties packuilon keeps on the images it manages.
+const (
+	PropKey      = "packuilon_key"
+	PropState    = "packuilon_state"
+	PropBuildID  = "packuilon_build_id"
+	PropParent   = "packuilon_parent"
+	PropName     = "packuilon_name"
+	PropReplaces = "packuilon_replaces"
+	// PropRollback marks an image being made current again by rollback, so a rollback that
+	// stopped half way is finished by the next run instead of rolling back a second step.
+	PropRollback = "packuilon_rollback"
+)
+
+// Values of PropState.
+const (
+	StateCandidate  = "candidate"
+	StateCurrent    = "current"
+	StateWarehoused = "warehoused"
+	StateBroken     = "broken"
+)
+
+// Candidate is a freshly built image and what it is built for.
+type Candidate struct {
+	ImageID string
+	// Key is the image's packuilon_key; Name the canonical name users see.
+	Key  string
+	Name string
+	// BuildID and ParentID (the source image) are recorded on the image.
+	BuildID  string
+	ParentID string
+}
+
+// Result tells what a promotion or rollback did.
+type Result struct {
+	CurrentID    string
+	WarehousedID string
+	// Members is the number of members the current image has after the run.
+	Members int
+	// SkippedProperties were refused by Glance (403, protected) and left out.
+	SkippedProperties []string
+	// Deleted and Deactivated are old warehoused images retired by retention.
+	Deleted     []string
+	Deactivated []string
+	// Calls is the number of API requests the run made.
+	Calls int64
+}
+
+// ImageStore is what the pipeline needs from the image service.
+type ImageStore interface {
+	// Promote makes the candidate the current image of its key.
+	Promote(ctx context.Context, c Candidate) (*Result, error)
+	// Reject marks a candidate broken (or deletes it, as configured).
+	Reject(ctx context.Context, c Candidate, reason string) error
+	// Rollback makes the newest warehoused image of key current again.
+	Rollback(ctx context.Context, key string) (*Result, error)
+}
+
+// GlanceStore is the ImageStore on Glance v2 (and Nova, when there is one, for retention).
+type GlanceStore struct {
+	c    *Clients
+	opts config.Promote
+	log  hclog.Logger
+	now  func() time.Time
+	// BeforeStep, when set, runs before each promotion step with the step's name; an error
+	// stops the promotion there. Tests use it to inject faults between steps.
+	BeforeStep func(step string) error
+}
+
+var _ ImageStore = (*GlanceStore)(nil)
+
+// NewGlanceStore returns a store using clients c with the [promote] options.
+func NewGlanceStore(c *Clients, opts config.Promote, log hclog.Logger) *GlanceStore {
+	if opts.MemberConcurrency < 1 {
+		opts.MemberConcurrency = 1
+	}
+	return &GlanceStore{c: c, opts: opts, log: log.Named("glance"), now: time.Now}
+}
+
+func (s *GlanceStore) step(name string) error {
+	if s.BeforeStep == nil {
+		return nil
+	}
+	if err := s.BeforeStep(name); err != nil {
+		return fmt.Errorf("before step %s: %w", name, err)
+	}
+	return nil
+}
+
+// Get returns one image.
+func (s *GlanceStore) Get(ctx context.Context, id string) (*images.Image, error) {
+	img, err := images.Get(ctx, s.c.Image, id).Extract()
+	if err != nil {
+		return nil, fmt.Errorf("get image %s: %w", id, err)
+	}
+	return img, nil
+}
+
+// listQuery is images.ListOpts plus filters on properties, which Glance supports but
+// gophercloud's ListOpts cannot express.
+type listQuery struct {
+	images.ListOpts
+	props map[string]string
+}
+
+func (q listQuery) ToImageListQuery() (string, error) {
+	s, err := q.ListOpts.ToImageListQuery()
+	if err != nil {
+		return "", err
+	}
+	v, err := url.ParseQuery(s[min(1, len(s)):])
+	if err != nil {
+		return "", err
+	}
+	for k, val := range q.props {
+		v.Set(k, val)
+	}
+	return "?" + v.Encode(), nil
+}
+
+// list returns the images owned by owner (any, if empty) that match props (and name, if set),
+// newest first; hidden ones too if withHidden. Each hidden state is one query: Glance lists
+// hidden images only when asked.
+func (s *GlanceStore) list(ctx context.Context, owner, name string, withHidden bool, props map[string]string) ([]images.Image, error) {
+	var all []images.Image
+	for _, hidden := range []bool{false, true} {
+		if hidden && !withHidden {
+			break
+		}
+		q := listQuery{ListOpts: images.ListOpts{
+			Owner: owner, Name: name, Hidden: hidden, Limit: 200,
+			// "all" includes community images, which a plain list leaves out.
+			Visibility: images.ImageVisibility("all"),
+			Sort:       "created_at:desc",
+		}, props: props}
+		pages, err := images.List(s.c.Image, q).AllPages(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list images %v: %w", props, err)
+		}
+		imgs, err := images.ExtractImages(pages)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, imgs...)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].CreatedAt.After(all[j].CreatedAt) })
+	return all, nil
+}
+
+func prop(img *images.Image, k string) string {
+	if v, ok := img.Properties[k].(string); ok {
+		return v
+	}
+	return ""
+}
+
+// patch applies ops in one request (Glance applies a PATCH atomically).
+func (s *GlanceStore) patch(ctx context.Context, img *images.Image, ops images.UpdateOpts) (*images.Image, error) {
+	if len(ops) == 0 {
+		return img, nil
+	}
+	out, err := images.Update(ctx, s.c.Image, img.ID, ops).Extract()
+	if err != nil {
+		return nil, fmt.Errorf("update image %s: %w", img.ID, err)
+	}
+	return out, nil
+}
+
+// setProps returns the ops that give img the properties in want (empty value = remove).
+func setProps(img *images.Image, want map[string]string) images.UpdateOpts {
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var ops images.UpdateOpts
+	for _, k := range keys {
+		cur, has := img.Properties[k]
+		v := want[k]
+		switch {
+		case v == "" && has:
+			ops = append(ops, images.UpdateImageProperty{Op: images.RemoveOp, Name: k})
+		case v == "":
+		case !has:
+			ops = append(ops, images.UpdateImageProperty{Op: images.AddOp, Name: k, Value: v})
+		case cur != v:
+			ops = append(ops, images.UpdateImageProperty{Op: images.ReplaceOp, Name: k, Value: v})
+		}
+	}
+	return ops
+}
+
+// action posts a Glance image action (deactivate, reactivate).
+func (s *GlanceStore) action(ctx context.Context, id, act string) error {
+	_, err := s.c.Image.Post(ctx, s.c.Image.ServiceURL("images", id, "actions", act), nil, nil, &gophercloud.RequestOpts{OkCodes: []int{204}})
+	if err != nil {
+		return fmt.Errorf("%s image %s: %w", act, id, err)
+	}
+	return nil
+}
