@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
+)
+
+// show runs `packuilon <args> --config <site>` and prints what it printed, indented.
+func (d *demo) show(args ...string) error {
+	argv := append([]string{args[0], "--config", d.config}, args[1:]...)
+	fmt.Printf("    $ packuilon %s\n", strings.Join(argv, " "))
+	cmd := exec.Command(d.bin, argv...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		fmt.Println("      " + sc.Text())
+	}
+	if err != nil {
+		return fmt.Errorf("packuilon %s: %w", args[0], err)
+	}
+	return nil
+}
+
+// daemon is a packuilon daemon running in the background, its log in a file.
+type daemon struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func (d *demo) start(name string) (*daemon, error) {
+	logPath := filepath.Join(d.dir, name+".log")
+	f, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(d.bin, name, "--config", d.config)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	say("pid %d, log %s", cmd.Process.Pid, logPath)
+	dm := &daemon{cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); f.Close(); close(dm.done) }()
+	return dm, nil
+}
+
+func (dm *daemon) stop() {
+	dm.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-dm.done:
+	case <-time.After(60 * time.Second):
+		dm.cmd.Process.Kill()
+		<-dm.done
+	}
+}
+
+// waitBuilds waits until at least n builds have ended (succeeded, failed, skipped, ...).
+func (d *demo) waitBuilds(ctx context.Context, n int) error {
+	deadline := time.Now().Add(5 * time.Minute)
+	last := ""
+	for time.Now().Before(deadline) {
+		out, err := exec.CommandContext(ctx, d.bin, "status", "--config", d.config, "--json").Output()
+		if err == nil {
+			var recs []struct {
+				ID, State, Stage string
+			}
+			if json.Unmarshal(out, &recs) == nil {
+				ended, now := 0, []string{}
+				for _, r := range recs {
+					switch r.State {
+					case "succeeded", "failed", "skipped", "superseded", "cancelled":
+						ended++
+					}
+					now = append(now, r.ID+"="+r.State)
+				}
+				if s := strings.Join(now, " "); s != last {
+					say("builds: %s", s)
+					last = s
+				}
+				if ended >= n {
+					return nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-d.builder.done:
+			return fmt.Errorf("the builder exited; see %s", filepath.Join(d.dir, "builder.log"))
+		case <-time.After(time.Second):
+		}
+	}
+	return fmt.Errorf("builds did not finish within 5 minutes; see %s", filepath.Join(d.dir, "builder.log"))
+}
+
+// images prints the managed images in Glance with their packuilon properties.
+func (d *demo) images(ctx context.Context) error {
+	p, err := d.os.Provider(ctx, d.os.Admin)
+	if err != nil {
+		return err
+	}
+	c, err := openstack.NewImageV2(p, gophercloud.EndpointOpts{Region: "RegionOne"})
+	if err != nil {
+		return err
+	}
+	var all []images.Image
+	for _, hidden := range []bool{false, true} { // Glance lists hidden images only when asked
+		pages, err := images.List(c, images.ListOpts{Sort: "name:asc", Limit: 100, Hidden: hidden}).AllPages(ctx)
+		if err != nil {
+			return err
+		}
+		list, err := images.ExtractImages(pages)
+		if err != nil {
+			return err
+		}
+		all = append(all, list...)
+	}
+	fmt.Println("    Glance (as the admin sees it, hidden images included):")
+	for _, img := range all {
+		st, _ := img.Properties["packuilon_state"].(string)
+		if st == "" {
+			continue
+		}
+		fmt.Printf("      %-55s %-10s %-9s hidden=%-5v %s\n", img.Name, st, img.Visibility, img.Hidden, img.ID)
+	}
+	return nil
+}
