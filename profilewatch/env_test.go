@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 
 // fixture is one watcher configuration against a real broker and a real profile server.
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	rmq      *testenv.Rabbit
 	srv      *testenv.ProfileServer
 	queue    string
@@ -36,7 +36,7 @@ type fixture struct {
 }
 
 // newFixture writes a config.ini for rmq and a new profile server; extra lines go into [cdb2rabbit].
-func newFixture(t *testing.T, rmq *testenv.Rabbit, o testenv.ProfileServerOptions, extra ...string) *fixture {
+func newFixture(t testing.TB, rmq *testenv.Rabbit, o testenv.ProfileServerOptions, extra ...string) *fixture {
 	t.Helper()
 	f := &fixture{t: t, rmq: rmq, srv: testenv.NewProfileServer(t, o), queue: testenv.UniqueName(t)}
 	dir := t.TempDir()
