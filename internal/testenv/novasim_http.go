@@ -162,10 +162,15 @@ func (s *NovaSim) createKeypair(w http.ResponseWriter, r *http.Request) {
 		fault(w, http.StatusBadRequest, "badRequest", "Invalid keypair request")
 		return
 	}
+	var private string
 	if body.Keypair.PublicKey == "" {
-		// Generating a key pair is not simulated: clients here bring their own key or none.
-		fault(w, http.StatusBadRequest, "badRequest", "the nova simulator needs public_key")
-		return
+		// Nova generates the pair and returns the private key once; packer's openstack builder
+		// asks for this even with communicator none.
+		var err error
+		if body.Keypair.PublicKey, private, err = generateKeypair(body.Keypair.Name); err != nil {
+			fault(w, http.StatusInternalServerError, "computeFault", err.Error())
+			return
+		}
 	}
 	p := caller(r).ProjectID
 	s.mu.Lock()
@@ -174,8 +179,11 @@ func (s *NovaSim) createKeypair(w http.ResponseWriter, r *http.Request) {
 	}
 	s.keypairs[p][body.Keypair.Name] = body.Keypair.PublicKey
 	s.mu.Unlock()
-	reply(w, http.StatusOK, map[string]any{"keypair": map[string]any{"name": body.Keypair.Name,
-		"public_key": body.Keypair.PublicKey, "fingerprint": "00:00", "user_id": caller(r).UserID}})
+	kp := map[string]any{"name": body.Keypair.Name, "public_key": body.Keypair.PublicKey, "fingerprint": "00:00", "user_id": caller(r).UserID}
+	if private != "" {
+		kp["private_key"] = private
+	}
+	reply(w, http.StatusOK, map[string]any{"keypair": kp})
 }
 
 func (s *NovaSim) showKeypair(w http.ResponseWriter, r *http.Request) {
