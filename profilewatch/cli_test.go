@@ -101,6 +101,22 @@ func TestWatchOnceCommand(t *testing.T) {
 	}
 }
 
+// TestWatchOnceAlias: cdp-listend runs its nch command without arguments; the binary installed
+// as packuilon-watch-once is one scan.
+func TestWatchOnceAlias(t *testing.T) {
+	rmq := testenv.SharedRabbit(t)
+	f := newFixture(t, rmq, testenv.ProfileServerOptions{})
+	f.put(tmpl(0, 1))
+	alias := filepath.Join(t.TempDir(), "packuilon-watch-once")
+	if err := os.Symlink(binary(t), alias); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(alias, "--config", f.cfgPath).Output()
+	if err != nil || !strings.Contains(string(out), "published nothing") {
+		t.Fatalf("alias: %v, stdout %q", err, out)
+	}
+}
+
 func TestWatchOnceFailsWithOneLine(t *testing.T) {
 	rmq := testenv.SharedRabbit(t)
 	f := newFixture(t, rmq, testenv.ProfileServerOptions{})

@@ -3,13 +3,23 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/profilewatch"
 )
 
+// OnceName is the name under which the binary (a symlink to it) runs one scan with no arguments:
+// cdp-listend executes its nch command without arguments, as it did cdb2rabbit.
+const OnceName = "packuilon-watch-once"
+
 func init() {
 	register("watch", "watch Aquilon's profiles and publish build requests (replaces cdb2rabbit)", runWatch)
+	// Done here rather than in main so the one-scan alias stays with the command it stands for.
+	if filepath.Base(os.Args[0]) == OnceName {
+		os.Args = append([]string{os.Args[0], "watch", "--once"}, os.Args[1:]...)
+	}
 }
 
 // runWatch is `packuilon watch [--once] [--publish-all]`. With --once (cron, systemd timer,
