@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -101,6 +102,14 @@ func StartNovaSim(ctx context.Context, o *OpenStack) (*NovaSim, error) {
 	if err := o.RegisterService(ctx, "compute", s.URL); err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("register the nova simulator as compute: %w", err)
+	}
+	// Packer's openstack builder creates a network client before every build, although it calls
+	// Neutron only for network discovery. The simulator serves no networking API: it stands in
+	// the catalog as "network" so the client can be created, and any call to it is recorded by
+	// Unhandled, which tests check.
+	if err := o.RegisterService(ctx, "network", strings.TrimSuffix(s.URL, "/v2.1")+"/network"); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("register the nova simulator as network: %w", err)
 	}
 	return s, nil
 }
