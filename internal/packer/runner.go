@@ -1,7 +1,7 @@
 package packer
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -65,14 +65,13 @@ func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, err
 	// If the daemon itself dies (SIGKILL), packer is interrupted rather than left building
 	// alongside the build the restarted daemon resumes.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGINT}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return Result{}, fmt.Errorf("run packer: %w", err)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return Result{}, fmt.Errorf("run packer: %w", err)
-	}
+	col := newCollector()
+	var mu sync.Mutex // stdout and stderr are copied by two goroutines of exec
+	out := &lineWriter{mu: &mu, fn: func(l string) { io.WriteString(log, col.line(l)+"\n") }}
+	errw := &lineWriter{mu: &mu, fn: func(l string) { io.WriteString(log, l+"\n") }}
+	// Writers rather than pipes: exec copies the output itself, and Wait then honours
+	// WaitDelay even when a grandchild (a provisioner's shell) keeps the pipes open.
+	cmd.Stdout, cmd.Stderr = out, errw
 	fmt.Fprintf(log, "packuilon: %s %s\n", r.Path, strings.Join(args, " "))
 	if err := cmd.Start(); err != nil {
 		return Result{}, fmt.Errorf("run packer %s: %w", r.Path, err)
@@ -80,28 +79,9 @@ func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, err
 	if r.Started != nil {
 		r.Started(cmd.Process.Pid)
 	}
-	col := newCollector()
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	stream := func(rd io.Reader, parse bool) {
-		defer wg.Done()
-		sc := bufio.NewScanner(rd)
-		sc.Buffer(make([]byte, 64<<10), 4<<20)
-		for sc.Scan() {
-			mu.Lock()
-			text := sc.Text()
-			if parse {
-				text = col.line(text)
-			}
-			io.WriteString(log, text+"\n")
-			mu.Unlock()
-		}
-	}
-	wg.Add(2)
-	go stream(stdout, true)
-	go stream(stderr, false)
-	wg.Wait()
-	err = cmd.Wait()
+	err := cmd.Wait()
+	out.flush()
+	errw.flush()
 	res := Result{Artifacts: col.result(), ExitCode: cmd.ProcessState.ExitCode()}
 	if len(res.Artifacts) > 0 {
 		res.ArtifactID = res.Artifacts[0].ID
@@ -118,4 +98,41 @@ func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, err
 		return res, fmt.Errorf("%w: %s", ErrFailed, msg)
 	}
 	return res, nil
+}
+
+// lineWriter calls fn for every complete line written to it.
+type lineWriter struct {
+	mu  *sync.Mutex
+	buf []byte
+	fn  func(line string)
+}
+
+// maxLine bounds a line kept in memory; longer ones are passed on in pieces.
+const maxLine = 4 << 20
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			if len(w.buf) > maxLine {
+				w.fn(string(w.buf))
+				w.buf = w.buf[:0]
+			}
+			return len(p), nil
+		}
+		w.fn(string(bytes.TrimRight(w.buf[:i], "\r")))
+		w.buf = w.buf[i+1:]
+	}
+}
+
+func (w *lineWriter) flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) > 0 {
+		w.fn(string(w.buf))
+		w.buf = nil
+	}
 }

@@ -1,0 +1,108 @@
+package packer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/packuilon/packuilon/internal/testenv"
+)
+
+func needPacker(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/packer"); err != nil {
+		if os.Getenv(testenv.RequireEnv) != "" {
+			t.Fatal("packer is not installed (run make deps)")
+		}
+		t.Skip("packer is not installed (run make deps, or use make test)")
+	}
+}
+
+// syncBuf is a log that tests may read while packer writes to it.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func template(t *testing.T, inline string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "t.json")
+	doc := `{"builders": [{"type": "null", "communicator": "none"}],
+		"provisioners": [{"type": "shell-local", "inline": [` + inline + `]}]}`
+	if err := os.WriteFile(p, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRunnerWithRealPacker runs the Debian packer with the null builder: the artifact id comes
+// from the machine-readable output, packer's output lands in the log, the auth environment
+// reaches packer, and a failure carries packer's error.
+func TestRunnerWithRealPacker(t *testing.T) {
+	needPacker(t)
+	cases := []struct {
+		name, inline, inLog, err string
+		artifact                 string
+	}{
+		{"success", `"echo hello from $OS_TENANT_ID"`, "hello from project-1", "", "Null"},
+		{"failure", `"echo failing", "exit 7"`, "failing", "exit status 1: ", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := &Runner{Path: "/usr/bin/packer", Env: []string{"OS_TENANT_ID=project-1"}, KillGrace: 10 * time.Second}
+			var log syncBuf
+			res, err := r.Build(context.Background(), Job{Template: template(t, c.inline)}, &log)
+			if c.err != "" {
+				if !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want ErrFailed with %q", err, c.err)
+				}
+			} else if err != nil {
+				t.Fatalf("build: %v\n%s", err, log.String())
+			}
+			if res.ArtifactID != c.artifact {
+				t.Errorf("artifact = %q, want %q", res.ArtifactID, c.artifact)
+			}
+			if !strings.Contains(log.String(), c.inLog) {
+				t.Errorf("log lacks %q:\n%s", c.inLog, log.String())
+			}
+		})
+	}
+}
+
+// TestRunnerCancelInterruptsPacker: cancelling sends SIGINT; packer stops its build and the
+// error says it was interrupted.
+func TestRunnerCancelInterruptsPacker(t *testing.T) {
+	needPacker(t)
+	r := &Runner{Path: "/usr/bin/packer", KillGrace: 3 * time.Second}
+	ctx, cancel := context.WithCancel(context.Background())
+	var log syncBuf
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Build(ctx, Job{Template: template(t, `"echo started", "sleep 120"`)}, &log)
+		done <- err
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(log.String(), "started") {
+		if time.Now().After(deadline) {
+			t.Fatalf("packer did not start:\n%s", log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	err := <-done
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("err = %v, want interrupted", err)
+	}
+	if !strings.Contains(log.String(), "packer exited with status") {
+		t.Errorf("log does not record packer's exit:\n%s", log.String())
+	}
+}

@@ -1,0 +1,152 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/packuilon/packuilon/internal/event"
+)
+
+func openTest(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "builds.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func req(personality, digest string) event.BuildRequest {
+	r := event.NewRequest(event.Spec{Personality: personality, Archetype: "a", OS: "sl", OSVersion: "7x-x86_64",
+		Branch: event.Branch{Type: event.BranchDomain, Name: "prod"}}, event.ReasonProfileChanged)
+	r.ProfileDigest = digest
+	return r
+}
+
+// TestIntakeCoalesces: only requests that never started are superseded, by the newest.
+func TestIntakeCoalesces(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	a, sup, err := s.Intake(ctx, req("p", "d1"), "m1")
+	if err != nil || len(sup) != 0 {
+		t.Fatalf("first intake: %v, superseded %v", err, sup)
+	}
+	if _, err := s.Start(ctx, a.ID, "fp"); err != nil { // a is running now
+		t.Fatal(err)
+	}
+	b, sup, _ := s.Intake(ctx, req("p", "d2"), "m2")
+	if len(sup) != 0 {
+		t.Fatalf("a started build was superseded: %v", sup)
+	}
+	c, sup, _ := s.Intake(ctx, req("p", "d3"), "m3")
+	if len(sup) != 1 || sup[0] != b.ID {
+		t.Fatalf("superseded = %v, want [%s]", sup, b.ID)
+	}
+	other, sup, _ := s.Intake(ctx, req("q", "d4"), "m4")
+	if len(sup) != 0 {
+		t.Fatalf("another key's intake superseded %v", sup)
+	}
+	if _, err := s.Start(ctx, b.ID, ""); !errors.Is(err, ErrNotQueued) {
+		t.Fatalf("starting a superseded build: %v, want ErrNotQueued", err)
+	}
+	queued, err := s.Queued(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range queued {
+		ids = append(ids, r.ID)
+	}
+	if fmt.Sprint(ids) != fmt.Sprint([]string{a.ID, c.ID, other.ID}) {
+		t.Fatalf("queued = %v, want a (started, not yet in a stage), c, other in order", ids)
+	}
+}
+
+// TestLifecycle walks a build through transitions, a crash, a failure and a retry.
+func TestLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	r, _, _ := s.Intake(ctx, req("p", "d"), "")
+	steps := []struct {
+		name string
+		do   func() (Record, error)
+		want State
+		stg  string
+	}{
+		{"start", func() (Record, error) { return s.Start(ctx, r.ID, "fp1") }, Queued, ""},
+		{"render", func() (Record, error) { return s.Transition(ctx, r.ID, Rendering, "render") }, Rendering, "render"},
+		{"packer", func() (Record, error) { return s.Transition(ctx, r.ID, Building, "packer") }, Building, "packer"},
+		{"crash", func() (Record, error) { s.RequeueOrphans(ctx); return s.Get(ctx, r.ID) }, Queued, "packer"},
+		{"resume", func() (Record, error) { return s.Start(ctx, r.ID, "") }, Queued, "packer"},
+		{"packer again", func() (Record, error) { return s.Transition(ctx, r.ID, Building, "packer") }, Building, "packer"},
+		{"fail", func() (Record, error) { return s.Finish(ctx, r.ID, Failed, "boom", errors.New("exit 1")) }, Failed, "packer"},
+		{"retry", func() (Record, error) { return s.Retry(ctx, r.ID) }, Queued, "packer"},
+	}
+	for _, st := range steps {
+		got, err := st.do()
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got.State != st.want || got.Stage != st.stg {
+			t.Fatalf("%s: state %s stage %q, want %s %q", st.name, got.State, got.Stage, st.want, st.stg)
+		}
+	}
+	got, _ := s.Get(ctx, r.ID)
+	if got.Attempt != 2 || got.Fingerprint != "fp1" || len(got.Timings) != 3 {
+		t.Errorf("record = attempt %d fingerprint %q timings %d", got.Attempt, got.Fingerprint, len(got.Timings))
+	}
+	if _, err := s.Retry(ctx, r.ID); !errors.Is(err, ErrNotRetryable) {
+		t.Errorf("retry of a queued build: %v, want ErrNotRetryable", err)
+	}
+	if _, err := s.Get(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("get unknown: %v", err)
+	}
+	j, _ := s.Journal(ctx, r.ID)
+	if len(j) != 9 {
+		t.Errorf("journal has %d entries, want 9: %+v", len(j), j)
+	}
+}
+
+// TestTwoProcessesShareTheStore opens the store twice (as the daemon and the CLI do) and
+// writes from both at once: WAL and busy_timeout keep every write.
+func TestTwoProcessesShareTheStore(t *testing.T) {
+	ctx := context.Background()
+	a, path := openTest(t)
+	b, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	unlock, err := a.LockDaemon()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.LockDaemon(); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second daemon lock: %v, want ErrLocked", err)
+	}
+	unlock()
+	var wg sync.WaitGroup
+	for i, s := range []*Store{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 50; j++ {
+				if _, _, err := s.Intake(ctx, req(fmt.Sprintf("k%d-%d", i, j), ""), ""); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	all, err := a.List(ctx, Filter{Limit: 1000})
+	if err != nil || len(all) != 100 {
+		t.Fatalf("list = %d records, %v; want 100", len(all), err)
+	}
+}
