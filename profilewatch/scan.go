@@ -114,6 +114,13 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 			s.log.Info("profile removed from the index", "profile", key)
 		}
 		names, rep.Removed = ch.Candidates, len(ch.Removed)
+		if len(ch.Candidates) == 0 && len(ch.Removed) == 0 && ch.Skipped == 0 {
+			// Aquilon notifies after every index rebuild, changed or not: the common scan finds
+			// nothing, and rewriting a cache of 100,000 entries for it would be wasted I/O.
+			rep.Duration = time.Since(start)
+			s.log.Info("scan done: no changes", "profiles", rep.Entries, "duration", rep.Duration)
+			return rep, nil
+		}
 	}
 	rep.Candidates = len(names)
 	results := fetchAll(ctx, s.src, names, s.w.Parallelism, s.w.IgnorePaths)
