@@ -156,7 +156,7 @@ func (s *GlanceStore) promote(ctx context.Context, cand, prev *images.Image, c C
 // previous finds the image the candidate replaces: the one recorded by an earlier run of this
 // promotion, else the key's current image, else (migration from rename-old-images, only while
 // the key has no managed image at all) the newest unmanaged image with exactly the canonical
-// name. Only images of the candidate's owner count: another project's image of the same name
+// name that is older than the candidate. Only images of the candidate's owner count: another project's image of the same name
 // is never touched.
 func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candidate) (*images.Image, error) {
 	if id := prop(cand, PropReplaces); id != "" {
@@ -191,7 +191,9 @@ func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candid
 	}
 	for i := range named {
 		img := &named[i]
-		if img.ID != cand.ID && img.Name == c.Name && prop(img, PropKey) == "" &&
+		// Only an image older than the candidate can be the one it replaces: a newer one with
+		// the name is another build's unmarked candidate.
+		if img.ID != cand.ID && img.Name == c.Name && prop(img, PropKey) == "" && img.CreatedAt.Before(cand.CreatedAt) &&
 			(img.Status == images.ImageStatusActive || img.Status == images.ImageStatusDeactivated) {
 			s.log.Info("migrating: previous image found by exact name", "image_key", c.Key, "image_id", img.ID)
 			return img, nil

@@ -1,0 +1,160 @@
+package glance
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
+)
+
+func TestRollbackRestoresPreviousImage(t *testing.T) {
+	e := newEnv(t)
+	k, name := key(t)
+	ps := e.projectIDs(2)
+	opts := defaults()
+	opts.DeactivateWarehoused = true
+	s := e.store(opts)
+	a := e.upload(name, images.ImageVisibilityShared, nil)
+	if _, err := s.Promote(e.ctx, Candidate{ImageID: a, Key: k, Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	e.share(a, ps[:1])
+	b := e.upload(name, images.ImageVisibilityPrivate, nil)
+	if _, err := s.Promote(e.ctx, Candidate{ImageID: b, Key: k, Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.get(a).Status; st != images.ImageStatusDeactivated {
+		t.Fatalf("warehoused image status %s, want deactivated (configured)", st)
+	}
+	e.share(b, ps[1:2]) // a project added after the promotion keeps access after the rollback
+	res, err := s.Rollback(e.ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CurrentID != a || res.WarehousedID != b {
+		t.Fatalf("rollback made %s current and warehoused %s, want %s and %s", res.CurrentID, res.WarehousedID, a, b)
+	}
+	e.checkPromoted(name, k, a, b)
+	if m := e.memberSet(a); len(m) != 2 {
+		t.Fatalf("rolled back image has members %v, want both projects", m)
+	}
+}
+
+func TestRollbackWithoutWarehousedImage(t *testing.T) {
+	e := newEnv(t)
+	k, _ := key(t)
+	if _, err := e.store(defaults()).Rollback(e.ctx, k); err == nil || !strings.Contains(err.Error(), ErrNothingToRollBack.Error()) {
+		t.Fatalf("rollback of an unknown key: %v, want %v", err, ErrNothingToRollBack)
+	}
+}
+
+func TestRejectBrokenCandidate(t *testing.T) {
+	for _, action := range []string{"mark", "delete"} {
+		t.Run(action, func(t *testing.T) {
+			e := newEnv(t)
+			k, name := key(t)
+			cand := e.upload(name, images.ImageVisibilityPublic, nil)
+			opts := defaults()
+			opts.BrokenAction = action
+			s := e.store(opts)
+			for range 2 { // the second run finds it done
+				if err := s.Reject(e.ctx, Candidate{ImageID: cand, Key: k, Name: name, BuildID: "b7"}, "rally: boot failed"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if action == "delete" {
+				if _, err := images.Get(e.ctx, e.admin, cand).Extract(); !gophercloud.ResponseCodeIs(err, 404) {
+					t.Fatalf("broken candidate still there: %v", err)
+				}
+				return
+			}
+			img := e.get(cand)
+			if !strings.HasPrefix(img.Name, "Broken-"+name+"-") || img.Visibility != images.ImageVisibilityPrivate || prop(img, PropState) != StateBroken {
+				t.Fatalf("broken image: name %q visibility %s state %q", img.Name, img.Visibility, prop(img, PropState))
+			}
+			if _, err := s.Promote(e.ctx, Candidate{ImageID: cand, Key: k, Name: name}); err == nil {
+				t.Fatal("a broken image was promoted")
+			}
+		})
+	}
+}
+
+// fakeNova is a stand-in for Nova's GET /servers (Nova cannot run here): it reports a server
+// for the images in used.
+func fakeNova(t *testing.T, used map[string]bool) *gophercloud.ServiceClient {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/servers/detail") || r.URL.Query().Get("all_tenants") == "" {
+			http.Error(w, "unexpected "+r.URL.String(), http.StatusBadRequest)
+			return
+		}
+		list := []map[string]any{}
+		if used[r.URL.Query().Get("image")] {
+			list = append(list, map[string]any{"id": "server-1", "name": "vm", "status": "ACTIVE",
+				"image": map[string]any{"id": r.URL.Query().Get("image")}, "flavor": map[string]any{"id": "1"},
+				"addresses": map[string]any{}, "metadata": map[string]any{}})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"servers": list})
+	}))
+	t.Cleanup(srv.Close)
+	return &gophercloud.ServiceClient{ProviderClient: &gophercloud.ProviderClient{HTTPClient: *srv.Client()}, Endpoint: srv.URL + "/"}
+}
+
+func TestRetention(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		withCompute bool
+	}{{"without compute: deactivate", false}, {"with compute: delete unused, keep used", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			k, name := key(t)
+			opts := defaults()
+			opts.KeepWarehoused = 1
+			s := e.store(opts)
+			var ids []string
+			for range 3 {
+				ids = append(ids, e.upload(name, images.ImageVisibilityPrivate, nil))
+			}
+			used := map[string]bool{ids[0]: true}
+			if tc.withCompute {
+				s.c.Compute = fakeNova(t, used)
+			}
+			for _, id := range ids[:2] {
+				if _, err := s.Promote(e.ctx, Candidate{ImageID: id, Key: k, Name: name}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// ids[0] and ids[1] warehoused after this one; keep 1 → ids[0] retires.
+			last, err := s.Promote(e.ctx, Candidate{ImageID: ids[2], Key: k, Name: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.checkPromoted(name, k, ids[2], ids[1])
+			if st := e.get(ids[1]).Status; st != images.ImageStatusActive {
+				t.Fatalf("newest warehoused image is %s, want kept active", st)
+			}
+			if !tc.withCompute {
+				if len(last.Deactivated) != 1 || last.Deactivated[0] != ids[0] || e.get(ids[0]).Status != images.ImageStatusDeactivated {
+					t.Fatalf("deactivated %v, want [%s]", last.Deactivated, ids[0])
+				}
+				return
+			}
+			if len(last.Deleted) != 0 || e.get(ids[0]).Status != images.ImageStatusActive {
+				t.Fatalf("an image a server uses was retired: deleted %v", last.Deleted)
+			}
+			delete(used, ids[0])
+			next := e.upload(name, images.ImageVisibilityPrivate, nil)
+			res, err := s.Promote(e.ctx, Candidate{ImageID: next, Key: k, Name: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Deleted) != 2 {
+				t.Fatalf("deleted %v, want the 2 unused older images", res.Deleted)
+			}
+		})
+	}
+}
