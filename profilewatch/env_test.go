@@ -48,6 +48,16 @@ func newFixture(t testing.TB, rmq *testenv.Rabbit, o testenv.ProfileServerOption
 
 func (f *fixture) writeConfig(srv *testenv.ProfileServer, extra ...string) {
 	f.t.Helper()
+	f.writeConfigURLs(srv.IndexURL(), srv.DirURL(), extra...)
+}
+
+// writeConfigURLs writes the configuration with the given index and directory URLs; an empty
+// dir leaves PROFILE_DIR_URL to its default.
+func (f *fixture) writeConfigURLs(info, dir string, extra ...string) {
+	f.t.Helper()
+	if dir != "" {
+		dir = "PROFILE_DIR_URL = " + dir
+	}
 	ini := fmt.Sprintf(`[global]
 QUEUE = %s
 RABBIT_HOST = 127.0.0.1
@@ -58,14 +68,14 @@ LOG_LEVEL = debug
 
 [cdb2rabbit]
 PROFILE_INFO_URL = %s
-PROFILE_DIR_URL = %s
+%s
 PROFILE_MATCH = .cloud.template.json
 CACHE_DIR = %s
 SCHEDULE = off
 UDP_LISTEN = off
 LOCK_TIMEOUT = 5s
 %s
-`, f.queue, f.rmq.Port, srv.IndexURL(), srv.DirURL(), f.cacheDir, strings.Join(extra, "\n"))
+`, f.queue, f.rmq.Port, info, dir, f.cacheDir, strings.Join(extra, "\n"))
 	if err := os.WriteFile(f.cfgPath, []byte(ini), 0o600); err != nil {
 		f.t.Fatal(err)
 	}
