@@ -1,8 +1,11 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/packuilon/packuilon/templates"
 )
 
 // Builder is the [rabbit2packer] section: how the builder daemon runs packer.
@@ -59,4 +62,28 @@ func readBuilder(r *reader, g Global, base string) Builder {
 		StateDB:           abs(base, r.str("STATE_DB", filepath.Join(g.StateDir, "builds.db"))),
 	}
 	return b
+}
+
+func init() { extraChecks = append(extraChecks, checkTemplates) }
+
+// checkTemplates loads the template map, the source images and every template, as the
+// builder does at start and on reload, so check-config finds what would stop it.
+func checkTemplates(c *Config) Problems {
+	b := c.Builder
+	if b.PackerTemplateMap == "" && b.PackerTemplate == "" {
+		return nil // a host that only watches profiles
+	}
+	for _, p := range []string{b.PackerTemplateMap, b.PackerTemplate, b.ImagesConfig} {
+		if _, err := os.Stat(p); p != "" && err != nil {
+			return nil // Check already says the file is missing
+		}
+	}
+	if _, err := templates.Load(templates.Sources{Map: b.PackerTemplateMap, Template: b.PackerTemplate, Images: b.ImagesConfig}); err != nil {
+		key := "PACKER_TEMPLATE_MAP"
+		if b.PackerTemplateMap == "" {
+			key = "PACKER_TEMPLATE"
+		}
+		return Problems{{File: c.Path, Section: "rabbit2packer", Key: key, Msg: err.Error()}}
+	}
+	return nil
 }
