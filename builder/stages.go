@@ -14,10 +14,12 @@ import (
 // down. It is the one place where stages are put together: the smoke and promote stages are
 // added here (after packer) by their own files.
 func stagesFor(cfg *config.Config, sets *atomic.Pointer[templates.Set], log hclog.Logger) ([]Stage, Rejecter) {
+	promote := &PromoteStage{} // does nothing with [promote] ENABLED = false
 	return []Stage{
 		&RenderStage{Sets: sets},
 		&PackerStage{},
-	}, nil
+		promote,
+	}, promote
 }
 
 // stageStates maps a stage name to the build state shown while it runs.

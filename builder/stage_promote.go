@@ -1,0 +1,168 @@
+package builder
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/glance"
+)
+
+// PromoteStage makes every artifact's candidate the current image of its key in Glance (see
+// glance.GlanceStore.Promote), records the warehoused image, and, with [promote]
+// SOURCE_CHAINING, points the source-image map at the new image. It is also the pipeline's
+// Rejecter: candidates the smoke test turned down are marked broken.
+//
+// With [promote] ENABLED = auto (the default), promotion needs credentials ([promote] or
+// [rabbit2packer] ADMIN_AUTH_FILE, OS_CLOUD or OS_AUTH_URL), and an artifact whose template still
+// runs rename-old-images.sh in a post-processor is left alone: that template promoted the image
+// already, and promoting again would warehouse it. ENABLED = true always promotes; false never.
+type PromoteStage struct {
+	// Open returns the image store for a build; nil connects with the build's [promote]
+	// credentials.
+	Open func(ctx context.Context, b *Build) (glance.ImageStore, error)
+}
+
+var _ Rejecter = (*PromoteStage)(nil)
+
+// Name is "promoting".
+func (s *PromoteStage) Name() string { return "promoting" }
+
+// ErrNoCandidate is returned when an artifact to promote has no image id or name.
+var ErrNoCandidate = errors.New("artifact has no candidate image")
+
+func (s *PromoteStage) open(ctx context.Context, b *Build) (glance.ImageStore, error) {
+	if s.Open != nil {
+		return s.Open(ctx, b)
+	}
+	creds, err := glance.LoadCredentials(b.Config.Promote.AuthFile, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := glance.Connect(ctx, creds)
+	if err != nil {
+		return nil, err
+	}
+	return glance.NewGlanceStore(cl, b.Config.Promote, b.Log), nil
+}
+
+// Run promotes the artifacts not promoted yet. Each promotion is idempotent, so a build resumed
+// after a crash in this stage simply runs it again.
+func (s *PromoteStage) Run(ctx context.Context, b *Build) error {
+	cfg := b.Config.Promote
+	if !promotionConfigured(b) {
+		return nil
+	}
+	var store glance.ImageStore
+	for i := range b.Artifacts {
+		a := &b.Artifacts[i]
+		if a.Promoted {
+			continue
+		}
+		if a.ImageID == "" || a.Name == "" {
+			return fmt.Errorf("promote %s: %w", a.Key, ErrNoCandidate)
+		}
+		if skip, err := selfPromoting(cfg.Enabled, a.Template); err != nil {
+			return err
+		} else if skip {
+			b.Log.Info("template promotes its image itself (rename-old-images); not promoting", "image_key", a.Key, "image_id", a.ImageID)
+			continue
+		}
+		if store == nil {
+			var err error
+			if store, err = s.open(ctx, b); err != nil {
+				return fmt.Errorf("promote %s: %w", a.Key, err)
+			}
+		}
+		res, err := store.Promote(ctx, candidate(b, a))
+		if err != nil {
+			return fmt.Errorf("promote %s: %w", a.Key, err)
+		}
+		// Chaining comes before Promoted is recorded: if it fails, the stage runs again and the
+		// (idempotent) promotion reports the same warehoused image to chain from.
+		if cfg.SourceChaining && res.WarehousedID != "" {
+			n, err := glance.ChainSourceImages(b.Config.Builder.ImagesConfig, res.WarehousedID, a.ImageID)
+			if err != nil {
+				return fmt.Errorf("promote %s: %w", a.Key, err)
+			}
+			b.Log.Info("source images chained to the new image", "image_key", a.Key, "image_id", a.ImageID, "entries", n)
+		}
+		a.Promoted, a.Warehoused = true, res.WarehousedID
+		b.Log.Info("image promoted", "image_key", a.Key, "image_id", a.ImageID, "warehoused", res.WarehousedID,
+			"members", res.Members, "skipped_properties", res.SkippedProperties, "api_calls", res.Calls)
+		if b.Checkpoint != nil {
+			if err := b.Checkpoint(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Reject marks the build's unpromoted candidates broken (or deletes them, as configured).
+// Images of self-promoting templates are left alone: rename-old-images already gave them the
+// canonical name, and renaming them would leave no image with it.
+func (s *PromoteStage) Reject(ctx context.Context, b *Build, reason error) error {
+	if !promotionConfigured(b) {
+		return nil
+	}
+	var store glance.ImageStore
+	var errs []error
+	for i := range b.Artifacts {
+		a := &b.Artifacts[i]
+		if a.Promoted || a.ImageID == "" {
+			continue
+		}
+		if skip, err := selfPromoting(b.Config.Promote.Enabled, a.Template); err != nil || skip {
+			errs = append(errs, err)
+			continue
+		}
+		if store == nil {
+			var err error
+			if store, err = s.open(ctx, b); err != nil {
+				return fmt.Errorf("reject build %s: %w", b.ID, err)
+			}
+		}
+		if err := store.Reject(ctx, candidate(b, a), reason.Error()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func candidate(b *Build, a *Artifact) glance.Candidate {
+	return glance.Candidate{ImageID: a.ImageID, Key: a.Key, Name: a.Name, BuildID: b.ID, ParentID: a.SourceImageID}
+}
+
+// selfPromoting reports whether promotion is to be left to the template (see PromoteStage).
+func selfPromoting(enabled, template string) (bool, error) {
+	switch enabled {
+	case config.PromoteOff:
+		return true, nil
+	case config.PromoteOn:
+		return false, nil
+	}
+	data, err := os.ReadFile(template)
+	if err != nil {
+		return false, fmt.Errorf("read template to check for rename-old-images: %w", err)
+	}
+	return bytes.Contains(data, []byte("rename-old-images")), nil
+}
+
+// promotionConfigured reports whether the stage has anything to do for b, and says why not.
+func promotionConfigured(b *Build) bool {
+	switch b.Config.Promote.Enabled {
+	case config.PromoteOff:
+		return false
+	case config.PromoteOn:
+		return true
+	}
+	if b.Config.Promote.AuthFile == "" && os.Getenv("OS_CLOUD") == "" && os.Getenv("OS_AUTH_URL") == "" {
+		b.Log.Warn("not promoting: no credentials ([promote] ADMIN_AUTH_FILE, OS_CLOUD or OS_AUTH_URL); set [promote] ENABLED = true or false to decide")
+		return false
+	}
+	return true
+}

@@ -1,0 +1,140 @@
+package builder
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/imagedata"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/glance"
+	"github.com/packuilon/packuilon/internal/testenv"
+)
+
+// promoteFixture is a build whose artifacts are tiny images in the real Glance.
+type promoteFixture struct {
+	ctx   context.Context
+	admin *gophercloud.ServiceClient
+	dir   string
+	build *Build
+}
+
+func newPromoteFixture(t *testing.T) *promoteFixture {
+	o := testenv.SharedOpenStack(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	p, err := o.Provider(ctx, o.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := openstack.NewImageV2(p, gophercloud.EndpointOpts{Region: "RegionOne"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	rc := filepath.Join(dir, "admin-auth.sh")
+	if err := o.WriteOpenRC(rc, o.Admin); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{
+		Builder: config.Builder{ImagesConfig: filepath.Join(dir, "source-images.json")},
+		Promote: config.Promote{
+			Enabled: config.PromoteAuto, AuthFile: rc, MemberStatus: config.MemberAccepted,
+			WarehouseName: "warehoused-{name}-{date}", BrokenName: "Broken-{name}-{date}", DateFormat: "%Y-%m-%d-%H%M%S",
+			BrokenAction: config.BrokenMark, KeepWarehoused: 3, MemberConcurrency: 4, SourceChaining: true,
+		},
+	}
+	return &promoteFixture{ctx: ctx, admin: admin, dir: dir, build: &Build{ID: "b-" + testenv.UniqueName(t), Config: cfg, Log: hclog.NewNullLogger()}}
+}
+
+func (f *promoteFixture) upload(t *testing.T, name string) string {
+	img, err := images.Create(f.ctx, f.admin, images.CreateOpts{Name: name, ContainerFormat: "bare", DiskFormat: "raw"}).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := imagedata.Upload(f.ctx, f.admin, img.ID, bytes.NewReader([]byte("tiny"))).ExtractErr(); err != nil {
+		t.Fatal(err)
+	}
+	return img.ID
+}
+
+// artifact adds an artifact built from a template with the given post-processor command.
+func (f *promoteFixture) artifact(t *testing.T, stem, postProcessor string) *Artifact {
+	tmpl := filepath.Join(f.dir, stem+".json")
+	body := fmt.Sprintf(`{"builders": [{"type": "openstack"}], "post-processors": [{"type": "shell-local", "inline": [%q]}]}`, postProcessor)
+	if err := os.WriteFile(tmpl, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	name := testenv.UniqueName(t) + " " + stem
+	f.build.Artifacts = append(f.build.Artifacts, Artifact{Template: tmpl, Key: "k-" + testenv.UniqueName(t) + "." + stem, Name: name, ImageID: f.upload(t, name)})
+	return &f.build.Artifacts[len(f.build.Artifacts)-1]
+}
+
+func (f *promoteFixture) get(t *testing.T, id string) *images.Image {
+	img, err := images.Get(f.ctx, f.admin, id).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func TestPromoteStage(t *testing.T) {
+	f := newPromoteFixture(t)
+	f.artifact(t, "managed", "echo built")
+	f.artifact(t, "legacy", "source /etc/packer-utils/admin-auth.sh; rename-old-images.sh $NAME AQ")
+	// A first build of key a, to be warehoused and chained from.
+	first := f.build.Artifacts[0]
+	stage := &PromoteStage{}
+	b1 := &Build{ID: f.build.ID + "-1", Config: f.build.Config, Log: f.build.Log, Artifacts: []Artifact{first}}
+	if err := stage.Run(f.ctx, b1); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f.build.Config.Builder.ImagesConfig, []byte(`{"sl": {"7x": "`+first.ImageID+`"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.build.Artifacts[0].ImageID = f.upload(t, first.Name)
+	if err := stage.Run(f.ctx, f.build); err != nil {
+		t.Fatal(err)
+	}
+	arts := f.build.Artifacts
+	if !arts[0].Promoted || arts[0].Warehoused != first.ImageID {
+		t.Fatalf("managed artifact: promoted %v warehoused %q, want %s", arts[0].Promoted, arts[0].Warehoused, first.ImageID)
+	}
+	if img := f.get(t, arts[0].ImageID); img.Name != arts[0].Name || img.Properties["packuilon_state"] != "current" {
+		t.Fatalf("promoted image: name %q state %v", img.Name, img.Properties["packuilon_state"])
+	}
+	if arts[1].Promoted || f.get(t, arts[1].ImageID).Properties["packuilon_state"] != nil {
+		t.Fatal("the self-promoting (rename-old-images) template's image was promoted again")
+	}
+	data, _ := os.ReadFile(f.build.Config.Builder.ImagesConfig)
+	if !strings.Contains(string(data), arts[0].ImageID) {
+		t.Fatalf("source images not chained to the new image: %s", data)
+	}
+}
+
+func TestPromoteStageRejects(t *testing.T) {
+	f := newPromoteFixture(t)
+	a := f.artifact(t, "managed", "echo built")
+	var _ Rejecter = &PromoteStage{}
+	if err := (&PromoteStage{}).Reject(f.ctx, f.build, fmt.Errorf("smoke: %w", ErrImageRejected)); err != nil {
+		t.Fatal(err)
+	}
+	img := f.get(t, a.ImageID)
+	if !strings.HasPrefix(img.Name, "Broken-") || img.Visibility != images.ImageVisibilityPrivate || img.Properties["packuilon_state"] != "broken" {
+		t.Fatalf("rejected image: name %q visibility %s state %v", img.Name, img.Visibility, img.Properties["packuilon_state"])
+	}
+	if err := (&PromoteStage{}).Run(f.ctx, f.build); !errors.Is(err, glance.ErrNotPromotable) {
+		t.Fatalf("promoting a broken image: %v", err)
+	}
+}
