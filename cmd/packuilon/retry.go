@@ -14,19 +14,12 @@ func init() {
 
 func runRetry(ctx context.Context, env *cmdEnv, args []string) int {
 	fs, path := newFlags(env, "retry")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(env.stderr, "usage: packuilon retry --config PATH <build-id>")
-		return 2
-	}
-	store, ok := openStore(env, *path)
-	if !ok {
-		return 1
+	store, id, code := buildArg(env, fs, path, args)
+	if store == nil {
+		return code
 	}
 	defer store.Close()
-	rec, err := store.Retry(ctx, fs.Arg(0))
+	rec, err := store.Retry(ctx, id)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon retry: %v\n", err)
 		if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrNotRetryable) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,19 +24,12 @@ func runShow(ctx context.Context, env *cmdEnv, args []string) int {
 	fs, path := newFlags(env, "show")
 	asJSON := fs.Bool("json", false, "print JSON (record and journal)")
 	lines := fs.Int("lines", 20, "lines of the log to show")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(env.stderr, "usage: packuilon show --config PATH <build-id>")
-		return 2
-	}
-	store, ok := openStore(env, *path)
-	if !ok {
-		return 1
+	store, id, code := buildArg(env, fs, path, args)
+	if store == nil {
+		return code
 	}
 	defer store.Close()
-	rec, err := store.Get(ctx, fs.Arg(0))
+	rec, err := store.Get(ctx, id)
 	if err == nil {
 		var journal []state.Entry
 		if journal, err = store.Journal(ctx, rec.ID); err == nil {
@@ -56,6 +50,23 @@ func runShow(ctx context.Context, env *cmdEnv, args []string) int {
 		return 2
 	}
 	return 1
+}
+
+// buildArg parses the flags of a command that takes one build id and opens the store. When the
+// store is nil, code is the exit status.
+func buildArg(env *cmdEnv, fs *flag.FlagSet, path *string, args []string) (store *state.Store, id string, code int) {
+	if err := fs.Parse(args); err != nil {
+		return nil, "", 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(env.stderr, "usage: %s --config PATH <build-id>\n", fs.Name())
+		return nil, "", 2
+	}
+	store, ok := openStore(env, *path)
+	if !ok {
+		return nil, "", 1
+	}
+	return store, fs.Arg(0), 0
 }
 
 // printRecord prints a build in a human form.

@@ -28,26 +28,32 @@ func NewID() string {
 //
 // The caller acks the message only after Intake returned: the commit is on disk by then.
 func (s *Store) Intake(ctx context.Context, req event.BuildRequest, messageID string) (Record, []string, error) {
-	body, err := json.Marshal(req)
-	if err != nil {
-		return Record{}, nil, fmt.Errorf("record request: %w", err)
-	}
 	id := NewID()
 	var superseded []string
-	err = s.tx(ctx, func(t *sql.Tx) error {
-		rows, err := t.Query(`SELECT id FROM builds WHERE image_key = ? AND state = ? AND stage = '' AND attempt = 0`, req.ImageKey, string(Queued))
+	err := s.tx(ctx, func(t *sql.Tx) error {
+		rows, err := t.Query(`SELECT id, request FROM builds WHERE image_key = ? AND state = ? AND stage = '' AND attempt = 0`, req.ImageKey, string(Queued))
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var old string
-			if err := rows.Scan(&old); err != nil {
+			var old, body string
+			if err := rows.Scan(&old, &body); err != nil {
 				rows.Close()
 				return err
 			}
 			superseded = append(superseded, old)
+			// A forced request stays forced when a newer one replaces it: otherwise the newer
+			// one could be skipped and the force lost.
+			var prev event.BuildRequest
+			if json.Unmarshal([]byte(body), &prev) == nil && prev.Force {
+				req.Force = true
+			}
 		}
 		rows.Close()
+		body, err := json.Marshal(req)
+		if err != nil {
+			return err
+		}
 		ts := now()
 		if _, err := t.Exec(`INSERT INTO builds (id, image_key, state, request, message_id, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, req.ImageKey, string(Queued), string(body), messageID, ts, ts); err != nil {

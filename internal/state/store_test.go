@@ -48,6 +48,14 @@ func TestIntakeCoalesces(t *testing.T) {
 	if len(sup) != 1 || sup[0] != b.ID {
 		t.Fatalf("superseded = %v, want [%s]", sup, b.ID)
 	}
+	forced := req("p", "d3")
+	forced.Force = true
+	if _, sup, _ = s.Intake(ctx, forced, "m3f"); len(sup) != 1 || sup[0] != c.ID {
+		t.Fatalf("superseded = %v, want [%s]", sup, c.ID)
+	}
+	if c, _, _ = s.Intake(ctx, req("p", "d3"), "m3g"); !c.Request.Force {
+		t.Fatal("a forced request replaced by a newer one lost its force")
+	}
 	other, sup, _ := s.Intake(ctx, req("q", "d4"), "m4")
 	if len(sup) != 0 {
 		t.Fatalf("another key's intake superseded %v", sup)
