@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -225,5 +226,56 @@ func TestBrokerStoppedDuringPublish(t *testing.T) {
 	f.mustScan(ScanOptions{})
 	if got := keys(f.drain()); got != "pers0-sl7x-x86_64,pers1-sl7x-x86_64" {
 		t.Errorf("after the broker came back published %q, want both changes", got)
+	}
+}
+
+// TestDaemonSignals runs the daemon binary as systemd would (NOTIFY_SOCKET): READY once up,
+// RELOADING and READY again on SIGHUP, STOPPING and exit 0 on SIGTERM.
+func TestDaemonSignals(t *testing.T) {
+	rmq := testenv.SharedRabbit(t)
+	f := newFixture(t, rmq, testenv.ProfileServerOptions{}, "UDP_LISTEN = 127.0.0.1:0", "SCHEDULE = @every 1h")
+	sock := filepath.Join(t.TempDir(), "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	states := make(chan string, 16)
+	go func() {
+		buf := make([]byte, 256)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				close(states)
+				return
+			}
+			states <- string(buf[:n])
+		}
+	}()
+	expect := func(want string) {
+		t.Helper()
+		select {
+		case got := <-states:
+			if got != want {
+				t.Fatalf("notify %q, want %q", got, want)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("no %q from the daemon", want)
+		}
+	}
+	cmd := exec.Command(binary(t), "watch", "--config", f.cfgPath)
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	expect("READY=1")
+	cmd.Process.Signal(syscall.SIGHUP)
+	expect("RELOADING=1")
+	expect("READY=1")
+	cmd.Process.Signal(syscall.SIGTERM)
+	expect("STOPPING=1")
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("daemon exit after SIGTERM: %v", err)
 	}
 }
