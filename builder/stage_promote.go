@@ -38,15 +38,7 @@ func (s *PromoteStage) open(ctx context.Context, b *Build) (glance.ImageStore, e
 	if s.Open != nil {
 		return s.Open(ctx, b)
 	}
-	creds, err := glance.LoadCredentials(b.Config.Promote.AuthFile, os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := glance.Connect(ctx, creds)
-	if err != nil {
-		return nil, err
-	}
-	return glance.NewGlanceStore(cl, b.Config.Promote, b.Log), nil
+	return glance.Open(ctx, b.Config.Promote, os.Getenv, b.Log)
 }
 
 // Run promotes the artifacts not promoted yet. Each promotion is idempotent, so a build resumed

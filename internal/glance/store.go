@@ -213,3 +213,20 @@ func (s *GlanceStore) action(ctx context.Context, id, act string) error {
 	}
 	return nil
 }
+
+// Open connects with the [promote] credentials (ADMIN_AUTH_FILE, else OS_CLOUD or the OS_*
+// variables of getenv; CA_FILE overrides OS_CACERT) and returns the store.
+func Open(ctx context.Context, p config.Promote, getenv func(string) string, log hclog.Logger) (*GlanceStore, error) {
+	creds, err := LoadCredentials(p.AuthFile, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if p.CAFile != "" {
+		creds.CAFile = p.CAFile
+	}
+	cl, err := Connect(ctx, creds)
+	if err != nil {
+		return nil, err
+	}
+	return NewGlanceStore(cl, p, log), nil
+}
