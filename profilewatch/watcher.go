@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/robfig/cron/v3"
@@ -30,6 +31,10 @@ type Options struct {
 	OnListen func(net.Addr)
 }
 
+// rescanDelay is how long after a failed scan (broker or profile server down) the daemon scans
+// again without waiting for a trigger.
+const rescanDelay = time.Minute
+
 // triggers sets up what starts a scan for one configuration: the cron schedule and the UDP listener.
 type triggers struct {
 	scanner *Scanner
@@ -49,7 +54,8 @@ func (t *triggers) stop() {
 // Run is the watcher daemon: a scan at start, then on the cron schedule and on every UDP
 // notification, until ctx is done. Triggers arriving during a scan collapse into at most one
 // more scan: Aquilon notifies after every compile, and one scan sees all changes so far. A scan
-// error is logged and the daemon goes on; only a failure to set up (bind the UDP address) ends it.
+// error is logged, the daemon scans again after rescanDelay and goes on; only a failure to set up
+// (bind the UDP address) ends it.
 func Run(ctx context.Context, o Options) error {
 	log := o.Log
 	notify := o.Notify
@@ -73,6 +79,9 @@ func Run(ctx context.Context, o Options) error {
 	log.Info("watcher started", "schedule", cfg.Watch.Schedule, "udp", cfg.Watch.UDPListen)
 	trigger("start")
 	publishAll := o.PublishAll
+	rescan := time.AfterFunc(time.Hour, func() { trigger("rescan after failure") })
+	rescan.Stop()
+	defer rescan.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -102,9 +111,13 @@ func Run(ctx context.Context, o Options) error {
 		case reason := <-pending:
 			log.Debug("scan", "reason", reason)
 			rep, err := t.scanner.Scan(ctx, ScanOptions{PublishAll: publishAll})
-			if err != nil {
-				log.Error("scan failed", "error", err)
-			} else {
+			switch {
+			case err != nil && ctx.Err() == nil:
+				// The changes of a failed scan are still unpublished: look again soon rather
+				// than at the next schedule, which may be an hour away.
+				log.Error("scan failed; scanning again later", "error", err, "duration", rescanDelay)
+				rescan.Reset(rescanDelay)
+			case err == nil:
 				publishAll = false
 			}
 			if o.OnScan != nil {
