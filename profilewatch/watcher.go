@@ -29,6 +29,8 @@ type Options struct {
 	OnScan func(Report, error)
 	// OnListen, when set, is called with the UDP address once bound (after every reload too).
 	OnListen func(net.Addr)
+	// RescanDelay is the wait before scanning again after a failed scan; 0 means rescanDelay.
+	RescanDelay time.Duration
 }
 
 // rescanDelay is how long after a failed scan (broker or profile server down) the daemon scans
@@ -79,6 +81,10 @@ func Run(ctx context.Context, o Options) error {
 	log.Info("watcher started", "schedule", cfg.Watch.Schedule, "udp", cfg.Watch.UDPListen)
 	trigger("start")
 	publishAll := o.PublishAll
+	delay := o.RescanDelay
+	if delay <= 0 {
+		delay = rescanDelay
+	}
 	rescan := time.AfterFunc(time.Hour, func() { trigger("rescan after failure") })
 	rescan.Stop()
 	defer rescan.Stop()
@@ -115,8 +121,8 @@ func Run(ctx context.Context, o Options) error {
 			case err != nil && ctx.Err() == nil:
 				// The changes of a failed scan are still unpublished: look again soon rather
 				// than at the next schedule, which may be an hour away.
-				log.Error("scan failed; scanning again later", "error", err, "duration", rescanDelay)
-				rescan.Reset(rescanDelay)
+				log.Error("scan failed; scanning again later", "error", err, "duration", delay)
+				rescan.Reset(delay)
 			case err == nil:
 				publishAll = false
 			}

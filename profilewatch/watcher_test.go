@@ -23,19 +23,25 @@ type daemon struct {
 }
 
 func startDaemon(t *testing.T, f *fixture) *daemon {
+	return startDaemonWith(t, f, Options{})
+}
+
+// startDaemonWith starts the daemon with o's tunables.
+func startDaemonWith(t *testing.T, f *fixture, o Options) *daemon {
 	t.Helper()
 	d := &daemon{addr: make(chan net.Addr, 4), reload: make(chan struct{}), done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	go func() {
 		d.done <- Run(ctx, Options{
-			Config:   f.cfg,
-			Load:     func() (*config.Config, error) { return config.Load(f.cfgPath) },
-			Reload:   d.reload,
-			Log:      testLogger(t),
-			Notify:   func(s string) error { d.mu.Lock(); d.states = append(d.states, s); d.mu.Unlock(); return nil },
-			OnScan:   func(Report, error) { d.mu.Lock(); d.scans++; d.mu.Unlock() },
-			OnListen: func(a net.Addr) { d.addr <- a },
+			Config:      f.cfg,
+			Load:        func() (*config.Config, error) { return config.Load(f.cfgPath) },
+			Reload:      d.reload,
+			Log:         testLogger(t),
+			Notify:      func(s string) error { d.mu.Lock(); d.states = append(d.states, s); d.mu.Unlock(); return nil },
+			OnScan:      func(Report, error) { d.mu.Lock(); d.scans++; d.mu.Unlock() },
+			OnListen:    func(a net.Addr) { d.addr <- a },
+			RescanDelay: o.RescanDelay,
 		})
 	}()
 	t.Cleanup(func() { d.stop(t) })
@@ -165,5 +171,21 @@ func TestReloadKeepsOldConfigOnError(t *testing.T) {
 	defer d.mu.Unlock()
 	if last := d.states[len(d.states)-1]; last != "STOPPING=1" {
 		t.Errorf("last state %q, want STOPPING=1", last)
+	}
+}
+
+// TestRescanAfterFailure: a scan that fails (here the profile server is too slow) is repeated
+// without waiting for a trigger, and the change gets published.
+func TestRescanAfterFailure(t *testing.T) {
+	rmq := testenv.SharedRabbit(t)
+	f := newFixture(t, rmq, testenv.ProfileServerOptions{}, "HTTP_TIMEOUT = 1s")
+	f.baselineThenChange(1)
+	f.srv.SetIndexDelay(3 * time.Second)
+	d := startDaemonWith(t, f, Options{RescanDelay: 2 * time.Second})
+	d.waitScans(t, 1, 10*time.Millisecond)
+	f.srv.SetIndexDelay(0)
+	d.waitScans(t, 2, 10*time.Millisecond)
+	if got := keys(f.drain()); got != "pers0-sl7x-x86_64" {
+		t.Errorf("after the rescan published %q", got)
 	}
 }
