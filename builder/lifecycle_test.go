@@ -102,9 +102,14 @@ func TestReloadKeepsTheRunningSetOnError(t *testing.T) {
 	go func() { r.run(ctx, nil); close(done) }()
 	defer func() { cancel(); <-done }()
 	edited := strings.Replace(string(good), `"templates/managed.json"`, `"templates/unmanaged.json"`, 1)
+	var written time.Time
 	waitFor(t, time.Minute, "the edited map to be loaded", func() bool {
-		// written again on every poll: the watcher may not be watching yet at the first write
-		os.WriteFile(mapFile, []byte(edited), 0o644)
+		// written again now and then: the watcher may not be watching yet at the first write,
+		// and not on every poll, which would keep restarting the debounce
+		if time.Since(written) > 3*time.Second {
+			os.WriteFile(mapFile, []byte(edited), 0o644)
+			written = time.Now()
+		}
 		p, err := sp.Load().Plan(request("any", ""))
 		return err == nil && p.Templates[0].Stem == "unmanaged"
 	})
