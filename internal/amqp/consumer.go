@@ -33,6 +33,7 @@ const handlerRetryDelay = 2 * time.Second
 // and acks the original.
 type Poison struct{ Reason string }
 
+// Error says the message is poison and why.
 func (p *Poison) Error() string { return "poison message: " + p.Reason }
 
 // Consumer consumes a queue with manual acks and reconnects when the broker goes away.

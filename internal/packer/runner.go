@@ -110,6 +110,7 @@ type lineWriter struct {
 // maxLine bounds a line kept in memory; longer ones are passed on in pieces.
 const maxLine = 4 << 20
 
+// Write buffers p and passes on every complete line.
 func (w *lineWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
