@@ -97,7 +97,6 @@ func (r *Runner) Test(ctx context.Context, s Subject) (Verdict, error) {
 		return Verdict{}, infraErr("rally task start: %v, %v: %s", runErr, listErr, tail.String())
 	}
 	if runErr != nil {
-		r.abort(uuid)
 		return Verdict{}, infraErr("rally task %s: %v", uuid, runErr)
 	}
 	v, err := r.report(ctx, uuid, s.ReportPath)
@@ -123,8 +122,10 @@ func (r *Runner) start(ctx context.Context, out io.Writer, task, args, tag strin
 	defer cancel()
 	cmd := r.command(tctx, "task", "start", "--task", task, "--task-args", args,
 		"--tag", tag, "--deployment", r.cfg.DeploymentUUID, "--no-use")
-	// SIGINT lets rally abort the task and clean up its servers; WaitDelay bounds that.
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	// SIGINT lets rally abort the task and clean up its servers; WaitDelay bounds that. Rally
+	// runs iterations in child processes: its own process group lets them all hear it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
 	cmd.WaitDelay = r.KillGrace
 	cmd.Stdout, cmd.Stderr = out, out
 	err := cmd.Run()
@@ -213,11 +214,4 @@ func (r *Runner) report(ctx context.Context, uuid, path string) (Verdict, error)
 		return Verdict{}, infraErr("report of task %s: %v", uuid, err)
 	}
 	return v, nil
-}
-
-// abort asks rally to stop a task it may still be running (after a timeout); best effort.
-func (r *Runner) abort(uuid string) {
-	if _, err := r.short(context.Background(), "task", "abort", "--uuid", uuid); err != nil {
-		r.log.Debug("rally task abort", "task_uuid", uuid, "error", err)
-	}
 }

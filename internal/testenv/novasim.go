@@ -41,6 +41,7 @@ type NovaSim struct {
 	tokens   map[string]tokenInfo         // validated tokens
 	deleted  []string                     // ids of deleted servers, oldest first
 	unknown  []string                     // requests no route matched
+	seq      int                          // creation order of servers, for paging
 
 	ownToken   string
 	ownTokenAt time.Time

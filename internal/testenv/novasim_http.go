@@ -24,6 +24,9 @@ func (s *NovaSim) routes() http.Handler {
 	api("POST /v2.1/os-keypairs", s.createKeypair)
 	api("GET /v2.1/os-keypairs/{name}", s.showKeypair)
 	api("DELETE /v2.1/os-keypairs/{name}", s.deleteKeypair)
+	api("GET /v2.1/os-server-groups", func(w http.ResponseWriter, _ *http.Request) {
+		reply(w, http.StatusOK, map[string]any{"server_groups": []any{}}) // none: cleaners list them
+	})
 	api("POST /v2.1/servers", s.createServer)
 	api("GET /v2.1/servers", s.listServers(false))
 	api("GET /v2.1/servers/detail", s.listServers(true))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +24,7 @@ type simServer struct {
 	readyAt                     time.Time
 	outcome                     Outcome
 	console                     string
+	seq                         int
 }
 
 // refresh applies the outcome once the boot delay has passed. Call with s.mu held.
@@ -127,6 +130,8 @@ func (s *NovaSim) createServer(w http.ResponseWriter, r *http.Request) {
 	if c, ok := s.consoles[imageID]; ok {
 		v.console = c
 	}
+	s.seq++
+	v.seq = s.seq
 	s.servers[v.ID] = v
 	s.mu.Unlock()
 	reply(w, http.StatusAccepted, map[string]any{"server": map[string]any{"id": v.ID, "links": s.link("servers", v.ID),
@@ -180,8 +185,27 @@ func (s *NovaSim) listServers(detail bool) http.HandlerFunc {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		out := []any{}
+		// Nova pages by marker (the last id of the previous page) in a stable order; clients
+		// asking for everything (novaclient's limit=-1) loop until an empty page.
+		ordered := make([]*simServer, 0, len(s.servers))
 		for _, v := range s.servers {
+			ordered = append(ordered, v)
+		}
+		sort.Slice(ordered, func(i, j int) bool { return ordered[i].seq < ordered[j].seq })
+		if m := q.Get("marker"); m != "" {
+			i := slices.IndexFunc(ordered, func(v *simServer) bool { return v.ID == m })
+			if i < 0 {
+				fault(w, http.StatusBadRequest, "badRequest", "marker ["+m+"] not found")
+				return
+			}
+			ordered = ordered[i+1:]
+		}
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		out := []any{}
+		for _, v := range ordered {
+			if limit > 0 && len(out) == limit {
+				break
+			}
 			v.refresh()
 			switch {
 			case !all && v.ProjectID != caller(r).ProjectID,

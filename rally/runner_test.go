@@ -1,0 +1,117 @@
+package rally
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// taskDir is the task files packuilon ships.
+var taskDir, _ = filepath.Abs("../etc/packer-utils/rally")
+
+func rallyConfig(r *testenv.Rally) config.Rally {
+	return config.Rally{
+		DeploymentUUID: r.DeploymentUUID, RallyConfig: r.ConfigFile, RallyPath: "rally",
+		Tasks:   map[string]string{config.DefaultTaskKey: filepath.Join(taskDir, "boot-and-delete.yaml")},
+		Timeout: 2 * time.Minute, Flavor: "m1.tiny",
+	}
+}
+
+// Real Rally runs NovaServers.boot_and_delete_server against the Nova simulator: a good image
+// passes, an image whose servers go to ERROR is rejected with the failed iterations named.
+func TestRunnerRealRally(t *testing.T) {
+	o, sim, r := testenv.SharedRally(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	tests := []struct {
+		name    string
+		outcome testenv.Outcome
+		passed  bool
+		reason  []string
+	}{
+		{"active image passes", testenv.OutcomeActive, true, []string{"passed: 2/2"}},
+		{"error image is rejected", testenv.OutcomeError, false, []string{"2 of 2 iterations failed", "failure_rate", "NovaServers.boot_and_delete_server #1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			img, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim.SetOutcome(img, tc.outcome)
+			var out bytes.Buffer
+			report := filepath.Join(t.TempDir(), "smoke-report.json")
+			runner := NewRunner(rallyConfig(r), hclog.NewNullLogger())
+			v, err := runner.Test(ctx, Subject{BuildID: "b-" + testenv.UniqueName(t), ImageKey: "k", ImageID: img, ReportPath: report, Output: &out})
+			if err != nil {
+				t.Fatalf("infrastructure error: %v\n%s", err, out.String())
+			}
+			if v.Passed != tc.passed || v.TaskUUID == "" {
+				t.Fatalf("verdict %+v\n%s", v, out.String())
+			}
+			for _, want := range tc.reason {
+				if !strings.Contains(v.Reason(), want) {
+					t.Errorf("reason %q lacks %q", v.Reason(), want)
+				}
+			}
+			if _, err := os.Stat(report); err != nil {
+				t.Errorf("report not kept: %v", err)
+			}
+		})
+	}
+	if u := sim.Unhandled(); len(u) > 0 {
+		t.Logf("requests the simulator did not handle: %v", u)
+	}
+}
+
+// Infrastructure failures are not the image's fault: they wrap ErrInfrastructure, never a
+// failed verdict.
+func TestRunnerInfrastructureErrors(t *testing.T) {
+	o, sim, r := testenv.SharedRally(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	img, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hang, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(t) + "-hang"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.SetOutcome(hang, testenv.OutcomeNeverActive)
+	tests := []struct {
+		name   string
+		image  string
+		change func(c *config.Rally)
+		want   string
+	}{
+		{"rally missing", img, func(c *config.Rally) { c.RallyPath = "/nonexistent/rally" }, "rally is not installed"},
+		{"deployment broken", img, func(c *config.Rally) { c.DeploymentUUID = "6a0e5d1e-0000-4000-8000-000000000000" }, "rally task"},
+		{"task file missing", img, func(c *config.Rally) { c.Tasks[config.DefaultTaskKey] = "/nonexistent.yaml" }, "task file"},
+		{"timeout", hang, func(c *config.Rally) { c.Timeout = 15 * time.Second }, "timed out"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := rallyConfig(r)
+			tc.change(&c)
+			runner := NewRunner(c, hclog.NewNullLogger())
+			runner.KillGrace = 5 * time.Second
+			_, err := runner.Test(ctx, Subject{BuildID: "b-" + testenv.UniqueName(t), ImageID: tc.image, ReportPath: filepath.Join(t.TempDir(), "r.json")})
+			if !errors.Is(err, ErrInfrastructure) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want an infrastructure error with %q", err, tc.want)
+			}
+		})
+	}
+}
