@@ -127,35 +127,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("scan stopped before publishing: %w", err)
 	}
-	digests := map[string]string{}
-	failed := map[string]bool{}
-	for _, f := range results {
-		key := CacheKey(f.name)
-		log := s.log.With("profile", f.name)
-		if f.err != nil {
-			log.Error("profile skipped; it keeps its cache entry and is retried next scan", "error", f.err)
-			rep.Failed = append(rep.Failed, Failure{Profile: f.name, Err: f.err})
-			failed[key] = true
-			continue
-		}
-		digests[key] = f.digest
-		if !o.PublishAll && cache.Entries[key].Digest == f.digest {
-			log.Debug("mtime changed but content did not; nothing to build", "digest", f.digest)
-			rep.Unchanged++
-			continue
-		}
-		req := event.NewRequest(f.spec, event.ReasonProfileChanged)
-		req.ProfileURL = s.src.URL(f.name)
-		req.ProfileDigest = f.digest
-		if err := req.Validate(); err != nil {
-			log.Error("profile skipped; it keeps its cache entry and is retried next scan", "error", err)
-			rep.Failed = append(rep.Failed, Failure{Profile: f.name, Err: err})
-			failed[key] = true
-			delete(digests, key)
-			continue
-		}
-		rep.Published = append(rep.Published, req)
-	}
+	digests, failed := s.classify(results, cache, o.PublishAll, &rep)
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.PublishTimeout)
 	defer cancel()
 	if err := Publish(pctx, s.g, rep.Published, s.log, s.afterConnect); err != nil {
@@ -173,6 +145,41 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	s.log.Info("scan done", "profiles", rep.Entries, "candidates", rep.Candidates, "published", len(rep.Published),
 		"unchanged", rep.Unchanged, "failed", len(rep.Failed), "duration", rep.Duration)
 	return rep, nil
+}
+
+// classify turns fetched profiles into the requests to publish (rep.Published), counting the
+// unchanged and recording the failed. It returns the digest of every profile fetched, to be
+// cached, and the cache keys of the failed ones, whose old entries are kept.
+func (s *Scanner) classify(results []fetched, cache *Cache, publishAll bool, rep *Report) (map[string]string, map[string]bool) {
+	digests := map[string]string{}
+	failed := map[string]bool{}
+	for _, f := range results {
+		key := CacheKey(f.name)
+		log := s.log.With("profile", f.name)
+		err := f.err
+		if err == nil && !publishAll && cache.Entries[key].Digest == f.digest {
+			log.Debug("mtime changed but content did not; nothing to build", "digest", f.digest)
+			digests[key] = f.digest
+			rep.Unchanged++
+			continue
+		}
+		var req event.BuildRequest
+		if err == nil {
+			req = event.NewRequest(f.spec, event.ReasonProfileChanged)
+			req.ProfileURL = s.src.URL(f.name)
+			req.ProfileDigest = f.digest
+			err = req.Validate()
+		}
+		if err != nil {
+			log.Error("profile skipped; it keeps its cache entry and is retried next scan", "error", err)
+			rep.Failed = append(rep.Failed, Failure{Profile: f.name, Err: err})
+			failed[key] = true
+			continue
+		}
+		digests[key] = f.digest
+		rep.Published = append(rep.Published, req)
+	}
+	return digests, failed
 }
 
 // nextCache is the cache after a scan whose publishes were all confirmed: every index entry with
