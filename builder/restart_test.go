@@ -127,20 +127,22 @@ func TestKilledBuilderResumes(t *testing.T) {
 	}
 }
 
-// TestConsumerRecoversFromBrokerOutage stops and starts the broker application under a
-// running daemon; requests sent afterwards are built.
+// TestConsumerRecoversFromBrokerOutage stops and starts the broker application while a build
+// runs: the build goes on (it no longer needs the broker), the consumer reconnects, and a
+// request sent afterwards is built too.
 func TestConsumerRecoversFromBrokerOutage(t *testing.T) {
 	needPacker(t)
 	rmq := testenv.PrivateRabbit(t)
 	g := rmq.Global(testenv.UniqueName(t))
 	cfg := loadTree(t, g)
+	setAuth(t, cfg, "export PACKUILON_SLEEP=3")
 	startDaemon(t, cfg, nil)
 	st := openStore(t, cfg)
-	before, after := request("before", "sha256:1"), request("after", "sha256:2")
-	publish(t, g, mustJSON(t, before))
-	waitFor(t, 2*time.Minute, "the first build", func() bool {
-		recs := builds(t, st, before.ImageKey)
-		return len(recs) == 1 && recs[0].State == state.Succeeded
+	during, after := request("during", "sha256:1"), request("after", "sha256:2")
+	publish(t, g, mustJSON(t, during))
+	waitFor(t, 2*time.Minute, "the first build to run", func() bool {
+		recs := builds(t, st, during.ImageKey)
+		return len(recs) == 1 && recs[0].State == state.Building
 	})
 	if err := rmq.StopApp(); err != nil {
 		t.Fatal(err)
@@ -149,8 +151,10 @@ func TestConsumerRecoversFromBrokerOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	publish(t, g, mustJSON(t, after))
-	waitFor(t, 3*time.Minute, "the build after the outage", func() bool {
-		recs := builds(t, st, after.ImageKey)
-		return len(recs) == 1 && recs[0].State == state.Succeeded
-	})
+	for _, key := range []string{during.ImageKey, after.ImageKey} {
+		waitFor(t, 3*time.Minute, key+" to be built", func() bool {
+			recs := builds(t, st, key)
+			return len(recs) == 1 && recs[0].State == state.Succeeded
+		})
+	}
 }
