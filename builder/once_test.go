@@ -1,8 +1,11 @@
 package builder
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/packuilon/packuilon/internal/state"
@@ -22,6 +25,8 @@ func TestBuildCommandOneShot(t *testing.T) {
 		{"first build", []string{"--personality", "oneshot"}, state.Succeeded},
 		{"same inputs", []string{"--personality", "oneshot"}, state.Skipped},
 		{"forced", []string{"--personality", "oneshot", "--force"}, state.Succeeded},
+		{"forced again", []string{"--personality", "oneshot", "--force"}, state.Succeeded},
+		{"and again", []string{"--personality", "oneshot", "--force"}, state.Succeeded},
 		{"profile file", []string{"testdata/profile-domain-sl7.json"}, state.Succeeded},
 	}
 	for _, c := range cases {
@@ -39,5 +44,28 @@ func TestBuildCommandOneShot(t *testing.T) {
 				t.Errorf("state = %s (%s), want %s", rec.State, rec.Message, c.state)
 			}
 		})
+	}
+	// KEEP_LOGS = 3 in the tree: 4 builds of oneshot leave the newest 3 logs and build files.
+	root := filepath.Dir(cfgPath)
+	for _, dir := range []string{"log", "build"} {
+		files, _ := filepath.Glob(filepath.Join(root, dir, "oneshot-sl7x-x86_64.*"))
+		if len(files) != 3 {
+			t.Errorf("%s holds %d files of oneshot, want 3 (KEEP_LOGS): %v", dir, len(files), files)
+		}
+	}
+	// The password in packer-auth.sh reaches packer's environment, never a log or the store.
+	status, err := exec.Command(bin, "status", "--config", cfgPath, "--json").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, _ := filepath.Glob(filepath.Join(root, "log", "*"))
+	for _, f := range append(logs, filepath.Join(root, "state", "builds.db")) {
+		data, _ := os.ReadFile(f)
+		if bytes.Contains(data, []byte("s3cr")) {
+			t.Errorf("%s contains the password", f)
+		}
+	}
+	if bytes.Contains(status, []byte("s3cr")) {
+		t.Error("status output contains the password")
 	}
 }
