@@ -12,10 +12,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack"
-	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 )
 
 // show runs `packuilon <args> --config <site>` and prints what it printed, indented.
@@ -70,8 +66,9 @@ func (dm *daemon) stop() {
 	}
 }
 
-// waitBuilds waits until at least n builds have ended (succeeded, failed, skipped, ...).
-func (d *demo) waitBuilds(ctx context.Context, n int) error {
+// waitBuilds waits until at least n builds have ended (succeeded, failed, skipped, ...) and
+// returns every build's state by id.
+func (d *demo) waitBuilds(ctx context.Context, n int) (map[string]string, error) {
 	deadline := time.Now().Add(5 * time.Minute)
 	last := ""
 	for time.Now().Before(deadline) {
@@ -81,8 +78,9 @@ func (d *demo) waitBuilds(ctx context.Context, n int) error {
 				ID, State, Stage string
 			}
 			if json.Unmarshal(out, &recs) == nil {
-				ended, now := 0, []string{}
+				ended, now, states := 0, []string{}, map[string]string{}
 				for _, r := range recs {
+					states[r.ID] = r.State
 					switch r.State {
 					case "succeeded", "failed", "skipped", "superseded", "cancelled":
 						ended++
@@ -94,50 +92,27 @@ func (d *demo) waitBuilds(ctx context.Context, n int) error {
 					last = s
 				}
 				if ended >= n {
-					return nil
+					return states, nil
 				}
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		case <-d.builder.done:
-			return fmt.Errorf("the builder exited; see %s", filepath.Join(d.dir, "builder.log"))
+			return nil, fmt.Errorf("the builder exited; see %s", filepath.Join(d.dir, "builder.log"))
 		case <-time.After(time.Second):
 		}
 	}
-	return fmt.Errorf("builds did not finish within 5 minutes; see %s", filepath.Join(d.dir, "builder.log"))
+	return nil, fmt.Errorf("builds did not finish within 5 minutes; see %s", filepath.Join(d.dir, "builder.log"))
 }
 
-// images prints the managed images in Glance with their packuilon properties.
-func (d *demo) images(ctx context.Context) error {
-	p, err := d.os.Provider(ctx, d.os.Admin)
-	if err != nil {
-		return err
-	}
-	c, err := openstack.NewImageV2(p, gophercloud.EndpointOpts{Region: "RegionOne"})
-	if err != nil {
-		return err
-	}
-	var all []images.Image
-	for _, hidden := range []bool{false, true} { // Glance lists hidden images only when asked
-		pages, err := images.List(c, images.ListOpts{Sort: "name:asc", Limit: 100, Hidden: hidden}).AllPages(ctx)
-		if err != nil {
-			return err
+// expect fails unless every build ended in want.
+func expect(states map[string]string, want string) error {
+	for id, st := range states {
+		if st != want {
+			return fmt.Errorf("build %s ended %s, want %s (see packuilon show --config demo-run/config.ini %s)", id, st, want, id)
 		}
-		list, err := images.ExtractImages(pages)
-		if err != nil {
-			return err
-		}
-		all = append(all, list...)
-	}
-	fmt.Println("    Glance (as the admin sees it, hidden images included):")
-	for _, img := range all {
-		st, _ := img.Properties["packuilon_state"].(string)
-		if st == "" {
-			continue
-		}
-		fmt.Printf("      %-55s %-10s %-9s hidden=%-5v %s\n", img.Name, st, img.Visibility, img.Hidden, img.ID)
 	}
 	return nil
 }

@@ -72,25 +72,55 @@ func (d *demo) play(ctx context.Context) error {
 	if d.builder, err = d.start("builder"); err != nil {
 		return err
 	}
-	if err := d.waitBuilds(ctx, 2); err != nil {
+	states, err := d.waitBuilds(ctx, 2)
+	if err != nil {
 		return err
 	}
 	if err := d.show("status"); err != nil {
+		return err
+	}
+	if err := expect(states, "succeeded"); err != nil {
 		return err
 	}
 	if err := d.images(ctx); err != nil {
 		return err
 	}
 
-	step("The sl7 template host changes again: the new image is promoted, the previous one warehoused (renamed, hidden)")
+	step("Users share the sl7 image with project tenant2 (visibility shared, tenant2 accepts)")
+	cur, err := d.current(ctx, sl7Key)
+	if err != nil {
+		return err
+	}
+	if err := d.share(ctx, cur.ID); err != nil {
+		return err
+	}
+	if err := d.images(ctx); err != nil {
+		return err
+	}
+
+	step("The sl7 template host changes again: the new image is promoted with the old one's visibility and members; the old one is warehoused (renamed, hidden)")
 	d.profiles.Put(samples[0].host, changed(bodies[samples[0].host], 2))
 	if err := d.show("watch", "--once"); err != nil {
 		return err
 	}
-	if err := d.waitBuilds(ctx, 3); err != nil {
+	if states, err = d.waitBuilds(ctx, 3); err != nil {
 		return err
 	}
 	if err := d.show("status"); err != nil {
+		return err
+	}
+	if err := expect(states, "succeeded"); err != nil {
+		return err
+	}
+	if err := d.images(ctx); err != nil {
+		return err
+	}
+	if err := d.show("show", newest(states)); err != nil {
+		return err
+	}
+
+	step("Rolling back: the warehoused image becomes current again, the new one is warehoused; members kept")
+	if err := d.show("rollback", "--key", sl7Key); err != nil {
 		return err
 	}
 	if err := d.images(ctx); err != nil {
@@ -107,6 +137,20 @@ func (d *demo) play(ctx context.Context) error {
 	d.builder.stop()
 	d.builder = nil
 	return nil
+}
+
+// sl7Key is the packuilon_key of the sl7 image: image key + "." + template stem.
+const sl7Key = "nubesvms-sl7x-x86_64.default"
+
+// newest is the newest build id (ids start with their UTC time).
+func newest(states map[string]string) string {
+	n := ""
+	for id := range states {
+		if id > n {
+			n = id
+		}
+	}
+	return n
 }
 
 // changed returns the profile with a visible change: a different package revision, as a real
