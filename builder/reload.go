@@ -16,8 +16,11 @@ import (
 )
 
 // debounce collects a burst of file events (an editor writes, renames and chmods) into one
-// reload.
-const debounce = 500 * time.Millisecond
+// reload; maxDebounce bounds the wait when a file keeps changing (a slow copy, a sync job).
+const (
+	debounce    = 500 * time.Millisecond
+	maxDebounce = 5 * time.Second
+)
 
 // sourcesOf returns the template sources a configuration names.
 func sourcesOf(cfg *config.Config) templates.Sources {
@@ -117,6 +120,7 @@ func (r *reloader) run(ctx context.Context, signal <-chan struct{}) {
 	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	var first time.Time // first event of the burst being collected
 	do := func(why string) {
 		if err := r.reload(); err != nil {
 			r.log.Error("reload failed; keeping the running configuration", "trigger", why, "error", err)
@@ -131,12 +135,19 @@ func (r *reloader) run(ctx context.Context, signal <-chan struct{}) {
 		case <-signal:
 			do("signal")
 		case ev := <-events:
-			if files[filepath.Clean(ev.Name)] {
+			if !files[filepath.Clean(ev.Name)] {
+				continue
+			}
+			if first.IsZero() {
+				first = time.Now()
+			}
+			if time.Since(first) < maxDebounce {
 				timer.Reset(debounce)
 			}
 		case err := <-errs:
 			r.log.Warn("file watch error", "error", err)
 		case <-timer.C:
+			first = time.Time{}
 			do("file change")
 		}
 	}
