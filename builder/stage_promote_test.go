@@ -1,7 +1,6 @@
 package builder
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,8 +11,6 @@ import (
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack"
-	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/imagedata"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 	"github.com/hashicorp/go-hclog"
 
@@ -34,11 +31,7 @@ func newPromoteFixture(t *testing.T) *promoteFixture {
 	o := testenv.SharedOpenStack(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
-	p, err := o.Provider(ctx, o.Admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := openstack.NewImageV2(p, gophercloud.EndpointOpts{Region: "RegionOne"})
+	admin, err := o.ImageClient(ctx, o.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,14 +52,11 @@ func newPromoteFixture(t *testing.T) *promoteFixture {
 }
 
 func (f *promoteFixture) upload(t *testing.T, name string) string {
-	img, err := images.Create(f.ctx, f.admin, images.CreateOpts{Name: name, ContainerFormat: "bare", DiskFormat: "raw"}).Extract()
+	id, err := testenv.UploadImage(f.ctx, f.admin, images.CreateOpts{Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := imagedata.Upload(f.ctx, f.admin, img.ID, bytes.NewReader([]byte("tiny"))).ExtractErr(); err != nil {
-		t.Fatal(err)
-	}
-	return img.ID
+	return id
 }
 
 // artifact adds an artifact built from a template with the given post-processor command.

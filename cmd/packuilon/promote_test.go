@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack"
-	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/imagedata"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 
 	"github.com/packuilon/packuilon/internal/testenv"
@@ -32,23 +29,16 @@ func TestPromoteAndRollbackCommands(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(ini), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, err := o.Provider(ctx, o.Admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := openstack.NewImageV2(p, gophercloud.EndpointOpts{Region: "RegionOne"})
+	img, err := o.ImageClient(ctx, o.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	upload := func() string {
-		i, err := images.Create(ctx, img, images.CreateOpts{Name: "SL7 AQ", ContainerFormat: "bare", DiskFormat: "raw"}).Extract()
+		id, err := testenv.UploadImage(ctx, img, images.CreateOpts{Name: "SL7 AQ"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := imagedata.Upload(ctx, img, i.ID, bytes.NewReader([]byte("tiny"))).ExtractErr(); err != nil {
-			t.Fatal(err)
-		}
-		return i.ID
+		return id
 	}
 	cmd := func(fn func(context.Context, *cmdEnv, []string) int, args ...string) string {
 		var out, errOut bytes.Buffer

@@ -1,7 +1,6 @@
 package glance
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -12,8 +11,6 @@ import (
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack"
-	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/imagedata"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/members"
 	"github.com/hashicorp/go-hclog"
@@ -42,11 +39,7 @@ func newEnv(t testing.TB) *env {
 
 func imageClient(t testing.TB, ctx context.Context, o *testenv.OpenStack, c testenv.Credential) *gophercloud.ServiceClient {
 	t.Helper()
-	p, err := o.Provider(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := openstack.NewImageV2(p, gophercloud.EndpointOpts{Region: "RegionOne"})
+	img, err := o.ImageClient(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,16 +76,11 @@ func (e *env) store(opts config.Promote) *GlanceStore {
 // upload creates an active image of a few bytes with the given properties.
 func (e *env) upload(name string, vis images.ImageVisibility, props map[string]string) string {
 	e.t.Helper()
-	img, err := images.Create(e.ctx, e.admin, images.CreateOpts{
-		Name: name, Visibility: &vis, ContainerFormat: "bare", DiskFormat: "raw", Properties: props,
-	}).Extract()
+	id, err := testenv.UploadImage(e.ctx, e.admin, images.CreateOpts{Name: name, Visibility: &vis, Properties: props})
 	if err != nil {
-		e.t.Fatalf("create image %s: %v", name, err)
+		e.t.Fatal(err)
 	}
-	if err := imagedata.Upload(e.ctx, e.admin, img.ID, bytes.NewReader([]byte("tiny"))).ExtractErr(); err != nil {
-		e.t.Fatalf("upload image %s: %v", name, err)
-	}
-	return img.ID
+	return id
 }
 
 func (e *env) get(id string) *images.Image {

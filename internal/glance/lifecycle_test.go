@@ -115,23 +115,19 @@ func TestRetention(t *testing.T) {
 			opts := defaults()
 			opts.KeepWarehoused = 1
 			s := e.store(opts)
-			var ids []string
-			for range 3 {
-				ids = append(ids, e.upload(name, images.ImageVisibilityPrivate, nil))
-			}
-			used := map[string]bool{ids[0]: true}
+			used := map[string]bool{}
 			if tc.withCompute {
 				s.c.Compute = fakeNova(t, used)
 			}
-			for _, id := range ids[:2] {
-				if _, err := s.Promote(e.ctx, Candidate{ImageID: id, Key: k, Name: name}); err != nil {
+			var ids []string
+			var last *Result
+			for range 3 { // after the third, two are warehoused; keep 1 → ids[0] retires
+				ids = append(ids, e.upload(name, images.ImageVisibilityPrivate, nil))
+				used[ids[0]] = true
+				var err error
+				if last, err = s.Promote(e.ctx, Candidate{ImageID: ids[len(ids)-1], Key: k, Name: name}); err != nil {
 					t.Fatal(err)
 				}
-			}
-			// ids[0] and ids[1] warehoused after this one; keep 1 → ids[0] retires.
-			last, err := s.Promote(e.ctx, Candidate{ImageID: ids[2], Key: k, Name: name})
-			if err != nil {
-				t.Fatal(err)
 			}
 			e.checkPromoted(name, k, ids[2], ids[1])
 			if st := e.get(ids[1]).Status; st != images.ImageStatusActive {

@@ -192,8 +192,8 @@ func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candid
 	for i := range named {
 		img := &named[i]
 		// Only an image older than the candidate can be the one it replaces: a newer one with
-		// the name is another build's unmarked candidate.
-		if img.ID != cand.ID && img.Name == c.Name && prop(img, PropKey) == "" && img.CreatedAt.Before(cand.CreatedAt) &&
+		// the name is another build's unmarked candidate. (Glance's times have whole seconds.)
+		if img.ID != cand.ID && img.Name == c.Name && prop(img, PropKey) == "" && !img.CreatedAt.After(cand.CreatedAt) &&
 			(img.Status == images.ImageStatusActive || img.Status == images.ImageStatusDeactivated) {
 			s.log.Info("migrating: previous image found by exact name", "image_key", c.Key, "image_id", img.ID)
 			return img, nil

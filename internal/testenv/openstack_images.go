@@ -1,0 +1,35 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/imagedata"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
+)
+
+// ImageClient returns a Glance v2 client authenticated as c.
+func (o *OpenStack) ImageClient(ctx context.Context, c Credential) (*gophercloud.ServiceClient, error) {
+	p, err := o.Provider(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return openstack.NewImageV2(p, gophercloud.EndpointOpts{Region: region})
+}
+
+// UploadImage creates an active raw/bare image of a few bytes with client (a stand-in for what
+// packer uploads) and returns its id.
+func UploadImage(ctx context.Context, client *gophercloud.ServiceClient, opts images.CreateOpts) (string, error) {
+	opts.ContainerFormat, opts.DiskFormat = "bare", "raw"
+	img, err := images.Create(ctx, client, opts).Extract()
+	if err != nil {
+		return "", fmt.Errorf("create image %s: %w", opts.Name, err)
+	}
+	if err := imagedata.Upload(ctx, client, img.ID, bytes.NewReader([]byte("tiny"))).ExtractErr(); err != nil {
+		return "", fmt.Errorf("upload image %s: %w", opts.Name, err)
+	}
+	return img.ID, nil
+}
