@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/packuilon/packuilon/internal/amqp"
 	"github.com/packuilon/packuilon/internal/config"
@@ -125,8 +126,8 @@ func request(personality, digest string) event.BuildRequest {
 	return r
 }
 
-// publish sends raw bodies to the queue with confirms.
-func publish(t testing.TB, g config.Global, bodies ...[]byte) {
+// dial connects to the test's broker; the connection closes with the test.
+func dial(t testing.TB, g config.Global) *amqp091.Connection {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -134,7 +135,16 @@ func publish(t testing.TB, g config.Global, bodies ...[]byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// publish sends raw bodies to the queue with confirms.
+func publish(t testing.TB, g config.Global, bodies ...[]byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn := dial(t, g)
 	pub, err := amqp.NewPublisher(conn, g.Queue)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package builder
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,13 +66,7 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 		return len(recs) == 1 && recs[0].State == state.Succeeded
 	})
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conn, err := amqp.Dial(ctx, g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dial(t, g)
 	ch, err := conn.Channel()
 	if err != nil {
 		t.Fatal(err)
