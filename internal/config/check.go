@@ -20,10 +20,14 @@ func Check(c *Config) error {
 		}
 	}
 	file("global", "RABBIT_CA_FILE", c.Global.RabbitCAFile, false)
-	file("rabbit2packer", "PACKER_TEMPLATE_MAP", c.Builder.PackerTemplateMap, false)
-	file("rabbit2packer", "PACKER_TEMPLATE", c.Builder.PackerTemplate, false)
-	file("rabbit2packer", "IMAGES_CONFIG", c.Builder.ImagesConfig, false)
-	file("rabbit2packer", "PACKER_AUTH_FILE", c.Builder.PackerAuthFile, false)
+	// The builder's files matter only on a host that builds (it names a template); a host that
+	// only watches profiles has no IMAGES_CONFIG, whatever its default says.
+	if b := c.Builder; b.PackerTemplateMap != "" || b.PackerTemplate != "" {
+		file("rabbit2packer", "PACKER_TEMPLATE_MAP", b.PackerTemplateMap, false)
+		file("rabbit2packer", "PACKER_TEMPLATE", b.PackerTemplate, false)
+		file("rabbit2packer", "IMAGES_CONFIG", b.ImagesConfig, false)
+		file("rabbit2packer", "PACKER_AUTH_FILE", b.PackerAuthFile, false)
+	}
 	for _, chk := range extraChecks {
 		ps = append(ps, chk(c)...)
 	}

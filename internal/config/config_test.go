@@ -110,3 +110,29 @@ func TestRelativePathsFollowTheConfigFile(t *testing.T) {
 		t.Errorf("LOG_DIR = %s, want %s", cfg.Builder.LogDir, want)
 	}
 }
+
+func TestCheckWatcherOnlyHostNeedsNoBuilderFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "config.ini")
+	content := "[cdb2rabbit]\nPROFILE_INFO_URL = http://aquilon.example.org/profiles/profiles-info.xml\nCACHE_DIR = " + dir + "\n"
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(cfg); err != nil {
+		t.Fatalf("a watcher-only config should pass Check: %v", err)
+	}
+	// A builder host with a missing map is reported, naming the key.
+	content += "[rabbit2packer]\nPACKER_TEMPLATE_MAP = " + filepath.Join(dir, "missing.json") + "\n"
+	os.WriteFile(p, []byte(content), 0o600)
+	cfg, err = Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(cfg); err == nil || !strings.Contains(err.Error(), "[rabbit2packer] PACKER_TEMPLATE_MAP") {
+		t.Fatalf("Check = %v, want a problem naming PACKER_TEMPLATE_MAP", err)
+	}
+}
