@@ -53,6 +53,8 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 		{"malformed digest", mustJSON(t, badDigest)},
 		{"profile without personality", []byte(`{"system": {"archetype": {"name": "ral-tier1", "os": "sl", "model": "7x-x86_64"}}}`)},
 		{"profile with wrong types", []byte(`{"system": {"personality": {"name": ["x"]}}}`)},
+		{"request with wrong types", []byte(`{"schema": "packuilon.build-request/v1", "image_key": "k", "force": "yes"}`)},
+		{"sandbox without author", []byte(`{"metadata": {"template": {"branch": {"type": "sandbox", "name": "s"}}}, "system": {"personality": {"name": "p"}, "archetype": {"name": "a", "os": "sl", "model": "7x-x86_64"}}}`)},
 	}
 	stop := startDaemon(t, cfg, nil)
 	var bodies [][]byte
