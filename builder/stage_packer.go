@@ -36,6 +36,11 @@ func (s *PackerStage) Run(ctx context.Context, b *Build) error {
 	if err := ensureDir(cfg.LogDir); err != nil {
 		return err
 	}
+	if os.Getenv("PACKER_CACHE_DIR") == "" {
+		// packer runs in the template's directory, which may be read-only (/etc under
+		// ProtectSystem=strict): keep its cache with the build files.
+		env = append([]string{"PACKER_CACHE_DIR=" + filepath.Join(cfg.BuildFileDir, "packer_cache")}, env...)
+	}
 	runner := &packer.Runner{Path: cfg.PackerPath, Env: env, KillGrace: cfg.KillGrace, Started: s.Started}
 	for i := range b.Artifacts {
 		a := &b.Artifacts[i]
