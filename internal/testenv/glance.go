@@ -68,10 +68,17 @@ delete = @
 }
 
 func (o *OpenStack) prepareGlance(ctx context.Context) error {
+	db := o.glancePath("glance.db")
+	if fromCache("glance.db", db) {
+		return nil
+	}
 	if err := runTool(ctx, o.Dir, "glance-manage", "--config-file", o.glancePath("glance-api.conf"), "db_sync"); err != nil {
 		return err
 	}
-	return runTool(ctx, o.Dir, "sqlite3", o.glancePath("glance.db"), "PRAGMA journal_mode=WAL;")
+	if err := runTool(ctx, o.Dir, "sqlite3", db, "PRAGMA journal_mode=WAL;"); err != nil {
+		return err
+	}
+	return cacheDB(ctx, o.Dir, "glance.db", db)
 }
 
 // StartGlance starts glance-api (again, after StopGlance) and waits until its healthcheck answers.

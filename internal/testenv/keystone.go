@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 )
 
@@ -52,40 +51,35 @@ chdir = %[1]s/keystone
 	return os.WriteFile(o.keystonePath("uwsgi.ini"), []byte(ini), 0o600)
 }
 
-// prepareKeystone creates the database, the key repositories and the bootstrap objects (admin
-// user, project and roles, identity endpoints).
+// prepareKeystone creates the key repositories and the database with the bootstrap objects
+// (admin user, project and roles, identity endpoints), from the cache when it has them.
 func (o *OpenStack) prepareKeystone(ctx context.Context) error {
+	for _, d := range []string{"fernet-keys", "credential-keys"} {
+		if err := writeFernetKeys(o.keystonePath(d)); err != nil {
+			return err
+		}
+	}
+	db := o.keystonePath("keystone.db")
+	if fromCache("keystone.db", db) {
+		return o.fixIdentityEndpoints(ctx)
+	}
 	km := func(args ...string) error {
 		return runTool(ctx, o.Dir, append([]string{"keystone-manage", "--config-file", o.keystonePath("keystone.conf")}, args...)...)
 	}
-	var wg sync.WaitGroup
-	var keyErrs [2]error
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		keyErrs[0] = km("fernet_setup", "--keystone-user", "root", "--keystone-group", "root")
-	}()
-	go func() {
-		defer wg.Done()
-		keyErrs[1] = km("credential_setup", "--keystone-user", "root", "--keystone-group", "root")
-	}()
-	err := km("db_sync")
-	if err == nil {
-		// Without WAL, concurrent writes under uwsgi fail with "database is locked" (HTTP 500).
-		err = runTool(ctx, o.Dir, "sqlite3", o.keystonePath("keystone.db"), "PRAGMA journal_mode=WAL;")
+	if err := km("db_sync"); err != nil {
+		return err
 	}
-	wg.Wait()
-	for _, e := range keyErrs {
-		if err == nil {
-			err = e
-		}
+	// Without WAL, concurrent writes under uwsgi fail with "database is locked" (HTTP 500).
+	if err := runTool(ctx, o.Dir, "sqlite3", db, "PRAGMA journal_mode=WAL;"); err != nil {
+		return err
 	}
+	err := km("bootstrap", "--bootstrap-password", adminPassword,
+		"--bootstrap-admin-url", o.AuthURL+"/", "--bootstrap-internal-url", o.AuthURL+"/",
+		"--bootstrap-public-url", o.AuthURL+"/", "--bootstrap-region-id", region)
 	if err != nil {
 		return err
 	}
-	return km("bootstrap", "--bootstrap-password", adminPassword,
-		"--bootstrap-admin-url", o.AuthURL+"/", "--bootstrap-internal-url", o.AuthURL+"/",
-		"--bootstrap-public-url", o.AuthURL+"/", "--bootstrap-region-id", region)
+	return cacheDB(ctx, o.Dir, "keystone.db", db)
 }
 
 func (o *OpenStack) startKeystone() error {
