@@ -18,6 +18,7 @@ func stagesFor(cfg *config.Config, sets *atomic.Pointer[templates.Set], log hclo
 	return []Stage{
 		&RenderStage{Sets: sets},
 		&PackerStage{},
+		&SmokeStage{},
 		promote,
 	}, promote
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -139,6 +141,9 @@ func writeReport(path string, r report) error {
 	}
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
+		return infraErr("boot test report: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return infraErr("boot test report: %v", err)
 	}
 	if err := fsutil.WriteFile(path, append(data, '\n'), 0o640); err != nil {

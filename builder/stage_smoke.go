@@ -1,0 +1,119 @@
+package builder
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/packuilon/packuilon/rally"
+)
+
+// SmokeStage smoke tests every candidate before promotion with the test [smoke] METHOD
+// chooses (Rally or the built-in boot test; none skips the stage).
+//
+// A candidate that fails makes Run return an error wrapping ErrImageRejected: the pipeline then
+// has the Rejecter mark the build's candidates broken, and the build ends failed at "testing"
+// with the verdict. An error of the test itself (Rally missing, cloud down, timeout) is returned
+// without ErrImageRejected: the candidates are kept, and `packuilon retry` runs the test again
+// without rebuilding.
+type SmokeStage struct {
+	// Open returns the tester for a build; nil uses rally.Open with the build's configuration.
+	Open func(ctx context.Context, b *Build) (rally.Tester, error)
+}
+
+// Name is "testing".
+func (s *SmokeStage) Name() string { return "testing" }
+
+func (s *SmokeStage) open(ctx context.Context, b *Build) (rally.Tester, error) {
+	if s.Open != nil {
+		return s.Open(ctx, b)
+	}
+	return rally.Open(ctx, b.Config, os.Getenv, b.Log)
+}
+
+// Run tests the candidates not promoted yet. It is safe to run again (after a crash or a
+// retry): each run is a new test with its own report.
+func (s *SmokeStage) Run(ctx context.Context, b *Build) error {
+	tester, err := s.open(ctx, b)
+	if err != nil {
+		return fmt.Errorf("smoke test: %w", err)
+	}
+	if tester == nil {
+		b.Log.Info("no smoke test configured ([smoke] METHOD = none); candidates are promoted untested")
+		return nil
+	}
+	out := s.buildLog(b)
+	defer out.Close()
+	var rejected []string
+	for i := range b.Artifacts {
+		a := &b.Artifacts[i]
+		if a.Promoted {
+			continue
+		}
+		if a.ImageID == "" {
+			return fmt.Errorf("smoke test %s: %w", a.Key, ErrNoCandidate)
+		}
+		a.TestReport = reportPath(b, a)
+		v, err := tester.Test(ctx, rally.Subject{BuildID: b.ID, ImageKey: b.Request.ImageKey, ImageID: a.ImageID, ReportPath: a.TestReport, Output: out})
+		if err != nil {
+			a.TestVerdict = "not judged: " + err.Error()
+			return fmt.Errorf("smoke test %s (image %s): %w", a.Key, a.ImageID, err)
+		}
+		a.TestVerdict = v.String()
+		b.Log.Info("smoke test verdict", "image_key", a.Key, "image_id", a.ImageID, "passed", v.Passed, "verdict", a.TestVerdict)
+		if !v.Passed {
+			rejected = append(rejected, fmt.Sprintf("%s (image %s): %s", a.Key, a.ImageID, a.TestVerdict))
+		}
+		if b.Checkpoint != nil {
+			if err := b.Checkpoint(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if len(rejected) > 0 {
+		return fmt.Errorf("%w: %s", ErrImageRejected, strings.Join(rejected, "; "))
+	}
+	return nil
+}
+
+// buildLog opens the build log for appending the test's output (discarded if there is none).
+func (s *SmokeStage) buildLog(b *Build) io.WriteCloser {
+	if b.LogPath != "" {
+		f, err := os.OpenFile(b.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+		if err == nil {
+			return f
+		}
+		b.Log.Warn("cannot append the smoke test's output to the build log", "error", err)
+	}
+	return nopCloser{io.Discard}
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// reportPath keeps the report beside the build log: <log without .log>.smoke-<key>.json.
+func reportPath(b *Build, a *Artifact) string {
+	dir, stem := filepath.Dir(b.LogPath), strings.TrimSuffix(filepath.Base(b.LogPath), ".log")
+	if b.LogPath == "" {
+		dir, stem = b.Config.Rally.LogDir, b.ID
+		if dir == "" {
+			dir = b.Config.Builder.LogDir
+		}
+	}
+	return filepath.Join(dir, stem+".smoke-"+safeName(a.Key)+".json")
+}
+
+// safeName keeps a key usable in a file name (keys are validated, but reports must never
+// escape their directory).
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '_'
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/rally"
+)
+
+func init() {
+	register("smoke", "smoke test an image by hand with the configured test ([smoke] METHOD); print the verdict", runSmoke)
+}
+
+// Exit statuses of smoke: passed, rejected, usage, and a test that could not judge the image.
+const (
+	smokePassed   = 0
+	smokeRejected = 1
+	smokeUsage    = 2
+	smokeInfra    = 3
+)
+
+func runSmoke(ctx context.Context, env *cmdEnv, args []string) int {
+	fs, path := newFlags(env, "smoke")
+	image := fs.String("image", "", "Glance id of the image to test (required; never a name)")
+	key := fs.String("key", "", "image key, to choose its Rally task from [rally-tasks] (default: DEFAULT)")
+	method := fs.String("method", "", "override [smoke] METHOD: rally or boot")
+	if err := fs.Parse(args); err != nil {
+		return smokeUsage
+	}
+	if *image == "" || fs.NArg() > 0 {
+		fmt.Fprintln(env.stderr, "usage: packuilon smoke --config PATH --image <image id> [--key IMAGE_KEY] [--method rally|boot]")
+		return smokeUsage
+	}
+	cfg, log, ok := setup(env, *path)
+	if !ok {
+		return smokeUsage
+	}
+	if *method != "" {
+		cfg.Smoke.Method = *method
+	}
+	if cfg.Smoke.Method != config.SmokeRally && cfg.Smoke.Method != config.SmokeBoot {
+		fmt.Fprintf(env.stderr, "packuilon smoke: no smoke test configured ([smoke] METHOD = %s); use --method rally or boot\n", cfg.Smoke.Method)
+		return smokeUsage
+	}
+	tester, err := rally.Open(ctx, cfg, os.Getenv, log)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "packuilon smoke: %v\n", err)
+		return smokeInfra
+	}
+	id := "manual-" + time.Now().UTC().Format("20060102-150405")
+	dir := cfg.Rally.LogDir
+	if dir == "" {
+		dir = cfg.Builder.LogDir
+	}
+	report := filepath.Join(dir, id+".smoke.json")
+	v, err := tester.Test(ctx, rally.Subject{BuildID: id, ImageKey: *key, ImageID: *image, ReportPath: report, Output: env.stderr})
+	switch {
+	case err != nil: // wraps rally.ErrInfrastructure: the image is not at fault
+		fmt.Fprintf(env.stderr, "packuilon smoke: the test could not judge image %s: %v\n", *image, err)
+		return smokeInfra
+	case !v.Passed:
+		fmt.Fprintf(env.stdout, "REJECTED %s: %s\nreport: %s\n", *image, v, report)
+		return smokeRejected
+	}
+	fmt.Fprintf(env.stdout, "PASSED %s: %s\nreport: %s\n", *image, v, report)
+	return smokePassed
+}
