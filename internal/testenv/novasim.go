@@ -37,6 +37,7 @@ type NovaSim struct {
 	servers  map[string]*simServer
 	keypairs map[string]map[string]string // project → name → public key
 	outcomes map[string]Outcome           // image id → outcome
+	snapOut  map[string]Outcome           // source image id → outcome of its snapshots
 	consoles map[string]string            // image id → console log
 	tokens   map[string]tokenInfo         // validated tokens
 	deleted  []string                     // ids of deleted servers, oldest first
@@ -94,6 +95,7 @@ func StartNovaSim(ctx context.Context, o *OpenStack) (*NovaSim, error) {
 		servers:   map[string]*simServer{},
 		keypairs:  map[string]map[string]string{},
 		outcomes:  map[string]Outcome{},
+		snapOut:   map[string]Outcome{},
 		consoles:  map[string]string{},
 		tokens:    map[string]tokenInfo{},
 	}
@@ -123,6 +125,15 @@ func (s *NovaSim) SetOutcome(imageID string, o Outcome) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.outcomes[imageID] = o
+}
+
+// SetSnapshotOutcome makes servers booted from images snapshotted (createImage) from servers
+// of source end in outcome: how a test makes the image a packer build produces fail its smoke
+// test before knowing its id.
+func (s *NovaSim) SetSnapshotOutcome(source string, o Outcome) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.snapOut[source] = o
 }
 
 // SetConsole sets the console log of servers booted from image (default DefaultConsole).

@@ -107,6 +107,11 @@ func (s *NovaSim) createImage(w http.ResponseWriter, r *http.Request, v simServe
 		fault(w, http.StatusServiceUnavailable, "computeFault", "upload snapshot: "+err.Error())
 		return
 	}
+	s.mu.Lock()
+	if o, ok := s.snapOut[v.ImageID]; ok {
+		s.outcomes[created.ID] = o
+	}
+	s.mu.Unlock()
 	w.Header().Set("Location", s.URL+"/images/"+created.ID)
 	reply(w, http.StatusAccepted, map[string]any{"image_id": created.ID})
 }

@@ -104,6 +104,7 @@ func TestNovaSimLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitStatus(ctx, t, compute, s.ID, "SHUTOFF")
+		sim.SetSnapshotOutcome(good, OutcomeError) // what packer builds from good is bad
 		id, err := servers.CreateImage(ctx, compute, s.ID, servers.CreateImageOpts{Name: "snap-" + UniqueName(t),
 			Metadata: map[string]string{"AQ_OS": "sl"}}).ExtractImageID()
 		if err != nil {
@@ -116,6 +117,12 @@ func TestNovaSimLifecycle(t *testing.T) {
 		if img.Status != images.ImageStatusActive || img.Properties["AQ_OS"] != "sl" || img.MinDiskGigabytes != 5 {
 			t.Fatalf("snapshot in glance: status %s props %v min_disk %d", img.Status, img.Properties, img.MinDiskGigabytes)
 		}
+		snap, err := servers.Create(ctx, compute, servers.CreateOpts{Name: "from-snapshot", ImageRef: id, FlavorRef: "3"}, nil).Extract()
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitStatus(ctx, t, compute, snap.ID, "ERROR")
+		servers.Delete(ctx, compute, snap.ID)
 		images.Delete(ctx, glance, id)
 	})
 
