@@ -31,7 +31,7 @@ var _ Rejecter = (*PromoteStage)(nil)
 // Name is "promoting".
 func (s *PromoteStage) Name() string { return "promoting" }
 
-// ErrNoCandidate is returned when an artifact to promote has no image id or name.
+// ErrNoCandidate is returned when an artifact to promote has no image id.
 var ErrNoCandidate = errors.New("artifact has no candidate image")
 
 func (s *PromoteStage) open(ctx context.Context, b *Build) (glance.ImageStore, error) {
@@ -54,7 +54,7 @@ func (s *PromoteStage) Run(ctx context.Context, b *Build) error {
 		if a.Promoted {
 			continue
 		}
-		if a.ImageID == "" || a.Name == "" {
+		if a.ImageID == "" {
 			return fmt.Errorf("promote %s: %w", a.Key, ErrNoCandidate)
 		}
 		if skip, err := selfPromoting(cfg.Enabled, a.Template); err != nil {

@@ -39,17 +39,6 @@ func runPromote(ctx context.Context, env *cmdEnv, args []string) int {
 		return 1
 	}
 	c := glance.Candidate{ImageID: *image, Key: *key, Name: *name, BuildID: *buildID, ParentID: *parent}
-	if c.Name == "" {
-		img, err := store.Get(ctx, c.ImageID)
-		if err != nil {
-			fmt.Fprintf(env.stderr, "packuilon promote: %v\n", err)
-			return 1
-		}
-		c.Name = img.Name
-		if n, ok := img.Properties[glance.PropName].(string); ok && n != "" {
-			c.Name = n
-		}
-	}
 	res, err := store.Promote(ctx, c)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon promote: %v\n", err)
@@ -61,7 +50,11 @@ func runPromote(ctx context.Context, env *cmdEnv, args []string) int {
 			return 1
 		}
 	}
-	printResult(env, c.Name, res)
+	shown := c.Name
+	if cur, err := store.Get(ctx, res.CurrentID); err == nil {
+		shown = cur.Name
+	}
+	printResult(env, shown, res)
 	return 0
 }
 

@@ -13,7 +13,7 @@ import (
 // warehoused, managed under another key, or not active).
 var ErrNotPromotable = errors.New("image cannot be promoted")
 
-// Promote makes c the current image of its key. The steps, each idempotent and each decided
+// Promote makes c the current image of its key (c.Name defaults to the candidate's name). The steps, each idempotent and each decided
 // from Glance's state alone (so a run that stopped anywhere is finished by the next one):
 //
 //  1. mark: the candidate gets packuilon_key, packuilon_state=candidate and
@@ -31,13 +31,18 @@ var ErrNotPromotable = errors.New("image cannot be promoted")
 // Between 4 and 5, two consecutive requests, no image has the name: never two.
 // Then any other image of the key still marked current is warehoused, and retention runs.
 func (s *GlanceStore) Promote(ctx context.Context, c Candidate) (*Result, error) {
-	if c.ImageID == "" || c.Key == "" || c.Name == "" {
-		return nil, fmt.Errorf("promote: image id, key and name are required")
+	if c.ImageID == "" || c.Key == "" {
+		return nil, fmt.Errorf("promote: image id and key are required")
 	}
 	start := s.c.Calls.Count()
 	cand, err := s.Get(ctx, c.ImageID)
 	if err != nil {
 		return nil, err
+	}
+	if c.Name == "" { // the name recorded by an earlier mark, else the one packer gave
+		if c.Name = prop(cand, PropName); c.Name == "" {
+			c.Name = cand.Name
+		}
 	}
 	switch st := prop(cand, PropState); {
 	case st == StateBroken || st == StateWarehoused:
