@@ -49,3 +49,62 @@ func TestPromotionConvergesAfterGlanceOutage(t *testing.T) {
 		})
 	}
 }
+
+// TestRollbackConvergesAfterGlanceOutage stops glance-api in the middle of a rollback; the next
+// rollback finishes that one (the same target) instead of stepping back once more.
+func TestRollbackConvergesAfterGlanceOutage(t *testing.T) {
+	for _, step := range []string{"members", "warehouse", "current"} {
+		t.Run(step, func(t *testing.T) {
+			e := newEnv(t)
+			k, name := key(t)
+			s := e.store(defaults())
+			var ids []string
+			for range 3 {
+				ids = append(ids, e.upload(name, images.ImageVisibilityShared, nil))
+				if _, err := s.Promote(e.ctx, Candidate{ImageID: ids[len(ids)-1], Key: k, Name: name}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			stopped := false
+			s.BeforeStep = func(at string) error {
+				if at == step && !stopped {
+					stopped = true
+					return e.o.StopGlance()
+				}
+				return nil
+			}
+			_, err := s.Rollback(e.ctx, k)
+			if startErr := e.o.StartGlance(); startErr != nil {
+				t.Fatal(startErr)
+			}
+			if err == nil {
+				t.Fatalf("rollback succeeded although glance stopped before %s", step)
+			}
+			res, err := e.store(defaults()).Rollback(e.ctx, k)
+			if err != nil {
+				t.Fatalf("second run: %v", err)
+			}
+			if res.CurrentID != ids[1] {
+				t.Fatalf("resumed rollback made %s current, want %s (one step back)", res.CurrentID, ids[1])
+			}
+			e.checkPromoted(name, k, ids[1], ids[2])
+		})
+	}
+}
+
+// TestPromoteSweepsSecondCurrent: two images of a key marked current (left by a crash or a race)
+// end as one current image, the new one.
+func TestPromoteSweepsSecondCurrent(t *testing.T) {
+	e := newEnv(t)
+	k, name := key(t)
+	older := e.upload(name+" old", images.ImageVisibilityPrivate, map[string]string{PropKey: k, PropState: StateCurrent})
+	newer := e.upload(name, images.ImageVisibilityPrivate, map[string]string{PropKey: k, PropState: StateCurrent})
+	cand := e.upload(name, images.ImageVisibilityPrivate, nil)
+	if _, err := e.store(defaults()).Promote(e.ctx, Candidate{ImageID: cand, Key: k, Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	e.checkPromoted(name, k, cand, newer)
+	if o := e.get(older); prop(o, PropState) != StateWarehoused || !o.Hidden {
+		t.Fatalf("second current image: state %q hidden %v, want warehoused", prop(o, PropState), o.Hidden)
+	}
+}
