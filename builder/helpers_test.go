@@ -91,7 +91,11 @@ func startDaemon(t testing.TB, cfg *config.Config, started func(int)) (stop func
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	log := hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Info, Output: testWriter{t}})
+	level := hclog.Info
+	if _, bench := t.(*testing.B); bench { // benchmark logs are always printed: keep them short
+		level = hclog.Warn
+	}
+	log := hclog.New(&hclog.LoggerOptions{Name: "test", Level: level, Output: testWriter{t}})
 	go func() { done <- Run(ctx, Options{Config: cfg, Log: log, PackerStarted: started}) }()
 	stopped := false
 	stop = func() error {
