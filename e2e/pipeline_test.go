@@ -20,6 +20,8 @@ import (
 // it takes the name, visibility and members, and the old image is warehoused. With an image
 // whose servers go to ERROR (the simulator's outcome for snapshots of this source), the build
 // fails at testing with the reason, the candidate is Broken-…, and the old image is untouched.
+// With a boot that hangs, the build fails at testing as a test error and `packuilon retry`
+// resumes it at testing, with the same candidate.
 func TestPipelineEndToEnd(t *testing.T) {
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -37,6 +39,9 @@ func TestPipelineEndToEnd(t *testing.T) {
 	}{
 		{"smoke test passes: promoted", "e2epass", testenv.OutcomeActive},
 		{"smoke test fails: broken, current untouched", "e2ereject", testenv.OutcomeError},
+		// The boot hangs (a cloud problem): a test error keeps the candidate; once the cloud is
+		// well, `packuilon retry` resumes at testing without rebuilding and promotes it.
+		{"test error, then retry", "e2eretry", testenv.OutcomeNeverActive},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,7 +68,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 			cfg, err := testenv.WriteSite(dir, testenv.SiteOptions{
 				Rabbit: rabbit, Queue: testenv.UniqueName(t), Profiles: profiles, ProfileMatch: ".cloud.template.json",
 				OpenStack: o, SourceImages: map[string]string{"sl7x-x86_64": source}, Template: testenv.OpenStackTemplate,
-				Smoke: "boot", Promote: "true",
+				Promote: "true", Extra: "[smoke]\nMETHOD = boot\nBOOT_TIMEOUT = 5s\n",
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -81,7 +86,19 @@ func TestPipelineEndToEnd(t *testing.T) {
 			}
 			art := rec.Artifacts[0]
 			cand, oldImg := get(ctx, t, admin, art.ImageID), get(ctx, t, admin, old)
-			if tc.outcome == testenv.OutcomeActive {
+			if tc.outcome == testenv.OutcomeNeverActive {
+				if rec.State != "failed" || rec.Stage != "testing" || strings.HasPrefix(cand.Name, "Broken-") || oldImg.Name != name {
+					t.Fatalf("after a test error: build %s at %s (%s), candidate %q, current %q", rec.State, rec.Stage, rec.Message, cand.Name, oldImg.Name)
+				}
+				sim.SetOutcome(art.ImageID, testenv.OutcomeActive) // the cloud recovered
+				s.run("retry", rec.ID)
+				rec = s.waitBuild(ctx, key)
+				if rec.Artifacts[0].ImageID != art.ImageID {
+					t.Fatalf("retry rebuilt the image: %s, was %s", rec.Artifacts[0].ImageID, art.ImageID)
+				}
+				art, cand, oldImg = rec.Artifacts[0], get(ctx, t, admin, art.ImageID), get(ctx, t, admin, old)
+			}
+			if tc.outcome != testenv.OutcomeError {
 				if rec.State != "succeeded" || !strings.HasPrefix(art.TestVerdict, "passed") || art.Warehoused != old {
 					t.Fatalf("build %s at %s: %s; artifact %+v", rec.State, rec.Stage, rec.Message, art)
 				}
