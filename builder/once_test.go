@@ -2,12 +2,18 @@ package builder
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/state"
 )
 
@@ -67,5 +73,24 @@ func TestBuildCommandOneShot(t *testing.T) {
 	}
 	if bytes.Contains(status, []byte("s3cr")) {
 		t.Error("status output contains the password")
+	}
+}
+
+// TestBuildTimeout: a packer run longer than BUILD_TIMEOUT is interrupted and the build fails
+// at the packer stage saying so.
+func TestBuildTimeout(t *testing.T) {
+	needPacker(t)
+	cfg, err := config.Load(copyTree(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Builder.BuildTimeout, cfg.Builder.KillGrace = time.Second, 2*time.Second
+	setAuth(t, cfg, "export PACKUILON_SLEEP=60")
+	rec, err := BuildOnce(context.Background(), Options{Config: cfg, Log: hclog.NewNullLogger()}, request("slow", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.State != state.Failed || rec.Stage != "packer" || !strings.Contains(rec.Message, "build timed out after 1s") {
+		t.Fatalf("build = %s at %s: %q; want failed at packer, timed out", rec.State, rec.Stage, rec.Message)
 	}
 }
