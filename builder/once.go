@@ -13,8 +13,9 @@ import (
 
 // BuildOnce builds one request in this process, without the queue (packuilon build). The
 // build is recorded in the same store as the daemon's, with the same rules: a request with
-// the inputs of the current image is skipped unless forced. It returns the final record; when
-// ctx is cancelled the build stays resumable, and the daemon picks it up.
+// the inputs of the current image is skipped unless forced. It holds the store's daemon lock,
+// so it refuses to run beside a builder daemon. It returns the final record; when ctx is
+// cancelled the build stays resumable, and the next daemon picks it up.
 func BuildOnce(ctx context.Context, o Options, req event.BuildRequest) (state.Record, error) {
 	log := o.Log.Named("build")
 	if err := req.Validate(); err != nil {
@@ -33,6 +34,13 @@ func BuildOnce(ctx context.Context, o Options, req event.BuildRequest) (state.Re
 		return state.Record{}, err
 	}
 	defer st.Close()
+	// The store's daemon lock: a daemon starting meanwhile would take this build for an orphan
+	// of a crash and run it a second time. With a daemon running, publish instead.
+	unlock, err := st.LockDaemon()
+	if err != nil {
+		return state.Record{}, fmt.Errorf("%w; use packuilon publish while the builder runs", err)
+	}
+	defer unlock()
 	stages, rejecter := stagesFor(o.Config, sets, log)
 	sched := newScheduler(st, &Pipeline{Stages: stages, Rejecter: rejecter, Store: st}, cfg, sets, log)
 	rec, _, err := st.Intake(ctx, req, "")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,5 +93,23 @@ func TestBuildTimeout(t *testing.T) {
 	}
 	if rec.State != state.Failed || rec.Stage != "packer" || !strings.Contains(rec.Message, "build timed out after 1s") {
 		t.Fatalf("build = %s at %s: %q; want failed at packer, timed out", rec.State, rec.Stage, rec.Message)
+	}
+}
+
+// TestBuildRefusesBesideTheDaemon: packuilon build and a builder daemon never share a store.
+func TestBuildRefusesBesideTheDaemon(t *testing.T) {
+	cfg, err := config.Load(copyTree(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, cfg)
+	unlock, err := st.LockDaemon() // as a running daemon holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	_, err = BuildOnce(context.Background(), Options{Config: cfg, Log: hclog.NewNullLogger()}, request("x", ""))
+	if !errors.Is(err, state.ErrLocked) {
+		t.Fatalf("err = %v, want ErrLocked", err)
 	}
 }
