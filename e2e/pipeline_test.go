@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,16 +34,21 @@ func TestPipelineEndToEnd(t *testing.T) {
 		}
 		t.Skip("packer is not installed (run make deps, or use make test)")
 	}
+	boot := func(*testing.T) string { return "[smoke]\nMETHOD = boot\nBOOT_TIMEOUT = 5s\n" }
 	tests := []struct {
 		name        string
 		personality string
 		outcome     testenv.Outcome
+		smoke       func(t *testing.T) string
+		reason      string // of a rejection
 	}{
-		{"smoke test passes: promoted", "e2epass", testenv.OutcomeActive},
-		{"smoke test fails: broken, current untouched", "e2ereject", testenv.OutcomeError},
+		{"smoke test passes: promoted", "e2epass", testenv.OutcomeActive, boot, ""},
+		{"smoke test fails: broken, current untouched", "e2ereject", testenv.OutcomeError, boot, "went to ERROR"},
 		// The boot hangs (a cloud problem): a test error keeps the candidate; once the cloud is
 		// well, `packuilon retry` resumes at testing without rebuilding and promotes it.
-		{"test error, then retry", "e2eretry", testenv.OutcomeNeverActive},
+		{"test error, then retry", "e2eretry", testenv.OutcomeNeverActive, boot, ""},
+		{"rally: passes, promoted", "e2erally", testenv.OutcomeActive, rallySmoke, ""},
+		{"rally: fails, broken", "e2erallyfail", testenv.OutcomeError, rallySmoke, "2 of 2 iterations failed; SLA failed: NovaServers.boot_and_delete_server: failure_rate"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,7 +75,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 			cfg, err := testenv.WriteSite(dir, testenv.SiteOptions{
 				Rabbit: rabbit, Queue: testenv.UniqueName(t), Profiles: profiles, ProfileMatch: ".cloud.template.json",
 				OpenStack: o, SourceImages: map[string]string{"sl7x-x86_64": source}, Template: testenv.OpenStackTemplate,
-				Promote: "true", Extra: "[smoke]\nMETHOD = boot\nBOOT_TIMEOUT = 5s\n",
+				Promote: "true", Extra: tc.smoke(t),
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -99,7 +106,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 				art, cand, oldImg = rec.Artifacts[0], get(ctx, t, admin, art.ImageID), get(ctx, t, admin, old)
 			}
 			if tc.outcome != testenv.OutcomeError {
-				if rec.State != "succeeded" || !strings.HasPrefix(art.TestVerdict, "passed") || art.Warehoused != old {
+				if rec.State != "succeeded" || !strings.Contains(art.TestVerdict, "passed: ") || art.Warehoused != old {
 					t.Fatalf("build %s at %s: %s; artifact %+v", rec.State, rec.Stage, rec.Message, art)
 				}
 				if cand.Name != name || cand.Properties["packuilon_state"] != "current" || cand.Visibility != images.ImageVisibilityShared {
@@ -113,7 +120,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 				}
 				return
 			}
-			if rec.State != "failed" || rec.Stage != "testing" || !strings.Contains(rec.Message, "went to ERROR") {
+			if rec.State != "failed" || rec.Stage != "testing" || !strings.Contains(rec.Message, tc.reason) {
 				t.Fatalf("build %s at %s: %s", rec.State, rec.Stage, rec.Message)
 			}
 			if !strings.HasPrefix(cand.Name, "Broken-"+name) || cand.Properties["packuilon_state"] != "broken" {
@@ -127,6 +134,18 @@ func TestPipelineEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rallySmoke configures the Rally smoke test with the shipped boot-and-delete task on the
+// package's Rally deployment.
+func rallySmoke(t *testing.T) string {
+	_, _, r := testenv.SharedRally(t)
+	tasks, err := filepath.Abs("../etc/packer-utils/rally")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("[smoke]\nMETHOD = rally\n[rally-image-testing]\nDEPLOYMENT_UUID = %s\nRALLY_CONFIG = %s\nTASK_LOCATION = %s\nFLAVOR = m1.tiny\nTASK_TIMEOUT = 4m\n",
+		r.DeploymentUUID, r.ConfigFile, tasks)
 }
 
 // sharedImage uploads the site's current image as the old scripts left it: the canonical name,
