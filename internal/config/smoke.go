@@ -17,7 +17,8 @@ type Smoke struct {
 	// Method is none (promote untested, as sites without Rally did), rally or boot.
 	Method string
 	// AuthFile is the openrc file of the account that boots test servers (boot method); it
-	// defaults to [promote] ADMIN_AUTH_FILE, the account that owns the candidates.
+	// defaults to [promote] ADMIN_AUTH_FILE, the account that owns the candidates. Empty:
+	// OS_CLOUD or the OS_* environment, as for promotion.
 	AuthFile string
 	// Flavor and Network of the test server; Flavor empty = the smallest flavor that fits the
 	// image's min_disk and min_ram. They default to [rally-image-testing] FLAVOR and NETWORK.
@@ -40,15 +41,8 @@ func readSmoke(r *reader, ra Rally, p Promote, base string) Smoke {
 		ConsoleMarker:  r.str("CONSOLE_MARKER", ""),
 		ConsoleTimeout: r.duration("CONSOLE_TIMEOUT", 10*time.Minute),
 	}
-	switch s.Method {
-	case SmokeRally:
-		if ra.DeploymentUUID == "" {
-			*r.problems = append(*r.problems, Problem{File: r.file, Section: "rally-image-testing", Key: "DEPLOYMENT_UUID", Msg: "is required when [smoke] METHOD = rally"})
-		}
-	case SmokeBoot:
-		if s.AuthFile == "" {
-			r.problem("AUTH_FILE", "is required when METHOD = boot (or set [promote] ADMIN_AUTH_FILE)")
-		}
+	if s.Method == SmokeRally && ra.DeploymentUUID == "" {
+		*r.problems = append(*r.problems, Problem{File: r.file, Section: "rally-image-testing", Key: "DEPLOYMENT_UUID", Msg: "is required when [smoke] METHOD = rally"})
 	}
 	return s
 }
@@ -74,7 +68,9 @@ func checkSmoke(c *Config) Problems {
 			exists("rally-image-testing", "RALLY_CONFIG", c.Rally.RallyConfig)
 		}
 	case SmokeBoot:
-		exists("smoke", "AUTH_FILE", c.Smoke.AuthFile)
+		if c.Smoke.AuthFile != "" { // empty: OS_CLOUD or the OS_* environment
+			exists("smoke", "AUTH_FILE", c.Smoke.AuthFile)
+		}
 	}
 	return ps
 }
