@@ -47,7 +47,10 @@ func startService(dir, name string, env []string, argv ...string) (*service, err
 	cmd.Env = append(systemPathEnv(), env...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a test binary killed by its timeout (os.Exit, no cleanup) must not leave
+	// Keystone and Glance running on the shared machine. Go does not end its OS threads while
+	// the process lives, so the signal only comes when the test process is gone.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		out.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
