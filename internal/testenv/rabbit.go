@@ -67,7 +67,8 @@ loopback_users = none
 		return nil, err
 	}
 	r.epmd = exec.Command("epmd", "-address", "127.0.0.1", "-port", strconv.Itoa(r.EPMDPort))
-	r.epmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a test binary killed by its timeout (no cleanup) must not leave a broker behind.
+	r.epmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := r.epmd.Start(); err != nil {
 		return nil, fmt.Errorf("start epmd: %w", err)
 	}
@@ -106,7 +107,7 @@ func (r *Rabbit) startServer() error {
 	cmd.Env = r.env()
 	cmd.Dir = r.Dir
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		out.Close()
 		return fmt.Errorf("start rabbitmq-server: %w", err)
