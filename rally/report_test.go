@@ -112,15 +112,17 @@ func TestParseReportRejectsGarbage(t *testing.T) {
 	}
 }
 
+// failSeed is rally-task-report-fail.json cut to what ParseReport reads.
+const failSeed = `{"info": {"format_version": "1.2"}, "tasks": [{"uuid": "9e3b", "status": "finished", "pass_sla": false,
+ "subtasks": [{"workloads": [{"scenario": {"VMTasks.boot_runcommand_delete": {}}, "pass_sla": false,
+  "sla_results": {"sla": [{"criterion": "failure_rate", "success": false, "detail": "Failure rate 50.00% - Failed"}]},
+  "total_iteration_count": 2, "failed_iteration_count": 1,
+  "data": [{"error": []}, {"error": ["ScriptError", "Error 1: package ncm-ncd is not installed", "Traceback"]}]}]}]}]}`
+
 func FuzzParseReport(f *testing.F) {
-	for _, name := range []string{"rally-task-report-pass.json", "rally-task-report-fail.json"} {
-		data, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
-	for _, s := range []string{crashedReport, mixedReport, legacyFail, legacyPass, "[]", "{}"} {
+	// Small seeds only: whole reports (tens of KB) stall the mutator. These have the shape of
+	// the samples in testdata, cut to the fields ParseReport reads.
+	for _, s := range []string{failSeed, crashedReport, mixedReport, legacyFail, legacyPass, "[]", "{}"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
