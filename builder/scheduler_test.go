@@ -1,10 +1,12 @@
 package builder
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,7 +72,9 @@ func TestThreadCountAndOneBuildPerKey(t *testing.T) {
 	if cfg.Builder.ThreadCount != 2 {
 		t.Fatalf("THREAD_COUNT = %d, the tree should say 2", cfg.Builder.ThreadCount)
 	}
-	startDaemon(t, cfg, nil)
+	procs := &procWatch{}
+	startDaemon(t, cfg, procs.started)
+	stopWatch := procs.watch()
 	st := openStore(t, cfg)
 	keys := []string{"alpha", "beta", "gamma"}
 	for round := 0; round < 2; round++ {
@@ -100,6 +104,12 @@ func TestThreadCountAndOneBuildPerKey(t *testing.T) {
 	if c[state.Succeeded]+c[state.Superseded] != 6 || c[state.Succeeded] < 5 {
 		t.Fatalf("states = %v, want 5 or 6 succeeded, the rest superseded", c)
 	}
+	switch most := stopWatch(); {
+	case most > 2:
+		t.Errorf("%d packer processes alive at once, THREAD_COUNT is 2", most)
+	case most == 0:
+		t.Error("no packer process was ever seen alive; the process count proves nothing")
+	}
 	snaps, err := os.ReadFile(filepath.Join(marks, "snapshots"))
 	if err != nil {
 		t.Fatal(err)
@@ -127,4 +137,43 @@ func TestThreadCountAndOneBuildPerKey(t *testing.T) {
 	if !sawTwo {
 		t.Errorf("never 2 builds at once; the test did not exercise the limit:\n%s", snaps)
 	}
+}
+
+// procWatch counts live packer processes started by the daemon, by scanning /proc.
+type procWatch struct {
+	mu   sync.Mutex
+	pids []int
+}
+
+func (p *procWatch) started(pid int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pids = append(p.pids, pid)
+}
+
+// watch samples until stopped and returns the most processes seen alive at once.
+func (p *procWatch) watch() (stop func() int) {
+	done, result := make(chan struct{}), make(chan int)
+	go func() {
+		most := 0
+		for {
+			select {
+			case <-done:
+				result <- most
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			p.mu.Lock()
+			alive := 0
+			for _, pid := range p.pids {
+				// a process that exited but was not waited for yet is a zombie: not running
+				if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && !bytes.Contains(stat, []byte(") Z ")) {
+					alive++
+				}
+			}
+			p.mu.Unlock()
+			most = max(most, alive)
+		}
+	}()
+	return func() int { close(done); return <-result }
 }
