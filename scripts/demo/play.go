@@ -127,6 +127,27 @@ func (d *demo) play(ctx context.Context) error {
 		return err
 	}
 
+	step("A bad change: the next sl7 image does not boot (the simulator puts its servers in ERROR); the boot test rejects it")
+	d.nova.SetSnapshotOutcome(d.sources["sl7x-x86_64"], testenv.OutcomeError)
+	d.profiles.Put(samples[0].host, changed(bodies[samples[0].host], 3))
+	if err := d.show("watch", "--once"); err != nil {
+		return err
+	}
+	if states, err = d.waitBuilds(ctx, 4); err != nil {
+		return err
+	}
+	bad := newest(states)
+	if states[bad] != "failed" {
+		return fmt.Errorf("build %s ended %s, want failed at testing", bad, states[bad])
+	}
+	if err := d.show("status", "--limit", "1"); err != nil {
+		return err
+	}
+	say("the candidate is Broken-…, private; the current image is untouched:")
+	if err := d.images(ctx); err != nil {
+		return err
+	}
+
 	step("A recompile that changes nothing: the scan sees the new mtime, compares digests, publishes nothing")
 	d.profiles.Touch(samples[1].host)
 	if err := d.show("watch", "--once"); err != nil {
