@@ -87,7 +87,7 @@ func parseTaskReport(data []byte) (Verdict, error) {
 		uuids = append(uuids, t.UUID)
 		v.Passed = v.Passed && t.PassSLA
 		if t.Status != "finished" {
-			v.Crashed = true
+			v.Crashed, v.TaskStatus = true, t.Status
 		}
 		for _, st := range t.Subtasks {
 			for _, w := range st.Workloads {

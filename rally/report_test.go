@@ -81,7 +81,7 @@ func TestParseReportCases(t *testing.T) {
 		total, failed  int
 		reason         string
 	}{
-		{"crashed before iterating", crashedReport, false, true, 0, 0, "something_went_wrong (Unexpected error: No suitable endpoint)"},
+		{"crashed before iterating", crashedReport, false, true, 0, 0, "crashed (task crashed): 0 iterations ran; SLA failed: NovaServers.boot_and_delete_server: something_went_wrong (Unexpected error: No suitable endpoint)"},
 		{"every workload counts", mixedReport, false, false, 2, 0, "A.one: max_seconds_per_iteration"},
 		{"legacy results fail", legacyFail, false, false, 2, 1, "#2: TimeoutException: Rally tired waiting for Server"},
 		{"legacy results pass", legacyPass, true, false, 2, 0, "passed: 2/2"},

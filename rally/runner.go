@@ -110,7 +110,7 @@ func (r *Runner) Test(ctx context.Context, s Subject) (Verdict, error) {
 		log.Warn("rally exit status disagrees with the report; trusting the report", "exit", code)
 	}
 	if v.Crashed {
-		return v, infraErr("rally task %s crashed: %s", uuid, v.Reason())
+		return v, infraErr("rally task %s %s%s", uuid, v.Reason(), tail.hint())
 	}
 	return v, nil
 }

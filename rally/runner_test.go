@@ -115,3 +115,20 @@ func TestRunnerInfrastructureErrors(t *testing.T) {
 		})
 	}
 }
+
+// The line of rally's output that says why a task crashed ends up in the error.
+func TestTailHint(t *testing.T) {
+	tests := []struct{ out, want string }{
+		{"Task started\nTraceback...\n  Scenario plugin 'NovaServers.boot_and_delete_server' doesn't pass image_valid_on_flavor@openstack validation. Details: Image '{\"id\": \"x\"}' not found\nmore\n",
+			"; Scenario plugin 'NovaServers.boot_and_delete_server' doesn't pass image_valid_on_flavor@openstack validation. Details: Image '{\"id\": \"x\"}' not found"},
+		{"Task config is invalid: `bad`\n", "; Task config is invalid: `bad`"},
+		{"all fine\n", ""},
+	}
+	for _, tc := range tests {
+		var w tailWriter
+		w.Write([]byte(tc.out))
+		if got := w.hint(); got != tc.want {
+			t.Errorf("hint(%q) = %q, want %q", tc.out, got, tc.want)
+		}
+	}
+}

@@ -29,3 +29,18 @@ func (t *tailWriter) String() string {
 	defer t.mu.Unlock()
 	return strings.Join(strings.Fields(string(t.buf)), " ")
 }
+
+// hint picks the line of a failed rally run that says why (a validation's "Details:", an
+// "invalid" task), as "; <line>", or "" when there is none.
+func (t *tailWriter) hint() string {
+	t.mu.Lock()
+	lines := strings.Split(string(t.buf), "\n")
+	t.mu.Unlock()
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if strings.Contains(l, "Details:") || strings.Contains(l, "invalid") {
+			return "; " + strings.Join(strings.Fields(l), " ")
+		}
+	}
+	return ""
+}

@@ -42,10 +42,12 @@ type Verdict struct {
 	// Crashed is set when no iteration could judge the image (a task or workload crashed
 	// before iterating); Passed is then false but the image is not to blame.
 	Crashed bool
-	// TaskUUID is Rally's task, when Rally ran the test.
-	TaskUUID string
-	Total    int
-	Failed   int
+	// TaskUUID is Rally's task, when Rally ran the test; TaskStatus its status when that is
+	// not "finished" (e.g. crashed after a failed validation).
+	TaskUUID   string
+	TaskStatus string
+	Total      int
+	Failed     int
 	// FailedSLA names each failed SLA criterion as "scenario: criterion (detail)".
 	FailedSLA []string
 	// Errors holds the first line of each failed iteration's error, as "scenario #n: Type: msg".
@@ -58,6 +60,8 @@ func (v Verdict) Reason() string {
 	switch {
 	case v.Passed:
 		fmt.Fprintf(&b, "passed: %d/%d iterations ok", v.Total-v.Failed, v.Total)
+	case v.Crashed && v.TaskStatus != "":
+		fmt.Fprintf(&b, "crashed (task %s): %d iterations ran", v.TaskStatus, v.Total)
 	case v.Crashed:
 		fmt.Fprintf(&b, "crashed: %d iterations ran", v.Total)
 	default:
