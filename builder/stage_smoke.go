@@ -103,6 +103,9 @@ func reportPath(b *Build, a *Artifact) string {
 		if dir == "" {
 			dir = b.Config.Builder.LogDir
 		}
+		if dir == "" { // never the working directory
+			dir = os.TempDir()
+		}
 	}
 	return filepath.Join(dir, stem+".smoke-"+safeName(a.Key)+".json")
 }

@@ -26,6 +26,7 @@ func smokeFixture(t *testing.T) (*promoteFixture, *testenv.NovaSim, *SmokeStage)
 	f.build.Config.Smoke = config.Smoke{Method: config.SmokeBoot, AuthFile: f.build.Config.Promote.AuthFile,
 		BootTimeout: 3 * time.Second, ConsoleTimeout: 3 * time.Second}
 	f.build.LogPath = filepath.Join(f.dir, "build.log")
+	f.build.Config.Builder.LogDir = f.dir // builds whose record has no log path report here
 	stage := &SmokeStage{Open: func(ctx context.Context, b *Build) (rally.Tester, error) {
 		bt, err := rally.OpenBootTest(ctx, b.Config.Smoke, func(string) string { return "" }, b.Log)
 		if bt != nil {
