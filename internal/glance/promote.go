@@ -196,9 +196,11 @@ func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candid
 	}
 	for i := range named {
 		img := &named[i]
-		// Only an image older than the candidate can be the one it replaces: a newer one with
-		// the name is another build's unmarked candidate. (Glance's times have whole seconds.)
-		if img.ID != cand.ID && img.Name == c.Name && prop(img, PropKey) == "" && !img.CreatedAt.After(cand.CreatedAt) &&
+		// Only an image strictly older than the candidate can be the one it replaces: a newer
+		// one with the name is another build's unmarked candidate. Glance's times have whole
+		// seconds, so one created in the same second is just as likely a sibling candidate and
+		// is left alone (an image from before packuilon is days older, never the same second).
+		if img.ID != cand.ID && img.Name == c.Name && prop(img, PropKey) == "" && img.CreatedAt.Before(cand.CreatedAt) &&
 			(img.Status == images.ImageStatusActive || img.Status == images.ImageStatusDeactivated) {
 			s.log.Info("migrating: previous image found by exact name", "image_key", c.Key, "image_id", img.ID)
 			return img, nil

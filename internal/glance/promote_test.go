@@ -2,6 +2,7 @@ package glance
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 )
@@ -128,6 +129,9 @@ func TestPromoteMigratesByExactNameOnly(t *testing.T) {
 		e.upload(name+" testing", images.ImageVisibilityPublic, nil),
 		e.upload("my "+name, images.ImageVisibilityPrivate, nil),
 	}
+	// The image from before packuilon is older than the candidate; Glance stamps whole seconds,
+	// and an unmarked image of the same second is taken for a sibling candidate, not the old one.
+	time.Sleep(1100 * time.Millisecond)
 	cand := e.upload(name, images.ImageVisibilityPrivate, nil)
 	res, err := e.store(defaults()).Promote(e.ctx, Candidate{ImageID: cand, Key: k, Name: name})
 	if err != nil {
