@@ -18,6 +18,7 @@ func stagesFor(cfg *config.Config, sets *atomic.Pointer[templates.Set], log hclo
 	return []Stage{
 		&RenderStage{Sets: sets},
 		&PackerStage{},
+		&MarkStage{Promote: promote},
 		&SmokeStage{},
 		promote,
 	}, promote
@@ -27,6 +28,7 @@ func stagesFor(cfg *config.Config, sets *atomic.Pointer[templates.Set], log hclo
 var stageStates = map[string]state.State{
 	"render":    state.Rendering,
 	"packer":    state.Building,
+	"marking":   state.Building,
 	"smoke":     state.Testing,
 	"test":      state.Testing,
 	"testing":   state.Testing,

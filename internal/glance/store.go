@@ -63,6 +63,8 @@ type Result struct {
 
 // ImageStore is what the pipeline needs from the image service.
 type ImageStore interface {
+	// MarkCandidate tags a new image as its key's candidate and renames it candidate-<name>.
+	MarkCandidate(ctx context.Context, c Candidate) error
 	// Promote makes the candidate the current image of its key.
 	Promote(ctx context.Context, c Candidate) (*Result, error)
 	// Reject marks a candidate broken (or deletes it, as configured).

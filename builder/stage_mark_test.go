@@ -1,0 +1,50 @@
+package builder
+
+import (
+	"os"
+	"testing"
+)
+
+// TestMarkStageKeepsTheNameOnTheCurrentImage: right after packer the candidate gives up the
+// canonical name (candidate-<name>), so during the smoke test only the current image has it;
+// promotion then hands the name over. A self-promoting template's image is left alone.
+func TestMarkStageKeepsTheNameOnTheCurrentImage(t *testing.T) {
+	f := newPromoteFixture(t)
+	if err := os.WriteFile(f.build.Config.Builder.ImagesConfig, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.artifact(t, "managed", "echo built")
+	f.artifact(t, "legacy", "rename-old-images.sh $NAME AQ")
+	promote := &PromoteStage{}
+	first := f.build.Artifacts[0]
+	if err := promote.Run(f.ctx, &Build{ID: f.build.ID + "-1", Config: f.build.Config, Log: f.build.Log, Artifacts: []Artifact{first}}); err != nil {
+		t.Fatal(err)
+	}
+	// The next build's image, as packer leaves it: the canonical name, no properties.
+	f.build.Artifacts[0].ImageID = f.upload(t, first.Name)
+	mark := &MarkStage{Promote: promote}
+	for range 2 { // a resumed build marks again: idempotent
+		if err := mark.Run(f.ctx, f.build); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cand, cur := f.get(t, f.build.Artifacts[0].ImageID), f.get(t, first.ImageID)
+	if cand.Name != "candidate-"+first.Name || cand.Properties["packuilon_state"] != "candidate" || cand.Properties["packuilon_key"] != first.Key {
+		t.Fatalf("candidate after marking: name %q state %v key %v", cand.Name, cand.Properties["packuilon_state"], cand.Properties["packuilon_key"])
+	}
+	if cur.Name != first.Name || cur.Properties["packuilon_state"] != "current" {
+		t.Fatalf("current image after marking: name %q state %v", cur.Name, cur.Properties["packuilon_state"])
+	}
+	if legacy := f.get(t, f.build.Artifacts[1].ImageID); legacy.Name != f.build.Artifacts[1].Name || legacy.Properties["packuilon_state"] != nil {
+		t.Fatalf("self-promoting template's image was marked: name %q state %v", legacy.Name, legacy.Properties["packuilon_state"])
+	}
+	if err := promote.Run(f.ctx, f.build); err != nil {
+		t.Fatal(err)
+	}
+	if img := f.get(t, f.build.Artifacts[0].ImageID); img.Name != first.Name || img.Properties["packuilon_state"] != "current" {
+		t.Fatalf("after promotion: name %q state %v", img.Name, img.Properties["packuilon_state"])
+	}
+	if f.build.Artifacts[0].Warehoused != first.ImageID {
+		t.Fatalf("warehoused %q, want %s", f.build.Artifacts[0].Warehoused, first.ImageID)
+	}
+}
