@@ -1,6 +1,10 @@
 // Package testenv starts real services on loopback for tests and the demo: a private RabbitMQ
-// (own node, epmd, ports and state directory), and a private Keystone + Glance
-// (SharedOpenStack, PrivateOpenStack, or StartOpenStack outside tests, e.g. for the demo).
+// (own node, epmd, ports and state directory), a private Keystone + Glance (SharedOpenStack,
+// PrivateOpenStack, or StartOpenStack outside tests, e.g. for the demo), a private Rally
+// database and deployment (StartRally), an HTTP server publishing Aquilon profiles
+// (StartProfileServer), and — the one stand-in, because Nova cannot run here — the Nova API
+// simulator (StartNovaSim), registered in the real Keystone catalog. WriteSite lays out a
+// complete /etc/packer-utils tree pointing at them.
 //
 // A test package shares one broker; TestMain stops what was started:
 //
