@@ -18,13 +18,7 @@ func init() {
 // runBuild takes a request or profile JSON file, or the flags of publish.
 func runBuild(ctx context.Context, env *cmdEnv, args []string) int {
 	fs, path := newFlags(env, "build")
-	personality := fs.String("personality", "", "personality (instead of a file)")
-	archetype := fs.String("archetype", "ral-tier1", "archetype")
-	osName := fs.String("os", "sl", "OS")
-	osVersion := fs.String("os-version", "7x", "OS version")
-	arch := fs.String("arch", "x86_64", "architecture")
-	domain := fs.String("domain", "", `domain (default "prod")`)
-	sandbox := fs.String("sandbox", "", "sandbox as author/name")
+	flags := addSpecFlags(fs)
 	force := fs.Bool("force", false, "build even if the inputs equal the current image's")
 	asJSON := fs.Bool("json", false, "print the build record as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -33,11 +27,11 @@ func runBuild(ctx context.Context, env *cmdEnv, args []string) int {
 	var req event.BuildRequest
 	var err error
 	switch {
-	case fs.NArg() == 1 && *personality == "":
+	case fs.NArg() == 1 && !flags.given():
 		req, err = requestFromFile(fs.Arg(0))
-	case fs.NArg() == 0 && *personality != "":
+	case fs.NArg() == 0 && flags.given():
 		var spec event.Spec
-		if spec, err = publishSpec(*personality, *archetype, *osName, *osVersion, *arch, *domain, *sandbox, ""); err == nil {
+		if spec, err = flags.spec(); err == nil {
 			req = event.NewRequest(spec, event.ReasonManual)
 		}
 	default:

@@ -19,20 +19,13 @@ func init() {
 // the broker is contacted, so a typo never reaches the queue.
 func runPublish(ctx context.Context, env *cmdEnv, args []string) int {
 	fs, path := newFlags(env, "publish")
-	personality := fs.String("personality", "", "personality of the image (required)")
-	archetype := fs.String("archetype", "ral-tier1", "archetype")
-	osName := fs.String("os", "sl", `OS, e.g. "sl"`)
-	osVersion := fs.String("os-version", "7x", `OS version, e.g. "7x" (or a full model "7x-x86_64")`)
-	arch := fs.String("arch", "x86_64", "architecture")
-	domain := fs.String("domain", "", `domain (default "prod" when --sandbox is not given)`)
-	sandbox := fs.String("sandbox", "", "sandbox as author/name (instead of --domain)")
+	flags := addSpecFlags(fs)
 	imageKey := fs.String("image-key", "", "image key (default <personality>-<os><os-version>)")
-	hostname := fs.String("hostname", "", "template host name, recorded in the request")
 	force := fs.Bool("force", false, "build even if the image is up to date")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	spec, err := publishSpec(*personality, *archetype, *osName, *osVersion, *arch, *domain, *sandbox, *hostname)
+	spec, err := flags.spec()
 	if err == nil && fs.NArg() > 0 {
 		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
