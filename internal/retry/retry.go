@@ -79,13 +79,26 @@ func Do(ctx context.Context, p Policy, fn func(ctx context.Context) error) error
 		if p.OnRetry != nil {
 			p.OnRetry(attempt, last, wait)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !Sleep(ctx, wait) {
 			return last
-		case <-t.C:
 		}
 		wait = min(wait*2, maxWait)
+	}
+}
+
+// Sleep waits for d or until ctx is done, whichever comes first, and reports whether the whole
+// d passed. It is the one ctx-aware wait of packuilon: a plain time.Sleep would hold a stopping
+// daemon (or a test's cancelled request) for the rest of the wait.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }

@@ -60,3 +60,21 @@ func TestDoStopsOnCancel(t *testing.T) {
 		t.Fatalf("calls=%d err=%v; want 1 call and the last error", calls, err)
 	}
 }
+
+func TestSleep(t *testing.T) {
+	if !Sleep(context.Background(), time.Millisecond) {
+		t.Error("Sleep with a live context reported an early stop")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	if Sleep(ctx, time.Hour) {
+		t.Error("Sleep with a cancelled context reported the whole wait")
+	}
+	if time.Since(start) > time.Second {
+		t.Errorf("Sleep with a cancelled context took %s", time.Since(start))
+	}
+	if Sleep(ctx, 0) {
+		t.Error("Sleep(0) with a cancelled context reported the whole wait")
+	}
+}

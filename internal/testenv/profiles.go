@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/packuilon/packuilon/internal/retry"
 )
 
 // ProfileServerOptions choose which of Aquilon's publishing variants a ProfileServer imitates.
@@ -188,7 +190,7 @@ func (s *ProfileServer) serve(w http.ResponseWriter, r *http.Request) {
 		body, status = p.body, p.status
 	}
 	s.mu.Unlock()
-	if !wait(r.Context(), delay) {
+	if !retry.Sleep(r.Context(), delay) { // the client went away first
 		return
 	}
 	if status != http.StatusOK {
@@ -232,25 +234,10 @@ func (s *ProfileServer) serveIndex(w http.ResponseWriter, r *http.Request, gz bo
 	if gz {
 		out = Gzip(out)
 	}
-	if !wait(r.Context(), delay) {
+	if !retry.Sleep(r.Context(), delay) { // the client went away first
 		return
 	}
 	w.Write(out)
-}
-
-// wait sleeps d unless the client goes away first; it reports whether to answer.
-func wait(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // Gzip compresses b.
