@@ -24,17 +24,13 @@ func stagesFor(cfg *config.Config, sets *atomic.Pointer[templates.Set], log hclo
 	}, promote
 }
 
-// stageStates maps a stage name to the build state shown while it runs.
+// stageStates maps each stage's Name to the build state shown while it runs; a test checks
+// that it names exactly the stages of stagesFor.
 var stageStates = map[string]state.State{
 	"render":    state.Rendering,
 	"packer":    state.Building,
 	"marking":   state.Building,
-	"smoke":     state.Testing,
-	"test":      state.Testing,
 	"testing":   state.Testing,
-	"approval":  state.AwaitingApproval,
-	"approve":   state.AwaitingApproval,
-	"promote":   state.Promoting,
 	"promoting": state.Promoting,
 }
 
