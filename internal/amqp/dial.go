@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"os"
 	"time"
 
@@ -46,12 +47,27 @@ func Dial(ctx context.Context, g config.Global) (*amqp091.Connection, error) {
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	cfg.Dial = func(network, addr string) (netConn, error) {
+	cfg.Dial = func(network, addr string) (net.Conn, error) {
 		return dialDeadline(ctx, network, addr, deadline)
 	}
 	conn, err := amqp091.DialConfig(g.AMQPURL(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to rabbitmq %s: %w", g.Redacted(), err)
+	}
+	return conn, nil
+}
+
+// dialDeadline dials with ctx and sets a deadline for the handshake; amqp091 clears the
+// deadline once the connection is open.
+func dialDeadline(ctx context.Context, network, addr string, deadline time.Time) (net.Conn, error) {
+	d := net.Dialer{Deadline: deadline}
+	conn, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.SetDeadline(deadline); err != nil {
+		conn.Close()
+		return nil, err
 	}
 	return conn, nil
 }
