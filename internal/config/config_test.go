@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func write(t *testing.T, content string) string {
@@ -74,6 +75,8 @@ PROFILE_MATCH = ([a-
 PROFILE_MATCH_REGEX = true
 SCHEDULE = every tuesday
 MAX_PROFILE_SIZE = lots
+LOCK_TIMEOUT = -5
+HTTP_TIMEOUT = -1m
 [rabbit2packer]
 THREAD_COUNT = 0
 BUILD_TIMEOUT = soon
@@ -82,6 +85,7 @@ BUILD_TIMEOUT = soon
 	ps := AsProblems(err)
 	want := []string{"[global] RABBIT_PORT", "[global] QUEUE", "[global] LOG_TARGET", "[cdb2rabbit] PROFILE_INFO_URL",
 		"[cdb2rabbit] PROFILE_MATCH", "[cdb2rabbit] SCHEDULE", "[cdb2rabbit] MAX_PROFILE_SIZE",
+		"[cdb2rabbit] LOCK_TIMEOUT", "[cdb2rabbit] HTTP_TIMEOUT",
 		"[rabbit2packer] THREAD_COUNT", "[rabbit2packer] BUILD_TIMEOUT"}
 	if len(ps) < len(want) {
 		t.Fatalf("got %d problems, want at least %d:\n%v", len(ps), len(want), err)
@@ -134,5 +138,35 @@ func TestCheckWatcherOnlyHostNeedsNoBuilderFiles(t *testing.T) {
 	}
 	if err := Check(cfg); err == nil || !strings.Contains(err.Error(), "[rabbit2packer] PACKER_TEMPLATE_MAP") {
 		t.Fatalf("Check = %v, want a problem naming PACKER_TEMPLATE_MAP", err)
+	}
+}
+
+func TestReaderValues(t *testing.T) {
+	cfg, err := Load(write(t, original+`PREFETCH =
+[smoke]
+BOOT_TIMEOUT = 90
+CONSOLE_TIMEOUT = 2m
+[cdb2rabbit]
+MAX_PROFILE_SIZE = 8MiB
+LOCK_TIMEOUT = 0
+PROFILE_MATCH_REGEX = yes
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"plain seconds", cfg.Smoke.BootTimeout, 90 * time.Second},
+		{"Go duration", cfg.Smoke.ConsoleTimeout, 2 * time.Minute},
+		{"zero duration", cfg.Watch.LockTimeout, time.Duration(0)},
+		{"binary size suffix", cfg.Watch.MaxProfileSize, int64(8 << 20)},
+		{"empty value takes the default", cfg.Builder.Prefetch, 16},
+		{"yes is true", cfg.Watch.ProfileMatchRegex != nil, true},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
 	}
 }

@@ -22,12 +22,10 @@ func (r *reader) problem(key, format string, args ...any) {
 	*r.problems = append(*r.problems, Problem{File: r.file, Section: r.name, Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (r *reader) has(key string) bool {
-	return r.sec != nil && r.sec.HasKey(key) && strings.TrimSpace(r.sec.Key(key).String()) != ""
-}
-
+// raw returns the key's value without surrounding space; "" when the section or key is absent
+// or the value is empty, which every typed reader treats alike: take the default.
 func (r *reader) raw(key string) string {
-	if r.sec == nil {
+	if r.sec == nil || !r.sec.HasKey(key) {
 		return ""
 	}
 	return strings.TrimSpace(r.sec.Key(key).String())
@@ -35,28 +33,29 @@ func (r *reader) raw(key string) string {
 
 // str returns the key's value, or def when the key is absent or empty.
 func (r *reader) str(key, def string) string {
-	if !r.has(key) {
-		return def
+	if v := r.raw(key); v != "" {
+		return v
 	}
-	return r.raw(key)
+	return def
 }
 
 // required returns the key's value and records a problem when it is missing.
 func (r *reader) required(key string) string {
-	if !r.has(key) {
+	v := r.raw(key)
+	if v == "" {
 		r.problem(key, "is required")
-		return ""
 	}
-	return r.raw(key)
+	return v
 }
 
 func (r *reader) int(key string, def, min, max int) int {
-	if !r.has(key) {
+	v := r.raw(key)
+	if v == "" {
 		return def
 	}
-	n, err := strconv.Atoi(r.raw(key))
+	n, err := strconv.Atoi(v)
 	if err != nil {
-		r.problem(key, "%q is not a whole number", r.raw(key))
+		r.problem(key, "%q is not a whole number", v)
 		return def
 	}
 	if n < min || n > max {
@@ -68,10 +67,11 @@ func (r *reader) int(key string, def, min, max int) int {
 
 // size reads a byte count: a number with an optional K, M or G suffix (binary units).
 func (r *reader) size(key string, def int64) int64 {
-	if !r.has(key) {
+	raw := r.raw(key)
+	if raw == "" {
 		return def
 	}
-	v := strings.ToUpper(strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(r.raw(key)), "B"), "I"))
+	v := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(raw), "B"), "I")
 	mult := int64(1)
 	switch {
 	case strings.HasSuffix(v, "K"):
@@ -83,37 +83,38 @@ func (r *reader) size(key string, def int64) int64 {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	if err != nil || n <= 0 {
-		r.problem(key, "%q is not a positive size (e.g. 64M)", r.raw(key))
+		r.problem(key, "%q is not a positive size (e.g. 64M)", raw)
 		return def
 	}
 	return n * mult
 }
 
 func (r *reader) bool(key string, def bool) bool {
-	if !r.has(key) {
+	v := r.raw(key)
+	switch strings.ToLower(v) {
+	case "":
 		return def
-	}
-	switch strings.ToLower(r.raw(key)) {
 	case "1", "true", "yes", "on":
 		return true
 	case "0", "false", "no", "off":
 		return false
 	}
-	r.problem(key, "%q is not a boolean (true/false)", r.raw(key))
+	r.problem(key, "%q is not a boolean (true/false)", v)
 	return def
 }
 
 func (r *reader) duration(key string, def time.Duration) time.Duration {
-	if !r.has(key) {
+	raw := r.raw(key)
+	if raw == "" {
 		return def
 	}
-	raw := r.raw(key)
-	if n, err := strconv.Atoi(raw); err == nil { // plain seconds, as the old scripts would write
-		return time.Duration(n) * time.Second
-	}
 	d, err := time.ParseDuration(raw)
+	if n, aerr := strconv.Atoi(raw); aerr == nil { // plain seconds, as the old scripts would write
+		d, err = time.Duration(n)*time.Second, nil
+	}
+	// A negative timeout would expire at once (LOCK_TIMEOUT = -5 never waits for the lock).
 	if err != nil || d < 0 {
-		r.problem(key, "%q is not a duration (e.g. 90s, 30m, 2h)", raw)
+		r.problem(key, "%q is not a duration of 0 or more (e.g. 90s, 30m, 2h)", raw)
 		return def
 	}
 	return d
@@ -121,10 +122,11 @@ func (r *reader) duration(key string, def time.Duration) time.Duration {
 
 // list reads a comma- or whitespace-separated list.
 func (r *reader) list(key string, def []string) []string {
-	if !r.has(key) {
+	v := r.raw(key)
+	if v == "" {
 		return def
 	}
-	return strings.FieldsFunc(r.raw(key), func(c rune) bool { return c == ',' || c == ' ' || c == '\t' || c == '\n' })
+	return strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ' ' || c == '\t' || c == '\n' })
 }
 
 // url reads an http(s) URL.
