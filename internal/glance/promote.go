@@ -160,9 +160,10 @@ func (s *GlanceStore) promote(ctx context.Context, cand, prev *images.Image, c C
 
 // previous finds the image the candidate replaces: the one recorded by an earlier run of this
 // promotion, else the key's current image, else (migration from rename-old-images, only while
-// the key has no managed image at all) the newest unmanaged image with exactly the canonical
-// name that is older than the candidate. Only images of the candidate's owner count: another project's image of the same name
-// is never touched.
+// no image of the key was ever promoted) the newest unmanaged image with exactly the canonical
+// name that is older than the candidate. Candidates and broken images of earlier builds do not
+// end the migration: they never held the name, so the old image still does. Only images of the
+// candidate's owner count: another project's image of the same name is never touched.
 func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candidate) (*images.Image, error) {
 	if id := prop(cand, PropReplaces); id != "" {
 		img, err := s.Get(ctx, id)
@@ -177,17 +178,18 @@ func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candid
 	if err != nil {
 		return nil, err
 	}
-	others := 0
+	promoted := false
 	for i := range managed {
-		if managed[i].ID == cand.ID {
-			continue
-		}
-		others++
-		if prop(&managed[i], PropState) == StateCurrent {
-			return &managed[i], nil // newest first; older ones are swept after promotion
+		switch prop(&managed[i], PropState) {
+		case StateCurrent:
+			if managed[i].ID != cand.ID {
+				return &managed[i], nil // newest first; older ones are swept after promotion
+			}
+		case StateWarehoused:
+			promoted = true
 		}
 	}
-	if others > 0 {
+	if promoted {
 		return nil, nil
 	}
 	named, err := s.list(ctx, cand.Owner, c.Name, false, nil)

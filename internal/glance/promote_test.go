@@ -179,3 +179,40 @@ func TestPromoteSkipsProtectedProperty(t *testing.T) {
 		t.Fatalf("AQ_ARCHETYPE %q (want carried), %s %q (want skipped)", prop(c, "AQ_ARCHETYPE"), protected, prop(c, protected))
 	}
 }
+
+// TestPromoteMigratesPastLeftoverCandidates: an earlier build of the key that was marked and then
+// rejected (broken) or abandoned (still a candidate) does not end the migration from
+// rename-old-images: the old unmanaged image with the name is still the one replaced, so only
+// one image carries the name afterwards.
+func TestPromoteMigratesPastLeftoverCandidates(t *testing.T) {
+	e := newEnv(t)
+	k, name := key(t)
+	old := e.upload(name, images.ImageVisibilityPublic, map[string]string{"AQ_OS": "sl"})
+	time.Sleep(1100 * time.Millisecond) // Glance stamps whole seconds; see TestPromoteMigratesByExactNameOnly
+	s := e.store(defaults())
+	broken := e.upload(name, images.ImageVisibilityPrivate, nil)
+	if err := s.MarkCandidate(e.ctx, Candidate{ImageID: broken, Key: k, Name: name, BuildID: "b1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reject(e.ctx, Candidate{ImageID: broken, Key: k, Name: name, BuildID: "b1"}, "smoke failed"); err != nil {
+		t.Fatal(err)
+	}
+	abandoned := e.upload(name, images.ImageVisibilityPrivate, nil)
+	if err := s.MarkCandidate(e.ctx, Candidate{ImageID: abandoned, Key: k, Name: name, BuildID: "b2"}); err != nil {
+		t.Fatal(err)
+	}
+	cand := e.upload(name, images.ImageVisibilityPrivate, nil)
+	if err := s.MarkCandidate(e.ctx, Candidate{ImageID: cand, Key: k, Name: name, BuildID: "b3"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Promote(e.ctx, Candidate{ImageID: cand, Key: k, Name: name, BuildID: "b3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.WarehousedID != old {
+		t.Fatalf("warehoused %q, want the old image %s", res.WarehousedID, old)
+	}
+	if c := e.checkPromoted(name, k, cand, old); c.Visibility != images.ImageVisibilityPublic {
+		t.Fatalf("visibility %s, want the old image's public", c.Visibility)
+	}
+}
