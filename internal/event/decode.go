@@ -1,7 +1,6 @@
 package event
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -24,12 +23,13 @@ func Decode(body []byte) (BuildRequest, string, error) {
 	if len(body) > MaxBodySize {
 		return BuildRequest{}, "", fmt.Errorf("%w: body of %d bytes is over the limit of %d", ErrInvalid, len(body), MaxBodySize)
 	}
-	var probe map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&probe); err != nil {
+	// One decode into a generic map tells the formats apart and, for a legacy profile (tens of
+	// MB), is all the parsing it needs; only the small v1 body is decoded a second time.
+	var p map[string]any
+	if err := json.Unmarshal(body, &p); err != nil {
 		return BuildRequest{}, "", fmt.Errorf("%w: not a JSON object: %v", ErrInvalid, err)
 	}
-	if _, ok := probe["schema"]; ok {
+	if _, ok := p["schema"]; ok {
 		var r BuildRequest
 		if err := json.Unmarshal(body, &r); err != nil {
 			return BuildRequest{}, FormatV1, fmt.Errorf("%w: %v", ErrInvalid, err)
@@ -39,12 +39,8 @@ func Decode(body []byte) (BuildRequest, string, error) {
 		}
 		return r, FormatV1, nil
 	}
-	if _, ok := probe["system"]; !ok {
+	if _, ok := p["system"]; !ok {
 		return BuildRequest{}, "", fmt.Errorf("%w: neither a build request (no schema) nor a profile (no system)", ErrInvalid)
-	}
-	var p map[string]any
-	if err := json.Unmarshal(body, &p); err != nil {
-		return BuildRequest{}, FormatProfile, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	spec, err := SpecFromProfile(p)
 	if err != nil {

@@ -94,6 +94,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"not json", `{{`, "not a JSON object"},
 		{"array", `[1,2]`, "not a JSON object"},
 		{"neither", `{"hello": 1}`, "neither a build request"},
+		{"data after the request", valid(func(map[string]any) {}) + ` {}`, "not a JSON object"},
+		{"data after the profile", `{"system": {}} {"system": {}}`, "not a JSON object"},
 		{"wrong schema", valid(func(m map[string]any) { m["schema"] = "x/v9" }), "schema"},
 		{"quote in personality", valid(func(m map[string]any) { m["personality"] = `p"; rm -rf /` }), "personality"},
 		{"path in image key", valid(func(m map[string]any) { m["image_key"] = "../../etc/passwd" }), "image_key"},

@@ -11,11 +11,10 @@ import (
 var ErrInvalid = errors.New("invalid build request")
 
 var (
-	// Aquilon names (personality, archetype, OS, branch) are letters, digits, '_', '-' and '.'.
+	// Aquilon names (personality, archetype, OS, OS version, branch) are letters, digits, '_',
+	// '-' and '.'; OS versions look like "7x-x86_64" or "8.6-x86_64".
 	nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-	// OS versions look like "7x-x86_64" or "8.6-x86_64".
-	versionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-	hostRE    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$`)
+	hostRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$`)
 	// Image keys become parts of file names, so no '/' and no leading dot.
 	keyRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,159}$`)
 	digestRE = regexp.MustCompile(`^[A-Za-z0-9:_-]{0,200}$`)
@@ -45,7 +44,7 @@ func (s Spec) Validate() error {
 		{"personality", s.Personality, ValidName(s.Personality)},
 		{"archetype", s.Archetype, ValidName(s.Archetype)},
 		{"os", s.OS, ValidName(s.OS)},
-		{"os_version", s.OSVersion, versionRE.MatchString(s.OSVersion) && !strings.Contains(s.OSVersion, "..")},
+		{"os_version", s.OSVersion, ValidName(s.OSVersion)},
 		{"branch.name", s.Branch.Name, ValidName(s.Branch.Name)},
 	} {
 		if err := check(c.field, c.v, c.ok); err != nil {
