@@ -14,8 +14,8 @@ import (
 	"github.com/packuilon/packuilon/internal/event"
 )
 
-// NewID returns a build id: sortable by time, unique, and safe in file names (no dots or slashes).
-func NewID() string {
+// newID returns a build id: sortable by time, unique, and safe in file names (no dots or slashes).
+func newID() string {
 	var b [4]byte
 	rand.Read(b[:])
 	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
@@ -28,7 +28,7 @@ func NewID() string {
 //
 // The caller acks the message only after Intake returned: the commit is on disk by then.
 func (s *Store) Intake(ctx context.Context, req event.BuildRequest, messageID string) (Record, []string, error) {
-	id := NewID()
+	id := newID()
 	var superseded []string
 	err := s.tx(ctx, func(t *sql.Tx) error {
 		rows, err := t.Query(`SELECT id, request FROM builds WHERE image_key = ? AND state = ? AND stage = '' AND attempt = 0`, req.ImageKey, string(Queued))

@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/packuilon/packuilon/internal/event"
@@ -25,18 +26,12 @@ const (
 	Cancelled        State = "cancelled"
 )
 
-// Terminal reports whether s is an end state.
-func (s State) Terminal() bool {
-	switch s {
-	case Succeeded, Failed, Skipped, Superseded, Cancelled:
-		return true
-	}
-	return false
-}
+// endStates are the states a build ends in. Terminal and the orphan query of RequeueOrphans
+// both read this list: a state added here can never be resumed as an orphan by mistake.
+var endStates = []State{Succeeded, Failed, Skipped, Superseded, Cancelled}
 
-// Active reports whether a build in state s has started and not ended: after a crash such
-// builds are orphans, to be resumed at their stage.
-func (s State) Active() bool { return !s.Terminal() && s != Queued }
+// Terminal reports whether s is an end state.
+func (s State) Terminal() bool { return slices.Contains(endStates, s) }
 
 // ValidState reports whether s names a state.
 func ValidState(s string) bool {

@@ -158,3 +158,44 @@ func TestTwoProcessesShareTheStore(t *testing.T) {
 		t.Fatalf("list = %d records, %v; want 100", len(all), err)
 	}
 }
+
+// TestRequeueOrphansTakesOnlyRunningBuilds: after a crash, builds in a stage go back to the
+// queue; queued builds stay as they are and ended builds are never resumed (a finished build
+// taken for an orphan would be built again).
+func TestRequeueOrphansTakesOnlyRunningBuilds(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	want := map[string]bool{}
+	was := map[string]State{}
+	for i, st := range []State{Queued, Rendering, Building, Testing, AwaitingApproval, Promoting,
+		Succeeded, Failed, Skipped, Superseded, Cancelled} {
+		r, _, err := s.Intake(ctx, req(fmt.Sprintf("p%d", i), "d"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		was[r.ID] = st
+		switch {
+		case st == Queued:
+		case st.Terminal():
+			_, err = s.Finish(ctx, r.ID, st, "", nil)
+		default:
+			_, err = s.Transition(ctx, r.ID, st, string(st))
+			want[r.ID] = true
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
+	}
+	ids, err := s.RequeueOrphans(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != len(want) {
+		t.Errorf("requeued %d builds, want %d", len(ids), len(want))
+	}
+	for _, id := range ids {
+		if !want[id] {
+			t.Errorf("requeued build %s, which was %s", id, was[id])
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -130,15 +131,18 @@ func (s *Store) Finish(ctx context.Context, id string, st State, msg string, cau
 // shutdown that interrupted them) back in the queue at their recorded stage. Only the daemon
 // that holds the store's lock may call it.
 func (s *Store) RequeueOrphans(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, state FROM builds WHERE state NOT IN (?, ?, ?, ?, ?, ?)`,
-		string(Queued), string(Succeeded), string(Failed), string(Skipped), string(Superseded), string(Cancelled))
+	notRunning := []any{string(Queued)}
+	for _, st := range endStates {
+		notRunning = append(notRunning, string(st))
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM builds WHERE state NOT IN (?`+strings.Repeat(", ?", len(endStates))+`)`, notRunning...)
 	if err != nil {
 		return nil, fmt.Errorf("find interrupted builds: %w", err)
 	}
 	var ids []string
 	for rows.Next() {
-		var id, st string
-		if err := rows.Scan(&id, &st); err != nil {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return nil, err
 		}
