@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/packuilon/packuilon/internal/event"
 	"github.com/packuilon/packuilon/profilewatch"
@@ -53,35 +51,4 @@ func runPublish(ctx context.Context, env *cmdEnv, args []string) int {
 	out, _ := json.MarshalIndent(req, "", "  ")
 	fmt.Fprintf(env.stdout, "published to %s:\n%s\n", cfg.Global.Queue, out)
 	return 0
-}
-
-// publishSpec builds and validates the spec from the flags, as packuilon.py built its skeleton profile.
-func publishSpec(personality, archetype, osName, osVersion, arch, domain, sandbox, hostname string) (event.Spec, error) {
-	if personality == "" {
-		return event.Spec{}, errors.New("--personality is required")
-	}
-	s := event.Spec{Personality: personality, Archetype: archetype, OS: osName, Hostname: hostname}
-	s.OSVersion = osVersion
-	if arch != "" && !strings.HasSuffix(osVersion, "-"+arch) {
-		s.OSVersion = osVersion + "-" + arch
-	}
-	switch {
-	case sandbox != "" && domain != "":
-		return event.Spec{}, errors.New("--domain and --sandbox exclude each other")
-	case sandbox != "":
-		author, name, ok := strings.Cut(sandbox, "/")
-		if !ok || author == "" || name == "" || strings.Contains(name, "/") {
-			return event.Spec{}, fmt.Errorf("--sandbox %q is not author/name", sandbox)
-		}
-		s.Branch = event.Branch{Type: event.BranchSandbox, Name: name, Author: author}
-	default:
-		if domain == "" {
-			domain = "prod"
-		}
-		s.Branch = event.Branch{Type: event.BranchDomain, Name: domain}
-	}
-	if err := s.Validate(); err != nil {
-		return event.Spec{}, err
-	}
-	return s, nil
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
+	"fmt"
+	"strings"
 
 	"github.com/packuilon/packuilon/internal/event"
 )
@@ -28,7 +31,32 @@ func addSpecFlags(fs *flag.FlagSet) *specFlags {
 // given reports whether the spec comes from the flags (--personality was set).
 func (f *specFlags) given() bool { return *f.personality != "" }
 
-// spec builds and validates the spec from the flags.
+// spec builds and validates the spec from the flags, as packuilon.py built its skeleton profile.
 func (f *specFlags) spec() (event.Spec, error) {
-	return publishSpec(*f.personality, *f.archetype, *f.os, *f.osVersion, *f.arch, *f.domain, *f.sandbox, *f.hostname)
+	if *f.personality == "" {
+		return event.Spec{}, errors.New("--personality is required")
+	}
+	s := event.Spec{Personality: *f.personality, Archetype: *f.archetype, OS: *f.os, OSVersion: *f.osVersion, Hostname: *f.hostname}
+	if arch := *f.arch; arch != "" && !strings.HasSuffix(s.OSVersion, "-"+arch) {
+		s.OSVersion += "-" + arch
+	}
+	switch domain, sandbox := *f.domain, *f.sandbox; {
+	case sandbox != "" && domain != "":
+		return event.Spec{}, errors.New("--domain and --sandbox exclude each other")
+	case sandbox != "":
+		author, name, ok := strings.Cut(sandbox, "/")
+		if !ok || author == "" || name == "" || strings.Contains(name, "/") {
+			return event.Spec{}, fmt.Errorf("--sandbox %q is not author/name", sandbox)
+		}
+		s.Branch = event.Branch{Type: event.BranchSandbox, Name: name, Author: author}
+	default:
+		if domain == "" {
+			domain = "prod"
+		}
+		s.Branch = event.Branch{Type: event.BranchDomain, Name: domain}
+	}
+	if err := s.Validate(); err != nil {
+		return event.Spec{}, err
+	}
+	return s, nil
 }
