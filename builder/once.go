@@ -48,7 +48,6 @@ func BuildOnce(ctx context.Context, o Options, req event.BuildRequest) (state.Re
 		return state.Record{}, err
 	}
 	log.Info("request recorded", "build_id", rec.ID, "image_key", rec.ImageKey)
-	sched.wg.Add(1)
-	sched.start(ctx, ctx, rec, o.Config)
+	sched.runOne(ctx, rec, o.Config)
 	return st.Get(context.WithoutCancel(ctx), rec.ID)
 }

@@ -144,5 +144,16 @@ func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *
 	}
 }
 
+// runOne runs rec in the calling goroutine with a slot of its own, accounted as dispatch
+// accounts its builds (packuilon build, which has no dispatch loop).
+func (s *scheduler) runOne(ctx context.Context, rec state.Record, cfg *config.Config) {
+	s.mu.Lock()
+	s.busy[rec.ImageKey] = true
+	s.running++
+	s.mu.Unlock()
+	s.wg.Add(1)
+	s.start(ctx, ctx, rec, cfg)
+}
+
 // wait blocks until every running build returned.
 func (s *scheduler) wait() { s.wg.Wait() }
