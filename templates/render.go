@@ -17,15 +17,10 @@ type Rendered struct {
 	ImageName string
 }
 
-// ValuesFor returns the placeholder values of a request.
-func ValuesFor(req event.BuildRequest, sourceImageID string) Values {
-	return Values{Name: req.DisplayName(), Image: sourceImageID, Metadata: req.Metadata()}
-}
-
 // Render renders one template of a plan for req. The request must be validated: its names are
 // then safe, and the encoding makes the document safe whatever they hold.
 func Render(t *Template, p Plan, req event.BuildRequest) (Rendered, error) {
-	v := ValuesFor(req, p.SourceImageID)
+	v := Values{Name: req.DisplayName(), Image: p.SourceImageID, Metadata: req.Metadata()}
 	if t.Kind == KindHCL {
 		// HCL2 templates are not edited: the values are Packer variables. Packer warns about
 		// (and ignores) variables a template does not declare.
