@@ -44,8 +44,9 @@ func NewPublisher(conn *amqp091.Connection, queue string) (*Publisher, error) {
 }
 
 // Publish sends m and returns once the broker confirmed it (the message is then on disk for a
-// durable queue), or an error: nacked, channel closed, or ctx done. A message is mandatory, so
-// a missing queue is an error rather than a silent drop.
+// durable queue), or an error: nacked, channel closed, or ctx done. The queue exists because
+// NewPublisher declared it; a queue deleted after that would still ack the message (RabbitMQ
+// confirms an unroutable message after returning it, and the returns are not watched).
 func (p *Publisher) Publish(ctx context.Context, m Message) error {
 	d, err := p.Send(ctx, m)
 	if err != nil {
