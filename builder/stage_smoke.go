@@ -2,6 +2,7 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -56,7 +57,9 @@ func (s *SmokeStage) Run(ctx context.Context, b *Build) error {
 		if a.ImageID == "" {
 			return fmt.Errorf("smoke test %s: %w", a.Key, ErrNoCandidate)
 		}
-		a.TestReport = reportPath(b, a)
+		if a.TestReport, err = reportPath(b, a); err != nil {
+			return fmt.Errorf("smoke test %s: %w", a.Key, err)
+		}
 		v, err := tester.Test(ctx, rally.Subject{BuildID: b.ID, ImageKey: b.Request.ImageKey, ImageID: a.ImageID, ReportPath: a.TestReport, Output: out})
 		if err != nil {
 			a.TestVerdict = "not judged: " + err.Error()
@@ -95,19 +98,19 @@ type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
 
-// reportPath keeps the report beside the build log: <log without .log>.smoke-<key>.json.
-func reportPath(b *Build, a *Artifact) string {
-	dir, stem := filepath.Dir(b.LogPath), strings.TrimSuffix(filepath.Base(b.LogPath), ".log")
-	if b.LogPath == "" {
-		dir, stem = b.Config.Rally.LogDir, b.ID
-		if dir == "" {
-			dir = b.Config.Builder.LogDir
-		}
-		if dir == "" { // never the working directory
-			dir = os.TempDir()
-		}
+// reportPath keeps the report beside the build log: <log without .log>.smoke-<key>.json. A build
+// without a log reports in rally.ReportDir; with neither there is no place for it, which is an
+// error (the candidate is kept) rather than a file in the working directory.
+func reportPath(b *Build, a *Artifact) (string, error) {
+	name := ".smoke-" + safeName(a.Key) + ".json"
+	if b.LogPath != "" {
+		return filepath.Join(filepath.Dir(b.LogPath), strings.TrimSuffix(filepath.Base(b.LogPath), ".log")+name), nil
 	}
-	return filepath.Join(dir, stem+".smoke-"+safeName(a.Key)+".json")
+	dir := rally.ReportDir(b.Config)
+	if dir == "" {
+		return "", errors.New("no place for the report: the build has no log and [rally-image-testing] LOG_DIR and [rabbit2packer] LOG_DIR are empty")
+	}
+	return filepath.Join(dir, b.ID+name), nil
 }
 
 // safeName keeps a key usable in a file name (keys are validated, but reports must never

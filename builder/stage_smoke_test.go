@@ -158,3 +158,30 @@ func TestSmokeStageInPipeline(t *testing.T) {
 		}
 	})
 }
+
+// A report sits beside the build log; a build without one reports in the Rally LOG_DIR, else
+// the builder's; with neither it is an error, never a file in the working directory.
+func TestSmokeReportPath(t *testing.T) {
+	tests := []struct {
+		name, logPath, rallyDir, logDir string
+		want                            string
+	}{
+		{"beside the build log", "/var/log/packuilon/k.default.b1.log", "/r", "/l", "/var/log/packuilon/k.default.b1.smoke-k.default.json"},
+		{"rally LOG_DIR", "", "/r", "/l", "/r/b1.smoke-k.default.json"},
+		{"builder LOG_DIR", "", "", "/l", "/l/b1.smoke-k.default.json"},
+		{"nowhere", "", "", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &Build{ID: "b1", LogPath: tc.logPath, Config: &config.Config{}}
+			b.Config.Rally.LogDir, b.Config.Builder.LogDir = tc.rallyDir, tc.logDir
+			got, err := reportPath(b, &Artifact{Key: "k.default"})
+			switch {
+			case tc.want == "" && (err == nil || got != ""):
+				t.Fatalf("reportPath = %q, %v; want an error", got, err)
+			case tc.want != "" && (err != nil || got != tc.want):
+				t.Fatalf("reportPath = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}

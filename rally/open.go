@@ -19,3 +19,13 @@ func Open(ctx context.Context, cfg *config.Config, getenv func(string) string, l
 	}
 	return nil, nil
 }
+
+// ReportDir is the directory for reports that have no build log to sit beside (packuilon smoke,
+// a build whose record has no log): [rally-image-testing] LOG_DIR, else [rabbit2packer] LOG_DIR.
+// It is "" when both are empty; callers fail then rather than write to the working directory.
+func ReportDir(cfg *config.Config) string {
+	if cfg.Rally.LogDir != "" {
+		return cfg.Rally.LogDir
+	}
+	return cfg.Builder.LogDir
+}

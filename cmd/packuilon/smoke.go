@@ -46,16 +46,17 @@ func runSmoke(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "packuilon smoke: no smoke test configured ([smoke] METHOD = %s); use --method rally or boot\n", cfg.Smoke.Method)
 		return smokeUsage
 	}
+	dir := rally.ReportDir(cfg)
+	if dir == "" {
+		fmt.Fprintln(env.stderr, "packuilon smoke: no directory for the report: set [rally-image-testing] LOG_DIR or [rabbit2packer] LOG_DIR")
+		return smokeUsage
+	}
 	tester, err := rally.Open(ctx, cfg, os.Getenv, log)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon smoke: %v\n", err)
 		return smokeInfra
 	}
 	id := "manual-" + time.Now().UTC().Format("20060102-150405")
-	dir := cfg.Rally.LogDir
-	if dir == "" {
-		dir = cfg.Builder.LogDir
-	}
 	report := filepath.Join(dir, id+".smoke.json")
 	v, err := tester.Test(ctx, rally.Subject{BuildID: id, ImageKey: *key, ImageID: *image, ReportPath: report, Output: env.stderr})
 	switch {
