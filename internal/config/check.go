@@ -7,26 +7,14 @@ import (
 // Check goes beyond Load: it looks at the files the configuration names (that they exist and are
 // readable), as check-config and daemon start-up need. It returns Problems.
 func Check(c *Config) error {
-	var ps Problems
-	file := func(section, key, path string, required bool) {
-		if path == "" {
-			if required {
-				ps = append(ps, Problem{File: c.Path, Section: section, Key: key, Msg: "is required"})
-			}
-			return
-		}
-		if _, err := os.Stat(path); err != nil {
-			ps = append(ps, Problem{File: c.Path, Section: section, Key: key, Msg: err.Error()})
-		}
-	}
-	file("global", "RABBIT_CA_FILE", c.Global.RabbitCAFile, false)
+	ps := c.missing("global", "RABBIT_CA_FILE", c.Global.RabbitCAFile)
 	// The builder's files matter only on a host that builds (it names a template); a host that
 	// only watches profiles has no IMAGES_CONFIG, whatever its default says.
 	if b := c.Builder; b.PackerTemplateMap != "" || b.PackerTemplate != "" {
-		file("rabbit2packer", "PACKER_TEMPLATE_MAP", b.PackerTemplateMap, false)
-		file("rabbit2packer", "PACKER_TEMPLATE", b.PackerTemplate, false)
-		file("rabbit2packer", "IMAGES_CONFIG", b.ImagesConfig, false)
-		file("rabbit2packer", "PACKER_AUTH_FILE", b.PackerAuthFile, false)
+		ps = append(ps, c.missing("rabbit2packer", "PACKER_TEMPLATE_MAP", b.PackerTemplateMap)...)
+		ps = append(ps, c.missing("rabbit2packer", "PACKER_TEMPLATE", b.PackerTemplate)...)
+		ps = append(ps, c.missing("rabbit2packer", "IMAGES_CONFIG", b.ImagesConfig)...)
+		ps = append(ps, c.missing("rabbit2packer", "PACKER_AUTH_FILE", b.PackerAuthFile)...)
 	}
 	for _, chk := range extraChecks {
 		ps = append(ps, chk(c)...)
@@ -39,3 +27,15 @@ func Check(c *Config) error {
 
 // extraChecks lets each section's file add deeper checks (maps parse, templates exist, ...).
 var extraChecks []func(*Config) Problems
+
+// missing is the problem of a file the configuration names at section/key that cannot be
+// looked at (absent, or a directory on the way is not searchable); nil when path is empty.
+func (c *Config) missing(section, key, path string) Problems {
+	if path == "" {
+		return nil
+	}
+	if _, err := os.Stat(path); err != nil {
+		return Problems{{File: c.Path, Section: section, Key: key, Msg: err.Error()}}
+	}
+	return nil
+}

@@ -1,9 +1,6 @@
 package config
 
-import (
-	"os"
-	"strings"
-)
+import "strings"
 
 // Promotion switch values of [promote] ENABLED.
 const (
@@ -97,15 +94,8 @@ func init() { extraChecks = append(extraChecks, checkPromote) }
 
 // checkPromote checks that the files promotion reads exist.
 func checkPromote(c *Config) Problems {
-	var ps Problems
-	for _, f := range []struct{ key, path string }{{"ADMIN_AUTH_FILE", c.Promote.AuthFile}, {"CA_FILE", c.Promote.CAFile}} {
-		if f.path == "" {
-			continue
-		}
-		if _, err := os.Stat(f.path); err != nil {
-			ps = append(ps, Problem{File: c.Path, Section: "promote", Key: f.key, Msg: err.Error()})
-		}
-	}
+	ps := c.missing("promote", "ADMIN_AUTH_FILE", c.Promote.AuthFile)
+	ps = append(ps, c.missing("promote", "CA_FILE", c.Promote.CAFile)...)
 	if c.Promote.SourceChaining && c.Builder.ImagesConfig == "" {
 		ps = append(ps, Problem{File: c.Path, Section: "promote", Key: "SOURCE_CHAINING", Msg: "needs [rabbit2packer] IMAGES_CONFIG"})
 	}

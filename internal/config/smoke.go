@@ -1,9 +1,6 @@
 package config
 
-import (
-	"os"
-	"time"
-)
+import "time"
 
 // Smoke methods: which test gates promotion.
 const (
@@ -54,23 +51,14 @@ func init() {
 // checkSmoke checks that the files the chosen smoke test needs exist.
 func checkSmoke(c *Config) Problems {
 	var ps Problems
-	exists := func(section, key, path string) {
-		if _, err := os.Stat(path); err != nil {
-			ps = append(ps, Problem{File: c.Path, Section: section, Key: key, Msg: err.Error()})
-		}
-	}
 	switch c.Smoke.Method {
 	case SmokeRally:
 		for _, f := range c.Rally.taskFiles() {
-			exists("rally-tasks", "task file", f)
+			ps = append(ps, c.missing("rally-tasks", "task file", f)...)
 		}
-		if c.Rally.RallyConfig != "" {
-			exists("rally-image-testing", "RALLY_CONFIG", c.Rally.RallyConfig)
-		}
-	case SmokeBoot:
-		if c.Smoke.AuthFile != "" { // empty: OS_CLOUD or the OS_* environment
-			exists("smoke", "AUTH_FILE", c.Smoke.AuthFile)
-		}
+		ps = append(ps, c.missing("rally-image-testing", "RALLY_CONFIG", c.Rally.RallyConfig)...)
+	case SmokeBoot: // an empty AUTH_FILE means OS_CLOUD or the OS_* environment
+		ps = append(ps, c.missing("smoke", "AUTH_FILE", c.Smoke.AuthFile)...)
 	}
 	return ps
 }

@@ -178,15 +178,9 @@ func checkWatch(c *Config) Problems {
 	} else if _, err := os.Stat(filepath.Dir(filepath.Clean(w.CacheDir))); err != nil {
 		add("CACHE_DIR", w.CacheDir+" does not exist and cannot be created: "+err.Error())
 	}
-	for _, key := range []string{"PROFILE_INFO_URL", "PROFILE_DIR_URL"} {
-		u := w.ProfileInfoURL
-		if key == "PROFILE_DIR_URL" {
-			u = w.ProfileDirURL
-		}
-		if p, err := url.Parse(u); err == nil && p.Scheme == "file" {
-			if _, err := os.Stat(p.Path); err != nil {
-				add(key, err.Error())
-			}
+	for _, u := range []struct{ key, url string }{{"PROFILE_INFO_URL", w.ProfileInfoURL}, {"PROFILE_DIR_URL", w.ProfileDirURL}} {
+		if p, err := url.Parse(u.url); err == nil && p.Scheme == "file" {
+			ps = append(ps, c.missing("cdb2rabbit", u.key, p.Path)...)
 		}
 	}
 	return ps
