@@ -11,9 +11,10 @@ import (
 	"github.com/packuilon/packuilon/internal/state"
 )
 
-// prune removes the logs and build files of the key's builds beyond the newest KEEP_LOGS.
-// Build ids contain no glob characters and keys are validated, so the patterns only match
-// this key's files of that build.
+// prune removes the logs and build files of the key's builds beyond the newest KEEP_LOGS:
+// every file named <key>.<stem>.<build id>.<anything> (packer logs, smoke reports beside
+// them, rendered templates, HCL2 variable files). Build ids contain no glob characters and
+// are unique, so the patterns only match that build's files.
 func prune(ctx context.Context, st *state.Store, cfg config.Builder, key string, log hclog.Logger) {
 	ids, err := st.OlderThanNewest(ctx, key, cfg.KeepLogs)
 	if err != nil {
@@ -22,8 +23,8 @@ func prune(ctx context.Context, st *state.Store, cfg config.Builder, key string,
 	}
 	for _, id := range ids {
 		for _, pat := range []string{
-			filepath.Join(cfg.LogDir, key+".*."+id+".log"),
-			filepath.Join(cfg.BuildFileDir, key+".*."+id+".json"),
+			filepath.Join(cfg.LogDir, key+".*."+id+".*"),
+			filepath.Join(cfg.BuildFileDir, key+".*."+id+".*"),
 		} {
 			matches, _ := filepath.Glob(pat)
 			for _, m := range matches {
