@@ -34,11 +34,12 @@ func unescape(s string) string {
 	return s
 }
 
-// collector follows the output and keeps the artifacts and the errors.
+// collector follows the output and keeps the artifacts and the last error, which the build's
+// error quotes (the whole output is in the build log).
 type collector struct {
 	artifacts map[string]*Artifact // by target + index
 	order     []string
-	errors    []string
+	lastError string
 }
 
 func newCollector() *collector { return &collector{artifacts: map[string]*Artifact{}} }
@@ -54,13 +55,13 @@ func (c *collector) line(line string) string {
 	case "ui":
 		if len(data) >= 2 {
 			if data[0] == "error" {
-				c.errors = append(c.errors, strings.TrimSpace(data[1]))
+				c.lastError = strings.TrimSpace(data[1])
 			}
 			return strings.TrimRight(data[1], "\n")
 		}
 	case "error":
 		if len(data) >= 1 {
-			c.errors = append(c.errors, strings.TrimSpace(data[0]))
+			c.lastError = strings.TrimSpace(data[0])
 		}
 	case "artifact":
 		if len(data) >= 3 {

@@ -92,8 +92,8 @@ func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, err
 	}
 	if err != nil {
 		msg := fmt.Sprintf("exit status %d", res.ExitCode)
-		if n := len(col.errors); n > 0 {
-			msg += ": " + col.errors[n-1]
+		if col.lastError != "" {
+			msg += ": " + col.lastError
 		}
 		return res, fmt.Errorf("%w: %s", ErrFailed, msg)
 	}
