@@ -45,8 +45,6 @@ type Consumer struct {
 	// Handle processes one delivery. nil → ack; *Poison → dead-letter, then ack; any other
 	// error → the delivery is requeued after a pause.
 	Handle func(ctx context.Context, d amqp091.Delivery) error
-	// Ready, if set, is called after each successful (re)connect.
-	Ready func()
 }
 
 // Run consumes until ctx is done. Connection failures are retried with backoff forever; the
@@ -74,9 +72,6 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		lastErr = ""
 		c.Log.Info("consuming", "queue", c.Global.Queue, "broker", c.Global.Redacted())
-		if c.Ready != nil {
-			c.Ready()
-		}
 		err = c.serve(ctx, sess)
 		sess.close()
 		if ctx.Err() != nil {
