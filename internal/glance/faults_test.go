@@ -1,52 +1,85 @@
 package glance
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 )
 
+// outageBefore runs op on a new store with glance-api stopped just before step, as in a real
+// outage, then starts it again. op must reach step and fail.
+func (e *env) outageBefore(step string, op func(*GlanceStore) error) {
+	e.t.Helper()
+	s := e.store(defaults())
+	stopped := false
+	s.BeforeStep = func(at string) error {
+		if at == step && !stopped {
+			stopped = true
+			return e.o.StopGlance()
+		}
+		return nil
+	}
+	err := op(s)
+	if startErr := e.o.StartGlance(); startErr != nil {
+		e.t.Fatal(startErr)
+	}
+	switch {
+	case !stopped:
+		e.t.Fatalf("step %s never reached (error: %v)", step, err)
+	case err == nil:
+		e.t.Fatalf("succeeded although glance stopped before %s", step)
+	}
+}
+
 // TestPromotionConvergesAfterGlanceOutage stops glance-api just before each step, so that
 // step's request fails as in a real outage, starts it again, and runs the promotion again (a
 // new store, as after a restart of packuilon): it must converge to one current image with the
-// name, the members and the visibility.
+// name, the members and the visibility. The candidate comes as packer leaves it (the canonical
+// name) or as the pipeline's marking stage leaves it (candidate-<name>).
 func TestPromotionConvergesAfterGlanceOutage(t *testing.T) {
 	for _, step := range []string{"mark", "properties", "members", "warehouse", "current", "sweep"} {
-		t.Run(step, func(t *testing.T) {
-			e := newEnv(t)
-			k, name := key(t)
-			ps := e.projectIDs(3)
-			prev := e.upload(name, images.ImageVisibilityShared, map[string]string{PropKey: k, PropState: StateCurrent, "AQ_OS": "rocky"})
-			e.share(prev, ps)
-			cand := e.upload(name, images.ImageVisibilityPrivate, nil)
-			c := Candidate{ImageID: cand, Key: k, Name: name, BuildID: "b1"}
-			s := e.store(defaults())
-			stopped := false
-			s.BeforeStep = func(at string) error {
-				if at == step && !stopped {
-					stopped = true
-					return e.o.StopGlance()
-				}
-				return nil
-			}
-			_, err := s.Promote(e.ctx, c)
-			if startErr := e.o.StartGlance(); startErr != nil {
-				t.Fatal(startErr)
-			}
-			if err == nil {
-				t.Fatalf("promotion succeeded although glance stopped before %s", step)
-			}
-			if _, err := e.store(defaults()).Promote(e.ctx, c); err != nil {
-				t.Fatalf("second run: %v", err)
-			}
-			cur := e.checkPromoted(name, k, cand, prev)
-			if cur.Visibility != images.ImageVisibilityShared || prop(cur, "AQ_OS") != "rocky" {
-				t.Fatalf("visibility %s AQ_OS %q after resuming", cur.Visibility, prop(cur, "AQ_OS"))
-			}
-			if m := e.memberSet(cand); len(m) != len(ps) {
-				t.Fatalf("members %v after resuming, want %d", m, len(ps))
-			}
-		})
+		for _, marked := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/marked=%v", step, marked), func(t *testing.T) {
+				promoteThroughOutage(t, step, marked)
+			})
+		}
+	}
+}
+
+func promoteThroughOutage(t *testing.T, step string, marked bool) {
+	e := newEnv(t)
+	k, name := key(t)
+	ps := e.projectIDs(3)
+	prev := e.upload(name, images.ImageVisibilityShared, map[string]string{PropKey: k, PropState: StateCurrent, "AQ_OS": "rocky"})
+	e.share(prev, ps)
+	cand := e.upload(name, images.ImageVisibilityPrivate, nil)
+	c := Candidate{ImageID: cand, Key: k, Name: name, BuildID: "b1"}
+	if marked {
+		if err := e.store(defaults()).MarkCandidate(e.ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.named(name); len(got) != 1 || got[0].ID != prev {
+			t.Fatalf("after marking, %d images named %q, want only the current one", len(got), name)
+		}
+	}
+	e.outageBefore(step, func(s *GlanceStore) error {
+		_, err := s.Promote(e.ctx, c)
+		return err
+	})
+	// Wherever it stopped, after the mark no two images carry the name.
+	if got := e.named(name); len(got) > 1 && (marked || step != "mark") {
+		t.Fatalf("after an outage before %s, %d images are named %q", step, len(got), name)
+	}
+	if _, err := e.store(defaults()).Promote(e.ctx, c); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	cur := e.checkPromoted(name, k, cand, prev)
+	if cur.Visibility != images.ImageVisibilityShared || prop(cur, "AQ_OS") != "rocky" {
+		t.Fatalf("visibility %s AQ_OS %q after resuming", cur.Visibility, prop(cur, "AQ_OS"))
+	}
+	if m := e.memberSet(cand); len(m) != len(ps) {
+		t.Fatalf("members %v after resuming, want %d", m, len(ps))
 	}
 }
 
@@ -65,21 +98,10 @@ func TestRollbackConvergesAfterGlanceOutage(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			stopped := false
-			s.BeforeStep = func(at string) error {
-				if at == step && !stopped {
-					stopped = true
-					return e.o.StopGlance()
-				}
-				return nil
-			}
-			_, err := s.Rollback(e.ctx, k)
-			if startErr := e.o.StartGlance(); startErr != nil {
-				t.Fatal(startErr)
-			}
-			if err == nil {
-				t.Fatalf("rollback succeeded although glance stopped before %s", step)
-			}
+			e.outageBefore(step, func(s *GlanceStore) error {
+				_, err := s.Rollback(e.ctx, k)
+				return err
+			})
 			res, err := e.store(defaults()).Rollback(e.ctx, k)
 			if err != nil {
 				t.Fatalf("second run: %v", err)
