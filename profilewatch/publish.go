@@ -77,13 +77,8 @@ func Publish(ctx context.Context, g config.Global, reqs []event.BuildRequest, lo
 
 // withLog logs the first failure and every change of error, not each attempt.
 func withLog(p retry.Policy, log hclog.Logger) retry.Policy {
-	var last string
-	p.OnRetry = func(attempt int, err error, wait time.Duration) {
-		if err.Error() == last {
-			return
-		}
-		last = err.Error()
+	p.OnRetry = retry.OnChange(func(attempt int, err error, wait time.Duration) {
 		log.Warn("cannot reach the broker, retrying", "attempts", attempt, "error", err, "duration", wait)
-	}
+	})
 	return p
 }

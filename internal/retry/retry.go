@@ -27,6 +27,19 @@ type Policy struct {
 	OnRetry func(attempt int, err error, wait time.Duration)
 }
 
+// OnChange wraps an OnRetry function so it runs for the first failure and then only when the
+// error differs from the previous one: a broker down for ten minutes is one log line, not one
+// per attempt. Make a new one for each Do call.
+func OnChange(fn func(attempt int, err error, wait time.Duration)) func(attempt int, err error, wait time.Duration) {
+	var last string
+	return func(attempt int, err error, wait time.Duration) {
+		if msg := err.Error(); msg != last {
+			last = msg
+			fn(attempt, err, wait)
+		}
+	}
+}
+
 type permanent struct{ err error }
 
 func (p permanent) Error() string { return p.err.Error() }

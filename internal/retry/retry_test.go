@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -76,5 +77,23 @@ func TestSleep(t *testing.T) {
 	}
 	if Sleep(ctx, 0) {
 		t.Error("Sleep(0) with a cancelled context reported the whole wait")
+	}
+}
+
+func TestOnChange(t *testing.T) {
+	errs := []string{"refused", "refused", "timeout", "refused", "refused"}
+	var logged []string
+	calls := 0
+	onRetry := OnChange(func(_ int, err error, _ time.Duration) { logged = append(logged, err.Error()) })
+	err := Do(context.Background(), Policy{Attempts: len(errs), Initial: time.Millisecond, OnRetry: onRetry}, func(context.Context) error {
+		calls++
+		return errors.New(errs[calls-1])
+	})
+	if err == nil {
+		t.Fatal("Do succeeded")
+	}
+	// One wait after each of attempts 1-4: refused, refused (same), timeout, refused.
+	if got := strings.Join(logged, ","); got != "refused,timeout,refused" {
+		t.Errorf("logged %q, want the first failure and each change", got)
 	}
 }
