@@ -107,12 +107,20 @@ func (d *demo) waitBuilds(ctx context.Context, n int) (map[string]string, error)
 	return nil, fmt.Errorf("builds did not finish within 5 minutes; see %s", filepath.Join(d.dir, "builder.log"))
 }
 
-// expect fails unless every build ended in want.
-func expect(states map[string]string, want string) error {
+// succeeded waits until n builds have ended, prints their status and the managed images, and
+// fails unless every build succeeded.
+func (d *demo) succeeded(ctx context.Context, n int) (map[string]string, error) {
+	states, err := d.waitBuilds(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.show("status"); err != nil {
+		return nil, err
+	}
 	for id, st := range states {
-		if st != want {
-			return fmt.Errorf("build %s ended %s, want %s (see packuilon show --config demo-run/config.ini %s)", id, st, want, id)
+		if st != "succeeded" {
+			return nil, fmt.Errorf("build %s ended %s, want succeeded (see packuilon show --config demo-run/config.ini %s)", id, st, id)
 		}
 	}
-	return nil
+	return states, d.images(ctx)
 }

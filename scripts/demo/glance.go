@@ -6,27 +6,12 @@ import (
 	"strings"
 
 	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/members"
-
-	"github.com/packuilon/packuilon/internal/testenv"
 )
 
-func (d *demo) imageClient(ctx context.Context, c testenv.Credential) (*gophercloud.ServiceClient, error) {
-	p, err := d.os.Provider(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	return openstack.NewImageV2(p, gophercloud.EndpointOpts{Region: "RegionOne"})
-}
-
 // managed lists the images packuilon manages, hidden ones included, by name.
-func (d *demo) managed(ctx context.Context) ([]images.Image, error) {
-	c, err := d.imageClient(ctx, d.os.Admin)
-	if err != nil {
-		return nil, err
-	}
+func managed(ctx context.Context, c *gophercloud.ServiceClient) ([]images.Image, error) {
 	var all []images.Image
 	for _, hidden := range []bool{false, true} { // Glance lists hidden images only when asked
 		pages, err := images.List(c, images.ListOpts{Sort: "name:asc", Limit: 100, Hidden: hidden}).AllPages(ctx)
@@ -48,7 +33,11 @@ func (d *demo) managed(ctx context.Context) ([]images.Image, error) {
 
 // current returns the current image of a packuilon key.
 func (d *demo) current(ctx context.Context, key string) (images.Image, error) {
-	all, err := d.managed(ctx)
+	c, err := d.os.ImageClient(ctx, d.os.Admin)
+	if err != nil {
+		return images.Image{}, err
+	}
+	all, err := managed(ctx, c)
 	if err != nil {
 		return images.Image{}, err
 	}
@@ -62,11 +51,11 @@ func (d *demo) current(ctx context.Context, key string) (images.Image, error) {
 
 // images prints the managed images with their state, visibility and members.
 func (d *demo) images(ctx context.Context) error {
-	all, err := d.managed(ctx)
+	c, err := d.os.ImageClient(ctx, d.os.Admin)
 	if err != nil {
 		return err
 	}
-	c, err := d.imageClient(ctx, d.os.Admin)
+	all, err := managed(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -96,7 +85,7 @@ func (d *demo) images(ctx context.Context) error {
 // share makes the image shared with tenant2, and tenant2 accepts it: what a site does by hand
 // with `openstack image add project` so another project can boot the image.
 func (d *demo) share(ctx context.Context, imageID string) error {
-	c, err := d.imageClient(ctx, d.os.Admin)
+	c, err := d.os.ImageClient(ctx, d.os.Admin)
 	if err != nil {
 		return err
 	}
@@ -106,7 +95,7 @@ func (d *demo) share(ctx context.Context, imageID string) error {
 	if _, err := members.Create(ctx, c, imageID, d.os.Tenant2ID).Extract(); err != nil {
 		return fmt.Errorf("add member: %w", err)
 	}
-	c2, err := d.imageClient(ctx, d.os.User2)
+	c2, err := d.os.ImageClient(ctx, d.os.User2)
 	if err != nil {
 		return err
 	}

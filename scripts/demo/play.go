@@ -72,17 +72,7 @@ func (d *demo) play(ctx context.Context) error {
 	if d.builder, err = d.start("builder"); err != nil {
 		return err
 	}
-	states, err := d.waitBuilds(ctx, 2)
-	if err != nil {
-		return err
-	}
-	if err := d.show("status"); err != nil {
-		return err
-	}
-	if err := expect(states, "succeeded"); err != nil {
-		return err
-	}
-	if err := d.images(ctx); err != nil {
+	if _, err := d.succeeded(ctx, 2); err != nil {
 		return err
 	}
 
@@ -103,16 +93,8 @@ func (d *demo) play(ctx context.Context) error {
 	if err := d.show("watch", "--once"); err != nil {
 		return err
 	}
-	if states, err = d.waitBuilds(ctx, 3); err != nil {
-		return err
-	}
-	if err := d.show("status"); err != nil {
-		return err
-	}
-	if err := expect(states, "succeeded"); err != nil {
-		return err
-	}
-	if err := d.images(ctx); err != nil {
+	states, err := d.succeeded(ctx, 3)
+	if err != nil {
 		return err
 	}
 	if err := d.show("show", newest(states)); err != nil {
