@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -52,8 +51,7 @@ func runBuild(ctx context.Context, env *cmdEnv, args []string) int {
 		return 1
 	}
 	if *asJSON {
-		out, _ := json.MarshalIndent(rec, "", "  ")
-		fmt.Fprintln(env.stdout, string(out))
+		printJSON(env.stdout, rec)
 	} else {
 		printRecord(env.stdout, rec, nil)
 	}

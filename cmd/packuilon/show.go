@@ -30,26 +30,26 @@ func runShow(ctx context.Context, env *cmdEnv, args []string) int {
 	}
 	defer store.Close()
 	rec, err := store.Get(ctx, id)
+	var journal []state.Entry
 	if err == nil {
-		var journal []state.Entry
-		if journal, err = store.Journal(ctx, rec.ID); err == nil {
-			if *asJSON {
-				out, _ := json.MarshalIndent(map[string]any{"build": rec, "journal": journal}, "", "  ")
-				fmt.Fprintln(env.stdout, string(out))
-				return 0
-			}
-			printRecord(env.stdout, rec, journal)
-			if rec.LogPath != "" {
-				fmt.Fprintf(env.stdout, "\nlast %d lines of %s:\n%s", *lines, rec.LogPath, tail(rec.LogPath, *lines))
-			}
-			return 0
+		journal, err = store.Journal(ctx, rec.ID)
+	}
+	if err != nil {
+		fmt.Fprintf(env.stderr, "packuilon show: %v\n", err)
+		if errors.Is(err, state.ErrNotFound) {
+			return 2
 		}
+		return 1
 	}
-	fmt.Fprintf(env.stderr, "packuilon show: %v\n", err)
-	if errors.Is(err, state.ErrNotFound) {
-		return 2
+	if *asJSON {
+		printJSON(env.stdout, map[string]any{"build": rec, "journal": journal})
+		return 0
 	}
-	return 1
+	printRecord(env.stdout, rec, journal)
+	if rec.LogPath != "" {
+		fmt.Fprintf(env.stdout, "\nlast %d lines of %s:\n%s", *lines, rec.LogPath, tail(rec.LogPath, *lines))
+	}
+	return 0
 }
 
 // buildArg parses the flags of a command that takes one build id and opens the store. When the
@@ -67,6 +67,12 @@ func buildArg(env *cmdEnv, fs *flag.FlagSet, path *string, args []string) (store
 		return nil, "", 1
 	}
 	return store, fs.Arg(0), 0
+}
+
+// printJSON prints v indented, for the --json flags (records and journals always encode).
+func printJSON(w io.Writer, v any) {
+	out, _ := json.MarshalIndent(v, "", "  ")
+	fmt.Fprintln(w, string(out))
 }
 
 // printRecord prints a build in a human form.

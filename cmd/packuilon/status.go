@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -41,8 +40,7 @@ func runStatus(ctx context.Context, env *cmdEnv, args []string) int {
 		if recs == nil {
 			recs = []state.Record{}
 		}
-		out, _ := json.MarshalIndent(recs, "", "  ")
-		fmt.Fprintln(env.stdout, string(out))
+		printJSON(env.stdout, recs)
 		return 0
 	}
 	w := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
