@@ -14,6 +14,7 @@ import (
 
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/glance"
+	"github.com/packuilon/packuilon/internal/retry"
 )
 
 // Metadata keys on test servers. BuildKey tags the build, so servers left behind by an
@@ -178,19 +179,13 @@ func (b *BootTest) waitConsole(ctx context.Context, id string) (bool, string, er
 	}
 }
 
+// sleep waits one poll interval (default 2s); false when ctx ended first.
 func (b *BootTest) sleep(ctx context.Context) bool {
 	d := b.Poll
 	if d <= 0 {
 		d = 2 * time.Second
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	return retry.Sleep(ctx, d)
 }
 
 // consoleTail keeps the end of a console log for the report.
