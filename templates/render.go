@@ -9,7 +9,6 @@ import (
 
 // Rendered is one template made ready for packer.
 type Rendered struct {
-	Template *Template
 	// Data is the rendered template (JSON) or the variable file (HCL2), for the build dir.
 	Data []byte
 	// ImageName is the image name the template gives (builders[0].image_name), or the legacy
@@ -33,7 +32,7 @@ func Render(t *Template, p Plan, req event.BuildRequest) (Rendered, error) {
 		if err != nil {
 			return Rendered{}, fmt.Errorf("render %s: %w", t.Path, err)
 		}
-		return Rendered{Template: t, Data: append(data, '\n'), ImageName: v.Name}, nil
+		return Rendered{Data: append(data, '\n'), ImageName: v.Name}, nil
 	}
 	doc := substitute(t.Content, v)
 	name, err := Validate(doc)
@@ -43,5 +42,5 @@ func Render(t *Template, p Plan, req event.BuildRequest) (Rendered, error) {
 	if name == "" {
 		name = v.Name
 	}
-	return Rendered{Template: t, Data: doc, ImageName: name}, nil
+	return Rendered{Data: doc, ImageName: name}, nil
 }

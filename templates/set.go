@@ -47,7 +47,6 @@ type Template struct {
 // Set is a consistent snapshot of the template map, the source images and every template's
 // content. A reload loads a whole new Set and swaps it in only if that worked.
 type Set struct {
-	src       Sources
 	byKey     map[string][]*Template
 	images    images
 	templates []*Template
@@ -59,7 +58,7 @@ var stemRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
 // Load reads the map, the source images and every template, and checks each legacy JSON
 // template by rendering it with sample values. Any problem fails the whole load.
 func Load(src Sources) (*Set, error) {
-	s := &Set{src: src, byKey: map[string][]*Template{}}
+	s := &Set{byKey: map[string][]*Template{}}
 	var paths map[string][]string
 	switch {
 	case src.Map != "":
@@ -126,9 +125,6 @@ func readTemplate(path string) (*Template, error) {
 	}
 	return t, nil
 }
-
-// Sources returns the files the set was loaded from.
-func (s *Set) Sources() Sources { return s.src }
 
 // Templates returns every template the set holds, for watching their directories.
 func (s *Set) Templates() []*Template { return s.templates }
