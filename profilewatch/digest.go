@@ -14,9 +14,12 @@ import (
 var ErrNotJSON = errors.New("profile is not a JSON object")
 
 // ParseProfile decodes a profile body. Anything after the object is refused, so a truncated
-// or concatenated body is not mistaken for a profile.
+// or concatenated body is not mistaken for a profile. Numbers stay json.Number, exactly as
+// written: as float64, integers past 2^53 (nanosecond stamps, serials) would round, and a change
+// in one could leave the digest unchanged and the profile unbuilt.
 func ParseProfile(body []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
 	var p map[string]any
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)

@@ -19,6 +19,9 @@ func TestDigest(t *testing.T) {
 	reordered, _ := ParseProfile([]byte("{\n \"meta\": [1, 2],\n \"system\": {\"b\": {\"stamp\": \"t1\", \"c\": \"x\"}, \"a\": 1}\n}"))
 	stamped, _ := ParseProfile([]byte(`{"system":{"a":1,"b":{"c":"x","stamp":"t2"}},"meta":[1,2]}`))
 	changed, _ := ParseProfile([]byte(`{"system":{"a":2,"b":{"c":"x","stamp":"t1"}},"meta":[1,2]}`))
+	// 2^53 and 2^53+1 are one float64: only exact numbers tell them apart.
+	big, _ := ParseProfile([]byte(`{"system":{"a":9007199254740992}}`))
+	bigger, _ := ParseProfile([]byte(`{"system":{"a":9007199254740993}}`))
 	ignore := []string{"/system/b/stamp", "/not/there", "/meta/0"}
 	for _, tc := range []struct {
 		name   string
@@ -31,6 +34,7 @@ func TestDigest(t *testing.T) {
 		{"an ignored path does not count", a, stamped, ignore, true},
 		{"without the ignore it counts", a, stamped, nil, false},
 		{"a change outside the ignored paths counts", a, changed, ignore, false},
+		{"a change in an integer past 2^53 counts", big, bigger, nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if same := Digest(tc.p, tc.ignore) == Digest(tc.q, tc.ignore); same != tc.same {

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/json"
 	"fmt"
 )
 
@@ -57,6 +58,8 @@ func str(m map[string]any, path ...string) string {
 		return v
 	case float64:
 		return fmt.Sprint(v)
+	case json.Number: // a profile decoded with UseNumber (the watcher's)
+		return v.String()
 	default:
 		return ""
 	}
