@@ -3,8 +3,6 @@ package builder
 import (
 	"context"
 	"fmt"
-
-	"github.com/packuilon/packuilon/internal/glance"
 )
 
 // MarkStage runs right after packer: it tags every new image as its key's candidate
@@ -27,27 +25,15 @@ func (s *MarkStage) Name() string { return "marking" }
 // Run marks the artifacts not yet promoted. MarkCandidate is idempotent, so a resumed build
 // runs it again safely.
 func (s *MarkStage) Run(ctx context.Context, b *Build) error {
-	if !promotionConfigured(b) {
-		return nil
+	arts, err := managed(b)
+	if err != nil || len(arts) == 0 {
+		return err
 	}
-	var store glance.ImageStore
-	for i := range b.Artifacts {
-		a := &b.Artifacts[i]
-		if a.Promoted || a.ImageID == "" {
-			continue
-		}
-		if skip, err := selfPromoting(b.Config.Promote.Enabled, a.Template); err != nil || skip {
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		if store == nil {
-			var err error
-			if store, err = s.Promote.open(ctx, b); err != nil {
-				return fmt.Errorf("mark candidate %s: %w", a.Key, err)
-			}
-		}
+	store, err := s.Promote.open(ctx, b)
+	if err != nil {
+		return fmt.Errorf("mark candidates of build %s: %w", b.ID, err)
+	}
+	for _, a := range arts {
 		if err := store.MarkCandidate(ctx, candidate(b, a)); err != nil {
 			return fmt.Errorf("mark candidate %s: %w", a.Key, err)
 		}

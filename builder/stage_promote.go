@@ -44,38 +44,22 @@ func (s *PromoteStage) open(ctx context.Context, b *Build) (glance.ImageStore, e
 // Run promotes the artifacts not promoted yet. Each promotion is idempotent, so a build resumed
 // after a crash in this stage simply runs it again.
 func (s *PromoteStage) Run(ctx context.Context, b *Build) error {
-	cfg := b.Config.Promote
-	if !promotionConfigured(b) {
-		return nil
+	arts, err := managed(b)
+	if err != nil || len(arts) == 0 {
+		return err
 	}
-	var store glance.ImageStore
-	for i := range b.Artifacts {
-		a := &b.Artifacts[i]
-		if a.Promoted {
-			continue
-		}
-		if a.ImageID == "" {
-			return fmt.Errorf("promote %s: %w", a.Key, ErrNoCandidate)
-		}
-		if skip, err := selfPromoting(cfg.Enabled, a.Template); err != nil {
-			return err
-		} else if skip {
-			b.Log.Info("template promotes its image itself (rename-old-images); not promoting", "image_key", a.Key, "image_id", a.ImageID)
-			continue
-		}
-		if store == nil {
-			var err error
-			if store, err = s.open(ctx, b); err != nil {
-				return fmt.Errorf("promote %s: %w", a.Key, err)
-			}
-		}
+	store, err := s.open(ctx, b)
+	if err != nil {
+		return fmt.Errorf("promote build %s: %w", b.ID, err)
+	}
+	for _, a := range arts {
 		res, err := store.Promote(ctx, candidate(b, a))
 		if err != nil {
 			return fmt.Errorf("promote %s: %w", a.Key, err)
 		}
 		// Chaining comes before Promoted is recorded: if it fails, the stage runs again and the
 		// (idempotent) promotion reports the same warehoused image to chain from.
-		if cfg.SourceChaining && res.WarehousedID != "" {
+		if b.Config.Promote.SourceChaining && res.WarehousedID != "" {
 			n, err := glance.ChainSourceImages(b.Config.Builder.ImagesConfig, res.WarehousedID, a.ImageID)
 			if err != nil {
 				return fmt.Errorf("promote %s: %w", a.Key, err)
@@ -96,33 +80,55 @@ func (s *PromoteStage) Run(ctx context.Context, b *Build) error {
 
 // Reject marks the build's unpromoted candidates broken (or deletes them, as configured).
 // Images of self-promoting templates are left alone: rename-old-images already gave them the
-// canonical name, and renaming them would leave no image with it.
+// canonical name, and renaming them would leave no image with it. An artifact it cannot handle
+// does not stop it rejecting the others.
 func (s *PromoteStage) Reject(ctx context.Context, b *Build, reason error) error {
-	if !promotionConfigured(b) {
-		return nil
+	arts, err := managed(b)
+	if len(arts) == 0 {
+		return err
 	}
-	var store glance.ImageStore
-	var errs []error
-	for i := range b.Artifacts {
-		a := &b.Artifacts[i]
-		if a.Promoted || a.ImageID == "" {
-			continue
-		}
-		if skip, err := selfPromoting(b.Config.Promote.Enabled, a.Template); err != nil || skip {
-			errs = append(errs, err)
-			continue
-		}
-		if store == nil {
-			var err error
-			if store, err = s.open(ctx, b); err != nil {
-				return fmt.Errorf("reject build %s: %w", b.ID, err)
-			}
-		}
+	errs := []error{err}
+	store, err := s.open(ctx, b)
+	if err != nil {
+		return fmt.Errorf("reject build %s: %w", b.ID, err)
+	}
+	for _, a := range arts {
 		if err := store.Reject(ctx, candidate(b, a), reason.Error()); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// managed returns the artifacts of b that packuilon manages in Glance and has not promoted yet:
+// none when promotion is not configured, none whose template promotes its image itself
+// (rename-old-images). The marking, promoting and rejecting stages act on exactly these. An
+// artifact whose template cannot be read, or that has no candidate image, is left out and
+// named in the error.
+func managed(b *Build) ([]*Artifact, error) {
+	if !promotionConfigured(b) {
+		return nil, nil
+	}
+	var arts []*Artifact
+	var errs []error
+	for i := range b.Artifacts {
+		a := &b.Artifacts[i]
+		if a.Promoted {
+			continue
+		}
+		self, err := selfPromoting(b.Config.Promote.Enabled, a.Template)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s: %w", a.Key, err))
+		case self:
+			b.Log.Info("template promotes its image itself (rename-old-images); packuilon leaves the image alone", "image_key", a.Key, "image_id", a.ImageID)
+		case a.ImageID == "":
+			errs = append(errs, fmt.Errorf("%s: %w", a.Key, ErrNoCandidate))
+		default:
+			arts = append(arts, a)
+		}
+	}
+	return arts, errors.Join(errs...)
 }
 
 func candidate(b *Build, a *Artifact) glance.Candidate {

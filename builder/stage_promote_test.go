@@ -128,3 +128,39 @@ func TestPromoteStageRejects(t *testing.T) {
 		t.Fatalf("promoting a broken image: %v", err)
 	}
 }
+
+// TestManagedArtifacts: the marking, promoting and rejecting stages act on the same artifacts:
+// not promoted yet, not self-promoting, with a candidate image; the others are named in the error.
+func TestManagedArtifacts(t *testing.T) {
+	dir := t.TempDir()
+	tmpl := func(stem, body string) string {
+		p := filepath.Join(dir, stem+".json")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	plain, legacy := tmpl("plain", `{"builders": []}`), tmpl("legacy", `{"post-processors": ["rename-old-images.sh"]}`)
+	b := &Build{ID: "b1", Log: hclog.NewNullLogger(), Config: &config.Config{Promote: config.Promote{Enabled: config.PromoteAuto, AuthFile: "admin-auth.sh"}}, Artifacts: []Artifact{
+		{Key: "k.done", Template: plain, ImageID: "i1", Promoted: true},
+		{Key: "k.legacy", Template: legacy, ImageID: "i2"},
+		{Key: "k.noimage", Template: plain},
+		{Key: "k.unreadable", Template: filepath.Join(dir, "missing.json"), ImageID: "i3"},
+		{Key: "k.managed", Template: plain, ImageID: "i4"},
+	}}
+	arts, err := managed(b)
+	if len(arts) != 1 || arts[0] != &b.Artifacts[4] {
+		t.Fatalf("managed %v, want only k.managed", arts)
+	}
+	if !errors.Is(err, ErrNoCandidate) || !strings.Contains(err.Error(), "k.noimage") || !strings.Contains(err.Error(), "k.unreadable") {
+		t.Fatalf("error %v, want k.noimage without a candidate and k.unreadable's template", err)
+	}
+	b.Config.Promote.Enabled = config.PromoteOff
+	if arts, err := managed(b); len(arts) != 0 || err != nil {
+		t.Fatalf("ENABLED = false: managed %v, %v; want none", arts, err)
+	}
+	b.Config.Promote.Enabled = config.PromoteOn
+	if arts, _ := managed(b); len(arts) != 3 {
+		t.Fatalf("ENABLED = true: %d managed, want the legacy and unreadable templates too (not read)", len(arts))
+	}
+}
