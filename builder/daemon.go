@@ -88,7 +88,8 @@ func Run(ctx context.Context, o Options) error {
 	<-ctx.Done()
 	_ = sdnotify.Notify(sdnotify.Stopping)
 	wg.Wait() // intake and dispatch have stopped
-	shutdown(sched, stopBuilds, o.Config.Builder.StopGrace, log)
+	// STOP_GRACE as last reloaded, like every other setting a reload changes.
+	shutdown(sched, stopBuilds, cfg.Load().Builder.StopGrace, log)
 	if consumeErr != nil && !errors.Is(consumeErr, context.Canceled) {
 		return consumeErr
 	}

@@ -48,8 +48,8 @@ func (r *reloader) reload() error {
 	if err != nil {
 		return fmt.Errorf("reload templates: %w", err)
 	}
-	if cfg.Global != old.Global || cfg.Builder.StateDB != old.Builder.StateDB {
-		r.log.Warn("broker and state settings take effect at the next restart")
+	if cfg.Global != old.Global || cfg.Builder.StateDB != old.Builder.StateDB || cfg.Builder.Prefetch != old.Builder.Prefetch {
+		r.log.Warn("broker, STATE_DB and PREFETCH settings take effect at the next restart")
 	}
 	r.sets.Store(set)
 	r.cfg.Store(cfg)
