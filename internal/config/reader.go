@@ -39,15 +39,6 @@ func (r *reader) str(key, def string) string {
 	return def
 }
 
-// required returns the key's value and records a problem when it is missing.
-func (r *reader) required(key string) string {
-	v := r.raw(key)
-	if v == "" {
-		r.problem(key, "is required")
-	}
-	return v
-}
-
 func (r *reader) int(key string, def, min, max int) int {
 	v := r.raw(key)
 	if v == "" {
@@ -129,14 +120,10 @@ func (r *reader) list(key string, def []string) []string {
 	return strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ' ' || c == '\t' || c == '\n' })
 }
 
-// url reads an http(s) URL.
-func (r *reader) url(key string, required bool) string {
-	var v string
-	if required {
-		v = r.required(key)
-	} else {
-		v = r.str(key, "")
-	}
+// url reads an http(s) or file URL; "" when the key is absent. Whether a URL is needed depends
+// on what runs (PROFILE_INFO_URL only for the watcher), so checks and NewSource say so, not Load.
+func (r *reader) url(key string) string {
+	v := r.raw(key)
 	if v == "" {
 		return ""
 	}

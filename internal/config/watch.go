@@ -50,8 +50,8 @@ type Watch struct {
 func readWatch(r *reader, base string) Watch {
 	w := Watch{
 		Present:        r.sec != nil,
-		ProfileInfoURL: r.url("PROFILE_INFO_URL", false),
-		ProfileDirURL:  r.url("PROFILE_DIR_URL", false),
+		ProfileInfoURL: r.url("PROFILE_INFO_URL"),
+		ProfileDirURL:  r.url("PROFILE_DIR_URL"),
 		ProfileMatch:   r.str("PROFILE_MATCH", ""),
 		CacheDir:       abs(base, r.str("CACHE_DIR", "/etc/packer-utils/profiles/")),
 		Parallelism:    r.int("FETCH_PARALLELISM", 8, 1, 256),
