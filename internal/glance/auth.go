@@ -9,6 +9,8 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/config/clouds"
+
+	"github.com/packuilon/packuilon/internal/openrc"
 )
 
 // Credentials say how to reach and authenticate to the cloud. They hold a password: never log
@@ -34,11 +36,11 @@ func LoadCredentials(authFile string, getenv func(string) string) (Credentials, 
 		if err != nil {
 			return Credentials{}, fmt.Errorf("read auth file: %w", err)
 		}
-		vars, err := ParseOpenRC(data)
+		vars, err := openrc.Parse(data, openrc.OSOnly)
 		if err != nil {
 			return Credentials{}, fmt.Errorf("auth file %s: %w", authFile, err)
 		}
-		c, err := credentialsFromVars(func(k string) string { return vars[k] })
+		c, err := credentialsFromVars(vars.Get)
 		if err != nil {
 			return Credentials{}, fmt.Errorf("auth file %s: %w", authFile, err)
 		}

@@ -6,61 +6,6 @@ import (
 	"time"
 )
 
-func TestParseOpenRC(t *testing.T) {
-	for _, tc := range []struct {
-		name, in string
-		want     map[string]string
-		err      string
-	}{
-		{"horizon style", "#!/usr/bin/env bash\nexport OS_AUTH_URL=https://keystone:5000/v3\nexport OS_PROJECT_NAME=\"admin\"\nunset OS_TENANT_ID\necho hi\n",
-			map[string]string{"OS_AUTH_URL": "https://keystone:5000/v3", "OS_PROJECT_NAME": "admin"}, ""},
-		{"quotes and comment", "OS_PASSWORD='p w#$x' # the admin\nexport OS_USERNAME=a\\ b\n",
-			map[string]string{"OS_PASSWORD": "p w#$x", "OS_USERNAME": "a b"}, ""},
-		{"escaped double quote", `export OS_PASSWORD="a\"b\\c"`, map[string]string{"OS_PASSWORD": `a"b\c`}, ""},
-		{"shell expansion refused", "export OS_PASSWORD=$OS_PASSWORD_INPUT\n", nil, "shell expansion"},
-		{"command substitution refused", "export OS_PASSWORD=\"$(cat /secret)\"\n", nil, "shell expansion"},
-		{"unterminated", "export OS_PASSWORD='abc\n", nil, "unterminated"},
-		{"other variables ignored", "export PATH=/bin\nFOO=$BAR\n", map[string]string{}, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseOpenRC([]byte(tc.in))
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != len(tc.want) {
-				t.Fatalf("got %v, want %v", got, tc.want)
-			}
-			for k, v := range tc.want {
-				if got[k] != v {
-					t.Fatalf("%s = %q, want %q", k, got[k], v)
-				}
-			}
-		})
-	}
-}
-
-func FuzzParseOpenRC(f *testing.F) {
-	f.Add([]byte("export OS_AUTH_URL=http://x/v3\nexport OS_PASSWORD='a b'\n"))
-	f.Add([]byte(`OS_X="a\"$"`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		vars, err := ParseOpenRC(data)
-		if err != nil {
-			return
-		}
-		for k := range vars {
-			if !strings.HasPrefix(k, "OS_") {
-				t.Fatalf("non OS_ variable %q returned", k)
-			}
-		}
-	})
-}
-
 func TestCredentialsFromVars(t *testing.T) {
 	base := map[string]string{"OS_AUTH_URL": "http://k/v3", "OS_USERNAME": "admin", "OS_PASSWORD": "pw", "OS_PROJECT_NAME": "admin"}
 	with := func(kv ...string) map[string]string {
