@@ -4,7 +4,6 @@ package logging
 
 import (
 	"fmt"
-	"io"
 	"log/syslog"
 	"os"
 	"strings"
@@ -16,42 +15,30 @@ import (
 type Options struct {
 	// Target is "stderr" (default) or "syslog".
 	Target string
-	Level  string
-	// Name is the program name used as the syslog tag and the root logger's name.
-	Name string
-	// JSON switches stderr output to JSON lines.
-	JSON bool
+	// Level is an hclog level name; empty or unknown means info.
+	Level string
 }
+
+// name is the root logger's name and the syslog tag, as the old scripts' program names were.
+const name = "packuilon"
 
 // New returns the root logger. For syslog, hclog's text format is written with the level
 // mapped to the syslog priority.
 func New(o Options) (hclog.Logger, error) {
-	if o.Name == "" {
-		o.Name = "packuilon"
-	}
 	level := hclog.LevelFromString(o.Level)
 	if level == hclog.NoLevel {
 		level = hclog.Info
 	}
-	var out io.Writer = os.Stderr
+	opts := &hclog.LoggerOptions{Name: name, Level: level, Output: os.Stderr}
 	if o.Target == "syslog" {
-		w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_INFO, o.Name)
+		w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_INFO, name)
 		if err != nil {
 			return nil, fmt.Errorf("connect to syslog: %w", err)
 		}
-		return hclog.New(&hclog.LoggerOptions{
-			Name:        o.Name,
-			Level:       level,
-			Output:      &levelWriter{w: w},
-			DisableTime: true, // syslog stamps the time itself
-		}), nil
+		opts.Output = &levelWriter{w: w}
+		opts.DisableTime = true // syslog stamps the time itself
 	}
-	return hclog.New(&hclog.LoggerOptions{
-		Name:       o.Name,
-		Level:      level,
-		Output:     out,
-		JSONFormat: o.JSON,
-	}), nil
+	return hclog.New(opts), nil
 }
 
 // levelWriter sends each hclog line to syslog at the priority of its level.
