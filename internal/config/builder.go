@@ -41,9 +41,7 @@ func readBuilder(r *reader, g Global, base string) Builder {
 	if a, err := filepath.Abs(base); err == nil {
 		base = a
 	}
-	if !filepath.IsAbs(g.StateDir) {
-		g.StateDir = abs(base, g.StateDir)
-	}
+	g.StateDir = abs(base, g.StateDir)
 	b := Builder{
 		ThreadCount:       r.int("THREAD_COUNT", 4, 1, 256),
 		LogDir:            abs(base, r.str("LOG_DIR", "/etc/packer-utils/log/")),
