@@ -6,8 +6,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/hashicorp/go-hclog"
-
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/glance"
 )
@@ -30,42 +28,42 @@ func runPromote(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "usage: packuilon promote --config PATH --image <id> --key <key> [--name <canonical name>]")
 		return 2
 	}
-	cfg, log, ok := setup(env, *path)
-	if !ok {
-		return 1
-	}
-	store, ok := openGlance(ctx, env, cfg, log)
-	if !ok {
-		return 1
-	}
-	c := glance.Candidate{ImageID: *image, Key: *key, Name: *name, BuildID: *buildID, ParentID: *parent}
-	res, err := store.Promote(ctx, c)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "packuilon promote: %v\n", err)
-		return 1
-	}
-	if cfg.Promote.SourceChaining && res.WarehousedID != "" {
-		if _, err := glance.ChainSourceImages(cfg.Builder.ImagesConfig, res.WarehousedID, c.ImageID); err != nil {
-			fmt.Fprintf(env.stderr, "packuilon promote: promoted, but %v\n", err)
-			return 1
+	return runGlance(ctx, env, "promote", *path, func(cfg *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
+		c := glance.Candidate{ImageID: *image, Key: *key, Name: *name, BuildID: *buildID, ParentID: *parent}
+		res, err := store.Promote(ctx, c)
+		if err != nil || !cfg.Promote.SourceChaining || res.WarehousedID == "" {
+			return res, err
 		}
-	}
-	shown := c.Name
-	if cur, err := store.Get(ctx, res.CurrentID); err == nil {
-		shown = cur.Name
-	}
-	printResult(env, shown, res)
-	return 0
+		if _, err := glance.ChainSourceImages(cfg.Builder.ImagesConfig, res.WarehousedID, c.ImageID); err != nil {
+			return nil, fmt.Errorf("promoted, but %w", err)
+		}
+		return res, nil
+	})
 }
 
-// openGlance connects to Glance with the [promote] credentials.
-func openGlance(ctx context.Context, env *cmdEnv, cfg *config.Config, log hclog.Logger) (*glance.GlanceStore, bool) {
+// runGlance loads the config at path, connects to Glance with its [promote] credentials, runs
+// op and prints its result under the current image's name. It returns the exit code.
+func runGlance(ctx context.Context, env *cmdEnv, cmd, path string, op func(*config.Config, *glance.GlanceStore) (*glance.Result, error)) int {
+	cfg, log, ok := setup(env, path)
+	if !ok {
+		return 1
+	}
 	store, err := glance.Open(ctx, cfg.Promote, os.Getenv, log)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "packuilon: %v\n", err)
-		return nil, false
+		fmt.Fprintf(env.stderr, "packuilon %s: %v\n", cmd, err)
+		return 1
 	}
-	return store, true
+	res, err := op(cfg, store)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "packuilon %s: %v\n", cmd, err)
+		return 1
+	}
+	name := res.CurrentID
+	if cur, err := store.Get(ctx, res.CurrentID); err == nil {
+		name = cur.Name
+	}
+	printResult(env, name, res)
+	return 0
 }
 
 func printResult(env *cmdEnv, name string, res *glance.Result) {

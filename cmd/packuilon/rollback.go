@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/glance"
 )
 
 func init() {
@@ -19,24 +22,7 @@ func runRollback(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "usage: packuilon rollback --config PATH --key <key>")
 		return 2
 	}
-	cfg, log, ok := setup(env, *path)
-	if !ok {
-		return 1
-	}
-	store, ok := openGlance(ctx, env, cfg, log)
-	if !ok {
-		return 1
-	}
-	res, err := store.Rollback(ctx, *key)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "packuilon rollback: %v\n", err)
-		return 1
-	}
-	cur, err := store.Get(ctx, res.CurrentID)
-	name := res.CurrentID
-	if err == nil {
-		name = cur.Name
-	}
-	printResult(env, name, res)
-	return 0
+	return runGlance(ctx, env, "rollback", *path, func(_ *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
+		return store.Rollback(ctx, *key)
+	})
 }
