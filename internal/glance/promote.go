@@ -73,6 +73,9 @@ func (s *GlanceStore) MarkCandidate(ctx context.Context, c Candidate) error {
 	if st := prop(cand, PropState); st != "" && st != StateCandidate {
 		return nil // already past this step
 	}
+	if k := prop(cand, PropKey); k != "" && k != c.Key {
+		return fmt.Errorf("mark image %s: it belongs to key %s, not %s: %w", cand.ID, k, c.Key, ErrNotPromotable)
+	}
 	_, err = s.patch(ctx, cand, s.markOps(cand, c, ""))
 	return err
 }

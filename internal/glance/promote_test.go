@@ -1,6 +1,7 @@
 package glance
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -214,5 +215,19 @@ func TestPromoteMigratesPastLeftoverCandidates(t *testing.T) {
 	}
 	if c := e.checkPromoted(name, k, cand, old); c.Visibility != images.ImageVisibilityPublic {
 		t.Fatalf("visibility %s, want the old image's public", c.Visibility)
+	}
+}
+
+// TestMarkCandidateOfAnotherKey: marking never takes over another key's candidate (a wrong image
+// id in a build record), as promotion would not promote it.
+func TestMarkCandidateOfAnotherKey(t *testing.T) {
+	e := newEnv(t)
+	k, name := key(t)
+	other := e.upload(name, images.ImageVisibilityPrivate, map[string]string{PropKey: k + ".other", PropState: StateCandidate})
+	if err := e.store(defaults()).MarkCandidate(e.ctx, Candidate{ImageID: other, Key: k, Name: name}); !errors.Is(err, ErrNotPromotable) {
+		t.Fatalf("marking another key's candidate: %v, want %v", err, ErrNotPromotable)
+	}
+	if img := e.get(other); prop(img, PropKey) != k+".other" || img.Name != name {
+		t.Fatalf("another key's candidate was changed: key %q name %q", prop(img, PropKey), img.Name)
 	}
 }
