@@ -42,11 +42,11 @@ type BootTest struct {
 func OpenBootTest(ctx context.Context, cfg config.Smoke, getenv func(string) string, log hclog.Logger) (*BootTest, error) {
 	creds, err := glance.LoadCredentials(cfg.AuthFile, getenv)
 	if err != nil {
-		return nil, infraErr("boot test credentials: %v", err)
+		return nil, infraErr("boot test credentials: %w", err)
 	}
 	cl, err := glance.Connect(ctx, creds)
 	if err != nil {
-		return nil, infraErr("boot test: %v", err)
+		return nil, infraErr("boot test: %w", err)
 	}
 	if cl.Compute == nil {
 		return nil, infraErr("boot test: no compute endpoint in the catalog (%v)", cl.ComputeErr)
@@ -87,7 +87,7 @@ func (b *BootTest) Test(ctx context.Context, s Subject) (Verdict, error) {
 	started := time.Now()
 	srv, err := servers.Create(ctx, b.Compute, opts, nil).Extract()
 	if err != nil {
-		return Verdict{}, infraErr("boot test: create server: %v", err)
+		return Verdict{}, infraErr("boot test: create server: %w", err)
 	}
 	fmt.Fprintf(out, "boot test: server %s booting from image %s with flavor %s\n", srv.ID, s.ImageID, flavor.Name)
 	// The server goes, whatever happened, even when the build is being stopped.
@@ -144,11 +144,11 @@ func (b *BootTest) waitActive(ctx context.Context, id string) (status, fault str
 		case err == nil:
 			status = srv.Status
 		case wctx.Err() == nil:
-			return "", "", infraErr("boot test: server %s: %v", id, err)
+			return "", "", infraErr("boot test: server %s: %w", id, err)
 		}
 		if !b.sleep(wctx) {
 			if ctx.Err() != nil {
-				return status, "", ctx.Err()
+				return status, "", infraErr("boot test: server %s: %w", id, ctx.Err())
 			}
 			return status, "", infraErr("boot test: server %s still %s after %s", id, status, b.Cfg.BootTimeout)
 		}
@@ -168,11 +168,11 @@ func (b *BootTest) waitConsole(ctx context.Context, id string) (bool, string, er
 				return true, consoleTail(out), nil
 			}
 		} else if wctx.Err() == nil && !gophercloud.ResponseCodeIs(err, 409) {
-			return false, "", infraErr("boot test: console of %s: %v", id, err)
+			return false, "", infraErr("boot test: console of %s: %w", id, err)
 		}
 		if !b.sleep(wctx) {
 			if ctx.Err() != nil {
-				return false, "", ctx.Err()
+				return false, "", infraErr("boot test: console of %s: %w", id, ctx.Err())
 			}
 			return false, consoleTail(last), nil
 		}

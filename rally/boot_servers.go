@@ -36,11 +36,11 @@ var (
 func (b *BootTest) flavor(ctx context.Context, imageID string) (flavors.Flavor, error) {
 	pages, err := flavors.ListDetail(b.Compute, flavors.ListOpts{}).AllPages(ctx)
 	if err != nil {
-		return flavors.Flavor{}, infraErr("boot test: list flavors: %v", err)
+		return flavors.Flavor{}, infraErr("boot test: list flavors: %w", err)
 	}
 	all, err := flavors.ExtractFlavors(pages)
 	if err != nil {
-		return flavors.Flavor{}, infraErr("boot test: list flavors: %v", err)
+		return flavors.Flavor{}, infraErr("boot test: list flavors: %w", err)
 	}
 	if b.Cfg.Flavor != "" {
 		for _, f := range all {
@@ -52,7 +52,7 @@ func (b *BootTest) flavor(ctx context.Context, imageID string) (flavors.Flavor, 
 	}
 	img, err := images.Get(ctx, b.Image, imageID).Extract()
 	if err != nil {
-		return flavors.Flavor{}, infraErr("boot test: image %s: %v", imageID, err)
+		return flavors.Flavor{}, infraErr("boot test: image %s: %w", imageID, err)
 	}
 	sort.Slice(all, func(i, j int) bool {
 		if all[i].RAM != all[j].RAM {
@@ -65,7 +65,7 @@ func (b *BootTest) flavor(ctx context.Context, imageID string) (flavors.Flavor, 
 			return f, nil
 		}
 	}
-	return flavors.Flavor{}, infraErr("boot test: %v image %s (min_disk %d GiB, min_ram %d MiB)", errNoFlavor, imageID, img.MinDiskGigabytes, img.MinRAMMegabytes)
+	return flavors.Flavor{}, infraErr("boot test: %w image %s (min_disk %d GiB, min_ram %d MiB)", errNoFlavor, imageID, img.MinDiskGigabytes, img.MinRAMMegabytes)
 }
 
 // delete removes a test server and waits until it is gone, with its own deadline: it must run
@@ -141,13 +141,13 @@ func writeReport(path string, r report) error {
 	}
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return infraErr("boot test report: %v", err)
+		return infraErr("boot test report: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return infraErr("boot test report: %v", err)
+		return infraErr("boot test report: %w", err)
 	}
 	if err := fsutil.WriteFile(path, append(data, '\n'), 0o640); err != nil {
-		return infraErr("boot test report: %v", err)
+		return infraErr("boot test report: %w", err)
 	}
 	return nil
 }

@@ -151,3 +151,33 @@ func TestBootTestReaps(t *testing.T) {
 		t.Errorf("reaped a server it must not touch: deleted %v", deleted)
 	}
 }
+
+// A boot test stopped by its context (the builder is stopping) did not judge the image: the
+// error wraps ErrInfrastructure and the context's error, and the server is still deleted.
+func TestBootTestCancelled(t *testing.T) {
+	o, sim := testenv.SharedNovaSim(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	img, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.SetOutcome(img, testenv.OutcomeNeverActive)
+	b := bootTest(t, o, config.Smoke{BootTimeout: 2 * time.Minute})
+	tctx, stop := context.WithCancel(ctx)
+	before := len(sim.Deleted())
+	// The test writes its first line once the server exists: stop it there, while it waits
+	// for ACTIVE.
+	out := writerFunc(func(p []byte) (int, error) { stop(); return len(p), nil })
+	_, err = b.Test(tctx, Subject{BuildID: "b-" + testenv.UniqueName(t), ImageID: img, ReportPath: filepath.Join(t.TempDir(), "r.json"), Output: out})
+	if !errors.Is(err, ErrInfrastructure) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want an infrastructure error wrapping context.Canceled", err)
+	}
+	if got := sim.Deleted(); len(got) != before+1 {
+		t.Fatalf("deleted %d servers, want 1", len(got)-before)
+	}
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -65,10 +65,10 @@ func (r *Runner) Test(ctx context.Context, s Subject) (Verdict, error) {
 	}
 	task := r.cfg.TaskFor(s.ImageKey)
 	if _, err := os.Stat(task); err != nil {
-		return Verdict{}, infraErr("task file: %v", err)
+		return Verdict{}, infraErr("task file: %w", err)
 	}
 	if _, err := exec.LookPath(r.cfg.RallyPath); err != nil {
-		return Verdict{}, infraErr("rally is not installed: %v", err)
+		return Verdict{}, infraErr("rally is not installed: %w", err)
 	}
 	out := s.Output
 	if out == nil {
@@ -83,7 +83,7 @@ func (r *Runner) Test(ctx context.Context, s Subject) (Verdict, error) {
 	}
 	args, err := json.Marshal(r.TaskArgs(s))
 	if err != nil {
-		return Verdict{}, infraErr("task args: %v", err)
+		return Verdict{}, infraErr("task args: %w", err)
 	}
 	started := time.Now()
 	log.Info("rally task starting", "task", task)
@@ -94,10 +94,10 @@ func (r *Runner) Test(ctx context.Context, s Subject) (Verdict, error) {
 		if runErr == nil {
 			runErr = fmt.Errorf("exited %d", code)
 		}
-		return Verdict{}, infraErr("rally task start: %v, %v: %s", runErr, listErr, tail.String())
+		return Verdict{}, infraErr("rally task start: %w, %w: %s", runErr, listErr, tail.String())
 	}
 	if runErr != nil {
-		return Verdict{}, infraErr("rally task %s: %v", uuid, runErr)
+		return Verdict{}, infraErr("rally task %s: %w", uuid, runErr)
 	}
 	v, err := r.report(ctx, uuid, s.ReportPath)
 	if err != nil {
@@ -161,7 +161,7 @@ func (r *Runner) short(ctx context.Context, args ...string) (string, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", infraErr("rally %s: %v: %s", args[0]+" "+args[1], err, stderr.String())
+		return "", infraErr("rally %s: %w: %s", args[0]+" "+args[1], err, stderr.String())
 	}
 	return string(out), nil
 }
@@ -200,18 +200,18 @@ func (r *Runner) newTask(ctx context.Context, tag string, before []string) (stri
 
 func (r *Runner) report(ctx context.Context, uuid, path string) (Verdict, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return Verdict{}, infraErr("report dir: %v", err)
+		return Verdict{}, infraErr("report dir: %w", err)
 	}
 	if _, err := r.short(ctx, "task", "report", "--uuid", uuid, "--json", "--out", path); err != nil {
 		return Verdict{}, err
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return Verdict{}, infraErr("read report: %v", err)
+		return Verdict{}, infraErr("read report: %w", err)
 	}
 	v, err := ParseReport(data)
 	if err != nil {
-		return Verdict{}, infraErr("report of task %s: %v", uuid, err)
+		return Verdict{}, infraErr("report of task %s: %w", uuid, err)
 	}
 	return v, nil
 }

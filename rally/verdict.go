@@ -12,9 +12,10 @@ import (
 // image (the tool is missing, the cloud is down, the task crashed or timed out).
 var ErrInfrastructure = errors.New("smoke test infrastructure error")
 
-// infraErr wraps err as an infrastructure error with context.
+// infraErr is an infrastructure error with context; format may wrap the cause with %w, so
+// callers can still tell a cancelled context or an API status from it.
 func infraErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInfrastructure, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %w", ErrInfrastructure, fmt.Errorf(format, args...))
 }
 
 // Subject is what a Tester tests: one candidate image of one build.
