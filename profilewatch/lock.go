@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/packuilon/packuilon/internal/retry"
 )
 
 // LockFile is the name of the scan lock in CACHE_DIR.
@@ -32,10 +34,8 @@ func Lock(ctx context.Context, dir string, timeout time.Duration) (func(), error
 	if err != nil {
 		return nil, fmt.Errorf("open lock: %w", err)
 	}
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(lockPoll)
-	defer tick.Stop()
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
@@ -45,14 +45,12 @@ func Lock(ctx context.Context, dir string, timeout time.Duration) (func(), error
 			f.Close()
 			return nil, fmt.Errorf("lock %s: %w", p, err)
 		}
-		select {
-		case <-ctx.Done():
+		if !retry.Sleep(wctx, lockPoll) {
 			f.Close()
-			return nil, ctx.Err()
-		case <-deadline.C:
-			f.Close()
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			return nil, fmt.Errorf("%w: %s is still locked after %s", ErrLocked, p, timeout)
-		case <-tick.C:
 		}
 	}
 }
