@@ -6,9 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/packuilon/packuilon/internal/fsutil"
 )
 
 // The databases keystone-manage db_sync + bootstrap and glance-manage db_sync produce depend only
@@ -37,7 +38,8 @@ func fromCache(name, dst string) bool {
 	if dir == "" {
 		return false
 	}
-	return copyFile(filepath.Join(dir, name), dst) == nil
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	return err == nil && os.WriteFile(dst, data, 0o600) == nil
 }
 
 // cacheDB folds the write-ahead log into the database file (a tool that exits uncleanly can
@@ -50,38 +52,17 @@ func cacheDB(ctx context.Context, dir, name, db string) error {
 	return nil
 }
 
-// toCache stores src as the cached database name. A concurrent start may do the same: each
-// writes a temp file and renames it, so readers never see half a file.
+// toCache stores src as the cached database name, best effort. Concurrent starts (other test
+// binaries, or a shared and a private stack in one) may do the same: fsutil.WriteFile's unique
+// temp file and rename mean readers never see half a file.
 func toCache(name, src string) {
 	dir := dbCacheDir()
 	if dir == "" || os.MkdirAll(dir, 0o700) != nil {
 		return
 	}
-	tmp := filepath.Join(dir, fmt.Sprintf(".%s.%d", name, os.Getpid()))
-	if copyFile(src, tmp) != nil {
-		os.Remove(tmp)
-		return
+	if data, err := os.ReadFile(src); err == nil {
+		fsutil.WriteFile(filepath.Join(dir, name), data, 0o600)
 	}
-	if os.Rename(tmp, filepath.Join(dir, name)) != nil {
-		os.Remove(tmp)
-	}
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // writeFernetKeys creates a key repository as keystone-manage fernet_setup / credential_setup
