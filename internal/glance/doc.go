@@ -4,8 +4,8 @@
 // applies retention. Every step is idempotent and decided from Glance's state alone, so a
 // promotion that stopped anywhere converges when run again.
 //
-//	creds, err := glance.LoadCredentials(cfg.Promote.AuthFile, os.Getenv)
-//	clients, err := glance.Connect(ctx, creds)
-//	store := glance.NewGlanceStore(clients, cfg.Promote, log)
-//	res, err := store.Promote(ctx, glance.Candidate{ImageID: id, Key: "sl7.managed", Name: "SL7 AQ"})
+//	store, err := glance.Open(ctx, cfg.Promote, os.Getenv, log) // ADMIN_AUTH_FILE, OS_CLOUD or OS_*
+//	c := glance.Candidate{ImageID: id, Key: "sl7.managed", Name: "SL7 AQ"}
+//	err = store.MarkCandidate(ctx, c) // right after packer: candidate-SL7 AQ
+//	res, err := store.Promote(ctx, c) // after the smoke test: SL7 AQ, the old image warehoused
 package glance

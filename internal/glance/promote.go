@@ -13,13 +13,14 @@ import (
 // warehoused, managed under another key, or not active).
 var ErrNotPromotable = errors.New("image cannot be promoted")
 
-// Promote makes c the current image of its key (c.Name defaults to the candidate's name). The steps, each idempotent and each decided
+// Promote makes c the current image of its key (c.Name defaults to the packuilon_name an
+// earlier mark recorded, else the candidate's name). The steps, each idempotent and each decided
 // from Glance's state alone (so a run that stopped anywhere is finished by the next one):
 //
 //  1. mark: the candidate gets packuilon_key, packuilon_state=candidate and
-//     packuilon_replaces=<previous image>, and loses the canonical name packer gave it, so no
-//     lookup takes it for the current image and a resumed run knows which image it replaces
-//     even after that one was warehoused;
+//     packuilon_replaces=<previous image>, and loses the canonical name packer gave it (unless
+//     MarkCandidate took it already), so no lookup takes it for the current image and a resumed
+//     run knows which image it replaces even after that one was warehoused;
 //  2. properties: the previous image's visibility, and the carried properties the candidate
 //     lacks (one refused with 403, a protected property, is reported and skipped);
 //  3. members: the previous image's members, accepted or pending as configured. This comes
