@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -197,5 +198,56 @@ func TestRequeueOrphansTakesOnlyRunningBuilds(t *testing.T) {
 		if !want[id] {
 			t.Errorf("requeued build %s, which was %s", id, was[id])
 		}
+	}
+}
+
+// TestRetryRefusedAfterANewerBuild: resuming an old failed build after a newer build of its key
+// succeeded (or while one is queued) would promote the older image over the newer one.
+func TestRetryRefusedAfterANewerBuild(t *testing.T) {
+	tests := []struct {
+		name  string
+		newer func(ctx context.Context, s *Store, id string) // what happens to the newer build
+		ok    bool
+	}{
+		{"newer succeeded", func(ctx context.Context, s *Store, id string) {
+			s.Start(ctx, id, "fp2")
+			s.Finish(ctx, id, Succeeded, "built", nil)
+		}, false},
+		{"newer queued", func(context.Context, *Store, string) {}, false},
+		{"newer running", func(ctx context.Context, s *Store, id string) {
+			s.Start(ctx, id, "fp2")
+			s.Transition(ctx, id, Building, "packer")
+		}, false},
+		{"newer failed too", func(ctx context.Context, s *Store, id string) {
+			s.Start(ctx, id, "fp2")
+			s.Finish(ctx, id, Failed, "boom", errors.New("exit 1"))
+		}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s, _ := openTest(t)
+			old, _, _ := s.Intake(ctx, req("p", "d1"), "")
+			s.Start(ctx, old.ID, "fp1")
+			if _, err := s.Finish(ctx, old.ID, Failed, "boom", errors.New("exit 1")); err != nil {
+				t.Fatal(err)
+			}
+			other, _, _ := s.Intake(ctx, req("q", "dq"), "") // another key never blocks
+			s.Start(ctx, other.ID, "fq")
+			s.Finish(ctx, other.ID, Succeeded, "built", nil)
+			newer, _, _ := s.Intake(ctx, req("p", "d2"), "")
+			tc.newer(ctx, s, newer.ID)
+			_, err := s.Retry(ctx, old.ID)
+			if tc.ok && err != nil {
+				t.Fatalf("retry: %v, want it queued", err)
+			}
+			if !tc.ok && (!errors.Is(err, ErrNotRetryable) || !strings.Contains(err.Error(), newer.ID)) {
+				t.Fatalf("retry: %v, want ErrNotRetryable naming %s", err, newer.ID)
+			}
+			got, _ := s.Get(ctx, old.ID)
+			if want := map[bool]State{true: Queued, false: Failed}[tc.ok]; got.State != want {
+				t.Fatalf("old build is %s, want %s", got.State, want)
+			}
+		})
 	}
 }

@@ -16,6 +16,11 @@ var ErrNotRetryable = errors.New("only failed or cancelled builds can be retried
 // update reads a build, lets fn change it and writes it back with a journal entry, all in one
 // transaction. fn returns the journal message, or "" for no entry.
 func (s *Store) update(ctx context.Context, id string, fn func(r *Record) (string, error)) (Record, error) {
+	return s.updateTx(ctx, id, func(_ *sql.Tx, r *Record) (string, error) { return fn(r) })
+}
+
+// updateTx is update for a change that must also read other rows in the same transaction.
+func (s *Store) updateTx(ctx context.Context, id string, fn func(t *sql.Tx, r *Record) (string, error)) (Record, error) {
 	var out Record
 	err := s.tx(ctx, func(t *sql.Tx) error {
 		r, err := scanRecord(t.QueryRow(`SELECT `+recordCols+` FROM builds WHERE id = ?`, id))
@@ -25,7 +30,7 @@ func (s *Store) update(ctx context.Context, id string, fn func(r *Record) (strin
 		if err != nil {
 			return err
 		}
-		msg, err := fn(&r)
+		msg, err := fn(t, &r)
 		if err != nil {
 			return err
 		}
@@ -163,10 +168,25 @@ func (s *Store) RequeueOrphans(ctx context.Context) ([]string, error) {
 
 // Retry queues a failed (or cancelled) build again; it resumes at the stage it failed in,
 // with the artifacts it had (Atmosphere's re-submit). The daemon picks it up from the store.
+//
+// A build is not retried once a newer build of its image key has succeeded or is queued or
+// running: resumed, the old build would be promoted over (or after) the newer image. The check
+// reads the other builds in the same transaction, so it cannot race with the daemon.
 func (s *Store) Retry(ctx context.Context, id string) (Record, error) {
-	return s.update(ctx, id, func(r *Record) (string, error) {
+	return s.updateTx(ctx, id, func(t *sql.Tx, r *Record) (string, error) {
 		if r.State != Failed && r.State != Cancelled {
 			return "", fmt.Errorf("%w (build %s is %s)", ErrNotRetryable, id, r.State)
+		}
+		var newer, newerState string
+		err := t.QueryRow(`SELECT id, state FROM builds WHERE image_key = ? AND seq > (SELECT seq FROM builds WHERE id = ?)
+			AND state NOT IN (?, ?, ?, ?) ORDER BY seq DESC LIMIT 1`,
+			r.ImageKey, id, string(Failed), string(Cancelled), string(Superseded), string(Skipped)).Scan(&newer, &newerState)
+		switch {
+		case err == nil:
+			return "", fmt.Errorf("%w (build %s of %s is %s, newer than %s; publish a new request instead)",
+				ErrNotRetryable, newer, r.ImageKey, newerState, id)
+		case !errors.Is(err, sql.ErrNoRows):
+			return "", err
 		}
 		r.State, r.Message, r.Error = Queued, "retry requested", ""
 		return "retry requested; will resume at stage " + r.Stage, nil
