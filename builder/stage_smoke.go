@@ -46,27 +46,16 @@ func (s *SmokeStage) Run(ctx context.Context, b *Build) error {
 		b.Log.Info("no smoke test configured ([smoke] METHOD = none); candidates are promoted untested")
 		return nil
 	}
-	out := s.buildLog(b)
-	defer out.Close()
 	var rejected []string
 	for i := range b.Artifacts {
 		a := &b.Artifacts[i]
 		if a.Promoted {
 			continue
 		}
-		if a.ImageID == "" {
-			return fmt.Errorf("smoke test %s: %w", a.Key, ErrNoCandidate)
-		}
-		if a.TestReport, err = reportPath(b, a); err != nil {
-			return fmt.Errorf("smoke test %s: %w", a.Key, err)
-		}
-		v, err := tester.Test(ctx, rally.Subject{BuildID: b.ID, ImageKey: b.Request.ImageKey, ImageID: a.ImageID, ReportPath: a.TestReport, Output: out})
+		v, err := s.test(ctx, b, a, tester)
 		if err != nil {
-			a.TestVerdict = "not judged: " + err.Error()
-			return fmt.Errorf("smoke test %s (image %s): %w", a.Key, a.ImageID, err)
+			return err
 		}
-		a.TestVerdict = v.String()
-		b.Log.Info("smoke test verdict", "image_key", a.Key, "image_id", a.ImageID, "passed", v.Passed, "verdict", a.TestVerdict)
 		if !v.Passed {
 			rejected = append(rejected, fmt.Sprintf("%s (image %s): %s", a.Key, a.ImageID, a.TestVerdict))
 		}
@@ -82,10 +71,39 @@ func (s *SmokeStage) Run(ctx context.Context, b *Build) error {
 	return nil
 }
 
-// buildLog opens the build log for appending the test's output (discarded if there is none).
-func (s *SmokeStage) buildLog(b *Build) io.WriteCloser {
-	if b.LogPath != "" {
-		f, err := os.OpenFile(b.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+// test smoke tests one candidate; its output goes to the candidate's own build log.
+func (s *SmokeStage) test(ctx context.Context, b *Build, a *Artifact, tester rally.Tester) (rally.Verdict, error) {
+	if a.ImageID == "" {
+		return rally.Verdict{}, fmt.Errorf("smoke test %s: %w", a.Key, ErrNoCandidate)
+	}
+	var err error
+	if a.TestReport, err = reportPath(b, a); err != nil {
+		return rally.Verdict{}, fmt.Errorf("smoke test %s: %w", a.Key, err)
+	}
+	out := appendLog(logOf(b, a), b)
+	defer out.Close()
+	v, err := tester.Test(ctx, rally.Subject{BuildID: b.ID, ImageKey: b.Request.ImageKey, ImageID: a.ImageID, ReportPath: a.TestReport, Output: out})
+	if err != nil {
+		a.TestVerdict = "not judged: " + err.Error()
+		return v, fmt.Errorf("smoke test %s (image %s): %w", a.Key, a.ImageID, err)
+	}
+	a.TestVerdict = v.String()
+	b.Log.Info("smoke test verdict", "image_key", a.Key, "image_id", a.ImageID, "passed", v.Passed, "verdict", a.TestVerdict)
+	return v, nil
+}
+
+// logOf is the build log of a candidate: packer's log for its template, else the build's.
+func logOf(b *Build, a *Artifact) string {
+	if a.LogPath != "" {
+		return a.LogPath
+	}
+	return b.LogPath
+}
+
+// appendLog opens a build log for appending the test's output (discarded if there is none).
+func appendLog(path string, b *Build) io.WriteCloser {
+	if path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 		if err == nil {
 			return f
 		}
@@ -98,13 +116,13 @@ type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
 
-// reportPath keeps the report beside the build log: <log without .log>.smoke-<key>.json. A build
+// reportPath keeps the report beside the candidate's build log: <log without .log>.smoke-<key>.json. A build
 // without a log reports in rally.ReportDir; with neither there is no place for it, which is an
 // error (the candidate is kept) rather than a file in the working directory.
 func reportPath(b *Build, a *Artifact) (string, error) {
 	name := ".smoke-" + safeName(a.Key) + ".json"
-	if b.LogPath != "" {
-		return filepath.Join(filepath.Dir(b.LogPath), strings.TrimSuffix(filepath.Base(b.LogPath), ".log")+name), nil
+	if log := logOf(b, a); log != "" {
+		return filepath.Join(filepath.Dir(log), strings.TrimSuffix(filepath.Base(log), ".log")+name), nil
 	}
 	dir := rally.ReportDir(b.Config)
 	if dir == "" {

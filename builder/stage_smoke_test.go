@@ -72,6 +72,9 @@ func TestSmokeStage(t *testing.T) {
 			case !strings.Contains(got.TestVerdict, tc.verdict):
 				t.Fatalf("verdict %q, want %q", got.TestVerdict, tc.verdict)
 			}
+			if data, _ := os.ReadFile(f.build.LogPath); tc.method != config.SmokeNone && !strings.Contains(string(data), "boot test: server") {
+				t.Errorf("the test's output is not in the build log:\n%s", data)
+			}
 			if tc.method != config.SmokeNone && !tc.infra {
 				if _, err := os.Stat(got.TestReport); err != nil || filepath.Dir(got.TestReport) != f.dir {
 					t.Fatalf("report %q not beside the build log: %v", got.TestReport, err)
@@ -159,23 +162,24 @@ func TestSmokeStageInPipeline(t *testing.T) {
 	})
 }
 
-// A report sits beside the build log; a build without one reports in the Rally LOG_DIR, else
+// A report sits beside the candidate's build log (packer's, for its template); a build without one reports in the Rally LOG_DIR, else
 // the builder's; with neither it is an error, never a file in the working directory.
 func TestSmokeReportPath(t *testing.T) {
 	tests := []struct {
-		name, logPath, rallyDir, logDir string
-		want                            string
+		name, artLog, logPath, rallyDir, logDir string
+		want                                    string
 	}{
-		{"beside the build log", "/var/log/packuilon/k.default.b1.log", "/r", "/l", "/var/log/packuilon/k.default.b1.smoke-k.default.json"},
-		{"rally LOG_DIR", "", "/r", "/l", "/r/b1.smoke-k.default.json"},
-		{"builder LOG_DIR", "", "", "/l", "/l/b1.smoke-k.default.json"},
-		{"nowhere", "", "", "", ""},
+		{"beside the candidate's log", "/a/k.default.b1.log", "/b/k.other.b1.log", "/r", "/l", "/a/k.default.b1.smoke-k.default.json"},
+		{"beside the build log", "", "/var/log/packuilon/k.default.b1.log", "/r", "/l", "/var/log/packuilon/k.default.b1.smoke-k.default.json"},
+		{"rally LOG_DIR", "", "", "/r", "/l", "/r/b1.smoke-k.default.json"},
+		{"builder LOG_DIR", "", "", "", "/l", "/l/b1.smoke-k.default.json"},
+		{"nowhere", "", "", "", "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			b := &Build{ID: "b1", LogPath: tc.logPath, Config: &config.Config{}}
 			b.Config.Rally.LogDir, b.Config.Builder.LogDir = tc.rallyDir, tc.logDir
-			got, err := reportPath(b, &Artifact{Key: "k.default"})
+			got, err := reportPath(b, &Artifact{Key: "k.default", LogPath: tc.artLog})
 			switch {
 			case tc.want == "" && (err == nil || got != ""):
 				t.Fatalf("reportPath = %q, %v; want an error", got, err)
