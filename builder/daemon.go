@@ -34,7 +34,7 @@ func Run(ctx context.Context, o Options) error {
 	log := o.Log.Named("builder")
 	cfg := &atomic.Pointer[config.Config]{}
 	cfg.Store(o.Config)
-	set, err := templates.Load(sourcesOf(o.Config))
+	set, err := templates.Load(o.Config.Builder.TemplateSources())
 	if err != nil {
 		return fmt.Errorf("load templates: %w", err)
 	}

@@ -68,7 +68,7 @@ func TestReloadKeepsTheRunningSetOnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := templates.Load(sourcesOf(cfg))
+	set, err := templates.Load(cfg.Builder.TemplateSources())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func BuildOnce(ctx context.Context, o Options, req event.BuildRequest) (state.Re
 	if err := req.Validate(); err != nil {
 		return state.Record{}, err
 	}
-	set, err := templates.Load(sourcesOf(o.Config))
+	set, err := templates.Load(o.Config.Builder.TemplateSources())
 	if err != nil {
 		return state.Record{}, fmt.Errorf("load templates: %w", err)
 	}

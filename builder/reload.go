@@ -22,11 +22,6 @@ const (
 	maxDebounce = 5 * time.Second
 )
 
-// sourcesOf returns the template sources a configuration names.
-func sourcesOf(cfg *config.Config) templates.Sources {
-	return templates.Sources{Map: cfg.Builder.PackerTemplateMap, Template: cfg.Builder.PackerTemplate, Images: cfg.Builder.ImagesConfig}
-}
-
 // reloader reloads the configuration file and the template set, on SIGHUP or when one of
 // their files changes. Everything is loaded before anything is swapped: a bad edit keeps the
 // running configuration, and the log says why.
@@ -44,7 +39,7 @@ func (r *reloader) reload() error {
 	if err != nil {
 		return fmt.Errorf("reload %s: %w", old.Path, err)
 	}
-	set, err := templates.Load(sourcesOf(cfg))
+	set, err := templates.Load(cfg.Builder.TemplateSources())
 	if err != nil {
 		return fmt.Errorf("reload templates: %w", err)
 	}

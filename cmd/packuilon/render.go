@@ -29,7 +29,7 @@ func runRender(_ context.Context, env *cmdEnv, args []string) int {
 	if !ok {
 		return 1
 	}
-	set, err := templates.Load(templates.Sources{Map: cfg.Builder.PackerTemplateMap, Template: cfg.Builder.PackerTemplate, Images: cfg.Builder.ImagesConfig})
+	set, err := templates.Load(cfg.Builder.TemplateSources())
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon render: %v\n", err)
 		return 1

@@ -64,6 +64,11 @@ func readBuilder(r *reader, g Global, base string) Builder {
 
 func init() { extraChecks = append(extraChecks, checkTemplates) }
 
+// TemplateSources names the files the builder's template set is loaded from.
+func (b Builder) TemplateSources() templates.Sources {
+	return templates.Sources{Map: b.PackerTemplateMap, Template: b.PackerTemplate, Images: b.ImagesConfig}
+}
+
 // checkTemplates loads the template map, the source images and every template, as the
 // builder does at start and on reload, so check-config finds what would stop it.
 func checkTemplates(c *Config) Problems {
@@ -76,7 +81,7 @@ func checkTemplates(c *Config) Problems {
 			return nil // Check already says the file is missing
 		}
 	}
-	if _, err := templates.Load(templates.Sources{Map: b.PackerTemplateMap, Template: b.PackerTemplate, Images: b.ImagesConfig}); err != nil {
+	if _, err := templates.Load(b.TemplateSources()); err != nil {
 		key := "PACKER_TEMPLATE_MAP"
 		if b.PackerTemplateMap == "" {
 			key = "PACKER_TEMPLATE"

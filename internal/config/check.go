@@ -2,6 +2,8 @@ package config
 
 import (
 	"os"
+
+	"github.com/packuilon/packuilon/internal/openrc"
 )
 
 // Check goes beyond Load: it looks at the files the configuration names (that they exist and are
@@ -14,7 +16,7 @@ func Check(c *Config) error {
 		ps = append(ps, c.missing("rabbit2packer", "PACKER_TEMPLATE_MAP", b.PackerTemplateMap)...)
 		ps = append(ps, c.missing("rabbit2packer", "PACKER_TEMPLATE", b.PackerTemplate)...)
 		ps = append(ps, c.missing("rabbit2packer", "IMAGES_CONFIG", b.ImagesConfig)...)
-		ps = append(ps, c.missing("rabbit2packer", "PACKER_AUTH_FILE", b.PackerAuthFile)...)
+		ps = append(ps, c.authFile("rabbit2packer", "PACKER_AUTH_FILE", b.PackerAuthFile)...)
 	}
 	for _, chk := range extraChecks {
 		ps = append(ps, chk(c)...)
@@ -36,6 +38,22 @@ func (c *Config) missing(section, key, path string) Problems {
 	}
 	if _, err := os.Stat(path); err != nil {
 		return Problems{{File: c.Path, Section: section, Key: key, Msg: err.Error()}}
+	}
+	return nil
+}
+
+// authFile is missing for an openrc file, plus what the daemons would say when they read it: a
+// line that needs the shell (Horizon's password prompt) is found now, not at the first build.
+func (c *Config) authFile(section, key, path string) Problems {
+	if ps := c.missing(section, key, path); ps != nil || path == "" {
+		return ps
+	}
+	data, err := os.ReadFile(path)
+	if err == nil {
+		_, err = openrc.Parse(data, nil)
+	}
+	if err != nil {
+		return Problems{{File: c.Path, Section: section, Key: key, Msg: path + ": " + err.Error()}}
 	}
 	return nil
 }

@@ -170,3 +170,50 @@ PROFILE_MATCH_REGEX = yes
 		}
 	}
 }
+
+// TestCheckParsesAuthFiles: an openrc that needs the shell (Horizon's password prompt) is
+// reported by check-config with the key, the line and the variable, never the value.
+func TestCheckParsesAuthFiles(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.sh"), filepath.Join(dir, "bad.sh")
+	os.WriteFile(good, []byte("export OS_USERNAME=admin\nexport OS_PASSWORD='s3cret'\n"), 0o600)
+	os.WriteFile(bad, []byte("echo 'Please enter your password: '\nread -sr OS_PASSWORD_INPUT\nexport OS_PASSWORD=$OS_PASSWORD_INPUT\n"), 0o600)
+	tmpl := filepath.Join(dir, "t.json")
+	os.WriteFile(tmpl, []byte(`{"builders": [{"type": "null", "communicator": "none"}]}`), 0o600)
+	images := filepath.Join(dir, "images.json")
+	os.WriteFile(images, []byte(`{}`), 0o600)
+	for _, tc := range []struct {
+		name, packerAuth, adminAuth string
+		want                        []string
+	}{
+		{"both good", good, good, nil},
+		{"packer auth needs the shell", bad, good, []string{"[rabbit2packer] PACKER_AUTH_FILE", "line 3", "OS_PASSWORD", "shell expansion"}},
+		{"admin auth needs the shell", good, bad, []string{"[promote] ADMIN_AUTH_FILE", "line 3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, "config.ini")
+			ini := "[rabbit2packer]\nPACKER_TEMPLATE = " + tmpl + "\nIMAGES_CONFIG = " + images + "\nPACKER_AUTH_FILE = " + tc.packerAuth +
+				"\nADMIN_AUTH_FILE = " + tc.adminAuth + "\n"
+			os.WriteFile(p, []byte(ini), 0o600)
+			cfg, err := Load(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = Check(cfg)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("Check = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Check passed an auth file that needs the shell")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Check = %v, want it to mention %q", err, w)
+				}
+			}
+		})
+	}
+}

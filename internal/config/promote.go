@@ -94,7 +94,7 @@ func init() { extraChecks = append(extraChecks, checkPromote) }
 
 // checkPromote checks that the files promotion reads exist.
 func checkPromote(c *Config) Problems {
-	ps := c.missing("promote", "ADMIN_AUTH_FILE", c.Promote.AuthFile)
+	ps := c.authFile("promote", "ADMIN_AUTH_FILE", c.Promote.AuthFile)
 	ps = append(ps, c.missing("promote", "CA_FILE", c.Promote.CAFile)...)
 	if c.Promote.SourceChaining && c.Builder.ImagesConfig == "" {
 		ps = append(ps, Problem{File: c.Path, Section: "promote", Key: "SOURCE_CHAINING", Msg: "needs [rabbit2packer] IMAGES_CONFIG"})

@@ -58,7 +58,7 @@ func checkSmoke(c *Config) Problems {
 		}
 		ps = append(ps, c.missing("rally-image-testing", "RALLY_CONFIG", c.Rally.RallyConfig)...)
 	case SmokeBoot: // an empty AUTH_FILE means OS_CLOUD or the OS_* environment
-		ps = append(ps, c.missing("smoke", "AUTH_FILE", c.Smoke.AuthFile)...)
+		ps = append(ps, c.authFile("smoke", "AUTH_FILE", c.Smoke.AuthFile)...)
 	}
 	return ps
 }
