@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/packuilon/packuilon/internal/event"
@@ -48,7 +47,7 @@ func runPublish(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "packuilon publish: %v\n", err)
 		return 1
 	}
-	out, _ := json.MarshalIndent(req, "", "  ")
-	fmt.Fprintf(env.stdout, "published to %s:\n%s\n", cfg.Global.Queue, out)
+	fmt.Fprintf(env.stdout, "published to %s:\n", cfg.Global.Queue)
+	printJSON(env.stdout, req)
 	return 0
 }
