@@ -83,6 +83,21 @@ func (e *env) upload(name string, vis images.ImageVisibility, props map[string]s
 	return id
 }
 
+// promoteSeries uploads and promotes n images of key k one after the other, oldest first, and
+// returns their ids: the last is current, the others warehoused.
+func (e *env) promoteSeries(k, name string, vis images.ImageVisibility, n int) []string {
+	e.t.Helper()
+	s := e.store(defaults())
+	var ids []string
+	for range n {
+		ids = append(ids, e.upload(name, vis, nil))
+		if _, err := s.Promote(e.ctx, Candidate{ImageID: ids[len(ids)-1], Key: k, Name: name}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return ids
+}
+
 func (e *env) get(id string) *images.Image {
 	e.t.Helper()
 	img, err := images.Get(e.ctx, e.admin, id).Extract()

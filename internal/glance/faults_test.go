@@ -90,14 +90,7 @@ func TestRollbackConvergesAfterGlanceOutage(t *testing.T) {
 		t.Run(step, func(t *testing.T) {
 			e := newEnv(t)
 			k, name := key(t)
-			s := e.store(defaults())
-			var ids []string
-			for range 3 {
-				ids = append(ids, e.upload(name, images.ImageVisibilityShared, nil))
-				if _, err := s.Promote(e.ctx, Candidate{ImageID: ids[len(ids)-1], Key: k, Name: name}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			ids := e.promoteSeries(k, name, images.ImageVisibilityShared, 3)
 			e.outageBefore(step, func(s *GlanceStore) error {
 				_, err := s.Rollback(e.ctx, k)
 				return err

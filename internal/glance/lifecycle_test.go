@@ -9,6 +9,8 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
+
+	"github.com/packuilon/packuilon/internal/testenv"
 )
 
 func TestRollbackRestoresPreviousImage(t *testing.T) {
@@ -152,5 +154,48 @@ func TestRetention(t *testing.T) {
 				t.Fatalf("deleted %v, want the 2 unused older images", res.Deleted)
 			}
 		})
+	}
+}
+
+// TestRollbackIgnoresAnotherProjectsImages: any project may put packuilon_* properties on its
+// own images; rollback only steps back to an image of the current image's owner, as promotion
+// only replaces images of the candidate's owner.
+func TestRollbackIgnoresAnotherProjectsImages(t *testing.T) {
+	e := newEnv(t)
+	k, name := key(t)
+	ids := e.promoteSeries(k, name, images.ImageVisibilityPrivate, 2)
+	user2 := imageClient(t, e.ctx, e.o, e.o.User2)
+	vis := images.ImageVisibilityPrivate
+	for _, props := range []map[string]string{
+		{PropKey: k, PropState: StateWarehoused, PropName: name},
+		{PropKey: k, PropState: StateWarehoused, PropName: name, PropRollback: "true"},
+	} {
+		if _, err := testenv.UploadImage(e.ctx, user2, images.CreateOpts{Name: "forged", Visibility: &vis, Properties: props}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := e.store(defaults()).Rollback(e.ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CurrentID != ids[0] {
+		t.Fatalf("rollback made %s current, want %s (the admin project's previous image)", res.CurrentID, ids[0])
+	}
+	e.checkPromoted(name, k, ids[0], ids[1])
+}
+
+func TestOneOwner(t *testing.T) {
+	img := func(owner, state string) images.Image {
+		return images.Image{ID: owner + "-" + state, Owner: owner, Properties: map[string]any{PropState: state}}
+	}
+	got, err := oneOwner("k", []images.Image{img("other", StateWarehoused), img("ours", StateCurrent), img("ours", StateWarehoused)})
+	if err != nil || len(got) != 2 || got[0].Owner != "ours" || got[1].Owner != "ours" {
+		t.Fatalf("with a current image: %v, %v; want the current image's project only", got, err)
+	}
+	if _, err := oneOwner("k", []images.Image{img("other", StateWarehoused), img("ours", StateWarehoused)}); err == nil || !strings.Contains(err.Error(), "cannot tell") {
+		t.Fatalf("no current image, two projects: %v, want an error", err)
+	}
+	if got, err := oneOwner("k", []images.Image{img("ours", StateWarehoused), img("ours", StateWarehoused)}); err != nil || len(got) != 2 {
+		t.Fatalf("no current image, one project: %v, %v", got, err)
 	}
 }

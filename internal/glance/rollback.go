@@ -24,6 +24,10 @@ func (s *GlanceStore) Rollback(ctx context.Context, key string) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	managed, err = oneOwner(key, managed)
+	if err != nil {
+		return nil, err
+	}
 	var cur, target *images.Image
 	for i := range managed {
 		img := &managed[i]
@@ -73,4 +77,31 @@ func idOf(img *images.Image) string {
 		return ""
 	}
 	return img.ID
+}
+
+// oneOwner keeps the images of key owned by the project of its current image. Any project may
+// put packuilon_* properties on its own images, and rollback must not give the canonical name
+// to another project's image (promotion, likewise, only replaces images of the candidate's
+// owner). Without a current image the images must all have one owner.
+func oneOwner(key string, imgs []images.Image) ([]images.Image, error) {
+	owner, anchored := "", false
+	for i := range imgs {
+		if prop(&imgs[i], PropState) == StateCurrent {
+			owner, anchored = imgs[i].Owner, true // newest first
+			break
+		}
+	}
+	var out []images.Image
+	for _, img := range imgs {
+		if owner == "" {
+			owner = img.Owner
+		}
+		switch {
+		case img.Owner == owner:
+			out = append(out, img)
+		case !anchored:
+			return nil, fmt.Errorf("roll back %s: no current image, and images of the key in projects %s and %s: cannot tell which to roll back to", key, owner, img.Owner)
+		}
+	}
+	return out, nil
 }
