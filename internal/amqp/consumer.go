@@ -50,16 +50,13 @@ type Consumer struct {
 // Run consumes until ctx is done. Connection failures are retried with backoff forever; the
 // log says so once per distinct error, not once per attempt.
 func (c *Consumer) Run(ctx context.Context) error {
-	var lastErr string
 	for ctx.Err() == nil {
 		var sess *session
+		// A fresh OnChange per outage: the first error of each outage is logged again.
 		err := retry.Do(ctx, retry.Policy{Initial: reconnectInitial, Max: reconnectMax,
-			OnRetry: func(attempt int, err error, wait time.Duration) {
-				if err.Error() != lastErr {
-					lastErr = err.Error()
-					c.Log.Warn("cannot consume; retrying", "error", err, "attempts", attempt)
-				}
-			}}, func(ctx context.Context) error {
+			OnRetry: retry.OnChange(func(attempt int, err error, _ time.Duration) {
+				c.Log.Warn("cannot consume; retrying", "error", err, "attempts", attempt)
+			})}, func(ctx context.Context) error {
 			s, err := c.open(ctx)
 			sess = s
 			return err
@@ -70,7 +67,6 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 			return err
 		}
-		lastErr = ""
 		c.Log.Info("consuming", "queue", c.Global.Queue, "broker", c.Global.Redacted())
 		err = c.serve(ctx, sess)
 		sess.close()
@@ -167,12 +163,7 @@ func (c *Consumer) deliver(ctx context.Context, s *session, d amqp091.Delivery) 
 		return d.Ack(false)
 	default:
 		c.Log.Error("cannot take a message; it goes back to the queue", "message_id", d.MessageId, "error", herr)
-		t := time.NewTimer(handlerRetryDelay)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
+		retry.Sleep(ctx, handlerRetryDelay)
 		return d.Nack(false, true /* requeue */)
 	}
 }
