@@ -17,18 +17,8 @@ import (
 func BenchmarkBootTest(b *testing.B) {
 	o, sim := testenv.SharedNovaSim(b)
 	ctx := context.Background()
-	img, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(b)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := config.Smoke{AuthFile: filepath.Join(b.TempDir(), "openrc"), BootTimeout: time.Minute, ConsoleMarker: "login:", ConsoleTimeout: time.Minute}
-	if err := o.WriteOpenRC(cfg.AuthFile, o.Admin); err != nil {
-		b.Fatal(err)
-	}
-	bt, err := OpenBootTest(ctx, cfg, func(string) string { return "" }, hclog.NewNullLogger())
-	if err != nil {
-		b.Fatal(err)
-	}
+	img := simImage(ctx, b, o, sim, testenv.OutcomeActive)
+	bt := bootTest(b, o, config.Smoke{BootTimeout: time.Minute, ConsoleMarker: "login:", ConsoleTimeout: time.Minute})
 	bt.Poll = 200 * time.Millisecond
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -43,10 +33,7 @@ func BenchmarkBootTest(b *testing.B) {
 func BenchmarkRallySmoke(b *testing.B) {
 	o, sim, r := testenv.SharedRally(b)
 	ctx := context.Background()
-	img, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(b)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	img := simImage(ctx, b, o, sim, testenv.OutcomeActive)
 	runner := NewRunner(rallyConfig(r), hclog.NewNullLogger())
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

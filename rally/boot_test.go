@@ -20,7 +20,7 @@ import (
 
 // bootTest connects the built-in test to the Nova simulator through an openrc file, as a site
 // would configure it.
-func bootTest(t *testing.T, o *testenv.OpenStack, cfg config.Smoke) *BootTest {
+func bootTest(t testing.TB, o *testenv.OpenStack, cfg config.Smoke) *BootTest {
 	t.Helper()
 	cfg.AuthFile = filepath.Join(t.TempDir(), "admin-openrc.sh")
 	if err := o.WriteOpenRC(cfg.AuthFile, o.Admin); err != nil {
@@ -32,6 +32,17 @@ func bootTest(t *testing.T, o *testenv.OpenStack, cfg config.Smoke) *BootTest {
 	}
 	b.Poll = 100 * time.Millisecond
 	return b
+}
+
+// simImage uploads a small image as the admin; servers booted from it end in outcome.
+func simImage(ctx context.Context, t testing.TB, o *testenv.OpenStack, sim *testenv.NovaSim, outcome testenv.Outcome) string {
+	t.Helper()
+	id, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.SetOutcome(id, outcome)
+	return id
 }
 
 func TestBootTest(t *testing.T) {
@@ -110,10 +121,7 @@ func TestBootTestReaps(t *testing.T) {
 	o, sim := testenv.SharedNovaSim(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	img, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := simImage(ctx, t, o, sim, testenv.OutcomeActive)
 	b := bootTest(t, o, config.Smoke{BootTimeout: 20 * time.Second})
 	boot := func(build string) string {
 		s, err := servers.Create(ctx, b.Compute, servers.CreateOpts{Name: serverPrefx + build, ImageRef: img, FlavorRef: "1",
@@ -158,18 +166,14 @@ func TestBootTestCancelled(t *testing.T) {
 	o, sim := testenv.SharedNovaSim(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	img, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim.SetOutcome(img, testenv.OutcomeNeverActive)
+	img := simImage(ctx, t, o, sim, testenv.OutcomeNeverActive)
 	b := bootTest(t, o, config.Smoke{BootTimeout: 2 * time.Minute})
 	tctx, stop := context.WithCancel(ctx)
 	before := len(sim.Deleted())
 	// The test writes its first line once the server exists: stop it there, while it waits
 	// for ACTIVE.
 	out := writerFunc(func(p []byte) (int, error) { stop(); return len(p), nil })
-	_, err = b.Test(tctx, Subject{BuildID: "b-" + testenv.UniqueName(t), ImageID: img, ReportPath: filepath.Join(t.TempDir(), "r.json"), Output: out})
+	_, err := b.Test(tctx, Subject{BuildID: "b-" + testenv.UniqueName(t), ImageID: img, ReportPath: filepath.Join(t.TempDir(), "r.json"), Output: out})
 	if !errors.Is(err, ErrInfrastructure) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want an infrastructure error wrapping context.Canceled", err)
 	}

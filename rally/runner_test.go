@@ -46,11 +46,7 @@ func TestRunnerRealRally(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			img, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(t)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sim.SetOutcome(img, tc.outcome)
+			img := simImage(ctx, t, o, sim, tc.outcome)
 			var out bytes.Buffer
 			report := filepath.Join(t.TempDir(), "smoke-report.json")
 			runner := NewRunner(rallyConfig(r), hclog.NewNullLogger())
@@ -82,15 +78,7 @@ func TestRunnerInfrastructureErrors(t *testing.T) {
 	o, sim, r := testenv.SharedRally(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	img, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hang, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(t) + "-hang"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim.SetOutcome(hang, testenv.OutcomeNeverActive)
+	img, hang := simImage(ctx, t, o, sim, testenv.OutcomeActive), simImage(ctx, t, o, sim, testenv.OutcomeNeverActive)
 	tests := []struct {
 		name   string
 		image  string

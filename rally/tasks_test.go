@@ -21,10 +21,7 @@ func TestShippedTasksRender(t *testing.T) {
 	o, sim, r := testenv.SharedRally(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	img, err := sim.CreateImage(ctx, o, o.Admin, testenv.SimImage{Name: testenv.UniqueName(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := simImage(ctx, t, o, sim, testenv.OutcomeActive)
 	args, err := json.Marshal(NewRunner(rallyConfig(r), hclog.NewNullLogger()).TaskArgs(Subject{BuildID: "b-render", ImageID: img}))
 	if err != nil {
 		t.Fatal(err)
