@@ -90,7 +90,7 @@ func (s *PromoteStage) Reject(ctx context.Context, b *Build, reason error) error
 	errs := []error{err}
 	store, err := s.open(ctx, b)
 	if err != nil {
-		return fmt.Errorf("reject build %s: %w", b.ID, err)
+		return errors.Join(fmt.Errorf("reject build %s: %w", b.ID, err), errs[0])
 	}
 	for _, a := range arts {
 		if err := store.Reject(ctx, candidate(b, a), reason.Error()); err != nil {

@@ -164,3 +164,23 @@ func TestManagedArtifacts(t *testing.T) {
 		t.Fatalf("ENABLED = true: %d managed, want the legacy and unreadable templates too (not read)", len(arts))
 	}
 }
+
+// TestRejectReportsEveryProblem: Reject that cannot connect still names the artifacts it could
+// not handle anyway.
+func TestRejectReportsEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.json")
+	if err := os.WriteFile(plain, []byte(`{}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := &Build{ID: "b1", Log: hclog.NewNullLogger(), Config: &config.Config{Promote: config.Promote{Enabled: config.PromoteAuto, AuthFile: "admin-auth.sh"}}, Artifacts: []Artifact{
+		{Key: "k.unreadable", Template: filepath.Join(dir, "missing.json"), ImageID: "i1"},
+		{Key: "k.managed", Template: plain, ImageID: "i2"},
+	}}
+	refused := errors.New("keystone refused")
+	stage := &PromoteStage{Open: func(context.Context, *Build) (glance.ImageStore, error) { return nil, refused }}
+	err := stage.Reject(context.Background(), b, ErrImageRejected)
+	if !errors.Is(err, refused) || !strings.Contains(err.Error(), "k.unreadable") {
+		t.Fatalf("reject: %v, want the connection error and k.unreadable's", err)
+	}
+}
