@@ -30,7 +30,7 @@ type Runner struct {
 	// KillGrace is how long rally gets after SIGINT (on timeout or cancel) to abort the task
 	// and delete its servers before it is killed.
 	KillGrace time.Duration
-	// CLITimeout bounds the short rally calls (task list, report, abort).
+	// CLITimeout bounds the short rally calls (task list, task report).
 	CLITimeout time.Duration
 }
 
