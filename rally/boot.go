@@ -72,7 +72,7 @@ func (b *BootTest) Test(ctx context.Context, s Subject) (Verdict, error) {
 		active[s.BuildID]--
 		activeMu.Unlock()
 	}()
-	b.Reap(ctx, s.BuildID)
+	b.reap(ctx, s.BuildID)
 	flavor, err := b.flavor(ctx, s.ImageID)
 	if err != nil {
 		return Verdict{}, err

@@ -90,21 +90,20 @@ func (b *BootTest) delete(ctx context.Context, id string, out io.Writer) {
 	}
 }
 
-// Reap deletes servers that earlier boot tests left behind (the builder stopped or crashed
+// reap deletes servers that earlier boot tests left behind (the builder stopped or crashed
 // while they ran): servers tagged with a build id that has no test running in this process.
 // The current build's own leftovers (from before a retry) go too. Failures are only logged.
-func (b *BootTest) Reap(ctx context.Context, current string) int {
+func (b *BootTest) reap(ctx context.Context, current string) {
 	pages, err := servers.List(b.Compute, servers.ListOpts{Name: "^" + serverPrefx}).AllPages(ctx)
 	if err != nil {
 		b.Log.Warn("cannot list servers to reap", "error", err)
-		return 0
+		return
 	}
 	all, err := servers.ExtractServers(pages)
 	if err != nil {
 		b.Log.Warn("cannot list servers to reap", "error", err)
-		return 0
+		return
 	}
-	n := 0
 	for _, s := range all {
 		build, ok := s.Metadata[BuildKey]
 		if !ok || !strings.HasPrefix(s.Name, serverPrefx) {
@@ -118,9 +117,7 @@ func (b *BootTest) Reap(ctx context.Context, current string) int {
 		}
 		b.Log.Info("reaping server of an interrupted boot test", "server", s.ID, "build_id", build)
 		b.delete(ctx, s.ID, io.Discard)
-		n++
 	}
-	return n
 }
 
 // report is the boot test's report file (JSON, beside the build log).

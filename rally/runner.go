@@ -20,9 +20,6 @@ import (
 	"github.com/packuilon/packuilon/internal/config"
 )
 
-// ExitSLAFailed is the exit status of `rally task start` when the task ran but an SLA failed.
-const ExitSLAFailed = 2
-
 // Runner is the Rally smoke test: it drives the rally CLI with an argv (never a shell).
 type Runner struct {
 	cfg config.Rally
@@ -44,9 +41,6 @@ var (
 	safeID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 	uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
-
-// Tag is the Rally tag of a build's smoke tests; the task UUID is found by it.
-func Tag(buildID string) string { return "packuilon-" + buildID }
 
 // TaskArgs are the Jinja arguments every task gets: the image by id (never by name, which the
 // candidate shares with the current image), the flavor and the network.
@@ -75,8 +69,9 @@ func (r *Runner) Test(ctx context.Context, s Subject) (Verdict, error) {
 		out = io.Discard
 	}
 	log := r.log.With("build_id", s.BuildID, "image_id", s.ImageID)
-	tag := Tag(s.BuildID)
-	// A retried build reuses its tag: remember the tasks that exist so the new one is found.
+	// The build's tag finds the task's UUID. A retried build reuses its tag: remember the
+	// tasks that exist so the new one is found.
+	tag := "packuilon-" + s.BuildID
 	before, err := r.listTasks(ctx, tag)
 	if err != nil {
 		return Verdict{}, err
