@@ -65,6 +65,11 @@ type Artifact struct {
 	Name string
 	// SourceImageID is the image the build started from (packuilon_parent).
 	SourceImageID string
+	// SelfPromoting is set by the render stage when the template still runs rename-old-images
+	// itself: with [promote] ENABLED = auto packuilon then leaves the image alone. It is decided
+	// once from the rendered content, so marking, promoting and rejecting agree even if the
+	// template file is edited while the build runs.
+	SelfPromoting bool `json:",omitempty"`
 	// ImageID is the candidate image in Glance.
 	ImageID string
 	// TestReport is the smoke test's report file, TestVerdict its one-line verdict.

@@ -1,7 +1,6 @@
 package builder
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -102,9 +101,8 @@ func (s *PromoteStage) Reject(ctx context.Context, b *Build, reason error) error
 
 // managed returns the artifacts of b that packuilon manages in Glance and has not promoted yet:
 // none when promotion is not configured, none whose template promotes its image itself
-// (rename-old-images). The marking, promoting and rejecting stages act on exactly these. An
-// artifact whose template cannot be read, or that has no candidate image, is left out and
-// named in the error.
+// (rename-old-images, decided at render). The marking, promoting and rejecting stages act on
+// exactly these. An artifact that has no candidate image is left out and named in the error.
 func managed(b *Build) ([]*Artifact, error) {
 	if !promotionConfigured(b) {
 		return nil, nil
@@ -116,11 +114,8 @@ func managed(b *Build) ([]*Artifact, error) {
 		if a.Promoted {
 			continue
 		}
-		self, err := selfPromoting(b.Config.Promote.Enabled, a.Template)
 		switch {
-		case err != nil:
-			errs = append(errs, fmt.Errorf("%s: %w", a.Key, err))
-		case self:
+		case selfPromoting(b.Config.Promote.Enabled, a):
 			b.Log.Info("template promotes its image itself (rename-old-images); packuilon leaves the image alone", "image_key", a.Key, "image_id", a.ImageID)
 		case a.ImageID == "":
 			errs = append(errs, fmt.Errorf("%s: %w", a.Key, ErrNoCandidate))
@@ -136,18 +131,14 @@ func candidate(b *Build, a *Artifact) glance.Candidate {
 }
 
 // selfPromoting reports whether promotion is to be left to the template (see PromoteStage).
-func selfPromoting(enabled, template string) (bool, error) {
+func selfPromoting(enabled string, a *Artifact) bool {
 	switch enabled {
 	case config.PromoteOff:
-		return true, nil
+		return true
 	case config.PromoteOn:
-		return false, nil
+		return false
 	}
-	data, err := os.ReadFile(template)
-	if err != nil {
-		return false, fmt.Errorf("read template to check for rename-old-images: %w", err)
-	}
-	return bytes.Contains(data, []byte("rename-old-images")), nil
+	return a.SelfPromoting
 }
 
 // promotionConfigured reports whether the stage has anything to do for b, and says why not.

@@ -67,7 +67,9 @@ func (f *promoteFixture) artifact(t *testing.T, stem, postProcessor string) *Art
 		t.Fatal(err)
 	}
 	name := testenv.UniqueName(t) + " " + stem
-	f.build.Artifacts = append(f.build.Artifacts, Artifact{Template: tmpl, Key: "k-" + testenv.UniqueName(t) + "." + stem, Name: name, ImageID: f.upload(t, name)})
+	// SelfPromoting as the render stage decides it from the template's content.
+	f.build.Artifacts = append(f.build.Artifacts, Artifact{Template: tmpl, Key: "k-" + testenv.UniqueName(t) + "." + stem, Name: name, ImageID: f.upload(t, name),
+		SelfPromoting: strings.Contains(body, "rename-old-images")})
 	return &f.build.Artifacts[len(f.build.Artifacts)-1]
 }
 
@@ -132,55 +134,40 @@ func TestPromoteStageRejects(t *testing.T) {
 // TestManagedArtifacts: the marking, promoting and rejecting stages act on the same artifacts:
 // not promoted yet, not self-promoting, with a candidate image; the others are named in the error.
 func TestManagedArtifacts(t *testing.T) {
-	dir := t.TempDir()
-	tmpl := func(stem, body string) string {
-		p := filepath.Join(dir, stem+".json")
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	plain, legacy := tmpl("plain", `{"builders": []}`), tmpl("legacy", `{"post-processors": ["rename-old-images.sh"]}`)
 	b := &Build{ID: "b1", Log: hclog.NewNullLogger(), Config: &config.Config{Promote: config.Promote{Enabled: config.PromoteAuto, AuthFile: "admin-auth.sh"}}, Artifacts: []Artifact{
-		{Key: "k.done", Template: plain, ImageID: "i1", Promoted: true},
-		{Key: "k.legacy", Template: legacy, ImageID: "i2"},
-		{Key: "k.noimage", Template: plain},
-		{Key: "k.unreadable", Template: filepath.Join(dir, "missing.json"), ImageID: "i3"},
-		{Key: "k.managed", Template: plain, ImageID: "i4"},
+		{Key: "k.done", ImageID: "i1", Promoted: true},
+		{Key: "k.legacy", ImageID: "i2", SelfPromoting: true},
+		{Key: "k.noimage"},
+		{Key: "k.managed", ImageID: "i4"},
 	}}
 	arts, err := managed(b)
-	if len(arts) != 1 || arts[0] != &b.Artifacts[4] {
+	if len(arts) != 1 || arts[0] != &b.Artifacts[3] {
 		t.Fatalf("managed %v, want only k.managed", arts)
 	}
-	if !errors.Is(err, ErrNoCandidate) || !strings.Contains(err.Error(), "k.noimage") || !strings.Contains(err.Error(), "k.unreadable") {
-		t.Fatalf("error %v, want k.noimage without a candidate and k.unreadable's template", err)
+	if !errors.Is(err, ErrNoCandidate) || !strings.Contains(err.Error(), "k.noimage") {
+		t.Fatalf("error %v, want k.noimage without a candidate", err)
 	}
 	b.Config.Promote.Enabled = config.PromoteOff
 	if arts, err := managed(b); len(arts) != 0 || err != nil {
 		t.Fatalf("ENABLED = false: managed %v, %v; want none", arts, err)
 	}
 	b.Config.Promote.Enabled = config.PromoteOn
-	if arts, _ := managed(b); len(arts) != 3 {
-		t.Fatalf("ENABLED = true: %d managed, want the legacy and unreadable templates too (not read)", len(arts))
+	if arts, _ := managed(b); len(arts) != 2 || arts[0] != &b.Artifacts[1] {
+		t.Fatalf("ENABLED = true: managed %v, want the self-promoting template's image too", arts)
 	}
 }
 
 // TestRejectReportsEveryProblem: Reject that cannot connect still names the artifacts it could
 // not handle anyway.
 func TestRejectReportsEveryProblem(t *testing.T) {
-	dir := t.TempDir()
-	plain := filepath.Join(dir, "plain.json")
-	if err := os.WriteFile(plain, []byte(`{}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	b := &Build{ID: "b1", Log: hclog.NewNullLogger(), Config: &config.Config{Promote: config.Promote{Enabled: config.PromoteAuto, AuthFile: "admin-auth.sh"}}, Artifacts: []Artifact{
-		{Key: "k.unreadable", Template: filepath.Join(dir, "missing.json"), ImageID: "i1"},
-		{Key: "k.managed", Template: plain, ImageID: "i2"},
+		{Key: "k.noimage"},
+		{Key: "k.managed", ImageID: "i2"},
 	}}
 	refused := errors.New("keystone refused")
 	stage := &PromoteStage{Open: func(context.Context, *Build) (glance.ImageStore, error) { return nil, refused }}
 	err := stage.Reject(context.Background(), b, ErrImageRejected)
-	if !errors.Is(err, refused) || !strings.Contains(err.Error(), "k.unreadable") {
-		t.Fatalf("reject: %v, want the connection error and k.unreadable's", err)
+	if !errors.Is(err, refused) || !errors.Is(err, ErrNoCandidate) || !strings.Contains(err.Error(), "k.noimage") {
+		t.Fatalf("reject: %v, want the connection error and k.noimage's", err)
 	}
 }

@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync/atomic"
@@ -57,6 +58,7 @@ func (s *RenderStage) Run(ctx context.Context, b *Build) error {
 			Name:          r.ImageName,
 			SourceImageID: plan.SourceImageID,
 			BuildFile:     path,
+			SelfPromoting: bytes.Contains(t.Content, []byte("rename-old-images")),
 		})
 		b.Log.Debug("rendered template", "template", t.Path, "build_file", path)
 	}
