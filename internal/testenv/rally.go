@@ -44,13 +44,23 @@ func StartRally(dir string, o *OpenStack) (*Rally, error) {
 		return nil, err
 	}
 	r := &Rally{Dir: d, ConfigFile: filepath.Join(d, "rally.conf")}
-	if err := os.MkdirAll(filepath.Join(d, "log"), 0o700); err != nil {
+	if err := r.setup(o); err != nil {
+		os.RemoveAll(d)
 		return nil, err
+	}
+	return r, nil
+}
+
+// setup writes the configuration and deployment spec into r.Dir and creates both.
+func (r *Rally) setup(o *OpenStack) error {
+	d := r.Dir
+	if err := os.MkdirAll(filepath.Join(d, "log"), 0o700); err != nil {
+		return err
 	}
 	conf := fmt.Sprintf("[DEFAULT]\nlog_file = %s\n[database]\nconnection = sqlite:///%s\n[openstack]\nnova_server_boot_prepoll_delay = 0\nnova_server_delete_prepoll_delay = 0\nnova_server_boot_poll_interval = 0.5\nnova_server_delete_poll_interval = 0.5\n",
 		filepath.Join(d, "log", "rally.log"), filepath.Join(d, "rally.db"))
 	if err := fsutil.WriteFile(r.ConfigFile, []byte(conf), 0o600); err != nil {
-		return nil, err
+		return err
 	}
 	admin := map[string]string{"username": o.Admin.Username, "password": o.Admin.Password, "project_name": o.Admin.Project,
 		"user_domain_name": "Default", "project_domain_name": "Default"}
@@ -59,26 +69,23 @@ func StartRally(dir string, o *OpenStack) (*Rally, error) {
 		"admin": admin, "users": []any{admin},
 	}})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	specPath := filepath.Join(d, "deployment.json")
 	if err := fsutil.WriteFile(specPath, spec, 0o600); err != nil {
-		return nil, err
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), rallySetupTimeout)
 	defer cancel()
 	if _, err := r.Run(ctx, "db", "create"); err != nil {
-		os.RemoveAll(d)
-		return nil, err
+		return err
 	}
 	if _, err := r.Run(ctx, "deployment", "create", "--file", specPath, "--name", "loopback", "--no-use"); err != nil {
-		os.RemoveAll(d)
-		return nil, err
+		return err
 	}
 	out, err := r.Run(ctx, "deployment", "list")
 	if err != nil {
-		os.RemoveAll(d)
-		return nil, err
+		return err
 	}
 	for _, line := range strings.Split(out, "\n") {
 		if strings.Contains(line, "loopback") {
@@ -86,10 +93,9 @@ func StartRally(dir string, o *OpenStack) (*Rally, error) {
 		}
 	}
 	if r.DeploymentUUID == "" {
-		os.RemoveAll(d)
-		return nil, fmt.Errorf("no deployment uuid in rally deployment list: %s", out)
+		return fmt.Errorf("no deployment uuid in rally deployment list: %s", out)
 	}
-	return r, nil
+	return nil
 }
 
 // Run runs rally with the private --config-file and HOME and returns its output.
