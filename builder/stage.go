@@ -75,6 +75,9 @@ type Artifact struct {
 	// TestReport is the smoke test's report file, TestVerdict its one-line verdict.
 	TestReport  string
 	TestVerdict string
+	// Rejected is set when this candidate's own smoke test failed; only such candidates are
+	// marked broken when the build is rejected (a sibling that passed is kept for a retry).
+	Rejected bool `json:",omitempty"`
 	// BuildFile is the rendered template (legacy JSON) or the generated variable file (HCL2)
 	// in BUILD_FILE_DIR; LogPath is packer's log for this template in LOG_DIR.
 	BuildFile string

@@ -77,12 +77,19 @@ func (s *PromoteStage) Run(ctx context.Context, b *Build) error {
 	return nil
 }
 
-// Reject marks the build's unpromoted candidates broken (or deletes them, as configured).
-// Images of self-promoting templates are left alone: rename-old-images already gave them the
-// canonical name, and renaming them would leave no image with it. An artifact it cannot handle
-// does not stop it rejecting the others.
+// Reject marks the candidates whose own smoke test failed broken (or deletes them, as
+// configured); a sibling that passed, or was never judged, is kept for a retry. Images of
+// self-promoting templates are left alone: rename-old-images already gave them the canonical
+// name, and renaming them would leave no image with it. An artifact it cannot handle does not
+// stop it rejecting the others.
 func (s *PromoteStage) Reject(ctx context.Context, b *Build, reason error) error {
-	arts, err := managed(b)
+	all, err := managed(b)
+	var arts []*Artifact
+	for _, a := range all {
+		if a.Rejected {
+			arts = append(arts, a)
+		}
+	}
 	if len(arts) == 0 {
 		return err
 	}

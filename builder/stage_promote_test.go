@@ -118,6 +118,8 @@ func TestPromoteStage(t *testing.T) {
 func TestPromoteStageRejects(t *testing.T) {
 	f := newPromoteFixture(t)
 	a := f.artifact(t, "managed", "echo built")
+	a.Rejected = true
+	passed := f.artifact(t, "passed", "echo built") // a sibling whose own test passed
 	var _ Rejecter = &PromoteStage{}
 	if err := (&PromoteStage{}).Reject(f.ctx, f.build, fmt.Errorf("smoke: %w", ErrImageRejected)); err != nil {
 		t.Fatal(err)
@@ -125,6 +127,9 @@ func TestPromoteStageRejects(t *testing.T) {
 	img := f.get(t, a.ImageID)
 	if !strings.HasPrefix(img.Name, "Broken-") || img.Visibility != images.ImageVisibilityPrivate || img.Properties["packuilon_state"] != "broken" {
 		t.Fatalf("rejected image: name %q visibility %s state %v", img.Name, img.Visibility, img.Properties["packuilon_state"])
+	}
+	if img := f.get(t, passed.ImageID); img.Name != passed.Name || img.Properties["packuilon_state"] != nil {
+		t.Fatalf("the sibling that passed its test was touched: name %q state %v", img.Name, img.Properties["packuilon_state"])
 	}
 	if err := (&PromoteStage{}).Run(f.ctx, f.build); !errors.Is(err, glance.ErrNotPromotable) {
 		t.Fatalf("promoting a broken image: %v", err)
@@ -162,7 +167,7 @@ func TestManagedArtifacts(t *testing.T) {
 func TestRejectReportsEveryProblem(t *testing.T) {
 	b := &Build{ID: "b1", Log: hclog.NewNullLogger(), Config: &config.Config{Promote: config.Promote{Enabled: config.PromoteAuto, AuthFile: "admin-auth.sh"}}, Artifacts: []Artifact{
 		{Key: "k.noimage"},
-		{Key: "k.managed", ImageID: "i2"},
+		{Key: "k.managed", ImageID: "i2", Rejected: true},
 	}}
 	refused := errors.New("keystone refused")
 	stage := &PromoteStage{Open: func(context.Context, *Build) (glance.ImageStore, error) { return nil, refused }}

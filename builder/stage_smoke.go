@@ -87,7 +87,7 @@ func (s *SmokeStage) test(ctx context.Context, b *Build, a *Artifact, tester ral
 		a.TestVerdict = "not judged: " + err.Error()
 		return v, fmt.Errorf("smoke test %s (image %s): %w", a.Key, a.ImageID, err)
 	}
-	a.TestVerdict = v.String()
+	a.TestVerdict, a.Rejected = v.String(), !v.Passed
 	b.Log.Info("smoke test verdict", "image_key", a.Key, "image_id", a.ImageID, "passed", v.Passed, "verdict", a.TestVerdict)
 	return v, nil
 }

@@ -71,6 +71,8 @@ func TestSmokeStage(t *testing.T) {
 				t.Fatal(err)
 			case !strings.Contains(got.TestVerdict, tc.verdict):
 				t.Fatalf("verdict %q, want %q", got.TestVerdict, tc.verdict)
+			case got.Rejected != tc.rejected:
+				t.Fatalf("artifact Rejected = %v, want %v (only a candidate that failed its own test is marked broken)", got.Rejected, tc.rejected)
 			}
 			if data, _ := os.ReadFile(f.build.LogPath); tc.method != config.SmokeNone && !strings.Contains(string(data), "boot test: server") {
 				t.Errorf("the test's output is not in the build log:\n%s", data)
