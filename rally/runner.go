@@ -12,12 +12,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/procgroup"
 )
 
 // Runner is the Rally smoke test: it drives the rally CLI with an argv (never a shell).
@@ -117,13 +117,14 @@ func (r *Runner) start(ctx context.Context, out io.Writer, task, args, tag strin
 	defer cancel()
 	cmd := r.command(tctx, "task", "start", "--task", task, "--task-args", args,
 		"--tag", tag, "--deployment", r.cfg.DeploymentUUID, "--no-use")
-	// SIGINT lets rally abort the task and clean up its servers; WaitDelay bounds that. Rally
-	// runs iterations in child processes: its own process group lets them all hear it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
-	cmd.WaitDelay = r.KillGrace
+	// SIGINT lets rally abort the task and clean up its servers; SIGTERM and SIGKILL follow
+	// within KillGrace. Rally runs iterations in child processes: its own process group lets
+	// them all hear it, and nothing of the group outlives the run.
+	group := procgroup.Setup(cmd, r.KillGrace)
+	defer group.Finish()
 	cmd.Stdout, cmd.Stderr = out, out
 	err := cmd.Run()
+	group.Finish()
 	var exit *exec.ExitError
 	switch {
 	case tctx.Err() != nil && ctx.Err() == nil:

@@ -10,8 +10,9 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/packuilon/packuilon/internal/procgroup"
 )
 
 // Runner runs packer builds. The zero value is not usable: Path is required.
@@ -24,6 +25,10 @@ type Runner struct {
 	KillGrace time.Duration
 	// Started, if set, is called with the pid once packer runs.
 	Started func(pid int)
+	// Group, if set, is called with packer's process group once packer runs, before anything
+	// else: the builder records it with the build, so that a builder restarted after a crash
+	// can find a packer its predecessor left running.
+	Group func(g procgroup.Group)
 }
 
 // Job is one packer build.
@@ -48,8 +53,10 @@ type Result struct {
 var ErrFailed = errors.New("packer build failed")
 
 // Build runs "packer build -machine-readable [-var-file F] TEMPLATE" and streams its output
-// into log line by line. When ctx is done packer gets SIGINT, so it can delete its temporary
-// server, and is killed only after KillGrace.
+// into log line by line. Packer runs in a process group of its own (see procgroup): when ctx is
+// done the group gets SIGINT, as from a terminal's Ctrl-C, so packer cancels and deletes its
+// temporary server; SIGTERM half way through KillGrace; SIGKILL at its end. When Build returns
+// no process of the group is left.
 func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, error) {
 	args := []string{"build", "-machine-readable"}
 	if job.VarFile != "" {
@@ -60,11 +67,10 @@ func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, err
 	cmd.Dir = job.Dir
 	// CHECKPOINT_DISABLE: packer must not phone home from a build host.
 	cmd.Env = append(append(os.Environ(), "CHECKPOINT_DISABLE=1"), r.Env...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = r.KillGrace
-	// If the daemon itself dies (SIGKILL), packer is interrupted rather than left building
-	// alongside the build the restarted daemon resumes.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGINT}
+	// If the daemon itself dies (SIGKILL), packer gets SIGTERM and cancels; the restarted daemon
+	// ends what is left of the group (Group) before it resumes the build.
+	group := procgroup.Setup(cmd, r.KillGrace)
+	defer group.Finish()
 	col := newCollector()
 	var mu sync.Mutex // stdout and stderr are copied by two goroutines of exec
 	out := &lineWriter{mu: &mu, fn: func(l string) { io.WriteString(log, col.line(l)+"\n") }}
@@ -76,10 +82,18 @@ func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, err
 	if err := cmd.Start(); err != nil {
 		return Result{}, fmt.Errorf("run packer %s: %w", r.Path, err)
 	}
+	if r.Group != nil {
+		if g, err := procgroup.Describe(cmd.Process.Pid); err == nil {
+			r.Group(g)
+		} else {
+			fmt.Fprintf(log, "packuilon: cannot describe packer's process group: %v\n", err)
+		}
+	}
 	if r.Started != nil {
 		r.Started(cmd.Process.Pid)
 	}
 	err := cmd.Wait()
+	group.Finish()
 	out.flush()
 	errw.flush()
 	res := Result{Artifacts: col.result(), ExitCode: cmd.ProcessState.ExitCode()}

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/packuilon/packuilon/internal/procgroup"
 	"github.com/packuilon/packuilon/internal/testenv"
 )
 
@@ -105,4 +108,59 @@ func TestRunnerCancelInterruptsPacker(t *testing.T) {
 	if !strings.Contains(log.String(), "packer exited with status") {
 		t.Errorf("log does not record packer's exit:\n%s", log.String())
 	}
+}
+
+// TestTimeoutLeavesNoProcess runs packer with BUILD_TIMEOUT 3s and KILL_GRACE 2s under a
+// provisioner that sleeps and leaves a background process that ignores SIGINT and SIGTERM.
+// Packer 1.6.6's parent ignores SIGINT, so before the process group a timed-out build was
+// recorded failed while the real packer ran on. Now, when Build returns, no process of the
+// group is alive and the provisioner never finished its work.
+func TestTimeoutLeavesNoProcess(t *testing.T) {
+	needPacker(t)
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "rec")
+	var groups []procgroup.Group
+	r := &Runner{Path: "/usr/bin/packer", KillGrace: 2 * time.Second, Group: func(g procgroup.Group) { groups = append(groups, g) }}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var log syncBuf
+	inline := `"sh -c 'trap \"\" INT TERM; echo stubborn $$ >> ` + rec + `; sleep 60' &", "echo shell $$ >> ` + rec + `", "sleep 30", "echo end >> ` + rec + `"`
+	_, err := r.Build(ctx, Job{Template: template(t, inline)}, &log)
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("err = %v, want interrupted\n%s", err, log.String())
+	}
+	if len(groups) != 1 || groups[0].ID <= 1 || groups[0].BootID == "" || groups[0].StartTime == 0 {
+		t.Fatalf("recorded groups = %+v, want one complete group", groups)
+	}
+	if pids, err := groups[0].Members(); err != nil || len(pids) != 0 {
+		t.Errorf("processes of packer's group alive after Build returned: %v (%v)", pids, err)
+	}
+	data, _ := os.ReadFile(rec)
+	fields := strings.Fields(string(data))
+	if len(fields) < 4 {
+		t.Fatalf("provisioner did not record its processes: %q\n%s", data, log.String())
+	}
+	for i := 0; i+1 < len(fields); i += 2 {
+		pid, err := strconv.Atoi(fields[i+1])
+		if err != nil {
+			t.Fatalf("record %q: %v", data, err)
+		}
+		if syscall.Kill(pid, 0) == nil && !zombie(pid) {
+			t.Errorf("%s process %d is alive after Build returned", fields[i], pid)
+		}
+	}
+	if strings.Contains(string(data), "end") {
+		t.Errorf("the provisioner finished its work after the timeout: %q", data)
+	}
+}
+
+// zombie reports whether pid has exited and only waits to be reaped (its parent, here init,
+// decides when).
+func zombie(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i > 0 && i+2 < len(b) && b[i+2] == 'Z'
 }
