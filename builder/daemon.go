@@ -12,6 +12,7 @@ import (
 
 	"github.com/packuilon/packuilon/internal/amqp"
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/event"
 	"github.com/packuilon/packuilon/internal/sdnotify"
 	"github.com/packuilon/packuilon/internal/state"
 	"github.com/packuilon/packuilon/templates"
@@ -78,7 +79,7 @@ func Run(ctx context.Context, o Options) error {
 	var consumeErr error
 	go func() {
 		defer wg.Done()
-		in := &intake{store: st, log: log, recorded: sched.poke}
+		in := &intake{store: st, log: log, recorded: sched.poke, decoder: event.Decoder{IgnorePaths: o.Config.Watch.IgnorePaths}}
 		c := &amqp.Consumer{Global: o.Config.Global, Prefetch: o.Config.Builder.Prefetch, Log: log.Named("amqp"), Handle: in.handle}
 		consumeErr = c.Run(ctx)
 	}()

@@ -16,6 +16,8 @@ import (
 type intake struct {
 	store *state.Store
 	log   hclog.Logger
+	// decoder gives whole profiles (cdb2rabbit's bodies) the watcher's digest: IGNORE_PATHS.
+	decoder event.Decoder
 	// recorded is called after each recorded request (wakes the scheduler).
 	recorded func()
 }
@@ -26,7 +28,7 @@ type intake struct {
 // message that can never be a request is returned as *amqp.Poison for the dead-letter queue;
 // a store failure is returned as is and the message goes back to the queue.
 func (in *intake) handle(ctx context.Context, d amqp091.Delivery) error {
-	req, format, err := event.Decode(d.Body)
+	req, format, err := in.decoder.Decode(d.Body)
 	if err != nil {
 		if errors.Is(err, event.ErrInvalid) {
 			return &amqp.Poison{Reason: err.Error()}

@@ -20,7 +20,7 @@ type fetched struct {
 // Bodies are dropped as soon as the digest is taken, so memory stays near parallel × size cap
 // whatever the number of candidates. Results are in the order of names. When ctx is done, the
 // remaining profiles fail with ctx's error.
-func fetchAll(ctx context.Context, src Source, names []string, parallel int, ignore []string) []fetched {
+func fetchAll(ctx context.Context, src Source, names []string, parallel int, o event.ProfileOptions) []fetched {
 	out := make([]fetched, len(names))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -29,7 +29,7 @@ func fetchAll(ctx context.Context, src Source, names []string, parallel int, ign
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				out[i] = fetchOne(ctx, src, names[i], ignore)
+				out[i] = fetchOne(ctx, src, names[i], o)
 			}
 		}()
 	}
@@ -45,22 +45,13 @@ func fetchAll(ctx context.Context, src Source, names []string, parallel int, ign
 	return out
 }
 
-func fetchOne(ctx context.Context, src Source, name string, ignore []string) fetched {
+func fetchOne(ctx context.Context, src Source, name string, o event.ProfileOptions) fetched {
 	f := fetched{name: name}
 	body, err := src.Fetch(ctx, name)
 	if err != nil {
 		f.err = fmt.Errorf("fetch: %w", err)
 		return f
 	}
-	p, err := ParseProfile(body)
-	if err != nil {
-		f.err = err
-		return f
-	}
-	if f.spec, err = event.SpecFromProfile(p); err != nil {
-		f.err = err
-		return f
-	}
-	f.digest = Digest(p, ignore)
+	f.spec, f.digest, f.err = event.ReadProfile(body, o)
 	return f
 }

@@ -123,7 +123,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		}
 	}
 	rep.Candidates = len(names)
-	results := fetchAll(ctx, s.src, names, s.w.Parallelism, s.w.IgnorePaths)
+	results := fetchAll(ctx, s.src, names, s.w.Parallelism, s.profileOptions())
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("scan stopped before publishing: %w", err)
 	}
@@ -203,4 +203,10 @@ func nextCache(old *Cache, idx Index, digests map[string]string, failed map[stri
 		next.Entries[key] = e
 	}
 	return next
+}
+
+// profileOptions are how this scanner reads a profile: IGNORE_PATHS, and structure limits for
+// MAX_PROFILE_SIZE.
+func (s *Scanner) profileOptions() event.ProfileOptions {
+	return event.ProfileOptions{IgnorePaths: s.w.IgnorePaths, Limits: profileLimits(s.w.MaxProfileSize)}
 }

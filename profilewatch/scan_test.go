@@ -83,8 +83,7 @@ func TestScanRequestContent(t *testing.T) {
 		r.Hostname != "nubesvms-sl7x-x86-64" || r.ProfileURL != f.srv.DirURL()+"nubesvms-sl7x-x86-64.cloud.template.json" {
 		t.Errorf("request = %+v", r)
 	}
-	p, _ := ParseProfile(sl7)
-	if r.ProfileDigest != Digest(p, nil) {
+	if d, _ := Digest(sl7, nil); r.ProfileDigest != d {
 		t.Errorf("digest %s is not the profile's", r.ProfileDigest)
 	}
 	if got[0].Branch.Type != "sandbox" || got[0].Branch.Author == "" {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/packuilon/packuilon/internal/canon"
 )
 
 // Formats Decode recognises.
@@ -16,20 +18,40 @@ const (
 // profiles, which reach tens of MB.
 const MaxBodySize = 128 << 20
 
+// MaxValues bounds the JSON values of one message: 16 million, one per 8 bytes of
+// MaxBodySize. A real 20 MB profile holds about a million; a body past the bound (a hostile
+// array of tens of millions of numbers) is refused while it is read, before it costs memory.
+const MaxValues = MaxBodySize / 8
+
+// Decoder decodes message bodies; its zero value is the Decode of the package.
+type Decoder struct {
+	// IgnorePaths are left out of the digest of a whole profile, as the watcher leaves them out
+	// ([cdb2rabbit] IGNORE_PATHS of the same config file), so both give one content one digest.
+	IgnorePaths []string
+}
+
+// Decode is Decoder{}.Decode.
+func Decode(body []byte) (BuildRequest, string, error) { return Decoder{}.Decode(body) }
+
 // Decode turns a message body into a validated build request. It accepts event v1, a whole
-// Aquilon profile (what cdb2rabbit publishes) and packuilon.py's skeleton profile (reason
-// "manual"). It returns the format it found. Every error wraps ErrInvalid.
-func Decode(body []byte) (BuildRequest, string, error) {
+// Aquilon profile (what cdb2rabbit publishes) and packuilon.py's skeleton profile. It returns
+// the format it found. Every error wraps ErrInvalid.
+//
+// The body is read once by a streaming reader (internal/canon) that builds no tree: it holds the
+// canonical form (at most twice the body) and refuses, while reading, a body nested deeper than
+// canon.DefaultMaxDepth or holding more than MaxValues values. A whole profile gets the digest
+// the watcher would give it, so a changed profile builds and an identical one is skipped. The
+// skeleton (no hostname) is a manual request and always builds (Force).
+func (d Decoder) Decode(body []byte) (BuildRequest, string, error) {
 	if len(body) > MaxBodySize {
 		return BuildRequest{}, "", fmt.Errorf("%w: body of %d bytes is over the limit of %d", ErrInvalid, len(body), MaxBodySize)
 	}
-	// One decode into a generic map tells the formats apart and, for a legacy profile (tens of
-	// MB), is all the parsing it needs; only the small v1 body is decoded a second time.
-	var p map[string]any
-	if err := json.Unmarshal(body, &p); err != nil {
-		return BuildRequest{}, "", fmt.Errorf("%w: not a JSON object: %v", ErrInvalid, err)
+	doc, err := canon.Read(body, canon.Options{Ignore: d.IgnorePaths, Capture: profilePaths,
+		Limits: canon.Limits{MaxValues: MaxValues}})
+	if err != nil {
+		return BuildRequest{}, "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if _, ok := p["schema"]; ok {
+	if doc.Has("schema") {
 		var r BuildRequest
 		if err := json.Unmarshal(body, &r); err != nil {
 			return BuildRequest{}, FormatV1, fmt.Errorf("%w: %v", ErrInvalid, err)
@@ -39,16 +61,18 @@ func Decode(body []byte) (BuildRequest, string, error) {
 		}
 		return r, FormatV1, nil
 	}
-	if _, ok := p["system"]; !ok {
+	if !doc.Has("system") {
 		return BuildRequest{}, "", fmt.Errorf("%w: neither a build request (no schema) nor a profile (no system)", ErrInvalid)
 	}
-	spec, err := SpecFromProfile(p)
+	spec, err := specFrom(func(i int) string { return scalar(doc.Values[i]) })
 	if err != nil {
 		return BuildRequest{}, FormatProfile, err
 	}
 	r := NewRequest(spec, ReasonProfileChanged)
 	if spec.Hostname == "" { // the skeleton profile of packuilon.py has no hostname
-		r.Reason = ReasonManual
+		r.Reason, r.Force = ReasonManual, true
+	} else {
+		r.ProfileDigest = doc.Digest
 	}
 	r.RequestedAt = time.Now().UTC()
 	return r, FormatProfile, nil

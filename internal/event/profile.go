@@ -2,8 +2,66 @@ package event
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"github.com/packuilon/packuilon/internal/canon"
 )
+
+// The paths SpecFromProfile reads, in the order of profilePaths.
+const (
+	pPersonality = iota
+	pArchetype
+	pArchetypeOS
+	pDistribution
+	pModel
+	pVersion
+	pArchitecture
+	pBranchType
+	pBranchName
+	pBranchAuthor
+	pHostname
+	pSchema // not a spec field: tells a build request from a profile
+)
+
+var profilePaths = [][]string{
+	pPersonality:  {"system", "personality", "name"},
+	pArchetype:    {"system", "archetype", "name"},
+	pArchetypeOS:  {"system", "archetype", "os"},
+	pDistribution: {"system", "os", "distribution", "name"},
+	pModel:        {"system", "archetype", "model"},
+	pVersion:      {"system", "os", "version", "name"},
+	pArchitecture: {"system", "os", "architecture"},
+	pBranchType:   {"metadata", "template", "branch", "type"},
+	pBranchName:   {"metadata", "template", "branch", "name"},
+	pBranchAuthor: {"metadata", "template", "branch", "author"},
+	pHostname:     {"system", "network", "hostname"},
+	pSchema:       {"schema"},
+}
+
+// ProfileOptions say how ReadProfile digests a profile.
+type ProfileOptions struct {
+	// IgnorePaths are left out of the digest ([cdb2rabbit] IGNORE_PATHS).
+	IgnorePaths []string
+	// Limits bound the profile's structure; over them, the profile is refused while it is read.
+	Limits canon.Limits
+}
+
+// ErrNotProfile is wrapped when a body is not a JSON object or is over the structure limits.
+var ErrNotProfile = errors.New("profile is not a JSON object within the limits")
+
+// ReadProfile reads a whole Aquilon profile in one pass, without decoding it into memory: the
+// spec (see SpecFromProfile) and the digest of the profile minus the ignored paths,
+// "sha256:<hex>" of its canonical JSON. The watcher and the builder (for the whole profiles
+// cdb2rabbit publishes) both take digests here, so one content has one digest.
+func ReadProfile(body []byte, o ProfileOptions) (Spec, string, error) {
+	doc, err := canon.Read(body, canon.Options{Ignore: o.IgnorePaths, Capture: profilePaths, Limits: o.Limits})
+	if err != nil {
+		return Spec{}, "", fmt.Errorf("%w: %w", ErrNotProfile, err)
+	}
+	s, err := specFrom(func(i int) string { return scalar(doc.Values[i]) })
+	return s, doc.Digest, err
+}
 
 // SpecFromProfile extracts the image-defining fields from a decoded Aquilon JSON profile
 // (or packuilon.py's skeleton profile, which has the same paths):
@@ -15,32 +73,45 @@ import (
 //	branch      = metadata.template.branch (author only for sandboxes)
 //	hostname    = system.network.hostname
 //
-// The result is validated; the error names the missing or bad field.
+// A string is taken as is, a number as written. The result is validated; the error names the
+// missing or bad field.
 func SpecFromProfile(p map[string]any) (Spec, error) {
+	return specFrom(func(i int) string { return str(p, profilePaths[i]...) })
+}
+
+func specFrom(get func(path int) string) (Spec, error) {
 	var s Spec
-	s.Personality = str(p, "system", "personality", "name")
-	s.Archetype = str(p, "system", "archetype", "name")
-	s.OS = str(p, "system", "archetype", "os")
+	s.Personality = get(pPersonality)
+	s.Archetype = get(pArchetype)
+	s.OS = get(pArchetypeOS)
 	if s.OS == "" {
-		s.OS = str(p, "system", "os", "distribution", "name")
+		s.OS = get(pDistribution)
 	}
-	s.OSVersion = str(p, "system", "archetype", "model")
+	s.OSVersion = get(pModel)
 	if s.OSVersion == "" {
-		ver, arch := str(p, "system", "os", "version", "name"), str(p, "system", "os", "architecture")
+		ver, arch := get(pVersion), get(pArchitecture)
 		if ver != "" && arch != "" {
 			s.OSVersion = ver + "-" + arch
 		}
 	}
-	s.Branch.Type = str(p, "metadata", "template", "branch", "type")
-	s.Branch.Name = str(p, "metadata", "template", "branch", "name")
+	s.Branch.Type = get(pBranchType)
+	s.Branch.Name = get(pBranchName)
 	if s.Branch.Type == BranchSandbox {
-		s.Branch.Author = str(p, "metadata", "template", "branch", "author")
+		s.Branch.Author = get(pBranchAuthor)
 	}
-	s.Hostname = str(p, "system", "network", "hostname")
+	s.Hostname = get(pHostname)
 	if err := s.Validate(); err != nil {
 		return Spec{}, fmt.Errorf("extract from profile: %w", err)
 	}
 	return s, nil
+}
+
+// scalar is a captured string, or a number as written; anything else reads as "".
+func scalar(v canon.Value) string {
+	if v.Kind == canon.String || v.Kind == canon.Number {
+		return v.Text
+	}
+	return ""
 }
 
 // str walks nested objects and returns the string (or number, printed) at path, or "".

@@ -1,0 +1,16 @@
+// Package canon reads an Aquilon JSON profile in one pass, without building a tree: it validates
+// the document, takes the digest of its canonical form (keys sorted, no whitespace, with some
+// paths left out) and picks the few values a caller asks for.
+//
+// The canonical form is byte for byte what encoding/json's Marshal writes for the map that
+// Decoder.UseNumber decodes, so a digest is the same as the one the watcher has always cached:
+//
+//	doc, err := canon.Read(body, canon.Options{Ignore: []string{"/system/network/interfaces"},
+//		Capture: [][]string{{"system", "personality", "name"}}})
+//	doc.Digest // "sha256:…"
+//
+// Memory is bounded by the document's structure, which is checked while it is read: nesting
+// depth, number of values (Options.Limits) and the size of the canonical form (at most twice
+// the input). Besides the input, Read holds the canonical form and 12 bytes per member of the
+// objects still open, so at most about 5 times the input in all.
+package canon

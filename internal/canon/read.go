@@ -1,0 +1,171 @@
+package canon
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrSyntax is wrapped when the input is not one JSON object (bad syntax, another kind of value,
+// or data after the object).
+var ErrSyntax = errors.New("not a JSON object")
+
+// ErrLimit is wrapped when the input is over a structure limit (depth, values, canonical size).
+var ErrLimit = errors.New("over the structure limits")
+
+// DefaultMaxDepth is the nesting depth allowed when Limits.MaxDepth is 0. Aquilon profiles
+// nest about 12 deep; encoding/json itself stops at 10,000.
+const DefaultMaxDepth = 512
+
+// Limits bound what one document may contain.
+type Limits struct {
+	// MaxDepth bounds the nesting of objects and arrays (0: DefaultMaxDepth).
+	MaxDepth int
+	// MaxValues bounds the number of values of every kind (0: no bound beyond the input size).
+	MaxValues int
+}
+
+// Options say what Read leaves out of the digest and what it picks up.
+type Options struct {
+	// Ignore are slash paths ("/system/network/interfaces") of object members left out of the
+	// digest; a path whose parents are not all objects ignores nothing.
+	Ignore []string
+	// Capture are paths of scalar values to return, in Doc.Values.
+	Capture [][]string
+	Limits  Limits
+}
+
+// Kind is the JSON type of a captured value.
+type Kind uint8
+
+// Kinds of captured values; Missing when the path is absent or not a scalar.
+const (
+	Missing Kind = iota
+	String
+	Number
+	Literal // true, false or null
+)
+
+// Value is a captured scalar: a string decoded, a number or a literal as written.
+type Value struct {
+	Kind Kind
+	Text string
+}
+
+// Doc is what Read found in a document.
+type Doc struct {
+	// Digest is "sha256:<hex>" of the canonical form without the ignored paths.
+	Digest string
+	// Values holds the captured values in the order of Options.Capture.
+	Values []Value
+	// Keys are the root object's member names, in input order, duplicates once.
+	Keys []string
+}
+
+// Has reports whether the root object has a member named key.
+func (d Doc) Has(key string) bool {
+	for _, k := range d.Keys {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Read validates body as one JSON object and returns its digest and captured values.
+func Read(body []byte, o Options) (Doc, error) {
+	p := parser{in: body, maxDepth: o.Limits.MaxDepth, maxValues: o.Limits.MaxValues}
+	if p.maxDepth <= 0 {
+		p.maxDepth = DefaultMaxDepth
+	}
+	p.maxOut = 2*len(body) + 1024
+	p.out = make([]byte, 0, len(body)/2+64)
+	var ign, capt *trie
+	for _, path := range o.Ignore {
+		ign = ign.add(strings.Split(strings.Trim(path, "/"), "/"), 0)
+	}
+	for i, path := range o.Capture {
+		capt = capt.add(path, i+1)
+	}
+	p.caps = make([]Value, len(o.Capture))
+	p.skipWS()
+	if p.pos >= len(body) || body[p.pos] != '{' {
+		return Doc{}, p.fail(ErrSyntax, "the document does not start with an object")
+	}
+	p.root = true
+	if err := p.value(ign, capt); err != nil {
+		return Doc{}, err
+	}
+	p.skipWS()
+	if p.pos != len(body) {
+		return Doc{}, p.fail(ErrSyntax, "data after the object")
+	}
+	sum := sha256.Sum256(p.out)
+	return Doc{Digest: "sha256:" + hex.EncodeToString(sum[:]), Values: p.caps, Keys: p.keys}, nil
+}
+
+// trie holds paths by member name; idx > 0 marks the end of a path (the capture index + 1 for
+// captures, any positive value for ignored paths).
+type trie struct {
+	idx  int
+	kids map[string]*trie
+}
+
+func (t *trie) add(path []string, idx int) *trie {
+	if t == nil {
+		t = &trie{}
+	}
+	if len(path) == 0 {
+		t.idx = max(idx, 1)
+		return t
+	}
+	if t.kids == nil {
+		t.kids = map[string]*trie{}
+	}
+	t.kids[path[0]] = t.kids[path[0]].add(path[1:], idx)
+	return t
+}
+
+func (t *trie) child(key []byte) *trie {
+	if t == nil || t.kids == nil {
+		return nil
+	}
+	return t.kids[string(key)]
+}
+
+// clear forgets the values captured under t: a later duplicate member replaces an earlier one,
+// as it does in a decoded map.
+func (p *parser) clear(t *trie) {
+	if t == nil {
+		return
+	}
+	if t.idx > 0 && t.idx <= len(p.caps) {
+		p.caps[t.idx-1] = Value{}
+	}
+	for _, k := range t.kids {
+		p.clear(k)
+	}
+}
+
+func (p *parser) fail(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: %s at byte %d", sentinel, fmt.Sprintf(format, args...), p.pos)
+}
+
+var (
+	litTrue  = []byte("true")
+	litFalse = []byte("false")
+	litNull  = []byte("null")
+)
+
+func (p *parser) literal() ([]byte, error) {
+	for _, lit := range [][]byte{litTrue, litFalse, litNull} {
+		if bytes.HasPrefix(p.in[p.pos:], lit) {
+			p.pos += len(lit)
+			return lit, nil
+		}
+	}
+	return nil, p.fail(ErrSyntax, "invalid character %q", p.in[p.pos])
+}
