@@ -65,9 +65,17 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 	pipe := &Pipeline{Stages: stages, Rejecter: rejecter, Store: st}
+	disp := newDispatcher(st, cfg, log)
+	pipe.Observer = &notifier{store: st, cfg: cfg, log: log, poke: disp.Poke}
 	sched := newScheduler(st, pipe, cfg, sets, log)
 	buildCtx, stopBuilds := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBuilds()
+	// Notifications are delivered until the running builds stopped, so those that end in the
+	// stop grace are sent too; what is still pending goes with the next start.
+	notifyCtx, stopNotify := context.WithCancel(context.WithoutCancel(ctx))
+	notifyDone := make(chan struct{})
+	go func() { defer close(notifyDone); disp.Run(notifyCtx) }()
+	defer func() { stopNotify(); <-notifyDone }()
 
 	var wg sync.WaitGroup
 	wg.Add(3)

@@ -22,6 +22,8 @@ type Pipeline struct {
 	Stages   []Stage
 	Rejecter Rejecter
 	Store    *state.Store
+	// Observer, if set, hears of every stage's and build's end (notifications, metrics).
+	Observer Observer
 }
 
 // errInterrupted means the build stopped because the daemon is stopping; it stays resumable.
@@ -58,7 +60,11 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 		}
 		b.Log.Info("stage started", "stage", s.Name(), "attempts", b.Attempt)
 		ran = append(ran, s)
+		began := time.Now()
 		err := s.Run(ctx, b)
+		if p.Observer != nil {
+			p.Observer.StageEnded(s.Name(), time.Since(began), err)
+		}
 		if serr := p.save(context.WithoutCancel(ctx), b); serr != nil && err == nil {
 			err = serr
 		}
@@ -74,8 +80,16 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 	out, err := p.Store.Finish(context.WithoutCancel(ctx), b.ID, state.Succeeded, "built "+artifactSummary(b.Artifacts), nil)
 	if err == nil {
 		b.Log.Info("build succeeded", "image_id", artifactSummary(b.Artifacts))
+		p.ended(ctx, out, b, config.EventBuildSucceeded)
 	}
 	return out, err
+}
+
+// ended tells the Observer how a build ended.
+func (p *Pipeline) ended(ctx context.Context, rec state.Record, b *Build, event string) {
+	if p.Observer != nil {
+		p.Observer.BuildEnded(context.WithoutCancel(ctx), rec, b, event)
+	}
 }
 
 func (p *Pipeline) fail(ctx context.Context, b *Build, s Stage, err error) (state.Record, error) {
@@ -86,7 +100,15 @@ func (p *Pipeline) fail(ctx context.Context, b *Build, s Stage, err error) (stat
 	}
 	msg := fmt.Sprintf("stage %s failed: %v", s.Name(), err)
 	b.Log.Error("build failed", "stage", s.Name(), "error", err)
-	return p.Store.Finish(context.WithoutCancel(ctx), b.ID, state.Failed, msg, err)
+	out, ferr := p.Store.Finish(context.WithoutCancel(ctx), b.ID, state.Failed, msg, err)
+	if ferr == nil {
+		ev := config.EventBuildFailed
+		if errors.Is(err, ErrImageRejected) {
+			ev = config.EventBuildRejected
+		}
+		p.ended(ctx, out, b, ev)
+	}
+	return out, ferr
 }
 
 // save writes the build's artifacts and log path into its record.

@@ -41,11 +41,13 @@ func runShow(ctx context.Context, env *cmdEnv, args []string) int {
 		}
 		return 1
 	}
+	notes, _ := store.Notifications(ctx, rec.ID)
 	if *asJSON {
-		printJSON(env.stdout, map[string]any{"build": rec, "journal": journal})
+		printJSON(env.stdout, map[string]any{"build": rec, "journal": journal, "notifications": notes})
 		return 0
 	}
 	printRecord(env.stdout, rec, journal)
+	printNotifications(env.stdout, notes)
 	if rec.LogPath != "" {
 		fmt.Fprintf(env.stdout, "\nlast %d lines of %s:\n%s", *lines, rec.LogPath, tail(rec.LogPath, *lines))
 	}

@@ -22,6 +22,13 @@ type Config struct {
 	Promote Promote
 	Rally   Rally
 	Smoke   Smoke
+	// Notify is [notify] with [global] SUCCESS_ADDRESS, FAILURE_ADDRESS and SLACK_SUCCESS_HOOK.
+	Notify Notify
+	// BuilderHTTP and WatchHTTP are HTTP_LISTEN (and HTTP_AUTH_FILE) of [rabbit2packer] and [cdb2rabbit].
+	BuilderHTTP HTTP
+	WatchHTTP   HTTP
+	// Approval is [promote] REQUIRE_APPROVAL.
+	Approval Approval
 }
 
 // Load reads and validates the configuration at path. The error, when not nil, is Problems:
@@ -56,6 +63,10 @@ func Load(path string) (*Config, error) {
 	cfg.Promote = readPromote(sec("promote"), cfg.Builder, base)
 	cfg.Rally = readRally(sec("rally-image-testing"), sec("rally-tasks"), base)
 	cfg.Smoke = readSmoke(sec("smoke"), cfg.Rally, cfg.Promote, base)
+	cfg.Notify = readNotify(sec("notify"), sec("global"), base)
+	cfg.BuilderHTTP = readHTTP(sec("rabbit2packer"), "127.0.0.1:9780", base)
+	cfg.WatchHTTP = readHTTP(sec("cdb2rabbit"), "127.0.0.1:9781", base)
+	cfg.Approval = readApproval(sec("promote"))
 	if len(ps) > 0 {
 		return nil, ps
 	}

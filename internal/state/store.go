@@ -54,6 +54,10 @@ CREATE TABLE IF NOT EXISTS journal (
 CREATE INDEX IF NOT EXISTS journal_build ON journal (build_id, seq);
 `
 
+// extraSchemas are tables added by other files of the package (the notification outbox),
+// created after schema.
+var extraSchemas []string
+
 // busyTimeout is how long a writer waits for another process's write transaction; the CLI's
 // writes (retry) and the daemon's are all short, so a few seconds of waiting means trouble.
 const busyTimeoutMS = 15000
@@ -80,9 +84,11 @@ func Open(path string) (*Store, error) {
 	// One connection per process: SQLite has one writer anyway, and this keeps the daemon's
 	// own goroutines from contending through SQLITE_BUSY.
 	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open build store %s: %w", path, err)
+	for _, sch := range append([]string{schema}, extraSchemas...) {
+		if _, err := db.Exec(sch); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open build store %s: %w", path, err)
+		}
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		db.Close()

@@ -1,0 +1,142 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/retry"
+	"github.com/packuilon/packuilon/internal/state"
+)
+
+// pollInterval is how often the Dispatcher looks at the outbox without a Poke: notifications
+// queued by other processes (packuilon approve, rollback) are delivered within it.
+const pollInterval = 5 * time.Second
+
+// maxBackoff caps the wait between deliveries of one notification.
+const maxBackoff = time.Hour
+
+// Dispatcher delivers the outbox: every due notification is sent; a failed one is tried again
+// after RETRY_DELAY, doubling, until RETRIES deliveries failed, and then logged and marked
+// failed (packuilon show lists it). Only the daemon holding the store's lock runs one.
+type Dispatcher struct {
+	Store *state.Store
+	// Config returns the current [notify] settings (they follow reloads).
+	Config func() config.Notify
+	Log    hclog.Logger
+	// Observe, if set, is called after each delivery attempt (metrics).
+	Observe func(event, target string, err error)
+	once    sync.Once
+	poke    chan struct{}
+}
+
+// Poke makes the Dispatcher look at the outbox now.
+func (d *Dispatcher) Poke() {
+	select {
+	case d.pokeChan() <- struct{}{}:
+	default:
+	}
+}
+
+func (d *Dispatcher) pokeChan() chan struct{} {
+	d.once.Do(func() { d.poke = make(chan struct{}, 1) })
+	return d.poke
+}
+
+// Run delivers until ctx is done.
+func (d *Dispatcher) Run(ctx context.Context) {
+	poke := d.pokeChan()
+	for {
+		d.deliverDue(ctx)
+		wait := pollInterval
+		if next, ok, err := d.Store.NextNotification(ctx); err == nil && ok {
+			if w := time.Until(next); w < wait {
+				wait = max(w, 10*time.Millisecond)
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-poke:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// Flush delivers what is due now, once (a process that exits soon after); failures are
+// recorded for a later retry as in Run.
+func (d *Dispatcher) Flush(ctx context.Context) {
+	due, err := d.Store.DueNotifications(ctx, time.Now(), 100)
+	if err != nil {
+		d.Log.Error("cannot read the notification outbox", "error", err)
+		return
+	}
+	for _, n := range due {
+		d.deliver(ctx, n)
+	}
+}
+
+func (d *Dispatcher) deliverDue(ctx context.Context) {
+	for ctx.Err() == nil {
+		due, err := d.Store.DueNotifications(ctx, time.Now(), 20)
+		if err != nil {
+			d.Log.Error("cannot read the notification outbox", "error", err)
+			return
+		}
+		if len(due) == 0 {
+			return
+		}
+		for _, n := range due {
+			d.deliver(ctx, n)
+		}
+	}
+}
+
+func (d *Dispatcher) deliver(ctx context.Context, n state.Notification) {
+	cfg := d.Config()
+	var ev Event
+	err := json.Unmarshal([]byte(n.Payload), &ev)
+	if err == nil {
+		err = Deliver(ctx, cfg, n.Target, ev)
+	} else {
+		err = retry.Permanent(err)
+	}
+	if ctx.Err() != nil {
+		return // stopping: the row stays pending and is sent by the next daemon
+	}
+	if d.Observe != nil {
+		d.Observe(n.Event, n.Target, err)
+	}
+	log := d.Log.With("event", n.Event, "target", n.Target, "build_id", n.BuildID)
+	wctx := context.WithoutCancel(ctx)
+	if err == nil {
+		if serr := d.Store.NoteDelivered(wctx, n.Seq); serr != nil {
+			log.Error("notification sent but not recorded; it may be sent again", "error", serr)
+		}
+		log.Debug("notification sent")
+		return
+	}
+	attempts := n.Attempts + 1
+	if retry.IsPermanent(err) || attempts >= cfg.Retries {
+		log.Error("notification undeliverable; giving up", "attempts", attempts, "error", err)
+		if serr := d.Store.NoteAttemptFailed(wctx, n.Seq, time.Time{}, err.Error()); serr != nil {
+			log.Error("cannot record the notification", "error", serr)
+		}
+		return
+	}
+	wait := cfg.RetryDelay << (attempts - 1)
+	if wait > maxBackoff || wait <= 0 {
+		wait = maxBackoff
+	}
+	log.Warn("notification not delivered; will retry", "attempts", attempts, "retry_in", wait, "error", err)
+	if serr := d.Store.NoteAttemptFailed(wctx, n.Seq, time.Now().Add(wait), err.Error()); serr != nil {
+		log.Error("cannot record the notification", "error", serr)
+	}
+}
