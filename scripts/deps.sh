@@ -22,5 +22,23 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   created_policy=1
 fi
 trap '[ -n "$created_policy" ] && $SUDO rm -f /usr/sbin/policy-rc.d' EXIT
-$SUDO apt-get update -q
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Another apt (a second make deps, unattended upgrades) may hold the locks: wait for it instead of
+# failing. apt-get update does not honour DPkg::Lock::Timeout for its lists lock, hence the loop.
+apt_wait() {
+  local out
+  for _ in $(seq 1 180); do
+    if out=$($SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@" 2>&1); then
+      printf '%s\n' "$out" | tail -n 3
+      return 0
+    fi
+    if ! grep -q 'Could not get lock\|Unable to lock' <<<"$out"; then
+      printf '%s\n' "$out" >&2
+      return 1
+    fi
+    sleep 5
+  done
+  printf '%s\n' "$out" >&2
+  return 1
+}
+apt_wait update -q
+apt_wait install -y -q --no-install-recommends "${missing[@]}"

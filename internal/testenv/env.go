@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -27,11 +28,51 @@ func atExit(fn func()) {
 	stopFns = append(stopFns, fn)
 }
 
-// Main runs the tests and then stops every service this package started.
+// Main runs the tests and then stops every service this package started. The tests run with
+// HOME set to a new, empty directory, so that no program they start (rally, packer, the
+// OpenStack tools) reads or writes the caller's ~/.rally, ~/.packer.d or ~/.config; the Go
+// tool's caches stay where they were.
 func Main(m *testing.M) int {
+	home, err := privateHome()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testenv:", err)
+		return 2
+	}
 	code := m.Run()
 	StopAll()
+	os.RemoveAll(home)
 	return code
+}
+
+// privateHome points HOME at a new directory, after pinning the Go tool's cache, module and
+// configuration locations that default to places under HOME.
+func privateHome() (string, error) {
+	oldHome, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	config, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	for k, v := range map[string]string{
+		"GOPATH":  filepath.Join(oldHome, "go"),
+		"GOCACHE": filepath.Join(cache, "go-build"),
+		"GOENV":   filepath.Join(config, "go", "env"),
+	} {
+		if os.Getenv(k) == "" {
+			os.Setenv(k, v)
+		}
+	}
+	home, err := os.MkdirTemp("", "packuilon-home-")
+	if err != nil {
+		return "", err
+	}
+	return home, os.Setenv("HOME", home)
 }
 
 // StopAll stops every service started through this package, newest first.

@@ -20,10 +20,14 @@ log_file = %[1]s/log/glance-api.log
 enabled_backends = fs:file
 property_protection_file = %[1]s/glance/property-protections.conf
 property_protection_rule_format = roles
+node_staging_uri = file://%[1]s/glance/staging
 [database]
 connection = sqlite:///%[1]s/glance/glance.db
 [glance_store]
 default_backend = fs
+filesystem_store_datadir = %[1]s/glance/images/
+rootwrap_config = %[1]s/glance/rootwrap.conf
+cinder_mount_point_base = %[1]s/glance/mnt
 [fs]
 filesystem_store_datadir = %[1]s/glance/images/
 [os_glance_staging_store]
@@ -42,12 +46,43 @@ password = %[4]s
 region_name = %[5]s
 [paste_deploy]
 flavor = keystone
-config_file = /etc/glance/glance-api-paste.ini
+config_file = %[1]s/glance/glance-api-paste.ini
 [oslo_concurrency]
 lock_path = %[1]s/glance/lock
+[task]
+work_dir = %[1]s/glance/work
+[oslo_middleware]
+http_basic_auth_user_file = %[1]s/glance/htpasswd
+[os_brick]
+lock_path = %[1]s/glance/lock
 [oslo_policy]
-policy_dirs = /etc/glance/policy.d
+policy_file = %[1]s/glance/policy.yaml
+policy_dirs = %[1]s/glance/policy.d
 `, o.Dir, o.GlancePort, o.KeystonePort, glancePassword, region)
+	// Our own paste pipeline: the packaged one's cors filter reads glance-api.conf from /etc/glance
+	// on its own, and its healthcheck can be disabled by a file under /etc/glance.
+	paste := fmt.Sprintf(`[pipeline:glance-api-keystone]
+pipeline = healthcheck versionnegotiation authtoken context rootapp
+[composite:rootapp]
+paste.composite_factory = glance.api:root_app_factory
+/: apiversions
+/v2: apiv2app
+[app:apiversions]
+paste.app_factory = glance.api.versions:create_resource
+[app:apiv2app]
+paste.app_factory = glance.api.v2.router:API.factory
+[filter:healthcheck]
+paste.filter_factory = oslo_middleware:Healthcheck.factory
+backends = disable_by_file
+disable_by_file_path = %[1]s/glance/healthcheck_disable
+[filter:versionnegotiation]
+paste.filter_factory = glance.api.middleware.version_negotiation:VersionNegotiationFilter.factory
+[filter:context]
+paste.filter_factory = glance.api.middleware.context:ContextMiddleware.factory
+[filter:authtoken]
+paste.filter_factory = keystonemiddleware.auth_token:filter_factory
+delay_auth_decision = true
+`, o.Dir)
 	// Property protections: everything is open to admin and member, except ProtectedPrefix
 	// properties, which only ProtectedRole may create, change or delete.
 	prot := fmt.Sprintf(`[^%[1]s.*]
@@ -61,10 +96,22 @@ read = @
 update = @
 delete = @
 `, ProtectedPrefix, ProtectedRole)
-	if err := os.WriteFile(o.glancePath("glance-api.conf"), []byte(conf), 0o600); err != nil {
-		return err
+	// Files Glance finds by name in its configuration directories (the private one first, then
+	// ~/.glance and /etc/glance): present here, they are never looked for on the host.
+	files := map[string]string{
+		"glance-api.conf":           conf,
+		"glance-api-paste.ini":      paste,
+		"property-protections.conf": prot,
+		"policy.yaml":               "{}\n",
+		"schema-image.json":         "{}\n",
+		"glance-image-import.conf":  "",
 	}
-	return os.WriteFile(o.glancePath("property-protections.conf"), []byte(prot), 0o600)
+	for name, content := range files {
+		if err := os.WriteFile(o.glancePath(name), []byte(content), 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (o *OpenStack) prepareGlance(ctx context.Context) error {
@@ -72,7 +119,8 @@ func (o *OpenStack) prepareGlance(ctx context.Context) error {
 	if fromCache("glance.db", db) {
 		return nil
 	}
-	if err := runTool(ctx, o.Dir, "glance-manage", "--config-file", o.glancePath("glance-api.conf"), "db_sync"); err != nil {
+	if err := runTool(ctx, o.Dir, "glance-manage", "--config-file", o.glancePath("glance-api.conf"),
+		"--config-dir", o.glancePath("conf.d"), "db_sync"); err != nil {
 		return err
 	}
 	if err := runTool(ctx, o.Dir, "sqlite3", db, "PRAGMA journal_mode=WAL;"); err != nil {
@@ -92,7 +140,8 @@ func (o *OpenStack) StartGlance() error {
 			return nil // already running
 		}
 	}
-	s, err := startService(o.Dir, "glance-api", nil, "glance-api", "--config-file", o.glancePath("glance-api.conf"))
+	s, err := startService(o.Dir, "glance-api", nil, "glance-api", "--config-file", o.glancePath("glance-api.conf"),
+		"--config-dir", o.glancePath("conf.d"))
 	if err != nil {
 		return err
 	}

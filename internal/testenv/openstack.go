@@ -90,15 +90,16 @@ func StartOpenStack(dir string) (*OpenStack, error) {
 	}
 	o.AuthURL = fmt.Sprintf("http://127.0.0.1:%d/v3", o.KeystonePort)
 	o.GlanceURL = fmt.Sprintf("http://127.0.0.1:%d", o.GlancePort)
-	for _, sub := range []string{"keystone", "glance/images", "glance/staging", "glance/tasks", "glance/lock", "log"} {
+	for _, sub := range []string{"keystone/conf.d", "keystone/policy.d", "keystone/lock", "glance/conf.d", "glance/policy.d",
+		"glance/images", "glance/staging", "glance/tasks", "glance/lock", "log", "home"} {
 		if err := os.MkdirAll(filepath.Join(d, sub), 0o700); err != nil {
 			os.RemoveAll(d)
 			return nil, err
 		}
 	}
 	if err := o.start(); err != nil {
-		o.Stop()
-		return nil, fmt.Errorf("start openstack (logs in %s): %w", filepath.Join(d, "log"), err)
+		o.stopProcesses()
+		return nil, startFailed("keystone + glance", d, err, "log")
 	}
 	return o, nil
 }
@@ -136,11 +137,19 @@ func (o *OpenStack) start() error {
 
 // Stop stops Glance and Keystone and removes the directory.
 func (o *OpenStack) Stop() {
+	o.stopProcesses()
+	os.RemoveAll(o.Dir)
+}
+
+// Halt stops Glance and Keystone and keeps the directory and its logs (after a failure).
+func (o *OpenStack) Halt() { o.stopProcesses() }
+
+// stopProcesses stops Glance and Keystone and keeps the directory.
+func (o *OpenStack) stopProcesses() {
 	o.StopGlance()
 	if o.keystone != nil {
 		o.keystone.stop()
 	}
-	os.RemoveAll(o.Dir)
 }
 
 // Env is the OS_* environment for a credential, as the openstack CLI and packer read it.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -44,7 +45,7 @@ func startService(dir, name string, env []string, argv ...string) (*service, err
 		return nil, err
 	}
 	cmd := exec.Command(bin, argv[1:]...)
-	cmd.Env = append(systemPathEnv(), env...)
+	cmd.Env = append(append(systemPathEnv(), "HOME="+filepath.Join(dir, "home")), env...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = out, out
 	// Pdeathsig: a test binary killed by its timeout (os.Exit, no cleanup) must not leave
@@ -108,8 +109,10 @@ func systemPathEnv() []string {
 		if len(kv) >= 5 && kv[:5] == "PATH=" {
 			continue
 		}
-		// OS_* from the caller's shell would confuse the tools about which cloud to use.
-		if len(kv) >= 3 && kv[:3] == "OS_" {
+		// OS_* from the caller's shell would confuse the tools about which cloud to use (and
+		// OS_KEYSTONE_CONFIG_* would point Keystone at another configuration); the caller's HOME
+		// would let oslo.config find files in ~/.keystone, ~/.glance or ~/.rally.
+		if strings.HasPrefix(kv, "OS_") || strings.HasPrefix(kv, "HOME=") {
 			continue
 		}
 		env = append(env, kv)
@@ -125,7 +128,7 @@ func runTool(ctx context.Context, dir string, argv ...string) error {
 		return err
 	}
 	cmd := exec.CommandContext(ctx, bin, argv[1:]...)
-	cmd.Env = systemPathEnv()
+	cmd.Env = append(systemPathEnv(), "HOME="+filepath.Join(dir, "home"))
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if f, ferr := os.OpenFile(filepath.Join(dir, "log", "tools.out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); ferr == nil {

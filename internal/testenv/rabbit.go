@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -42,14 +43,25 @@ func StartRabbit(dir string) (*Rabbit, error) {
 		return nil, err
 	}
 	r := &Rabbit{Dir: d, Node: fmt.Sprintf("packuilon%d@localhost", os.Getpid()%100000*1000+int(time.Now().UnixNano()%1000)), exited: make(chan struct{})}
+	if err := r.start(); err != nil {
+		r.stopProcesses()
+		return nil, startFailed("rabbitmq", d, err, "log", "server.log")
+	}
+	return r, nil
+}
+
+// start writes the private configuration and starts epmd and the broker.
+func (r *Rabbit) start() error {
+	d := r.Dir
+	var err error
 	for _, p := range []*int{&r.Port, &r.EPMDPort, &r.distPort} {
 		if *p, err = FreePort(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	for _, sub := range []string{"mnesia", "log", "home"} {
+	for _, sub := range []string{"mnesia", "log", "home", "conf.d"} {
 		if err := os.MkdirAll(filepath.Join(d, sub), 0o700); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	conf := fmt.Sprintf(`listeners.tcp.default = 127.0.0.1:%d
@@ -60,38 +72,56 @@ log.console = false
 log.file.level = warning
 loopback_users = none
 `, r.Port, r.distPort, r.distPort)
-	if err := os.WriteFile(filepath.Join(d, "rabbitmq.conf"), []byte(conf), 0o600); err != nil {
-		return nil, err
+	// Every file the broker and its scripts would otherwise look for under /etc/rabbitmq
+	// (rabbitmq-env.conf, rabbitmq.conf, conf.d, advanced.config, enabled_plugins) is ours, and
+	// the Erlang cookie is in the private HOME.
+	files := map[string]string{
+		"rabbitmq.conf":     conf,
+		"enabled_plugins":   "[].\n",
+		"advanced.config":   "[].\n",
+		"rabbitmq-env.conf": "# empty: every setting is given in the environment\n",
 	}
-	if err := os.WriteFile(filepath.Join(d, "enabled_plugins"), []byte("[].\n"), 0o600); err != nil {
-		return nil, err
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(d, name), []byte(content), 0o600); err != nil {
+			return err
+		}
 	}
 	r.epmd = exec.Command("epmd", "-address", "127.0.0.1", "-port", strconv.Itoa(r.EPMDPort))
+	r.epmd.Env = r.env()
 	// Pdeathsig: a test binary killed by its timeout (no cleanup) must not leave a broker behind.
 	r.epmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := r.epmd.Start(); err != nil {
-		return nil, fmt.Errorf("start epmd: %w", err)
+		return fmt.Errorf("start epmd: %w", err)
 	}
-	if err := r.startServer(); err != nil {
-		r.Stop()
-		return nil, err
-	}
-	return r, nil
+	return r.startServer()
 }
 
+// env is the broker's and its CLI's environment: the caller's without any RABBITMQ_* or ERL_*
+// setting, and every path the scripts would take from /etc/rabbitmq or /var/lib/rabbitmq set
+// to the private directory.
 func (r *Rabbit) env() []string {
 	d := r.Dir
-	return append(os.Environ(),
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "RABBITMQ_") || strings.HasPrefix(kv, "ERL_") || strings.HasPrefix(kv, "HOME=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env,
 		"HOME="+filepath.Join(d, "home"),
 		"ERL_EPMD_PORT="+strconv.Itoa(r.EPMDPort),
 		"ERL_EPMD_ADDRESS=127.0.0.1",
 		"RABBITMQ_NODENAME="+r.Node,
+		"RABBITMQ_CONF_ENV_FILE="+filepath.Join(d, "rabbitmq-env.conf"),
 		"RABBITMQ_CONFIG_FILE="+filepath.Join(d, "rabbitmq"),
+		"RABBITMQ_CONFIG_FILES="+filepath.Join(d, "conf.d"),
+		"RABBITMQ_ADVANCED_CONFIG_FILE="+filepath.Join(d, "advanced.config"),
+		"RABBITMQ_ENABLED_PLUGINS_FILE="+filepath.Join(d, "enabled_plugins"),
 		"RABBITMQ_MNESIA_BASE="+filepath.Join(d, "mnesia"),
 		"RABBITMQ_LOG_BASE="+filepath.Join(d, "log"),
 		"RABBITMQ_PID_FILE="+filepath.Join(d, "rabbit.pid"),
-		"RABBITMQ_ENABLED_PLUGINS_FILE="+filepath.Join(d, "enabled_plugins"),
-		"RABBITMQ_CONF_ENV_FILE=/dev/null",
+		"RABBITMQ_MOTD_FILE="+filepath.Join(d, "motd"),
 		"RABBITMQ_NODE_IP_ADDRESS=127.0.0.1",
 		"RABBITMQ_NODE_PORT="+strconv.Itoa(r.Port),
 		"RABBITMQ_DIST_PORT="+strconv.Itoa(r.distPort),
@@ -118,7 +148,7 @@ func (r *Rabbit) startServer() error {
 	go func() { cmd.Wait(); out.Close(); close(exited) }()
 	addr := fmt.Sprintf("127.0.0.1:%d", r.Port)
 	if err := WaitTCP(addr, 90*time.Second); err != nil {
-		return fmt.Errorf("rabbitmq did not start (log in %s): %w", r.Dir, err)
+		return fmt.Errorf("rabbitmq did not start: %w", err)
 	}
 	// await_startup fails at once if the node has not registered with epmd yet: poll the port first.
 	if _, err := r.Ctl("await_startup", "--timeout", "60"); err != nil {
@@ -161,6 +191,15 @@ func (r *Rabbit) CloseConnections() error {
 
 // Stop stops the broker and its epmd and removes its directory.
 func (r *Rabbit) Stop() {
+	r.stopProcesses()
+	os.RemoveAll(r.Dir)
+}
+
+// Halt stops the broker and its epmd and keeps the directory and its logs (after a failure).
+func (r *Rabbit) Halt() { r.stopProcesses() }
+
+// stopProcesses stops the broker and its epmd and keeps the directory.
+func (r *Rabbit) stopProcesses() {
 	if r.server != nil && r.server.Process != nil {
 		select {
 		case <-r.exited:
@@ -182,7 +221,6 @@ func (r *Rabbit) Stop() {
 		r.epmd.Process.Kill()
 		r.epmd.Wait()
 	}
-	os.RemoveAll(r.Dir)
 }
 
 // Global returns a [global] config section pointing at this broker, with the given queue.

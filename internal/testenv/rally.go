@@ -45,8 +45,7 @@ func StartRally(dir string, o *OpenStack) (*Rally, error) {
 	}
 	r := &Rally{Dir: d, ConfigFile: filepath.Join(d, "rally.conf")}
 	if err := r.setup(o); err != nil {
-		os.RemoveAll(d)
-		return nil, err
+		return nil, startFailed("rally", d, err, "log")
 	}
 	return r, nil
 }
@@ -54,8 +53,10 @@ func StartRally(dir string, o *OpenStack) (*Rally, error) {
 // setup writes the configuration and deployment spec into r.Dir and creates both.
 func (r *Rally) setup(o *OpenStack) error {
 	d := r.Dir
-	if err := os.MkdirAll(filepath.Join(d, "log"), 0o700); err != nil {
-		return err
+	for _, sub := range []string{"log", "conf.d"} {
+		if err := os.MkdirAll(filepath.Join(d, sub), 0o700); err != nil {
+			return err
+		}
 	}
 	conf := fmt.Sprintf("[DEFAULT]\nlog_file = %s\n[database]\nconnection = sqlite:///%s\n[openstack]\nnova_server_boot_prepoll_delay = 0\nnova_server_delete_prepoll_delay = 0\nnova_server_boot_poll_interval = 0.5\nnova_server_delete_poll_interval = 0.5\n",
 		filepath.Join(d, "log", "rally.log"), filepath.Join(d, "rally.db"))
@@ -104,7 +105,7 @@ func (r *Rally) Run(ctx context.Context, args ...string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, bin, append([]string{"--config-file", r.ConfigFile}, args...)...)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--config-file", r.ConfigFile, "--config-dir", filepath.Join(r.Dir, "conf.d")}, args...)...)
 	cmd.Env = append(systemPathEnv(), "HOME="+r.Dir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

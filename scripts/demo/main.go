@@ -23,15 +23,21 @@ func run() int {
 	defer stop()
 	d, err := newDemo(ctx)
 	if err != nil {
+		// A service that could not start says where its logs are and quotes the failing one.
 		fmt.Fprintln(os.Stderr, "demo:", err)
+		if d != nil {
+			d.close(true)
+			fmt.Fprintln(os.Stderr, "every service was stopped; their files and logs stay in", d.dir)
+		}
 		return 1
 	}
-	defer d.close()
 	if err := d.play(ctx); err != nil {
+		d.close(true)
 		fmt.Fprintln(os.Stderr, "\ndemo failed:", err)
-		fmt.Fprintln(os.Stderr, "logs are in", d.dir)
+		fmt.Fprintln(os.Stderr, "every service was stopped; their files and logs (builder.log, the services' log/ directories) stay in", d.dir)
 		return 1
 	}
+	d.close(false)
 	fmt.Println("\nThe demo is complete. Everything it started has been stopped; its files stay in", d.dir)
 	return 0
 }
@@ -78,7 +84,8 @@ func newDemo(ctx context.Context) (*demo, error) {
 	return d, nil
 }
 
-func (d *demo) close() {
+// close stops everything; keep leaves the services' directories (and logs) in place.
+func (d *demo) close(keep bool) {
 	if d.builder != nil {
 		d.builder.stop()
 	}
@@ -89,10 +96,18 @@ func (d *demo) close() {
 		d.nova.Stop()
 	}
 	if d.os != nil {
-		d.os.Stop()
+		if keep {
+			d.os.Halt()
+		} else {
+			d.os.Stop()
+		}
 	}
 	if d.rabbit != nil {
-		d.rabbit.Stop()
+		if keep {
+			d.rabbit.Halt()
+		} else {
+			d.rabbit.Stop()
+		}
 	}
 }
 
