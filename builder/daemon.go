@@ -64,7 +64,10 @@ func Run(ctx context.Context, o Options) error {
 			ps.Started = o.PackerStarted
 		}
 	}
-	pipe := &Pipeline{Stages: stages, Rejecter: rejecter, Store: st}
+	pipe, err := newPipeline(ctx, st, stages, rejecter)
+	if err != nil {
+		return err
+	}
 	disp := newDispatcher(st, cfg, log)
 	pipe.Observer = &notifier{store: st, cfg: cfg, log: log, poke: disp.Poke}
 	sched := newScheduler(st, pipe, cfg, sets, log)

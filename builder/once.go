@@ -43,7 +43,11 @@ func BuildOnce(ctx context.Context, o Options, req event.BuildRequest) (state.Re
 	defer unlock()
 	stages, rejecter := stagesFor(o.Config, sets, log)
 	disp := newDispatcher(st, cfg, log)
-	pipe := &Pipeline{Stages: stages, Rejecter: rejecter, Store: st, Observer: &notifier{store: st, cfg: cfg, log: log}}
+	pipe, err := newPipeline(ctx, st, stages, rejecter)
+	if err != nil {
+		return state.Record{}, err
+	}
+	pipe.Observer = &notifier{store: st, cfg: cfg, log: log}
 	sched := newScheduler(st, pipe, cfg, sets, log)
 	defer flushNotifications(ctx, disp)
 	rec, _, err := st.Intake(ctx, req, "")

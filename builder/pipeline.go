@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -24,6 +25,10 @@ type Pipeline struct {
 	Store    *state.Store
 	// Observer, if set, hears of every stage's and build's end (notifications, metrics).
 	Observer Observer
+	// Claims, when set, are the per-image-key claims the build takes before its Glance stages
+	// (claimStages), as Holder.
+	Claims state.Claims
+	Holder state.Holder
 }
 
 // errInterrupted means the build stopped because the daemon is stopping; it stays resumable.
@@ -46,6 +51,16 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 		}
 	}
 	b.Checkpoint = func(ctx context.Context) error { return p.save(ctx, b) }
+	b.ProcessGroup = p.recordGroup(b)
+	if err := p.endPredecessor(ctx, b); err != nil {
+		if ctx.Err() != nil {
+			return rec, errInterrupted
+		}
+		return rec, err
+	}
+	defer p.Store.ClearProcessGroup(context.WithoutCancel(ctx), b.ID)
+	var leases []*state.Lease
+	defer func() { p.release(b, leases) }() // after the cleanup below: rejection and cleanup are Glance work too
 	first := 0
 	for i, s := range p.Stages {
 		if s.Name() == rec.Stage {
@@ -55,6 +70,16 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 	var ran []Stage
 	defer func() { p.cleanup(ctx, b, ran) }()
 	for _, s := range p.Stages[first:] {
+		if leases == nil && slices.Contains(claimStages, s.Name()) {
+			var err error
+			if leases, err = p.claimKeys(ctx, b); err != nil {
+				if ctx.Err() != nil {
+					ran = nil
+					return rec, errInterrupted
+				}
+				return p.fail(ctx, b, s, err)
+			}
+		}
 		if _, err := p.Store.Transition(context.WithoutCancel(ctx), b.ID, stateFor(s.Name()), s.Name()); err != nil {
 			return rec, err
 		}

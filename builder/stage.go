@@ -8,6 +8,7 @@ import (
 
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/event"
+	"github.com/packuilon/packuilon/internal/procgroup"
 )
 
 // A Stage performs one step of a build. Run must honour ctx, and must be safe to run again
@@ -53,6 +54,9 @@ type Build struct {
 	// Checkpoint, when set by the pipeline, saves the build's progress (artifacts, log path)
 	// in the build store; a stage that does several things calls it after each.
 	Checkpoint func(ctx context.Context) error `json:"-"`
+	// ProcessGroup, when set by the pipeline, records the process group packer runs in with
+	// the build (see Pipeline.endPredecessor).
+	ProcessGroup func(g procgroup.Group) `json:"-"`
 }
 
 // Artifact is one image a build produced from one template.

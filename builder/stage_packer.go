@@ -41,7 +41,7 @@ func (s *PackerStage) Run(ctx context.Context, b *Build) error {
 		// ProtectSystem=strict): keep its cache with the build files.
 		env = append([]string{"PACKER_CACHE_DIR=" + filepath.Join(cfg.BuildFileDir, "packer_cache")}, env...)
 	}
-	runner := &packer.Runner{Path: cfg.PackerPath, Env: env, KillGrace: cfg.KillGrace, Started: s.Started}
+	runner := &packer.Runner{Path: cfg.PackerPath, Env: env, KillGrace: cfg.KillGrace, Started: s.Started, Group: b.ProcessGroup}
 	for i := range b.Artifacts {
 		a := &b.Artifacts[i]
 		if a.ImageID != "" {

@@ -1,0 +1,80 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/packuilon/packuilon/internal/state"
+)
+
+// claimStages are the stages that change a build's image keys in Glance (or boot their
+// candidates): before the first of them the pipeline takes the claim on every key of the
+// build, shared with packuilon promote, rollback and smoke, and keeps it until the build ends
+// (rejection and cleanup included). Render and packer only make a new image, which no one
+// else touches, so a hand-run command does not wait for a long packer run.
+var claimStages = []string{"marking", "testing", "promoting"}
+
+// claimWaitLog is how often a build waiting for a claim says so again.
+const claimWaitLog = time.Minute
+
+// claimKeys takes the claims on the build's artifact keys, in order (two builds never hold
+// one key each and wait for the other's). It waits while a command holds one, until ctx is
+// done. It returns the leases to release when the build ends.
+func (p *Pipeline) claimKeys(ctx context.Context, b *Build) ([]*state.Lease, error) {
+	if p.Claims == nil {
+		return nil, nil
+	}
+	var keys []string
+	for _, a := range b.Artifacts {
+		keys = append(keys, a.Key)
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	h := p.Holder
+	h.Purpose = "build " + b.ID
+	var leases []*state.Lease
+	for _, k := range keys {
+		for {
+			l, err := state.Hold(ctx, p.Claims, k, h, claimWaitLog, func(err error) {
+				b.Log.Warn("waiting for the claim on an image key", "image_key", k, "error", err)
+			})
+			if err == nil {
+				leases = append(leases, l)
+				break
+			}
+			if ctx.Err() == nil && isClaimed(err) {
+				continue // still held: keep waiting, and say so again
+			}
+			p.release(b, leases)
+			return nil, fmt.Errorf("claim %s: %w", k, err)
+		}
+	}
+	return leases, nil
+}
+
+func isClaimed(err error) bool { return err != nil && errors.Is(err, state.ErrClaimed) }
+
+// release gives the build's claims up; it runs even when the daemon is stopping.
+func (p *Pipeline) release(b *Build, leases []*state.Lease) {
+	for _, l := range leases {
+		if err := l.Release(context.Background()); err != nil {
+			b.Log.Warn("cannot release the claim on an image key", "image_key", l.Key(), "error", err)
+		}
+	}
+}
+
+// builderOwner prefixes the claims of the process that holds the store's daemon lock.
+const builderOwner = "builder"
+
+// newPipeline returns the pipeline of the process that holds the store's daemon lock. The
+// claims a previous holder left (killed before it could release them) are dropped: that
+// process is gone, and its builds are resumed by this one.
+func newPipeline(ctx context.Context, st *state.Store, stages []Stage, rejecter Rejecter) (*Pipeline, error) {
+	if err := st.ReleaseOwnerPrefix(ctx, builderOwner+" "); err != nil {
+		return nil, err
+	}
+	return &Pipeline{Stages: stages, Rejecter: rejecter, Store: st, Claims: st, Holder: state.NewHolder(builderOwner, "")}, nil
+}
