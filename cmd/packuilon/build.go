@@ -5,30 +5,43 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/packuilon/packuilon/builder"
 	"github.com/packuilon/packuilon/internal/event"
 	"github.com/packuilon/packuilon/internal/state"
 )
 
-func init() {
-	register("build", "build one image now, in this process, without the queue", runBuild)
+func init() { register(newBuildCmd) }
+
+func newBuildCmd(env *cmdEnv) *cobra.Command {
+	var force, asJSON bool
+	var flags *specFlags
+	cmd := &cobra.Command{
+		Use:   "build [<request-or-profile.json> | --personality NAME [publish flags]]",
+		Short: "build one image now, in this process, without the queue",
+		Long: `Build one image now, in this process, without the queue: from a build request or
+profile JSON file, or from the flags of publish. The build is recorded in the build store.` +
+			exitStatus(exitOK+" (built, or skipped as up to date)", "1  the build failed or could not start", exitUsage),
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exit(runBuild(cmd.Context(), env, flags, args, force, asJSON))
+		},
+	}
+	flags = addSpecFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&force, "force", false, "build even if the inputs equal the current image's")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the build record as JSON")
+	return cmd
 }
 
 // runBuild takes a request or profile JSON file, or the flags of publish.
-func runBuild(ctx context.Context, env *cmdEnv, args []string) int {
-	fs, path := newFlags(env, "build")
-	flags := addSpecFlags(fs)
-	force := fs.Bool("force", false, "build even if the inputs equal the current image's")
-	asJSON := fs.Bool("json", false, "print the build record as JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
+func runBuild(ctx context.Context, env *cmdEnv, flags *specFlags, args []string, force, asJSON bool) int {
 	var req event.BuildRequest
 	var err error
 	switch {
-	case fs.NArg() == 1 && !flags.given():
-		req, err = requestFromFile(fs.Arg(0))
-	case fs.NArg() == 0 && flags.given():
+	case len(args) == 1 && !flags.given():
+		req, err = requestFromFile(args[0])
+	case len(args) == 0 && flags.given():
 		var spec event.Spec
 		if spec, err = flags.spec(); err == nil {
 			req = event.NewRequest(spec, event.ReasonManual)
@@ -40,8 +53,8 @@ func runBuild(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "packuilon build: %v\n", err)
 		return 2
 	}
-	req.Force = req.Force || *force
-	cfg, log, ok := setup(env, *path)
+	req.Force = req.Force || force
+	cfg, log, ok := setup(env, false)
 	if !ok {
 		return 1
 	}
@@ -50,7 +63,7 @@ func runBuild(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "packuilon build: %v\n", err)
 		return 1
 	}
-	if *asJSON {
+	if asJSON {
 		printJSON(env.stdout, rec)
 	} else {
 		printRecord(env.stdout, rec, nil)

@@ -1,28 +1,34 @@
 package main
 
 import (
-	"context"
 	"fmt"
+
+	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/builder"
 )
 
-func init() {
-	register("builder", "run the builder daemon (replaces rabbit2packer): queue → build store → packer", runBuilder)
-}
+func init() { register(newBuilderCmd) }
 
-func runBuilder(ctx context.Context, env *cmdEnv, args []string) int {
-	fs, path := newFlags(env, "builder")
-	if err := fs.Parse(args); err != nil {
-		return 2
+func newBuilderCmd(env *cmdEnv) *cobra.Command {
+	return &cobra.Command{
+		Use:   "builder",
+		Short: "run the builder daemon (replaces rabbit2packer): queue → build store → packer",
+		Long: `Run the builder daemon (replaces rabbit2packer): take build requests from the queue,
+record them in the build store and build images with packer. SIGHUP reloads the configuration;
+SIGTERM stops it (running builds resume at their stage on the next start).` +
+			exitStatus("0  stopped by SIGTERM or SIGINT", "1  the configuration is not usable, or the daemon failed", exitUsage),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, ok := setup(env, false)
+			if !ok {
+				return exit(1)
+			}
+			if err := builder.Run(cmd.Context(), builder.Options{Config: cfg, Log: log, Reload: env.reload}); err != nil {
+				fmt.Fprintf(env.stderr, "packuilon builder: %v\n", err)
+				return exit(1)
+			}
+			return nil
+		},
 	}
-	cfg, log, ok := setup(env, *path)
-	if !ok {
-		return 1
-	}
-	if err := builder.Run(ctx, builder.Options{Config: cfg, Log: log, Reload: env.reload}); err != nil {
-		fmt.Fprintf(env.stderr, "packuilon builder: %v\n", err)
-		return 1
-	}
-	return 0
 }

@@ -1,22 +1,30 @@
 package main
 
 import (
-	"context"
 	"fmt"
+
+	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/config"
 )
 
-func init() {
-	register("check-config", "validate the configuration; print every problem with file and key", runCheckConfig)
+func init() { register(newCheckConfigCmd) }
+
+func newCheckConfigCmd(env *cmdEnv) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check-config",
+		Short: "validate the configuration; print every problem with file and key",
+		Long: `Validate the configuration and the files it names (maps, templates, auth files); print
+every problem at once, one per line with file, section and key. Read-only: writes nothing.` +
+			exitStatus("0  no problem", "1  at least one problem (each on stderr)", exitUsage),
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return exit(runCheckConfig(env)) },
+	}
 }
 
-func runCheckConfig(_ context.Context, env *cmdEnv, args []string) int {
-	fs, path := newFlags(env, "check-config")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	cfg, err := config.Load(*path)
+func runCheckConfig(env *cmdEnv) int {
+	path := env.config
+	cfg, err := config.Load(path)
 	if err == nil {
 		err = config.Check(cfg)
 	}
@@ -29,9 +37,9 @@ func runCheckConfig(_ context.Context, env *cmdEnv, args []string) int {
 		for _, p := range ps {
 			fmt.Fprintln(env.stderr, p.Error())
 		}
-		fmt.Fprintf(env.stderr, "%d problem(s) in %s\n", len(ps), *path)
+		fmt.Fprintf(env.stderr, "%d problem(s) in %s\n", len(ps), path)
 		return 1
 	}
-	fmt.Fprintf(env.stdout, "%s: ok\n", *path)
+	fmt.Fprintf(env.stdout, "%s: ok\n", path)
 	return 0
 }

@@ -6,45 +6,55 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/glance"
 )
 
-func init() {
-	register("promote", "make an image the current one of its key in Glance (replaces rename-old-images.sh)", runPromote)
+func init() { register(newPromoteCmd) }
+
+func newPromoteCmd(env *cmdEnv) *cobra.Command {
+	var c glance.Candidate
+	cmd := &cobra.Command{
+		Use:   "promote --image ID --key KEY",
+		Short: "make an image the current one of its key in Glance (replaces rename-old-images.sh)",
+		Long: `Make a candidate image the current one of its key in Glance: the current image is
+warehoused, members and properties carried over, retention applied (replaces rename-old-images.sh).` +
+			exitStatus(exitOK, "1  Glance refused or could not be reached", exitUsage),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if c.ImageID == "" || c.Key == "" {
+				return usageError("--image and --key must not be empty")
+			}
+			ctx := cmd.Context()
+			return exit(runGlance(ctx, env, "promote", func(cfg *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
+				res, err := store.Promote(ctx, c)
+				if err != nil || !cfg.Promote.SourceChaining || res.WarehousedID == "" {
+					return res, err
+				}
+				if _, err := glance.ChainSourceImages(cfg.Builder.ImagesConfig, res.WarehousedID, c.ImageID); err != nil {
+					return nil, fmt.Errorf("promoted, but %w", err)
+				}
+				return res, nil
+			}))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&c.ImageID, "image", "", "id of the candidate image (required)")
+	f.StringVar(&c.Key, "key", "", "packuilon_key of the image, e.g. sl7-aquilon.managed (required)")
+	f.StringVar(&c.Name, "name", "", "canonical name (default: the candidate's packuilon_name, else its name)")
+	f.StringVar(&c.BuildID, "build-id", "", "build id to record on the image (packuilon_build_id)")
+	f.StringVar(&c.ParentID, "parent", "", "source image id to record (packuilon_parent)")
+	cmd.MarkFlagRequired("image")
+	cmd.MarkFlagRequired("key")
+	return cmd
 }
 
-func runPromote(ctx context.Context, env *cmdEnv, args []string) int {
-	fs, path := newFlags(env, "promote")
-	image := fs.String("image", "", "id of the candidate image (required)")
-	key := fs.String("key", "", "packuilon_key of the image, e.g. sl7-aquilon.managed (required)")
-	name := fs.String("name", "", "canonical name (default: the candidate's packuilon_name, else its name)")
-	buildID := fs.String("build-id", "", "build id to record on the image (packuilon_build_id)")
-	parent := fs.String("parent", "", "source image id to record (packuilon_parent)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *image == "" || *key == "" || fs.NArg() != 0 {
-		fmt.Fprintln(env.stderr, "usage: packuilon promote --config PATH --image <id> --key <key> [--name <canonical name>]")
-		return 2
-	}
-	return runGlance(ctx, env, "promote", *path, func(cfg *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
-		c := glance.Candidate{ImageID: *image, Key: *key, Name: *name, BuildID: *buildID, ParentID: *parent}
-		res, err := store.Promote(ctx, c)
-		if err != nil || !cfg.Promote.SourceChaining || res.WarehousedID == "" {
-			return res, err
-		}
-		if _, err := glance.ChainSourceImages(cfg.Builder.ImagesConfig, res.WarehousedID, c.ImageID); err != nil {
-			return nil, fmt.Errorf("promoted, but %w", err)
-		}
-		return res, nil
-	})
-}
-
-// runGlance loads the config at path, connects to Glance with its [promote] credentials, runs
-// op and prints its result under the current image's name. It returns the exit code.
-func runGlance(ctx context.Context, env *cmdEnv, cmd, path string, op func(*config.Config, *glance.GlanceStore) (*glance.Result, error)) int {
-	cfg, log, ok := setup(env, path)
+// runGlance loads the config, connects to Glance with its [promote] credentials, runs op and
+// prints its result under the current image's name. It returns the exit code.
+func runGlance(ctx context.Context, env *cmdEnv, cmd string, op func(*config.Config, *glance.GlanceStore) (*glance.Result, error)) int {
+	cfg, log, ok := setup(env, false)
 	if !ok {
 		return 1
 	}

@@ -48,12 +48,12 @@ func TestPromoteAndRollbackCommands(t *testing.T) {
 		return out.String()
 	}
 	a, b := upload(), upload()
-	cmd(runPromote, "--config", cfgPath, "--image", a, "--key", "sl7.managed")
-	out := cmd(runPromote, "--config", cfgPath, "--image", b, "--key", "sl7.managed")
+	cmd(cli("promote"), "--config", cfgPath, "--image", a, "--key", "sl7.managed")
+	out := cmd(cli("promote"), "--config", cfgPath, "--image", b, "--key", "sl7.managed")
 	if !strings.Contains(out, "warehoused: "+a) {
 		t.Fatalf("second promotion did not warehouse the first image:\n%s", out)
 	}
-	out = cmd(runRollback, "--config", cfgPath, "--key", "sl7.managed")
+	out = cmd(cli("rollback"), "--config", cfgPath, "--key", "sl7.managed")
 	if !strings.Contains(out, "current:    "+a+" (SL7 AQ)") || !strings.Contains(out, "warehoused: "+b) {
 		t.Fatalf("rollback output:\n%s", out)
 	}

@@ -4,42 +4,52 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/packuilon/packuilon/internal/event"
 	"github.com/packuilon/packuilon/profilewatch"
 )
 
-func init() {
-	register("publish", "publish one build request by hand (replaces packuilon.py)", runPublish)
+func init() { register(newPublishCmd) }
+
+func newPublishCmd(env *cmdEnv) *cobra.Command {
+	var imageKey string
+	var force bool
+	var flags *specFlags
+	cmd := &cobra.Command{
+		Use:   "publish --personality NAME [flags]",
+		Short: "publish one build request by hand (replaces packuilon.py)",
+		Long: `Publish one build request by hand (replaces packuilon.py), with its defaults. Everything
+is validated before the broker is contacted, so a typo never reaches the queue.` +
+			exitStatus("0  published (the broker confirmed it)", "1  the broker could not be reached or refused the request", "2  usage error, or an invalid request"),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return exit(runPublish(cmd.Context(), env, flags, imageKey, force))
+		},
+	}
+	flags = addSpecFlags(cmd.Flags())
+	cmd.Flags().StringVar(&imageKey, "image-key", "", "image key (default <personality>-<os><os-version>)")
+	cmd.Flags().BoolVar(&force, "force", false, "build even if the image is up to date")
+	return cmd
 }
 
-// runPublish is the packuilon.py equivalent, with its defaults. Everything is validated before
-// the broker is contacted, so a typo never reaches the queue.
-func runPublish(ctx context.Context, env *cmdEnv, args []string) int {
-	fs, path := newFlags(env, "publish")
-	flags := addSpecFlags(fs)
-	imageKey := fs.String("image-key", "", "image key (default <personality>-<os><os-version>)")
-	force := fs.Bool("force", false, "build even if the image is up to date")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
+// runPublish is the packuilon.py equivalent, with its defaults.
+func runPublish(ctx context.Context, env *cmdEnv, flags *specFlags, imageKey string, force bool) int {
 	spec, err := flags.spec()
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon publish: %v\n", err)
 		return 2
 	}
 	req := event.NewRequest(spec, event.ReasonManual)
-	req.Force = *force
-	if *imageKey != "" {
-		req.ImageKey = *imageKey
+	req.Force = force
+	if imageKey != "" {
+		req.ImageKey = imageKey
 	}
 	if err := req.Validate(); err != nil {
 		fmt.Fprintf(env.stderr, "packuilon publish: %v\n", err)
 		return 2
 	}
-	cfg, log, ok := setup(env, *path)
+	cfg, log, ok := setup(env, false)
 	if !ok {
 		return 1
 	}

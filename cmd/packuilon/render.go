@@ -1,31 +1,34 @@
 package main
 
 import (
-	"context"
 	"fmt"
+
+	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/templates"
 )
 
-func init() {
-	register("render", "print what would be built for a request or profile file, without building", runRender)
+func init() { register(newRenderCmd) }
+
+func newRenderCmd(env *cmdEnv) *cobra.Command {
+	return &cobra.Command{
+		Use:   "render <request-or-profile.json>",
+		Short: "print what would be built for a request or profile file, without building",
+		Long: `Print what would be built for a build request or profile file: the image key, source
+image, fingerprint and every rendered template. Read-only: builds nothing, writes nothing.` +
+			exitStatus(exitOK, "1  the file, the configuration or a template is not usable", exitUsage),
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error { return exit(runRender(env, args[0])) },
+	}
 }
 
-func runRender(_ context.Context, env *cmdEnv, args []string) int {
-	fs, path := newFlags(env, "render")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(env.stderr, "usage: packuilon render --config PATH <request-or-profile.json>")
-		return 2
-	}
-	req, err := requestFromFile(fs.Arg(0))
+func runRender(env *cmdEnv, file string) int {
+	req, err := requestFromFile(file)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon render: %v\n", err)
 		return 1
 	}
-	cfg, _, ok := setup(env, *path)
+	cfg, _, ok := setup(env, true)
 	if !ok {
 		return 1
 	}

@@ -1,32 +1,39 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
+
+	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/state"
 )
 
-func init() {
-	register("retry", "resume a failed build at the stage it failed in (the builder picks it up)", runRetry)
-}
+func init() { register(newRetryCmd) }
 
-func runRetry(ctx context.Context, env *cmdEnv, args []string) int {
-	fs, path := newFlags(env, "retry")
-	store, id, code := buildArg(env, fs, path, args)
-	if store == nil {
-		return code
+func newRetryCmd(env *cmdEnv) *cobra.Command {
+	return &cobra.Command{
+		Use:   "retry <build-id>",
+		Short: "resume a failed build at the stage it failed in (the builder picks it up)",
+		Long: `Queue a failed build again in the build store; the running builder resumes it at the
+stage it failed in.` + exitStatus("0  queued again", "1  the build store cannot be opened", "2  usage error, no such build, or the build is not failed"),
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, ok := openStore(env, false)
+			if !ok {
+				return exit(1)
+			}
+			defer store.Close()
+			rec, err := store.Retry(cmd.Context(), args[0])
+			if err != nil {
+				fmt.Fprintf(env.stderr, "packuilon retry: %v\n", err)
+				if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrNotRetryable) {
+					return exit(2)
+				}
+				return exit(1)
+			}
+			fmt.Fprintf(env.stdout, "build %s (%s) queued again; it resumes at stage %s\n", rec.ID, rec.ImageKey, rec.Stage)
+			return nil
+		},
 	}
-	defer store.Close()
-	rec, err := store.Retry(ctx, id)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "packuilon retry: %v\n", err)
-		if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrNotRetryable) {
-			return 2
-		}
-		return 1
-	}
-	fmt.Fprintf(env.stdout, "build %s (%s) queued again; it resumes at stage %s\n", rec.ID, rec.ImageKey, rec.Stage)
-	return 0
 }

@@ -1,28 +1,32 @@
 package main
 
 import (
-	"context"
-	"fmt"
+	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/glance"
 )
 
-func init() {
-	register("rollback", "make the newest warehoused image of a key current again", runRollback)
-}
+func init() { register(newRollbackCmd) }
 
-func runRollback(ctx context.Context, env *cmdEnv, args []string) int {
-	fs, path := newFlags(env, "rollback")
-	key := fs.String("key", "", "packuilon_key of the image (required)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+func newRollbackCmd(env *cmdEnv) *cobra.Command {
+	var key string
+	cmd := &cobra.Command{
+		Use:   "rollback --key KEY",
+		Short: "make the newest warehoused image of a key current again",
+		Long: `Make the newest warehoused image of a key current again in Glance; the current one is
+warehoused in its place.` + exitStatus(exitOK, "1  nothing to roll back to, or Glance refused or could not be reached", exitUsage),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if key == "" {
+				return usageError("--key must not be empty")
+			}
+			return exit(runGlance(cmd.Context(), env, "rollback", func(_ *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
+				return store.Rollback(cmd.Context(), key)
+			}))
+		},
 	}
-	if *key == "" || fs.NArg() != 0 {
-		fmt.Fprintln(env.stderr, "usage: packuilon rollback --config PATH --key <key>")
-		return 2
-	}
-	return runGlance(ctx, env, "rollback", *path, func(_ *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
-		return store.Rollback(ctx, *key)
-	})
+	cmd.Flags().StringVar(&key, "key", "", "packuilon_key of the image (required)")
+	cmd.MarkFlagRequired("key")
+	return cmd
 }

@@ -1,32 +1,40 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"os"
-	"strings"
-	"time"
 
-	"github.com/packuilon/packuilon/builder"
+	"github.com/spf13/cobra"
+
 	"github.com/packuilon/packuilon/internal/state"
 )
 
-func init() {
-	register("show", "show one build: record, journal and the tail of its log", runShow)
+func init() { register(newShowCmd) }
+
+func newShowCmd(env *cmdEnv) *cobra.Command {
+	var asJSON bool
+	var lines int
+	cmd := &cobra.Command{
+		Use:   "show <build-id>",
+		Short: "show one build: record, journal and the tail of its log",
+		Long: `Show one build from the build store: its record, its journal and the last lines of its
+log. Read-only: never creates or writes the build store.` +
+			exitStatus(exitOK, "1  the build store cannot be read", "2  usage error, or no such build"),
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exit(runShow(cmd.Context(), env, args[0], asJSON, lines))
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (record, journal and notifications)")
+	cmd.Flags().IntVar(&lines, "lines", 20, "lines of the log to show")
+	return cmd
 }
 
-func runShow(ctx context.Context, env *cmdEnv, args []string) int {
-	fs, path := newFlags(env, "show")
-	asJSON := fs.Bool("json", false, "print JSON (record and journal)")
-	lines := fs.Int("lines", 20, "lines of the log to show")
-	store, id, code := buildArg(env, fs, path, args)
-	if store == nil {
-		return code
+func runShow(ctx context.Context, env *cmdEnv, id string, asJSON bool, lines int) int {
+	store, ok := openStore(env, true)
+	if !ok {
+		return 1
 	}
 	defer store.Close()
 	rec, err := store.Get(ctx, id)
@@ -42,90 +50,14 @@ func runShow(ctx context.Context, env *cmdEnv, args []string) int {
 		return 1
 	}
 	notes, _ := store.Notifications(ctx, rec.ID)
-	if *asJSON {
+	if asJSON {
 		printJSON(env.stdout, map[string]any{"build": rec, "journal": journal, "notifications": notes})
 		return 0
 	}
 	printRecord(env.stdout, rec, journal)
 	printNotifications(env.stdout, notes)
 	if rec.LogPath != "" {
-		fmt.Fprintf(env.stdout, "\nlast %d lines of %s:\n%s", *lines, rec.LogPath, tail(rec.LogPath, *lines))
+		fmt.Fprintf(env.stdout, "\nlast %d lines of %s:\n%s", lines, rec.LogPath, tail(rec.LogPath, lines))
 	}
 	return 0
-}
-
-// buildArg parses the flags of a command that takes one build id and opens the store. When the
-// store is nil, code is the exit status.
-func buildArg(env *cmdEnv, fs *flag.FlagSet, path *string, args []string) (store *state.Store, id string, code int) {
-	if err := fs.Parse(args); err != nil {
-		return nil, "", 2
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintf(env.stderr, "usage: %s --config PATH <build-id>\n", fs.Name())
-		return nil, "", 2
-	}
-	store, ok := openStore(env, *path)
-	if !ok {
-		return nil, "", 1
-	}
-	return store, fs.Arg(0), 0
-}
-
-// printJSON prints v indented, for the --json flags (records and journals always encode).
-func printJSON(w io.Writer, v any) {
-	out, _ := json.MarshalIndent(v, "", "  ")
-	fmt.Fprintln(w, string(out))
-}
-
-// printRecord prints a build in a human form.
-func printRecord(w io.Writer, r state.Record, journal []state.Entry) {
-	fmt.Fprintf(w, "build:       %s\nimage key:   %s\nstate:       %s\n", r.ID, r.ImageKey, r.State)
-	if r.Stage != "" {
-		fmt.Fprintf(w, "stage:       %s\n", r.Stage)
-	}
-	fmt.Fprintf(w, "attempt:     %d\nrequested:   %s (%s)\n", r.Attempt, r.Request.RequestedAt.Format(time.RFC3339), r.Request.Reason)
-	for _, f := range [][2]string{{"message", r.Message}, {"error", r.Error}, {"fingerprint", r.Fingerprint}, {"log", r.LogPath}} {
-		if f[1] != "" {
-			fmt.Fprintf(w, "%-12s %s\n", f[0]+":", f[1])
-		}
-	}
-	var arts []builder.Artifact
-	if len(r.Artifacts) > 0 && json.Unmarshal(r.Artifacts, &arts) == nil {
-		for _, a := range arts {
-			fmt.Fprintf(w, "artifact:    %s name=%q source=%s image=%s\n", a.Key, a.Name, a.SourceImageID, a.ImageID)
-		}
-	}
-	for _, t := range r.Timings {
-		end := "running"
-		if !t.End.IsZero() {
-			end = t.End.Sub(t.Start).Round(time.Millisecond).String()
-		}
-		fmt.Fprintf(w, "stage time:  %-10s %s  %s\n", t.Stage, t.Start.Local().Format(time.DateTime), end)
-	}
-	for _, e := range journal {
-		fmt.Fprintf(w, "journal:     %s  %-12s %-8s %s\n", e.At.Local().Format("2006-01-02 15:04:05.000"), e.State, e.Stage, e.Message)
-	}
-}
-
-// tail returns the last n lines of a file (reading at most the last 256 KiB).
-func tail(path string, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Sprintf("(cannot read the log: %v)\n", err)
-	}
-	defer f.Close()
-	const window = 256 << 10
-	if fi, err := f.Stat(); err == nil && fi.Size() > window {
-		f.Seek(fi.Size()-window, io.SeekStart)
-	}
-	data, _ := io.ReadAll(f)
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	var b bytes.Buffer
-	for _, l := range lines {
-		b.WriteString("  " + l + "\n")
-	}
-	return b.String()
 }

@@ -7,13 +7,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/rally"
 )
 
-func init() {
-	register("smoke", "smoke test an image by hand with the configured test ([smoke] METHOD); print the verdict", runSmoke)
-}
+func init() { register(newSmokeCmd) }
 
 // Exit statuses of smoke: passed, rejected, usage, and a test that could not judge the image.
 const (
@@ -23,24 +23,36 @@ const (
 	smokeInfra    = 3
 )
 
-func runSmoke(ctx context.Context, env *cmdEnv, args []string) int {
-	fs, path := newFlags(env, "smoke")
-	image := fs.String("image", "", "Glance id of the image to test (required; never a name)")
-	key := fs.String("key", "", "image key, to choose its Rally task from [rally-tasks] (default: DEFAULT)")
-	method := fs.String("method", "", "override [smoke] METHOD: rally or boot")
-	if err := fs.Parse(args); err != nil {
-		return smokeUsage
+func newSmokeCmd(env *cmdEnv) *cobra.Command {
+	var image, key, method string
+	cmd := &cobra.Command{
+		Use:   "smoke --image ID [--key KEY] [--method rally|boot]",
+		Short: "smoke test an image by hand with the configured test ([smoke] METHOD); print the verdict",
+		Long: `Smoke test an image by hand with the configured test ([smoke] METHOD, or --method) and
+print the verdict and the report's path.` + exitStatus("0  PASSED", "1  REJECTED: the image failed the test",
+			"2  usage error, or no smoke test configured", "3  the test could not judge the image (infrastructure)"),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if image == "" {
+				return usageError("--image must not be empty")
+			}
+			return exit(runSmoke(cmd.Context(), env, image, key, method))
+		},
 	}
-	if *image == "" || fs.NArg() > 0 {
-		fmt.Fprintln(env.stderr, "usage: packuilon smoke --config PATH --image <image id> [--key IMAGE_KEY] [--method rally|boot]")
-		return smokeUsage
-	}
-	cfg, log, ok := setup(env, *path)
+	cmd.Flags().StringVar(&image, "image", "", "Glance id of the image to test (required; never a name)")
+	cmd.Flags().StringVar(&key, "key", "", "image key, to choose its Rally task from [rally-tasks] (default: DEFAULT)")
+	cmd.Flags().StringVar(&method, "method", "", "override [smoke] METHOD: rally or boot")
+	cmd.MarkFlagRequired("image")
+	return cmd
+}
+
+func runSmoke(ctx context.Context, env *cmdEnv, image, key, method string) int {
+	cfg, log, ok := setup(env, false)
 	if !ok {
 		return smokeUsage
 	}
-	if *method != "" {
-		cfg.Smoke.Method = *method
+	if method != "" {
+		cfg.Smoke.Method = method
 	}
 	if cfg.Smoke.Method != config.SmokeRally && cfg.Smoke.Method != config.SmokeBoot {
 		fmt.Fprintf(env.stderr, "packuilon smoke: no smoke test configured ([smoke] METHOD = %s); use --method rally or boot\n", cfg.Smoke.Method)
@@ -58,15 +70,15 @@ func runSmoke(ctx context.Context, env *cmdEnv, args []string) int {
 	}
 	id := "manual-" + time.Now().UTC().Format("20060102-150405")
 	report := filepath.Join(dir, id+".smoke.json")
-	v, err := tester.Test(ctx, rally.Subject{BuildID: id, ImageKey: *key, ImageID: *image, ReportPath: report, Output: env.stderr})
+	v, err := tester.Test(ctx, rally.Subject{BuildID: id, ImageKey: key, ImageID: image, ReportPath: report, Output: env.stderr})
 	switch {
 	case err != nil: // wraps rally.ErrInfrastructure: the image is not at fault
-		fmt.Fprintf(env.stderr, "packuilon smoke: the test could not judge image %s: %v\n", *image, err)
+		fmt.Fprintf(env.stderr, "packuilon smoke: the test could not judge image %s: %v\n", image, err)
 		return smokeInfra
 	case !v.Passed:
-		fmt.Fprintf(env.stdout, "REJECTED %s: %s\nreport: %s\n", *image, v, report)
+		fmt.Fprintf(env.stdout, "REJECTED %s: %s\nreport: %s\n", image, v, report)
 		return smokeRejected
 	}
-	fmt.Fprintf(env.stdout, "PASSED %s: %s\nreport: %s\n", *image, v, report)
+	fmt.Fprintf(env.stdout, "PASSED %s: %s\nreport: %s\n", image, v, report)
 	return smokePassed
 }

@@ -50,14 +50,14 @@ func TestSmokeCommand(t *testing.T) {
 			}
 			sim.SetOutcome(img, tc.outcome)
 			var out, errOut bytes.Buffer
-			code := runSmoke(ctx, &cmdEnv{stdout: &out, stderr: &errOut}, []string{"--config", cfgPath, "--image", img})
+			code := cli("smoke")(ctx, &cmdEnv{stdout: &out, stderr: &errOut}, []string{"--config", cfgPath, "--image", img})
 			if code != tc.code || !strings.HasPrefix(out.String(), tc.want+" "+img) {
 				t.Fatalf("exit %d, output %q (stderr %s), want %d %s", code, out.String(), errOut.String(), tc.code, tc.want)
 			}
 		})
 	}
 	var errOut bytes.Buffer
-	if code := runSmoke(ctx, &cmdEnv{stdout: &errOut, stderr: &errOut}, []string{"--config", cfgPath}); code != smokeUsage {
+	if code := cli("smoke")(ctx, &cmdEnv{stdout: &errOut, stderr: &errOut}, []string{"--config", cfgPath}); code != smokeUsage {
 		t.Fatalf("no --image: exit %d", code)
 	}
 }

@@ -2,9 +2,10 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/packuilon/packuilon/internal/event"
 )
@@ -15,7 +16,7 @@ type specFlags struct {
 	personality, archetype, os, osVersion, arch, domain, sandbox, hostname *string
 }
 
-func addSpecFlags(fs *flag.FlagSet) *specFlags {
+func addSpecFlags(fs *pflag.FlagSet) *specFlags {
 	return &specFlags{
 		personality: fs.String("personality", "", "personality of the image"),
 		archetype:   fs.String("archetype", "ral-tier1", "archetype"),

@@ -6,37 +6,55 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/packuilon/packuilon/internal/state"
 )
 
-func init() {
-	register("status", "list builds from the build store (works while the builder runs)", runStatus)
+func init() { register(newStatusCmd) }
+
+// statusOptions are status's flags.
+type statusOptions struct {
+	asJSON     bool
+	key, state string
+	limit      int
 }
 
-func runStatus(ctx context.Context, env *cmdEnv, args []string) int {
-	fs, path := newFlags(env, "status")
-	asJSON := fs.Bool("json", false, "print JSON")
-	key := fs.String("key", "", "only builds of this image key")
-	st := fs.String("state", "", "only builds in this state")
-	limit := fs.Int("limit", 50, "at most this many builds, newest first")
-	if err := fs.Parse(args); err != nil {
+func newStatusCmd(env *cmdEnv) *cobra.Command {
+	var o statusOptions
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "list builds from the build store (works while the builder runs)",
+		Long: `List builds from the build store, newest first. Works while the builder runs.
+Read-only: never creates or writes the build store.` +
+			exitStatus(exitOK, "1  the build store cannot be read", "2  usage error, or an unknown --state"),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return exit(runStatus(cmd.Context(), env, o)) },
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.asJSON, "json", false, "print JSON")
+	f.StringVar(&o.key, "key", "", "only builds of this image key")
+	f.StringVar(&o.state, "state", "", "only builds in this state")
+	f.IntVar(&o.limit, "limit", 50, "at most this many builds, newest first")
+	return cmd
+}
+
+func runStatus(ctx context.Context, env *cmdEnv, o statusOptions) int {
+	if o.state != "" && !state.ValidState(o.state) {
+		fmt.Fprintf(env.stderr, "packuilon status: unknown state %q\n", o.state)
 		return 2
 	}
-	if *st != "" && !state.ValidState(*st) {
-		fmt.Fprintf(env.stderr, "packuilon status: unknown state %q\n", *st)
-		return 2
-	}
-	store, ok := openStore(env, *path)
+	store, ok := openStore(env, true)
 	if !ok {
 		return 1
 	}
 	defer store.Close()
-	recs, err := store.List(ctx, state.Filter{ImageKey: *key, State: state.State(*st), Limit: *limit})
+	recs, err := store.List(ctx, state.Filter{ImageKey: o.key, State: state.State(o.state), Limit: o.limit})
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon status: %v\n", err)
 		return 1
 	}
-	if *asJSON {
+	if o.asJSON {
 		if recs == nil {
 			recs = []state.Record{}
 		}
@@ -53,13 +71,18 @@ func runStatus(ctx context.Context, env *cmdEnv, args []string) int {
 	return 0
 }
 
-// openStore opens the build store the configuration names.
-func openStore(env *cmdEnv, path string) (*state.Store, bool) {
-	cfg, _, ok := setup(env, path)
+// openStore opens the build store the configuration names. A read-only command opens it
+// read-only: it never creates the file or its directory, and never changes the schema.
+func openStore(env *cmdEnv, readOnly bool) (*state.Store, bool) {
+	cfg, _, ok := setup(env, readOnly)
 	if !ok {
 		return nil, false
 	}
-	st, err := state.Open(cfg.Builder.StateDB)
+	open := state.Open
+	if readOnly {
+		open = state.OpenReadOnly
+	}
+	st, err := open(cfg.Builder.StateDB)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon: %v\n", err)
 		return nil, false

@@ -47,33 +47,33 @@ func TestStatusShowRetry(t *testing.T) {
 		return code, out.String() + errOut.String()
 	}
 
-	if code, out := run(runStatus); code != 0 || !strings.Contains(out, rec.ID) || !strings.Contains(out, "packer failed") {
+	if code, out := run(cli("status")); code != 0 || !strings.Contains(out, rec.ID) || !strings.Contains(out, "packer failed") {
 		t.Errorf("status: exit %d\n%s", code, out)
 	}
 	var recs []state.Record
-	if code, out := run(runStatus, "--json", "--state", "failed"); code != 0 || json.Unmarshal([]byte(out), &recs) != nil || len(recs) != 1 || recs[0].ID != rec.ID {
+	if code, out := run(cli("status"), "--json", "--state", "failed"); code != 0 || json.Unmarshal([]byte(out), &recs) != nil || len(recs) != 1 || recs[0].ID != rec.ID {
 		t.Errorf("status --json: exit %d\n%s", code, out)
 	}
-	if code, out := run(runStatus, "--state", "bogus"); code != 2 {
+	if code, out := run(cli("status"), "--state", "bogus"); code != 2 {
 		t.Errorf("status --state bogus: exit %d, want 2\n%s", code, out)
 	}
-	if code, out := run(runShow, rec.ID); code != 0 || !strings.Contains(out, "state:       failed") || !strings.Contains(out, "stage:       packer") {
+	if code, out := run(cli("show"), rec.ID); code != 0 || !strings.Contains(out, "state:       failed") || !strings.Contains(out, "stage:       packer") {
 		t.Errorf("show: exit %d\n%s", code, out)
 	}
 	var shown struct {
 		Build   state.Record
 		Journal []state.Entry
 	}
-	if code, out := run(runShow, "--json", rec.ID); code != 0 || json.Unmarshal([]byte(out), &shown) != nil || shown.Build.ID != rec.ID || len(shown.Journal) == 0 {
+	if code, out := run(cli("show"), "--json", rec.ID); code != 0 || json.Unmarshal([]byte(out), &shown) != nil || shown.Build.ID != rec.ID || len(shown.Journal) == 0 {
 		t.Errorf("show --json: exit %d\n%s", code, out)
 	}
-	if code, out := run(runShow, "no-such-build"); code != 2 {
+	if code, out := run(cli("show"), "no-such-build"); code != 2 {
 		t.Errorf("show of an unknown build: exit %d, want 2\n%s", code, out)
 	}
-	if code, out := run(runRetry, rec.ID); code != 0 || !strings.Contains(out, "resumes at stage packer") {
+	if code, out := run(cli("retry"), rec.ID); code != 0 || !strings.Contains(out, "resumes at stage packer") {
 		t.Errorf("retry: exit %d\n%s", code, out)
 	}
-	if code, out := run(runRetry, rec.ID); code != 2 {
+	if code, out := run(cli("retry"), rec.ID); code != 2 {
 		t.Errorf("retry of a queued build: exit %d, want 2\n%s", code, out)
 	}
 }

@@ -1,24 +1,19 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"runtime/debug"
+
+	"github.com/spf13/cobra"
 )
 
-// version is set at build time with -ldflags "-X main.version=..."; else the module version.
-var version = ""
+func init() { register(newVersionCmd) }
 
-func init() {
-	register("version", "print the version", func(_ context.Context, env *cmdEnv, _ []string) int {
-		v := version
-		if v == "" {
-			v = "devel"
-			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-				v = bi.Main.Version
-			}
-		}
-		fmt.Fprintln(env.stdout, "packuilon", v)
-		return 0
-	})
+func newVersionCmd(env *cmdEnv) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version (as --version does)",
+		Long:  "Print the version stamped at build time (git describe)." + exitStatus(exitOK, exitUsage),
+		Args:  cobra.NoArgs,
+		Run:   func(*cobra.Command, []string) { fmt.Fprintln(env.stdout, "packuilon", versionString()) },
+	}
 }

@@ -3,49 +3,50 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+
+	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/profilewatch"
 )
 
-// OnceName is the name under which the binary (a symlink to it) runs one scan with no arguments:
-// cdp-listend executes its nch command without arguments, as it did cdb2rabbit.
-const OnceName = "packuilon-watch-once"
+func init() { register(newWatchCmd) }
 
-func init() {
-	register("watch", "watch Aquilon's profiles and publish build requests (replaces cdb2rabbit)", runWatch)
-	// Done here rather than in main so the one-scan alias stays with the command it stands for.
-	if filepath.Base(os.Args[0]) == OnceName {
-		os.Args = append([]string{os.Args[0], "watch", "--once"}, os.Args[1:]...)
+func newWatchCmd(env *cmdEnv) *cobra.Command {
+	var once, publishAll bool
+	cmd := &cobra.Command{
+		Use:   "watch [--once] [--publish-all]",
+		Short: "watch Aquilon's profiles and publish build requests (replaces cdb2rabbit)",
+		Long: `Watch Aquilon's profiles and publish a build request for each changed one (replaces
+cdb2rabbit). Without --once it runs as a daemon (scans at start, on SCHEDULE and on Aquilon's UDP
+notification). With --once (cron, a systemd timer, or cdp-listend's nch through the
+` + OnceName + ` symlink) it scans once.` +
+			exitStatus("0  the scan completed (--once), or the daemon was stopped", "1  the scan or the daemon failed (one line on stderr, and in syslog when LOG_TARGET = syslog)", exitUsage),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return exit(runWatch(cmd.Context(), env, once, publishAll))
+		},
 	}
+	cmd.Flags().BoolVar(&once, "once", false, "scan once and exit (for cron, a systemd timer or cdp-listend)")
+	cmd.Flags().BoolVar(&publishAll, "publish-all", false, "publish every matching profile, changed or not (also on the first run)")
+	return cmd
 }
 
-// runWatch is `packuilon watch [--once] [--publish-all]`. With --once (cron, systemd timer,
-// cdp-listend's nch) it scans once: exit 0 when the scan completed, 1 with one line otherwise.
-func runWatch(ctx context.Context, env *cmdEnv, args []string) int {
-	fs, path := newFlags(env, "watch")
-	once := fs.Bool("once", false, "scan once and exit (for cron, a systemd timer or cdp-listend)")
-	publishAll := fs.Bool("publish-all", false, "publish every matching profile, changed or not (also on the first run)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.stderr, "packuilon watch: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	cfg, log, ok := setup(env, *path)
+// runWatch is `packuilon watch [--once] [--publish-all]`. With --once it scans once: exit 0 when
+// the scan completed, 1 with one line otherwise.
+func runWatch(ctx context.Context, env *cmdEnv, once, publishAll bool) int {
+	path := env.config
+	cfg, log, ok := setup(env, false)
 	if !ok {
 		return 1
 	}
-	if !*once {
+	if !once {
 		err := profilewatch.Run(ctx, profilewatch.Options{
 			Config:     cfg,
-			Load:       func() (*config.Config, error) { return config.Load(*path) },
+			Load:       func() (*config.Config, error) { return config.Load(path) },
 			Reload:     env.reload,
 			Log:        log.Named("watch"),
-			PublishAll: *publishAll,
+			PublishAll: publishAll,
 		})
 		if err != nil {
 			fmt.Fprintf(env.stderr, "packuilon watch: %v\n", err)
@@ -58,7 +59,7 @@ func runWatch(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "packuilon watch: %v\n", err)
 		return 1
 	}
-	rep, err := s.Scan(ctx, profilewatch.ScanOptions{PublishAll: *publishAll})
+	rep, err := s.Scan(ctx, profilewatch.ScanOptions{PublishAll: publishAll})
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon watch: scan failed: %v\n", err)
 		return 1

@@ -66,7 +66,10 @@ const busyTimeoutMS = 15000
 // requests name hosts and personalities, which are not for everyone.
 func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("open build store %s: %w", path, err)
+		return nil, fmt.Errorf("open build store %s (user %s): %w", path, currentUser(), err)
+	}
+	if err := checkAccess(path, true); err != nil {
+		return nil, err
 	}
 	q := url.Values{}
 	// WAL: readers in other processes are never blocked by the daemon's writes. FULL sync: a

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
+)
+
+func init() { register(newManCmd) }
+
+// newManCmd writes the man pages, generated from the same definitions as --help. Hidden: the
+// packages run it at build time and ship the pages.
+func newManCmd(env *cmdEnv) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:    "man --dir DIR",
+		Short:  "write the man pages (section 1) into DIR",
+		Long:   "Write one man page per command into DIR, generated from the help." + exitStatus(exitOK, "1  DIR cannot be written", exitUsage),
+		Args:   cobra.NoArgs,
+		Hidden: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				fmt.Fprintf(env.stderr, "packuilon man: %v\n", err)
+				return exit(1)
+			}
+			root := cmd.Root()
+			root.DisableAutoGenTag = true // reproducible pages: no generation date
+			if err := doc.GenManTree(root, &doc.GenManHeader{Title: "PACKUILON", Section: "1", Source: "packuilon " + versionString(), Manual: "packuilon manual"}, dir); err != nil {
+				fmt.Fprintf(env.stderr, "packuilon man: %v\n", err)
+				return exit(1)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "directory for the pages (required)")
+	cmd.MarkFlagRequired("dir")
+	return cmd
+}

@@ -1,0 +1,42 @@
+package state
+
+import (
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+)
+
+// OpenReadOnly opens an existing store for reading only, for status and show: it never creates
+// the file or its directory, never changes the schema, and says which file and which user when
+// the store cannot be read. A store whose schema is newer than this binary is refused.
+func OpenReadOnly(path string) (*Store, error) {
+	if err := checkAccess(path, false); err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	// SQLite creates the -wal and -shm files of a WAL database even for a read-only connection
+	// when its directory is writable (files root would then own, locking the daemon out). They
+	// exist while the daemon has the store open; when they do not, no one is writing it, and
+	// immutable=1 reads the file as it is without creating anything.
+	if !exists(path+"-wal") || !exists(path+"-shm") {
+		q.Set("immutable", "1")
+	}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open build store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open build store %s read-only (user %s): %w", path, currentUser(), err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
