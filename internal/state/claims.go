@@ -166,5 +166,3 @@ func deadHolder(h Holder) bool {
 	_, err = os.Stat(fmt.Sprintf("/proc/%d", h.PID))
 	return errors.Is(err, os.ErrNotExist)
 }
-
-func init() { extraSchemas = append(extraSchemas, claimsSchema, procsSchema) }

@@ -7,8 +7,6 @@ import (
 	"time"
 )
 
-func init() { extraSchemas = append(extraSchemas, outboxSchema) }
-
 // outboxSchema is the notification outbox: one row per event and target. Targets are labels
 // ("mail:failure", "webhook:1", "slack-success"), never URLs or addresses with secrets in them;
 // the sender resolves them from the configuration when it delivers.

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net/url"
@@ -32,6 +33,14 @@ func OpenReadOnly(path string) (*Store, error) {
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open build store %s read-only (user %s): %w", path, currentUser(), err)
+	}
+	cur, err := currentVersion(context.Background(), db)
+	if err == nil {
+		err = checkVersion(path, cur)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open build store %s read-only: %w", path, err)
 	}
 	return &Store{db: db, path: path}, nil
 }

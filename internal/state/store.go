@@ -22,6 +22,7 @@ type Store struct {
 	path string
 }
 
+// schema is migration 1: the tables of the first release.
 const schema = `
 CREATE TABLE IF NOT EXISTS builds (
 	seq         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -54,10 +55,6 @@ CREATE TABLE IF NOT EXISTS journal (
 CREATE INDEX IF NOT EXISTS journal_build ON journal (build_id, seq);
 `
 
-// extraSchemas are tables added by other files of the package (the notification outbox),
-// created after schema.
-var extraSchemas []string
-
 // busyTimeout is how long a writer waits for another process's write transaction; the CLI's
 // writes (retry) and the daemon's are all short, so a few seconds of waiting means trouble.
 const busyTimeoutMS = 15000
@@ -87,11 +84,9 @@ func Open(path string) (*Store, error) {
 	// One connection per process: SQLite has one writer anyway, and this keeps the daemon's
 	// own goroutines from contending through SQLITE_BUSY.
 	db.SetMaxOpenConns(1)
-	for _, sch := range append([]string{schema}, extraSchemas...) {
-		if _, err := db.Exec(sch); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("open build store %s: %w", path, err)
-		}
+	if err := migrate(context.Background(), db, path); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open build store %s: %w", path, err)
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		db.Close()
