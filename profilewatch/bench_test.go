@@ -140,7 +140,7 @@ func BenchmarkParseIndex100k(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		idx, err := ParseIndex(bytes.NewReader(buf.Bytes()))
+		idx, _, err := ParseIndex(bytes.NewReader(buf.Bytes()))
 		if err != nil || len(idx) != benchBigIndex {
 			b.Fatalf("%d entries, %v", len(idx), err)
 		}

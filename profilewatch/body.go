@@ -17,30 +17,54 @@ const maxIndexSize = 512 << 20
 
 var gzipMagic = []byte{0x1f, 0x8b}
 
-// readBody reads a profile or index body, gunzipping it when its name ends ".gz" or it starts with
-// the gzip magic (Aquilon's transparent_gzip serves gzip under a plain name). The cap applies to
-// the decompressed size, so a small gzip bomb is refused too; nothing over max+1 bytes is held.
-func readBody(r io.Reader, name string, max int64) ([]byte, error) {
+// openBody returns the body of r as a stream, gunzipped when its name ends ".gz" or it starts
+// with the gzip magic (Aquilon's transparent_gzip serves gzip under a plain name). The stream
+// fails with ErrTooBig past max bytes of decompressed data, so a small gzip bomb is refused too.
+func openBody(r io.Reader, name string, max int64) (io.Reader, func(), error) {
 	br := bufio.NewReader(r)
 	head, _ := br.Peek(2)
-	var src io.Reader = br
 	if strings.HasSuffix(name, ".gz") || (len(head) == 2 && head[0] == gzipMagic[0] && head[1] == gzipMagic[1]) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("bad gzip: %w", err)
+			return nil, nil, fmt.Errorf("bad gzip: %w", err)
 		}
-		defer zr.Close()
-		src = zr
+		return &capReader{r: zr, left: max, gzip: true}, func() { zr.Close() }, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(src, max+1))
+	return &capReader{r: br, left: max}, func() {}, nil
+}
+
+// capReader fails once more than left bytes come, and names gzip as the culprit of read errors.
+type capReader struct {
+	r    io.Reader
+	left int64
+	gzip bool
+	max  int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.max == 0 {
+		c.max = c.left
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return 0, fmt.Errorf("%w: more than %d bytes", ErrTooBig, c.max)
+	}
+	if err != nil && err != io.EOF && c.gzip {
+		err = fmt.Errorf("bad gzip: %w", err)
+	}
+	return n, err
+}
+
+// readBody reads a whole profile or index body with openBody; nothing over max+1 bytes is held.
+func readBody(r io.Reader, name string, max int64) ([]byte, error) {
+	body, done, err := openBody(r, name, max)
 	if err != nil {
-		if _, ok := src.(*gzip.Reader); ok {
-			return nil, fmt.Errorf("bad gzip: %w", err)
-		}
 		return nil, err
 	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooBig, max)
-	}
-	return data, nil
+	defer done()
+	return io.ReadAll(body)
 }

@@ -1,10 +1,8 @@
 package profilewatch
 
 import (
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"strconv"
 	"strings"
@@ -23,65 +21,6 @@ const maxNameLen = 512
 
 // ErrBadIndex is wrapped by every error about the content of an index.
 var ErrBadIndex = errors.New("bad profile index")
-
-// ParseIndex reads an Aquilon index: <profiles><profile mtime='SECONDS'>NAME</profile>...</profiles>.
-// Names that are not profiles (not ending .json or .json.gz) are skipped; names that are unsafe in
-// a URL path (absolute, "..", control characters, query or fragment) are an error, because the
-// index comes from another machine. mtimes are normalised to milliseconds.
-func ParseIndex(r io.Reader) (Index, error) {
-	dec := xml.NewDecoder(r)
-	idx := Index{}
-	var root bool
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadIndex, err)
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		if !root {
-			if se.Name.Local != "profiles" {
-				return nil, fmt.Errorf("%w: root element is <%s>, want <profiles>", ErrBadIndex, se.Name.Local)
-			}
-			root = true
-			continue
-		}
-		if se.Name.Local != "profile" {
-			if err := dec.Skip(); err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrBadIndex, err)
-			}
-			continue
-		}
-		var p struct {
-			MTime string `xml:"mtime,attr"`
-			Name  string `xml:",chardata"`
-		}
-		if err := dec.DecodeElement(&p, &se); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadIndex, err)
-		}
-		name := strings.TrimSpace(p.Name)
-		if !IsProfileName(name) {
-			continue
-		}
-		if err := checkName(name); err != nil {
-			return nil, err
-		}
-		mt, err := parseMTime(p.MTime)
-		if err != nil {
-			return nil, fmt.Errorf("%w: profile %s: %v", ErrBadIndex, name, err)
-		}
-		idx[name] = mt
-	}
-	if !root {
-		return nil, fmt.Errorf("%w: no <profiles> element", ErrBadIndex)
-	}
-	return idx, nil
-}
 
 // IsProfileName reports whether an index entry is a JSON profile (Aquilon's json or json.gz output).
 func IsProfileName(name string) bool {

@@ -52,16 +52,23 @@ type Report struct {
 	Unchanged  int
 	Failed     []Failure
 	Removed    int
+	// BadEntries counts the index entries skipped with a warning.
+	BadEntries int
 	Duration   time.Duration
 }
 
 // String is the one-line summary printed by watch --once.
 func (r Report) String() string {
-	if r.Baseline {
-		return fmt.Sprintf("no cache yet: recorded a baseline of %d profiles and published nothing (use --publish-all to publish every matching profile)", r.Entries)
+	bad := ""
+	if r.BadEntries > 0 {
+		bad = fmt.Sprintf(", %d bad index entries skipped", r.BadEntries)
 	}
-	return fmt.Sprintf("%d profiles, %d candidates, %d published, %d unchanged, %d failed, %d removed",
-		r.Entries, r.Candidates, len(r.Published), r.Unchanged, len(r.Failed), r.Removed)
+	if r.Baseline {
+		return fmt.Sprintf("no cache yet: recorded a baseline of %d profiles (digests of %d matching, %d failed) and published nothing%s (use --publish-all to publish every matching profile)",
+			r.Entries, r.Candidates-len(r.Failed), len(r.Failed), bad)
+	}
+	return fmt.Sprintf("%d profiles, %d candidates, %d published, %d unchanged, %d failed, %d removed%s",
+		r.Entries, r.Candidates, len(r.Published), r.Unchanged, len(r.Failed), r.Removed, bad)
 }
 
 // Scan runs one scan under the scan lock. The order matters and is the heart of the watcher:
@@ -89,25 +96,19 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	idx, err := s.src.Index(ctx)
+	idx, bad, err := s.src.Index(ctx)
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Entries: len(idx)}
+	s.keepBad(bad, cache, idx)
+	rep := Report{Entries: len(idx), BadEntries: len(bad)}
 	var names []string
 	switch {
 	case o.PublishAll:
 		names = All(idx, s.w.Matches)
 		rep.Removed = len(Diff(cache.MTimes(), idx, s.w.Matches).Removed)
 	case !found:
-		rep.Baseline = true
-		next := nextCache(cache, idx, nil, nil)
-		if err := next.Save(s.w.CacheDir); err != nil {
-			return rep, err
-		}
-		s.log.Info("no cache yet: recorded the baseline, published nothing", "profiles", len(idx))
-		rep.Duration = time.Since(start)
-		return rep, nil
+		return s.baseline(ctx, idx, rep, start)
 	default:
 		ch := Diff(cache.MTimes(), idx, s.w.Matches)
 		for _, key := range ch.Removed {

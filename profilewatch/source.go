@@ -1,7 +1,6 @@
 package profilewatch
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,8 +14,8 @@ import (
 // Source is where the index and the profiles come from: Aquilon's web server (HTTPSource) or a
 // directory on this machine (DirSource, for file:// URLs).
 type Source interface {
-	// Index fetches and parses the index.
-	Index(ctx context.Context) (Index, error)
+	// Index fetches and parses the index as a stream; bad entries are skipped and returned.
+	Index(ctx context.Context) (Index, []BadEntry, error)
 	// Fetch returns the body of the named profile, decompressed and within the size cap.
 	Fetch(ctx context.Context, name string) ([]byte, error)
 	// URL is where the named profile is, for the build request's profile_url.
@@ -70,23 +69,29 @@ type HTTPError struct {
 func (e *HTTPError) Error() string { return fmt.Sprintf("GET %s: HTTP %d", e.URL, e.Status) }
 
 // Index fetches the index; when an ".xml" URL is not found, the ".xml.gz" next to it is tried,
-// which is what Aquilon writes with gzip_output and transparent_gzip.
-func (s *HTTPSource) Index(ctx context.Context) (Index, error) {
+// which is what Aquilon writes with gzip_output and transparent_gzip. It is parsed as it arrives.
+func (s *HTTPSource) Index(ctx context.Context) (Index, []BadEntry, error) {
 	u := s.info.String()
-	body, err := s.get(ctx, u, maxIndexSize)
+	resp, err := s.open(ctx, u, maxIndexSize)
 	var he *HTTPError
 	if errors.As(err, &he) && he.Status == http.StatusNotFound && strings.HasSuffix(s.info.Path, ".xml") {
 		u += ".gz"
-		body, err = s.get(ctx, u, maxIndexSize)
+		resp, err = s.open(ctx, u, maxIndexSize)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("fetch index: %w", err)
+		return nil, nil, fmt.Errorf("fetch index: %w", err)
 	}
-	idx, err := ParseIndex(bytes.NewReader(body))
+	defer resp.Body.Close()
+	body, done, err := openBody(resp.Body, resp.Request.URL.Path, maxIndexSize)
 	if err != nil {
-		return nil, fmt.Errorf("index %s: %w", u, err)
+		return nil, nil, fmt.Errorf("fetch index: %w", err)
 	}
-	return idx, nil
+	defer done()
+	idx, bad, err := ParseIndex(body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("index %s: %w", u, err)
+	}
+	return idx, bad, nil
 }
 
 // Fetch downloads one profile.
@@ -100,6 +105,16 @@ func (s *HTTPSource) URL(name string) string {
 }
 
 func (s *HTTPSource) get(ctx context.Context, u string, max int64) ([]byte, error) {
+	resp, err := s.open(ctx, u, max)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return readBody(resp.Body, resp.Request.URL.Path, max)
+}
+
+// open sends the GET; the caller closes the body of the 200 response it returns.
+func (s *HTTPSource) open(ctx context.Context, u string, max int64) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
@@ -108,14 +123,15 @@ func (s *HTTPSource) get(ctx context.Context, u string, max int64) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
 		return nil, &HTTPError{URL: u, Status: resp.StatusCode}
 	}
 	// A body announced as larger than the cap is refused before it is read; compressed bodies
 	// of JSON are far smaller than what they expand to, so this refuses nothing readBody would take.
 	if resp.ContentLength > max {
+		resp.Body.Close()
 		return nil, fmt.Errorf("%w: %d bytes", ErrTooBig, resp.ContentLength)
 	}
-	return readBody(resp.Body, req.URL.Path, max)
+	return resp, nil
 }

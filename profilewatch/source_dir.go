@@ -1,7 +1,6 @@
 package profilewatch
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +18,7 @@ type DirSource struct {
 }
 
 // Index reads the index file, or the ".gz" next to it.
-func (s *DirSource) Index(_ context.Context) (Index, error) {
+func (s *DirSource) Index(_ context.Context) (Index, []BadEntry, error) {
 	p := s.IndexPath
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) && filepath.Ext(p) == ".xml" {
@@ -27,18 +26,19 @@ func (s *DirSource) Index(_ context.Context) (Index, error) {
 		f, err = os.Open(p)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("fetch index: %w", err)
+		return nil, nil, fmt.Errorf("fetch index: %w", err)
 	}
 	defer f.Close()
-	body, err := readBody(f, p, maxIndexSize)
+	body, done, err := openBody(f, p, maxIndexSize)
 	if err != nil {
-		return nil, fmt.Errorf("read index %s: %w", p, err)
+		return nil, nil, fmt.Errorf("read index %s: %w", p, err)
 	}
-	idx, err := ParseIndex(bytes.NewReader(body))
+	defer done()
+	idx, bad, err := ParseIndex(body)
 	if err != nil {
-		return nil, fmt.Errorf("index %s: %w", p, err)
+		return nil, nil, fmt.Errorf("index %s: %w", p, err)
 	}
-	return idx, nil
+	return idx, bad, nil
 }
 
 // Fetch reads one profile. The name is opened inside Dir through os.Root, so even a name that

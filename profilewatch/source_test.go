@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/packuilon/packuilon/internal/testenv"
@@ -38,7 +39,9 @@ func TestDirSource(t *testing.T) {
 	if rep := f.mustScan(ScanOptions{}); !rep.Baseline || rep.Entries != 2 {
 		t.Fatalf("baseline = %s", rep)
 	}
-	index("1718963999")
+	index("1718963999") // recompiled with a change (the baseline holds the digest of the first)
+	changed := strings.Replace(string(readTestdata(t, "profile-domain-sl7.json")), "vmos4521", "vmos4522", 1)
+	write("nubesvms-sl7x-x86-64.cloud.template.json.gz", testenv.Gzip([]byte(changed)))
 	f.mustScan(ScanOptions{})
 	got := f.drain()
 	if len(got) != 1 || got[0].ImageKey != "nubesvms-sl7x-x86_64" || got[0].ProfileURL != "file://"+dir+"/nubesvms-sl7x-x86-64.cloud.template.json.gz" {

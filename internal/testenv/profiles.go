@@ -44,6 +44,7 @@ type ProfileServer struct {
 	idxDelay  time.Duration
 	indexHits int
 	fetches   map[string]int
+	rawLines  []string
 }
 
 type servedProfile struct {
@@ -154,6 +155,13 @@ func (s *ProfileServer) AddIndexOnly(prefix string, n int) {
 	}
 }
 
+// AddIndexLines puts lines into the index exactly as given, among the entries (for bad entries).
+func (s *ProfileServer) AddIndexLines(lines ...string) {
+	s.mu.Lock()
+	s.rawLines = append(s.rawLines, lines...)
+	s.mu.Unlock()
+}
+
 // SetDelay makes every profile response wait d (a slow server), to make a scan last.
 func (s *ProfileServer) SetDelay(d time.Duration) { s.mu.Lock(); s.delay = d; s.mu.Unlock() }
 
@@ -217,6 +225,7 @@ func (s *ProfileServer) serveIndex(w http.ResponseWriter, r *http.Request, gz bo
 	for h, p := range s.hosts {
 		entries = append(entries, entry{s.Name(h), p.mtime})
 	}
+	raw := s.rawLines
 	s.mu.Unlock()
 	// Aquilon writes the index in no particular order; so does this server, differently each time.
 	rand.Shuffle(len(entries), func(i, j int) { entries[i], entries[j] = entries[j], entries[i] })
@@ -228,6 +237,13 @@ func (s *ProfileServer) serveIndex(w http.ResponseWriter, r *http.Request, gz bo
 			mt = e.mtime
 		}
 		fmt.Fprintf(&b, "<profile mtime='%d'>%s</profile>\n", mt, e.name)
+		if len(raw) > 0 && rand.IntN(4) == 0 {
+			b.WriteString(raw[0] + "\n")
+			raw = raw[1:]
+		}
+	}
+	for _, l := range raw {
+		b.WriteString(l + "\n")
 	}
 	b.WriteString("</profiles>")
 	out := b.Bytes()
