@@ -30,7 +30,6 @@ var (
 	piClose      = []byte("?>")
 	tagEnd       = []byte(">")
 	lessThan     = []byte("<")
-	
 )
 
 // ParseIndex reads an Aquilon index, <profiles><profile mtime='SECONDS'>NAME</profile>...</profiles>,
