@@ -35,5 +35,9 @@ echo "fresh-check: hidden (empty in this namespace): ${hidden[*]:-none}; TMPDIR=
 [ $# -gt 0 ] || set -- make test
 status=0
 "$@" || status=$?
-rm -rf "$TMPDIR"
+if [ "$status" -eq 0 ]; then
+  rm -rf "$TMPDIR"
+else
+  echo "fresh-check: failed (status $status); the services' files and logs are kept under $TMPDIR" >&2
+fi
 exit "$status"

@@ -139,7 +139,24 @@ func runTool(ctx context.Context, dir string, argv ...string) error {
 		if len(out) > 2000 {
 			out = out[len(out)-2000:]
 		}
-		return fmt.Errorf("%s %s: %w: %s", argv[0], argv[1], err, out)
+		return fmt.Errorf("%s: %w: %s", toolName(argv), err, out)
 	}
 	return nil
+}
+
+// toolName names a tool run for an error: the program and its first argument that is neither
+// a flag nor a path nor a flag's value ("keystone-manage bootstrap"), never the whole argv
+// (which may hold a password).
+func toolName(argv []string) string {
+	for i := 1; i < len(argv); i++ {
+		a := argv[i]
+		switch {
+		case strings.HasPrefix(a, "--"):
+			i++ // its value
+		case strings.HasPrefix(a, "/") || strings.HasPrefix(a, "-"):
+		default:
+			return argv[0] + " " + a
+		}
+	}
+	return argv[0]
 }

@@ -25,7 +25,8 @@ type StartError struct {
 
 func (e *StartError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "start %s: %v\n    its files and logs are kept in %s", e.Service, e.Err, e.Dir)
+	// No "start <service>" prefix: the callers (SharedOpenStack, the demo) give it.
+	fmt.Fprintf(&b, "%v\n    %s: its files and logs are kept in %s", e.Err, e.Service, e.Dir)
 	if e.Log != "" {
 		fmt.Fprintf(&b, "\n    last lines of %s:\n%s", e.Log, indent(lastLines(e.Log, tailLines)))
 	}
