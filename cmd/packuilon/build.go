@@ -54,7 +54,7 @@ func runBuild(ctx context.Context, env *cmdEnv, flags *specFlags, args []string,
 		return 2
 	}
 	req.Force = req.Force || force
-	cfg, log, ok := setup(env, false)
+	cfg, log, ok := setup(env, asCommand)
 	if !ok {
 		return 1
 	}

@@ -20,7 +20,7 @@ SIGTERM stops it (running builds resume at their stage on the next start).` +
 			exitStatus("0  stopped by SIGTERM or SIGINT", "1  the configuration is not usable, or the daemon failed", exitUsage),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, ok := setup(env, false)
+			cfg, log, ok := setup(env, asBuilder)
 			if !ok {
 				return exit(1)
 			}

@@ -9,18 +9,29 @@ import (
 	"github.com/packuilon/packuilon/internal/logging"
 )
 
-// setup loads the configuration at --config and builds the root logger. A read-only command
-// (status, show, render, check-config) always logs to stderr, whatever LOG_TARGET says: its
-// reader is the person at the terminal. On failure it prints the problems (one per line, each
-// naming file and key) and returns ok=false.
-func setup(env *cmdEnv, readOnly bool) (*config.Config, hclog.Logger, bool) {
+// logAs says where a command logs: readOnly commands (status, show, render, check-config)
+// always to stderr, whatever LOG_TARGET says, since their reader is at the terminal; the others
+// where LOG_TARGET says, under their syslog tag.
+type logAs string
+
+const (
+	readOnly  logAs = ""
+	asCommand logAs = "packuilon"
+	asBuilder logAs = "packuilon-builder"
+	asWatcher logAs = "packuilon-watch"
+)
+
+// setup loads the configuration at --config and builds the root logger. On failure it prints
+// the problems (one per line, each naming file and key) and returns ok=false.
+func setup(env *cmdEnv, as logAs) (*config.Config, hclog.Logger, bool) {
 	cfg, err := config.Load(env.config)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon: configuration is not usable:\n%v\n", err)
 		return nil, nil, false
 	}
-	o := logging.Options{Target: cfg.Global.LogTarget, Level: cfg.Global.LogLevel}
-	if readOnly {
+	g := cfg.Global
+	o := logging.Options{Target: g.LogTarget, Level: g.LogLevel, Format: g.LogFormat, Tag: string(as), SyslogSocket: g.SyslogSocket}
+	if as == readOnly {
 		o.Target = "stderr"
 	}
 	log, err := logging.New(o)

@@ -54,7 +54,7 @@ warehoused, members and properties carried over, retention applied (replaces ren
 // runGlance loads the config, connects to Glance with its [promote] credentials, runs op and
 // prints its result under the current image's name. It returns the exit code.
 func runGlance(ctx context.Context, env *cmdEnv, cmd string, op func(*config.Config, *glance.GlanceStore) (*glance.Result, error)) int {
-	cfg, log, ok := setup(env, false)
+	cfg, log, ok := setup(env, asCommand)
 	if !ok {
 		return 1
 	}

@@ -49,7 +49,7 @@ func runPublish(ctx context.Context, env *cmdEnv, flags *specFlags, imageKey str
 		fmt.Fprintf(env.stderr, "packuilon publish: %v\n", err)
 		return 2
 	}
-	cfg, log, ok := setup(env, false)
+	cfg, log, ok := setup(env, asCommand)
 	if !ok {
 		return 1
 	}

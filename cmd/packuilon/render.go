@@ -28,7 +28,7 @@ func runRender(env *cmdEnv, file string) int {
 		fmt.Fprintf(env.stderr, "packuilon render: %v\n", err)
 		return 1
 	}
-	cfg, _, ok := setup(env, true)
+	cfg, _, ok := setup(env, readOnly)
 	if !ok {
 		return 1
 	}

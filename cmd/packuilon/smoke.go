@@ -47,7 +47,7 @@ print the verdict and the report's path.` + exitStatus("0  PASSED", "1  REJECTED
 }
 
 func runSmoke(ctx context.Context, env *cmdEnv, image, key, method string) int {
-	cfg, log, ok := setup(env, false)
+	cfg, log, ok := setup(env, asCommand)
 	if !ok {
 		return smokeUsage
 	}

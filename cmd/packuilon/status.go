@@ -73,13 +73,17 @@ func runStatus(ctx context.Context, env *cmdEnv, o statusOptions) int {
 
 // openStore opens the build store the configuration names. A read-only command opens it
 // read-only: it never creates the file or its directory, and never changes the schema.
-func openStore(env *cmdEnv, readOnly bool) (*state.Store, bool) {
-	cfg, _, ok := setup(env, readOnly)
+func openStore(env *cmdEnv, ro bool) (*state.Store, bool) {
+	as := asCommand
+	if ro {
+		as = readOnly
+	}
+	cfg, _, ok := setup(env, as)
 	if !ok {
 		return nil, false
 	}
 	open := state.Open
-	if readOnly {
+	if ro {
 		open = state.OpenReadOnly
 	}
 	st, err := open(cfg.Builder.StateDB)

@@ -36,7 +36,7 @@ notification). With --once (cron, a systemd timer, or cdp-listend's nch through 
 // the scan completed, 1 with one line otherwise.
 func runWatch(ctx context.Context, env *cmdEnv, once, publishAll bool) int {
 	path := env.config
-	cfg, log, ok := setup(env, false)
+	cfg, log, ok := setup(env, asWatcher)
 	if !ok {
 		return 1
 	}
@@ -54,13 +54,17 @@ func runWatch(ctx context.Context, env *cmdEnv, once, publishAll bool) int {
 		}
 		return 0
 	}
+	// Run by cron or cdp-listend, stderr goes nowhere: a failure is also logged, so it reaches
+	// syslog when LOG_TARGET = syslog.
 	s, err := profilewatch.NewScanner(cfg, log.Named("scan"))
 	if err != nil {
+		log.Error("cannot scan", "error", err)
 		fmt.Fprintf(env.stderr, "packuilon watch: %v\n", err)
 		return 1
 	}
 	rep, err := s.Scan(ctx, profilewatch.ScanOptions{PublishAll: publishAll})
 	if err != nil {
+		log.Error("scan failed", "error", err)
 		fmt.Fprintf(env.stderr, "packuilon watch: scan failed: %v\n", err)
 		return 1
 	}

@@ -22,6 +22,10 @@ type Global struct {
 	// LogTarget is "stderr" or "syslog"; LogLevel an hclog level name.
 	LogTarget string
 	LogLevel  string
+	// LogFormat is "text" (hclog's lines) or "json" (one JSON object per line).
+	LogFormat string
+	// SyslogSocket is the syslog daemon's socket for LOG_TARGET = syslog (default /dev/log).
+	SyslogSocket string
 	// StateDir holds the build store and other state of the daemons.
 	StateDir string
 }
@@ -38,6 +42,8 @@ func readGlobal(r *reader, base string) Global {
 		RabbitCAFile: abs(base, r.str("RABBIT_CA_FILE", "")),
 		LogTarget:    r.oneOf("LOG_TARGET", "stderr", "stderr", "syslog"),
 		LogLevel:     r.oneOf("LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error"),
+		LogFormat:    r.oneOf("LOG_FORMAT", "text", "text", "json"),
+		SyslogSocket: abs(base, r.str("SYSLOG_SOCKET", "")),
 		StateDir:     abs(base, r.str("STATE_DIR", "/var/lib/packuilon")),
 	}
 	if !validQueueName(g.Queue) {

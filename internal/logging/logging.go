@@ -1,61 +1,71 @@
-// Package logging builds packuilon's root hclog logger: to stderr, or to syslog as the old
-// scripts did.
+// Package logging builds packuilon's root hclog logger: to stderr (with journald priority
+// prefixes under systemd), or to syslog as the old scripts did; as text or JSON.
 package logging
 
 import (
 	"fmt"
+	"io"
 	"log/syslog"
 	"os"
-	"strings"
 
 	"github.com/hashicorp/go-hclog"
 )
 
-// Options say where and how much to log.
+// Options say where, how and how much to log.
 type Options struct {
 	// Target is "stderr" (default) or "syslog".
 	Target string
 	// Level is an hclog level name; empty or unknown means info.
 	Level string
+	// Format is "text" (default) or "json".
+	Format string
+	// Tag is the syslog tag (the program name in /var/log/messages); default "packuilon". The
+	// watcher and the builder use their own, packuilon-watch and packuilon-builder.
+	Tag string
+	// SyslogSocket is the syslog daemon's unix socket; empty means the system's (/dev/log).
+	SyslogSocket string
+	// Output replaces stderr for Target "stderr" (tests).
+	Output io.Writer
 }
 
-// name is the root logger's name and the syslog tag, as the old scripts' program names were.
+// name is the root logger's name.
 const name = "packuilon"
 
-// New returns the root logger. For syslog, hclog's text format is written with the level
-// mapped to the syslog priority.
+// New returns the root logger. For syslog, each line is sent at the priority of its level.
+// On stderr under systemd (JOURNAL_STREAM names stderr), each line starts with the journald
+// priority prefix ("<3>" for errors), so `journalctl -p err` finds them, and the time is left
+// to the journal.
 func New(o Options) (hclog.Logger, error) {
 	level := hclog.LevelFromString(o.Level)
 	if level == hclog.NoLevel {
 		level = hclog.Info
 	}
-	opts := &hclog.LoggerOptions{Name: name, Level: level, Output: os.Stderr}
-	if o.Target == "syslog" {
-		w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_INFO, name)
+	tag := o.Tag
+	if tag == "" {
+		tag = name
+	}
+	opts := &hclog.LoggerOptions{Name: name, Level: level, Output: os.Stderr, JSONFormat: o.Format == "json"}
+	switch {
+	case o.Target == "syslog":
+		w, err := dialSyslog(o.SyslogSocket, tag)
 		if err != nil {
 			return nil, fmt.Errorf("connect to syslog: %w", err)
 		}
-		opts.Output = &levelWriter{w: w}
+		opts.Output = &syslogWriter{w: w}
 		opts.DisableTime = true // syslog stamps the time itself
+	case o.Output != nil:
+		opts.Output = o.Output
+	case journalStderr():
+		opts.Output = &journalWriter{w: os.Stderr}
+		opts.DisableTime = true // the journal stamps the time itself
 	}
 	return hclog.New(opts), nil
 }
 
-// levelWriter sends each hclog line to syslog at the priority of its level.
-type levelWriter struct{ w *syslog.Writer }
-
-func (l *levelWriter) Write(p []byte) (int, error) {
-	s := string(p)
-	var err error
-	switch {
-	case strings.Contains(s, "[ERROR]"):
-		err = l.w.Err(s)
-	case strings.Contains(s, "[WARN]"):
-		err = l.w.Warning(s)
-	case strings.Contains(s, "[DEBUG]"), strings.Contains(s, "[TRACE]"):
-		err = l.w.Debug(s)
-	default:
-		err = l.w.Info(s)
+// dialSyslog connects to the system's syslog, or to the unix socket at path.
+func dialSyslog(path, tag string) (*syslog.Writer, error) {
+	if path == "" {
+		return syslog.New(syslog.LOG_DAEMON|syslog.LOG_INFO, tag)
 	}
-	return len(p), err
+	return syslog.Dial("unixgram", path, syslog.LOG_DAEMON|syslog.LOG_INFO, tag)
 }

@@ -1,0 +1,93 @@
+package logging
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/syslog"
+	"os"
+	"syscall"
+)
+
+// Syslog priorities of hclog's levels (RFC 5424 severities, as journald's prefixes use them).
+const (
+	prioErr     = 3
+	prioWarning = 4
+	prioInfo    = 6
+	prioDebug   = 7
+)
+
+// priority finds the level of one hclog entry, text ("[ERROR]") or JSON ("@level":"error").
+func priority(p []byte) int {
+	switch {
+	case bytes.Contains(p, []byte("[ERROR]")), bytes.Contains(p, []byte(`"@level":"error"`)):
+		return prioErr
+	case bytes.Contains(p, []byte("[WARN]")), bytes.Contains(p, []byte(`"@level":"warn"`)):
+		return prioWarning
+	case bytes.Contains(p, []byte("[DEBUG]")), bytes.Contains(p, []byte("[TRACE]")),
+		bytes.Contains(p, []byte(`"@level":"debug"`)), bytes.Contains(p, []byte(`"@level":"trace"`)):
+		return prioDebug
+	}
+	return prioInfo
+}
+
+// syslogWriter sends each hclog entry to syslog at the priority of its level.
+type syslogWriter struct{ w *syslog.Writer }
+
+func (l *syslogWriter) Write(p []byte) (int, error) {
+	s := string(p)
+	var err error
+	switch priority(p) {
+	case prioErr:
+		err = l.w.Err(s)
+	case prioWarning:
+		err = l.w.Warning(s)
+	case prioDebug:
+		err = l.w.Debug(s)
+	default:
+		err = l.w.Info(s)
+	}
+	return len(p), err
+}
+
+// journalWriter prefixes every line of an hclog entry with its journald priority ("<3>"), as
+// sd-daemon(3) describes for services whose stderr is connected to the journal.
+type journalWriter struct{ w io.Writer }
+
+func (j *journalWriter) Write(p []byte) (int, error) {
+	prefix := []byte(fmt.Sprintf("<%d>", priority(p)))
+	lines := bytes.SplitAfter(p, []byte("\n"))
+	var out bytes.Buffer
+	for _, l := range lines {
+		if len(l) > 0 {
+			out.Write(prefix)
+			out.Write(l)
+		}
+	}
+	if _, err := j.w.Write(out.Bytes()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// journalStderr reports whether stderr is the journal's stream: JOURNAL_STREAM holds the
+// device and inode of the stream systemd connected, and they must still be stderr's (a
+// redirection by a child shell or by hand makes them differ).
+func journalStderr() bool {
+	return isJournalStream(os.Getenv("JOURNAL_STREAM"), os.Stderr)
+}
+
+func isJournalStream(env string, f *os.File) bool {
+	if env == "" {
+		return false
+	}
+	var dev, ino uint64
+	if _, err := fmt.Sscanf(env, "%d:%d", &dev, &ino); err != nil {
+		return false
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		return false
+	}
+	return uint64(st.Dev) == dev && st.Ino == ino
+}
