@@ -12,7 +12,7 @@ import (
 
 // claimStages are the stages that change a build's image keys in Glance (or boot their
 // candidates): before the first of them the pipeline takes the claim on every key of the
-// build, shared with packuilon promote, rollback and smoke, and keeps it until the build ends
+// build (the request's image key and each template's packuilon key), shared with packuilon promote, rollback and smoke, and keeps it until the build ends
 // (rejection and cleanup included). Render and packer only make a new image, which no one
 // else touches, so a hand-run command does not wait for a long packer run.
 var claimStages = []string{"marking", "testing", "promoting"}
@@ -27,7 +27,9 @@ func (p *Pipeline) claimKeys(ctx context.Context, b *Build) ([]*state.Lease, err
 	if p.Claims == nil {
 		return nil, nil
 	}
-	var keys []string
+	// The request's image key too: packuilon smoke claims that one (it is the key its --key
+	// names), promote and rollback the packuilon key of one template.
+	keys := []string{b.Request.ImageKey}
 	for _, a := range b.Artifacts {
 		keys = append(keys, a.Key)
 	}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/config"
@@ -16,19 +18,20 @@ func init() { register(newPromoteCmd) }
 
 func newPromoteCmd(env *cmdEnv) *cobra.Command {
 	var c glance.Candidate
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "promote --image ID --key KEY",
 		Short: "make an image the current one of its key in Glance (replaces rename-old-images.sh)",
 		Long: `Make a candidate image the current one of its key in Glance: the current image is
 warehoused, members and properties carried over, retention applied (replaces rename-old-images.sh).` +
-			exitStatus(exitOK, "1  Glance refused or could not be reached", exitUsage),
+			exitStatus(exitOK, "1  Glance refused or could not be reached", exitUsage, exitClaimed),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if c.ImageID == "" || c.Key == "" {
 				return usageError("--image and --key must not be empty")
 			}
 			ctx := cmd.Context()
-			return exit(runGlance(ctx, env, "promote", func(cfg *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
+			return exit(runGlance(ctx, env, "promote", c.Key, wait, func(cfg *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
 				res, err := store.Promote(ctx, c)
 				if err != nil || !cfg.Promote.SourceChaining || res.WarehousedID == "" {
 					return res, err
@@ -46,18 +49,24 @@ warehoused, members and properties carried over, retention applied (replaces ren
 	f.StringVar(&c.Name, "name", "", "canonical name (default: the candidate's packuilon_name, else its name)")
 	f.StringVar(&c.BuildID, "build-id", "", "build id to record on the image (packuilon_build_id)")
 	f.StringVar(&c.ParentID, "parent", "", "source image id to record (packuilon_parent)")
+	waitFlag(f, &wait)
 	cmd.MarkFlagRequired("image")
 	cmd.MarkFlagRequired("key")
 	return cmd
 }
 
-// runGlance loads the config, connects to Glance with its [promote] credentials, runs op and
-// prints its result under the current image's name. It returns the exit code.
-func runGlance(ctx context.Context, env *cmdEnv, cmd string, op func(*config.Config, *glance.GlanceStore) (*glance.Result, error)) int {
+// runGlance loads the config, takes the claim on key (see withClaim), connects to Glance with
+// its [promote] credentials, runs op and prints its result under the current image's name. It
+// returns the exit code.
+func runGlance(ctx context.Context, env *cmdEnv, cmd, key string, wait time.Duration, op func(*config.Config, *glance.GlanceStore) (*glance.Result, error)) int {
 	cfg, log, ok := setup(env, asCommand)
 	if !ok {
 		return 1
 	}
+	return withClaim(ctx, env, cfg, cmd, key, wait, func() int { return glanceOp(ctx, env, cmd, cfg, log, op) })
+}
+
+func glanceOp(ctx context.Context, env *cmdEnv, cmd string, cfg *config.Config, log hclog.Logger, op func(*config.Config, *glance.GlanceStore) (*glance.Result, error)) int {
 	store, err := glance.Open(ctx, cfg.Promote, os.Getenv, log)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon %s: %v\n", cmd, err)

@@ -3,14 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 
+	"github.com/packuilon/packuilon/internal/state"
 	"github.com/packuilon/packuilon/internal/testenv"
 )
 
@@ -58,3 +61,122 @@ func TestPromoteAndRollbackCommands(t *testing.T) {
 		t.Fatalf("rollback output:\n%s", out)
 	}
 }
+
+// TestPromoteClaim: a hand-run promote of a key the builder daemon is working on is refused
+// with a message naming the build (exit 75), or waits with --wait until the daemon is done;
+// two promotions of one key started at once run one after the other, and Glance ends with one
+// current image and the other warehoused.
+func TestPromoteClaim(t *testing.T) {
+	o := testenv.PrivateOpenStack(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	if err := o.WriteOpenRC(filepath.Join(dir, "admin-auth.sh"), o.Admin); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "config.ini")
+	ini := "[global]\nSTATE_DIR = state/\n[rabbit2packer]\nADMIN_AUTH_FILE = admin-auth.sh\n"
+	if err := os.WriteFile(cfgPath, []byte(ini), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, err := o.ImageClient(ctx, o.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func() string {
+		id, err := testenv.UploadImage(ctx, img, images.CreateOpts{Name: "SL7 AQ"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	st, err := state.Open(filepath.Join(dir, "state", "builds.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	promote := func(args ...string) (int, string, string) {
+		var out, errOut syncBuffer
+		code := cli("promote")(ctx, &cmdEnv{stdout: &out, stderr: &errOut}, append([]string{"--config", cfgPath}, args...))
+		return code, out.String(), errOut.String()
+	}
+
+	// The daemon holds the key (as a build does from its marking stage on).
+	daemon, err := state.Hold(ctx, st, "sl7.managed", state.NewHolder("builder", "build B42"), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := upload()
+	code, _, errOut := promote("--image", a, "--key", "sl7.managed")
+	if code != claimExit || !strings.Contains(errOut, "build B42") || !strings.Contains(errOut, "refused") {
+		t.Fatalf("promote beside the daemon: exit %d, stderr %q; want %d naming the build", code, errOut, claimExit)
+	}
+	if cur, err := images.Get(ctx, img, a).Extract(); err != nil || cur.Properties["packuilon_state"] != nil {
+		t.Fatalf("refused promote touched the image: %v %v", err, cur.Properties)
+	}
+
+	// With --wait it waits for the daemon to release the key, then promotes.
+	done := make(chan string, 1)
+	var waitErr syncBuffer
+	go func() {
+		var out syncBuffer
+		code := cli("promote")(ctx, &cmdEnv{stdout: &out, stderr: &waitErr}, []string{"--config", cfgPath, "--image", a, "--key", "sl7.managed", "--wait", "2m"})
+		done <- fmt.Sprintf("%d %s", code, out.String())
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(waitErr.String(), "waiting up to") {
+		if time.Now().After(deadline) {
+			t.Fatalf("promote --wait does not say it waits: %q", waitErr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := daemon.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if res := <-done; !strings.HasPrefix(res, "0 ") || !strings.Contains(res, "current:    "+a) {
+		t.Fatalf("promote after waiting: %s (stderr %s)", res, waitErr.String())
+	}
+
+	// Two promotions started at once: one waits for the other.
+	b, c := upload(), upload()
+	results := make(chan string, 2)
+	for _, id := range []string{b, c} {
+		go func() {
+			code, out, errOut := promote("--image", id, "--key", "sl7.managed", "--wait", "3m")
+			results <- fmt.Sprintf("%s exit %d\n%s%s", id, code, out, errOut)
+		}()
+	}
+	for range 2 {
+		if r := <-results; !strings.Contains(r, " exit 0\n") {
+			t.Fatalf("concurrent promotion: %s", r)
+		}
+	}
+	states := map[string]int{}
+	for _, id := range []string{a, b, c} {
+		im, err := images.Get(ctx, img, id).Extract()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := im.Properties["packuilon_state"].(string)
+		states[s]++
+		if s == "current" && im.Name != "SL7 AQ" {
+			t.Errorf("current image %s is named %q", id, im.Name)
+		}
+	}
+	if states["current"] != 1 || states["warehoused"] != 2 {
+		t.Errorf("image states after two concurrent promotions = %v, want 1 current and 2 warehoused", states)
+	}
+}
+
+// syncBuffer is a buffer a test reads while a command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/config"
@@ -11,22 +13,24 @@ func init() { register(newRollbackCmd) }
 
 func newRollbackCmd(env *cmdEnv) *cobra.Command {
 	var key string
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "rollback --key KEY",
 		Short: "make the newest warehoused image of a key current again",
 		Long: `Make the newest warehoused image of a key current again in Glance; the current one is
-warehoused in its place.` + exitStatus(exitOK, "1  nothing to roll back to, or Glance refused or could not be reached", exitUsage),
+warehoused in its place.` + exitStatus(exitOK, "1  nothing to roll back to, or Glance refused or could not be reached", exitUsage, exitClaimed),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if key == "" {
 				return usageError("--key must not be empty")
 			}
-			return exit(runGlance(cmd.Context(), env, "rollback", func(_ *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
+			return exit(runGlance(cmd.Context(), env, "rollback", key, wait, func(_ *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
 				return store.Rollback(cmd.Context(), key)
 			}))
 		},
 	}
 	cmd.Flags().StringVar(&key, "key", "", "packuilon_key of the image (required)")
+	waitFlag(cmd.Flags(), &wait)
 	cmd.MarkFlagRequired("key")
 	return cmd
 }

@@ -25,28 +25,30 @@ const (
 
 func newSmokeCmd(env *cmdEnv) *cobra.Command {
 	var image, key, method string
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "smoke --image ID [--key KEY] [--method rally|boot]",
 		Short: "smoke test an image by hand with the configured test ([smoke] METHOD); print the verdict",
 		Long: `Smoke test an image by hand with the configured test ([smoke] METHOD, or --method) and
 print the verdict and the report's path.` + exitStatus("0  PASSED", "1  REJECTED: the image failed the test",
-			"2  usage error, or no smoke test configured", "3  the test could not judge the image (infrastructure)"),
+			"2  usage error, or no smoke test configured", "3  the test could not judge the image (infrastructure)", exitClaimed+" (with --key)"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if image == "" {
 				return usageError("--image must not be empty")
 			}
-			return exit(runSmoke(cmd.Context(), env, image, key, method))
+			return exit(runSmoke(cmd.Context(), env, image, key, method, wait))
 		},
 	}
 	cmd.Flags().StringVar(&image, "image", "", "Glance id of the image to test (required; never a name)")
 	cmd.Flags().StringVar(&key, "key", "", "image key, to choose its Rally task from [rally-tasks] (default: DEFAULT)")
 	cmd.Flags().StringVar(&method, "method", "", "override [smoke] METHOD: rally or boot")
+	waitFlag(cmd.Flags(), &wait)
 	cmd.MarkFlagRequired("image")
 	return cmd
 }
 
-func runSmoke(ctx context.Context, env *cmdEnv, image, key, method string) int {
+func runSmoke(ctx context.Context, env *cmdEnv, image, key, method string, wait time.Duration) int {
 	cfg, log, ok := setup(env, asCommand)
 	if !ok {
 		return smokeUsage
@@ -68,6 +70,14 @@ func runSmoke(ctx context.Context, env *cmdEnv, image, key, method string) int {
 		fmt.Fprintf(env.stderr, "packuilon smoke: %v\n", err)
 		return smokeInfra
 	}
+	if key == "" {
+		return smokeImage(ctx, env, tester, image, key, dir)
+	}
+	// With a key, the test holds the key's claim, as a build of the key does while it tests.
+	return withClaim(ctx, env, cfg, "smoke", key, wait, func() int { return smokeImage(ctx, env, tester, image, key, dir) })
+}
+
+func smokeImage(ctx context.Context, env *cmdEnv, tester rally.Tester, image, key, dir string) int {
 	id := "manual-" + time.Now().UTC().Format("20060102-150405")
 	report := filepath.Join(dir, id+".smoke.json")
 	v, err := tester.Test(ctx, rally.Subject{BuildID: id, ImageKey: key, ImageID: image, ReportPath: report, Output: env.stderr})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/packuilon/packuilon/internal/procgroup"
@@ -30,10 +31,14 @@ type Lease struct {
 	once   sync.Once
 }
 
-// NewHolder returns the Holder for this process: owner "<kind> <pid>".
+// holders numbers the Holders of this process, so two in one process (two commands run by a
+// test) are two owners.
+var holders atomic.Int64
+
+// NewHolder returns a new Holder in this process: owner "<kind> <pid>-<n>".
 func NewHolder(kind, purpose string) Holder {
 	boot, _ := procgroup.BootID()
-	return Holder{Owner: fmt.Sprintf("%s %d", kind, os.Getpid()), Purpose: purpose, PID: os.Getpid(), BootID: boot}
+	return Holder{Owner: fmt.Sprintf("%s %d-%d", kind, os.Getpid(), holders.Add(1)), Purpose: purpose, PID: os.Getpid(), BootID: boot}
 }
 
 // Hold takes the claim on key for h, waiting up to wait while another holder has it (0: refuse
