@@ -68,8 +68,10 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	obs := observe(st, log)
 	disp := newDispatcher(st, cfg, log)
-	pipe.Observer = &notifier{store: st, cfg: cfg, log: log, poke: disp.Poke}
+	disp.Observe = obs.delivered
+	pipe.Observer = &notifier{store: st, cfg: cfg, log: log, poke: disp.Poke, next: metricsObserver{obs.metrics}}
 	sched := newScheduler(st, pipe, cfg, sets, log)
 	buildCtx, stopBuilds := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBuilds()
@@ -79,6 +81,10 @@ func Run(ctx context.Context, o Options) error {
 	notifyDone := make(chan struct{})
 	go func() { defer close(notifyDone); disp.Run(notifyCtx) }()
 	defer func() { stopNotify(); <-notifyDone }()
+
+	obs.serve(o.Config.BuilderHTTP, nil)
+	defer obs.close()
+	go obs.status(notifyCtx, st)
 
 	var wg sync.WaitGroup
 	wg.Add(3)
@@ -91,7 +97,7 @@ func Run(ctx context.Context, o Options) error {
 	go func() {
 		defer wg.Done()
 		in := &intake{store: st, log: log, recorded: sched.poke, decoder: event.Decoder{IgnorePaths: o.Config.Watch.IgnorePaths}}
-		c := &amqp.Consumer{Global: o.Config.Global, Prefetch: o.Config.Builder.Prefetch, Log: log.Named("amqp"), Handle: in.handle}
+		c := &amqp.Consumer{Global: o.Config.Global, Prefetch: o.Config.Builder.Prefetch, Log: log.Named("amqp"), Handle: in.handle, OnState: obs.brokerState}
 		consumeErr = c.Run(ctx)
 	}()
 	_ = sdnotify.Notify(sdnotify.Ready)

@@ -20,7 +20,7 @@ import (
 // An Observer hears what the pipeline does: the end of each stage and of each build. The
 // daemon's observer queues notifications and feeds the metrics; it must not block.
 type Observer interface {
-	StageEnded(stage string, d time.Duration, err error)
+	StageEnded(b *Build, stage string, d time.Duration, err error)
 	// BuildEnded is called with the record as stored and the event type (config.Event*).
 	BuildEnded(ctx context.Context, rec state.Record, b *Build, event string)
 }
@@ -39,9 +39,9 @@ type notifier struct {
 	next Observer
 }
 
-func (n *notifier) StageEnded(stage string, d time.Duration, err error) {
+func (n *notifier) StageEnded(b *Build, stage string, d time.Duration, err error) {
 	if n.next != nil {
-		n.next.StageEnded(stage, d, err)
+		n.next.StageEnded(b, stage, d, err)
 	}
 }
 

@@ -61,6 +61,7 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 	defer p.Store.ClearProcessGroup(context.WithoutCancel(ctx), b.ID)
 	var leases []*state.Lease
 	defer func() { p.release(b, leases) }() // after the cleanup below: rejection and cleanup are Glance work too
+	b.began = time.Now()
 	first := 0
 	for i, s := range p.Stages {
 		if s.Name() == rec.Stage {
@@ -88,7 +89,7 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 		began := time.Now()
 		err := s.Run(ctx, b)
 		if p.Observer != nil {
-			p.Observer.StageEnded(s.Name(), time.Since(began), err)
+			p.Observer.StageEnded(b, s.Name(), time.Since(began), err)
 		}
 		if serr := p.save(context.WithoutCancel(ctx), b); serr != nil && err == nil {
 			err = serr

@@ -3,6 +3,7 @@ package builder
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -57,6 +58,8 @@ type Build struct {
 	// ProcessGroup, when set by the pipeline, records the process group packer runs in with
 	// the build (see Pipeline.endPredecessor).
 	ProcessGroup func(g procgroup.Group) `json:"-"`
+	// began is when this run of the pipeline started (the build duration metric).
+	began time.Time
 }
 
 // Artifact is one image a build produced from one template.

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/web"
 	"github.com/packuilon/packuilon/profilewatch"
 )
 
@@ -41,12 +42,17 @@ func runWatch(ctx context.Context, env *cmdEnv, once, publishAll bool) int {
 		return 1
 	}
 	if !once {
+		endpoint := web.StartWatcher(cfg.WatchHTTP, log.Named("watch"))
+		defer endpoint.Close()
 		err := profilewatch.Run(ctx, profilewatch.Options{
 			Config:     cfg,
 			Load:       func() (*config.Config, error) { return config.Load(path) },
 			Reload:     env.reload,
 			Log:        log.Named("watch"),
 			PublishAll: publishAll,
+			OnScan: func(r profilewatch.Report, err error) {
+				endpoint.Scanned(len(r.Published), r.Duration, err)
+			},
 		})
 		if err != nil {
 			fmt.Fprintf(env.stderr, "packuilon watch: %v\n", err)

@@ -45,6 +45,15 @@ type Consumer struct {
 	// Handle processes one delivery. nil → ack; *Poison → dead-letter, then ack; any other
 	// error → the delivery is requeued after a pause.
 	Handle func(ctx context.Context, d amqp091.Delivery) error
+	// OnState, if set, is told when the consumer connects (err nil) or loses or cannot get its
+	// connection (err says why; permanent when retrying cannot help, see IsPermanent).
+	OnState func(connected bool, err error, permanent bool)
+}
+
+func (c *Consumer) state(connected bool, err error) {
+	if c.OnState != nil {
+		c.OnState(connected, err, err != nil && IsPermanent(err))
+	}
 }
 
 // Run consumes until ctx is done. Connection failures are retried with backoff forever; the
@@ -55,6 +64,13 @@ func (c *Consumer) Run(ctx context.Context) error {
 		// A fresh OnChange per outage: the first error of each outage is logged again.
 		err := retry.Do(ctx, retry.Policy{Initial: reconnectInitial, Max: reconnectMax,
 			OnRetry: retry.OnChange(func(attempt int, err error, _ time.Duration) {
+				c.state(false, err)
+				if IsPermanent(err) {
+					// Retried still (the password may be fixed on the broker's side), but it is
+					// an error for the operator, not a passing outage.
+					c.Log.Error("the broker refuses the connection; fix the configuration", "error", err, "attempts", attempt)
+					return
+				}
 				c.Log.Warn("cannot consume; retrying", "error", err, "attempts", attempt)
 			})}, func(ctx context.Context) error {
 			s, err := c.open(ctx)
@@ -68,8 +84,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 			return err
 		}
 		c.Log.Info("consuming", "queue", c.Global.Queue, "broker", c.Global.Redacted())
+		c.state(true, nil)
 		err = c.serve(ctx, sess)
 		sess.close()
+		c.state(false, err)
 		if ctx.Err() != nil {
 			return nil
 		}

@@ -28,10 +28,26 @@ type Dispatcher struct {
 	// Config returns the current [notify] settings (they follow reloads).
 	Config func() config.Notify
 	Log    hclog.Logger
-	// Observe, if set, is called after each delivery attempt (metrics).
-	Observe func(event, target string, err error)
+	// Observe, if set, is called with the outcome of each delivery attempt (metrics).
+	Observe func(Outcome)
 	once    sync.Once
 	poke    chan struct{}
+}
+
+// Outcome is the result of one delivery attempt.
+type Outcome string
+
+// Outcomes of a delivery attempt.
+const (
+	Sent     Outcome = "sent"
+	Retrying Outcome = "retry"
+	GaveUp   Outcome = "failed"
+)
+
+func (d *Dispatcher) observe(o Outcome) {
+	if d.Observe != nil {
+		d.Observe(o)
+	}
 }
 
 // Poke makes the Dispatcher look at the outbox now.
@@ -111,12 +127,10 @@ func (d *Dispatcher) deliver(ctx context.Context, n state.Notification) {
 	if ctx.Err() != nil {
 		return // stopping: the row stays pending and is sent by the next daemon
 	}
-	if d.Observe != nil {
-		d.Observe(n.Event, n.Target, err)
-	}
 	log := d.Log.With("event", n.Event, "target", n.Target, "build_id", n.BuildID)
 	wctx := context.WithoutCancel(ctx)
 	if err == nil {
+		d.observe(Sent)
 		if serr := d.Store.NoteDelivered(wctx, n.Seq); serr != nil {
 			log.Error("notification sent but not recorded; it may be sent again", "error", serr)
 		}
@@ -125,12 +139,14 @@ func (d *Dispatcher) deliver(ctx context.Context, n state.Notification) {
 	}
 	attempts := n.Attempts + 1
 	if retry.IsPermanent(err) || attempts >= cfg.Retries {
+		d.observe(GaveUp)
 		log.Error("notification undeliverable; giving up", "attempts", attempts, "error", err)
 		if serr := d.Store.NoteAttemptFailed(wctx, n.Seq, time.Time{}, err.Error()); serr != nil {
 			log.Error("cannot record the notification", "error", serr)
 		}
 		return
 	}
+	d.observe(Retrying)
 	wait := cfg.RetryDelay << (attempts - 1)
 	if wait > maxBackoff || wait <= 0 {
 		wait = maxBackoff

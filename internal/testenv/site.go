@@ -90,9 +90,9 @@ func WriteSite(dir string, o SiteOptions) (string, error) {
 	g := o.Rabbit.Global(o.Queue)
 	fmt.Fprintf(&b, "[global]\nQUEUE = %s\nRABBIT_HOST = %s\nRABBIT_PORT = %d\nRABBIT_USER = %s\nRABBIT_PW = %s\nSTATE_DIR = state\n\n",
 		g.Queue, g.RabbitHost, g.RabbitPort, g.RabbitUser, g.RabbitPW)
-	fmt.Fprintf(&b, "[cdb2rabbit]\nPROFILE_INFO_URL = %s\nPROFILE_DIR_URL = %s\nPROFILE_MATCH = %s\nCACHE_DIR = profiles\nUDP_LISTEN = off\n\n",
+	fmt.Fprintf(&b, "[cdb2rabbit]\nPROFILE_INFO_URL = %s\nPROFILE_DIR_URL = %s\nPROFILE_MATCH = %s\nCACHE_DIR = profiles\nUDP_LISTEN = off\nHTTP_LISTEN = off\n\n",
 		o.Profiles.IndexURL(), o.Profiles.DirURL(), o.ProfileMatch)
-	fmt.Fprintf(&b, "[rabbit2packer]\nTHREAD_COUNT = %d\nLOG_DIR = log\nBUILD_FILE_DIR = build\n%sPACKER_TEMPLATE_MAP = template-map.json\nIMAGES_CONFIG = source-images.json\nPACKER_PATH = /usr/bin/packer\nSTOP_GRACE = 30s\nKILL_GRACE = 20s\n\n",
+	fmt.Fprintf(&b, "[rabbit2packer]\nTHREAD_COUNT = %d\nLOG_DIR = log\nBUILD_FILE_DIR = build\n%sPACKER_TEMPLATE_MAP = template-map.json\nIMAGES_CONFIG = source-images.json\nPACKER_PATH = /usr/bin/packer\nSTOP_GRACE = 30s\nKILL_GRACE = 20s\nHTTP_LISTEN = off\n\n",
 		threads, auth)
 	if o.Promote != "" {
 		fmt.Fprintf(&b, "[promote]\nENABLED = %s\n\n", o.Promote)
