@@ -4,6 +4,7 @@ import (
 	"net"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -23,13 +24,23 @@ func TestBinaryTalksToSystemd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	var statuses []string
+	// next reads the next state change; STATUS= lines (what the daemon is doing) come in
+	// between whenever the text changes, and are kept aside.
 	next := func(want string) {
 		t.Helper()
-		l.SetReadDeadline(time.Now().Add(time.Minute))
-		buf := make([]byte, 256)
-		n, err := l.Read(buf)
-		if err != nil || string(buf[:n]) != want {
-			t.Fatalf("notification = %q (%v), want %q", buf[:n], err, want)
+		for {
+			l.SetReadDeadline(time.Now().Add(time.Minute))
+			buf := make([]byte, 256)
+			n, err := l.Read(buf)
+			if err == nil && strings.HasPrefix(string(buf[:n]), "STATUS=") {
+				statuses = append(statuses, string(buf[:n]))
+				continue
+			}
+			if err != nil || string(buf[:n]) != want {
+				t.Fatalf("notification = %q (%v), want %q", buf[:n], err, want)
+			}
+			return
 		}
 	}
 	cmd := exec.Command(buildBinary(t), "builder", "--config", cfgPath)
@@ -47,5 +58,8 @@ func TestBinaryTalksToSystemd(t *testing.T) {
 	next("STOPPING=1")
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	if len(statuses) == 0 {
+		t.Error("no STATUS= line")
 	}
 }
