@@ -24,6 +24,7 @@ SIGTERM stops it (running builds resume at their stage on the next start).` +
 			if !ok {
 				return exit(1)
 			}
+			logNotices(cfg, log, true)
 			if err := builder.Run(cmd.Context(), builder.Options{Config: cfg, Log: log, Reload: env.reload}); err != nil {
 				fmt.Fprintf(env.stderr, "packuilon builder: %v\n", err)
 				return exit(1)

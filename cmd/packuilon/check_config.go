@@ -15,7 +15,9 @@ func newCheckConfigCmd(env *cmdEnv) *cobra.Command {
 		Use:   "check-config",
 		Short: "validate the configuration; print every problem with file and key",
 		Long: `Validate the configuration and the files it names (maps, templates, auth files); print
-every problem at once, one per line with file, section and key. Read-only: writes nothing.` +
+every problem at once, one per line with file, section and key. Keys of the old scripts that
+packuilon does not use, and promotion that is off for want of credentials, are printed as
+"note:" lines on stdout (they are not problems). Read-only: writes nothing.` +
 			exitStatus("0  no problem", "1  at least one problem (each on stderr)", exitUsage),
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return exit(runCheckConfig(env)) },
@@ -27,6 +29,12 @@ func runCheckConfig(env *cmdEnv) int {
 	cfg, err := config.Load(path)
 	if err == nil {
 		err = config.Check(cfg)
+	}
+	if cfg != nil {
+		// Not problems: old keys that take no effect, promotion that will not happen.
+		for _, n := range cfg.Notices {
+			fmt.Fprintf(env.stdout, "note: %s\n", n)
+		}
 	}
 	if err != nil {
 		ps := config.AsProblems(err)

@@ -41,3 +41,15 @@ func setup(env *cmdEnv, as logAs) (*config.Config, hclog.Logger, bool) {
 	}
 	return cfg, log, true
 }
+
+// logNotices says at a daemon's start what the configuration does not do that the operator
+// may expect (old keys not used, promotion off): one warning each. builder says whether the
+// daemon builds (notices about builds only matter there).
+func logNotices(cfg *config.Config, log hclog.Logger, builder bool) {
+	for _, n := range cfg.Notices {
+		if n.Builder && !builder {
+			continue
+		}
+		log.Warn("configuration: "+n.Msg, "file", n.File, "section", n.Section, "key", n.Key)
+	}
+}

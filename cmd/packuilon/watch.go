@@ -41,6 +41,7 @@ func runWatch(ctx context.Context, env *cmdEnv, once, publishAll bool) int {
 	if !ok {
 		return 1
 	}
+	logNotices(cfg, log, false)
 	if !once {
 		endpoint := web.StartWatcher(cfg.WatchHTTP, log.Named("watch"))
 		defer endpoint.Close()

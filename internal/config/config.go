@@ -29,6 +29,8 @@ type Config struct {
 	WatchHTTP   HTTP
 	// Approval is [promote] REQUIRE_APPROVAL.
 	Approval Approval
+	// Notices are said at start and by check-config: old keys not used, promotion off, ...
+	Notices []Notice
 }
 
 // Load reads and validates the configuration at path. The error, when not nil, is Problems:
@@ -67,6 +69,7 @@ func Load(path string) (*Config, error) {
 	cfg.BuilderHTTP = readHTTP(sec("rabbit2packer"), "127.0.0.1:9780", base)
 	cfg.WatchHTTP = readHTTP(sec("cdb2rabbit"), "127.0.0.1:9781", base)
 	cfg.Approval = readApproval(sec("promote"))
+	applyLegacy(cfg, sec)
 	if len(ps) > 0 {
 		return nil, ps
 	}

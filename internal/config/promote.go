@@ -31,6 +31,9 @@ type Promote struct {
 	// AuthFile is the openrc file of the image admin; defaults to [rabbit2packer] ADMIN_AUTH_FILE.
 	// Empty: OS_CLOUD (clouds.yaml) or the OS_* environment, as the openstack CLI reads them.
 	AuthFile string
+	// AuthFileSection and AuthFileKey name the old key AuthFile was read from ([rabbit2packer]
+	// PACKER_ADMIN_AUTH); empty when it is ADMIN_AUTH_FILE.
+	AuthFileSection, AuthFileKey string
 	// CAFile verifies Keystone and Glance with a private CA (like OS_CACERT).
 	CAFile string
 	// MemberStatus is the status given to members copied to the new image: accepted (what
@@ -94,7 +97,11 @@ func init() { extraChecks = append(extraChecks, checkPromote) }
 
 // checkPromote checks that the files promotion reads exist.
 func checkPromote(c *Config) Problems {
-	ps := c.authFile("promote", "ADMIN_AUTH_FILE", c.Promote.AuthFile)
+	section, key := "promote", "ADMIN_AUTH_FILE"
+	if c.Promote.AuthFileKey != "" {
+		section, key = c.Promote.AuthFileSection, c.Promote.AuthFileKey
+	}
+	ps := c.authFile(section, key, c.Promote.AuthFile)
 	ps = append(ps, c.missing("promote", "CA_FILE", c.Promote.CAFile)...)
 	if c.Promote.SourceChaining && c.Builder.ImagesConfig == "" {
 		ps = append(ps, Problem{File: c.Path, Section: "promote", Key: "SOURCE_CHAINING", Msg: "needs [rabbit2packer] IMAGES_CONFIG"})
