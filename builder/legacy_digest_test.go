@@ -3,6 +3,7 @@ package builder
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +104,55 @@ func TestLegacyBodiesBuildRealChanges(t *testing.T) {
 		if err != nil || rec.Request.ProfileDigest != want {
 			t.Errorf("%s: recorded digest %q, the watcher's is %q (%v)", s.name, rec.Request.ProfileDigest, want, err)
 		}
+	}
+}
+
+// TestLegacyNamingLastRelease: with IMAGE_KEY and IMAGE_NAME set to {hostname}, as the last
+// release of rabbit2packer named images, a whole profile from cdb2rabbit (through the real
+// broker and real Packer) is built under the template host's name: the image key, the log file
+// name and $NAME in the template.
+func TestLegacyNamingLastRelease(t *testing.T) {
+	needPacker(t)
+	rmq := testenv.SharedRabbit(t)
+	g := rmq.Global(testenv.UniqueName(t))
+	cfgPath, _ := treeForBroker(t, g)
+	ini, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ini = []byte(strings.Replace(string(ini), "[rabbit2packer]\n", "[rabbit2packer]\nIMAGE_KEY = {hostname}\nIMAGE_NAME = {hostname}\n", 1))
+	if err := os.WriteFile(cfgPath, ini, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, err := os.ReadFile("testdata/profile-domain-sl7.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	startBinary(t, buildBinary(t), cfgPath)
+	st := openStore(t, cfg)
+	publish(t, g, profile)
+	const key = "nubesvms-sl7x-x86-64" // system.network.hostname of the sample
+	var rec state.Record
+	waitFor(t, 3*time.Minute, "the build", func() bool {
+		recs := builds(t, st, key)
+		if len(recs) == 1 && recs[0].State.Terminal() {
+			rec = recs[0]
+			return true
+		}
+		return false
+	})
+	if rec.State != state.Succeeded {
+		t.Fatalf("build %s: %s", rec.State, rec.Message)
+	}
+	if !strings.HasPrefix(filepath.Base(rec.LogPath), key+".") {
+		t.Errorf("log %s is not named after the image key", rec.LogPath)
+	}
+	data, _ := os.ReadFile(rec.LogPath)
+	if !strings.Contains(string(data), "building "+key+" AQ from") {
+		t.Errorf("$NAME is not the hostname; log:\n%s", data)
 	}
 }

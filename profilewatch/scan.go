@@ -13,10 +13,12 @@ import (
 
 // Scanner runs scans for one configuration.
 type Scanner struct {
-	w   config.Watch
-	g   config.Global
-	src Source
-	log hclog.Logger
+	w config.Watch
+	g config.Global
+	// naming makes image keys ([rabbit2packer] IMAGE_KEY of the same config file).
+	naming event.Naming
+	src    Source
+	log    hclog.Logger
 	// afterConnect runs once the publisher is connected; tests stop the broker there.
 	afterConnect func()
 }
@@ -27,7 +29,7 @@ func NewScanner(cfg *config.Config, log hclog.Logger) (*Scanner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Scanner{w: cfg.Watch, g: cfg.Global, src: src, log: log}, nil
+	return &Scanner{w: cfg.Watch, g: cfg.Global, naming: cfg.Builder.Naming, src: src, log: log}, nil
 }
 
 // ScanOptions change one scan.
@@ -169,7 +171,9 @@ func (s *Scanner) classify(results []fetched, cache *Cache, publishAll bool, rep
 			req = event.NewRequest(f.spec, event.ReasonProfileChanged)
 			req.ProfileURL = s.src.URL(f.name)
 			req.ProfileDigest = f.digest
-			err = req.Validate()
+			if err = s.naming.Apply(&req); err == nil {
+				err = req.Validate()
+			}
 		}
 		if err != nil {
 			log.Error("profile skipped; it keeps its cache entry and is retried next scan", "error", err)

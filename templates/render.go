@@ -19,7 +19,11 @@ type Rendered struct {
 // Render renders one template of a plan for req. The request must be validated: its names are
 // then safe, and the encoding makes the document safe whatever they hold.
 func Render(t *Template, p Plan, req event.BuildRequest) (Rendered, error) {
-	v := Values{Name: req.DisplayName(), Image: p.SourceImageID, Metadata: req.Metadata()}
+	name := p.ImageName
+	if name == "" { // a plan not made by Set.Plan
+		name = req.DisplayName()
+	}
+	v := Values{Name: name, Image: p.SourceImageID, Metadata: req.Metadata()}
 	if t.Kind == KindHCL {
 		// HCL2 templates are not edited: the values are Packer variables. Packer warns about
 		// (and ignores) variables a template does not declare.

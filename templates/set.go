@@ -22,6 +22,8 @@ type Sources struct {
 	Template string
 	// Images is IMAGES_CONFIG.
 	Images string
+	// Naming is IMAGE_KEY and IMAGE_NAME; the image name of a plan is made by it.
+	Naming event.Naming
 }
 
 // Kind is a template's language.
@@ -50,6 +52,7 @@ type Set struct {
 	byKey     map[string][]*Template
 	images    images
 	templates []*Template
+	naming    event.Naming
 }
 
 // stemRE: stems become parts of file names and Glance keys.
@@ -58,7 +61,7 @@ var stemRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
 // Load reads the map, the source images and every template, and checks each legacy JSON
 // template by rendering it with sample values. Any problem fails the whole load.
 func Load(src Sources) (*Set, error) {
-	s := &Set{byKey: map[string][]*Template{}}
+	s := &Set{byKey: map[string][]*Template{}, naming: src.Naming}
 	var paths map[string][]string
 	switch {
 	case src.Map != "":
@@ -135,6 +138,8 @@ type Plan struct {
 	Templates     []*Template
 	// Fingerprint identifies the inputs: profile digest (or the spec), source image, templates.
 	Fingerprint string
+	// ImageName is the $NAME value, by IMAGE_NAME.
+	ImageName string
 }
 
 // Plan resolves a request: its templates (the key's entry, else DEFAULT) and source image.
@@ -150,7 +155,11 @@ func (s *Set) Plan(req event.BuildRequest) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	p := Plan{SourceImageID: id, Templates: ts}
+	name, err := s.naming.ImageName(req.Spec)
+	if err != nil {
+		return Plan{}, err
+	}
+	p := Plan{SourceImageID: id, Templates: ts, ImageName: name}
 	h := sha256.New()
 	if req.ProfileDigest != "" {
 		fmt.Fprintf(h, "digest\x00%s\x00", req.ProfileDigest)

@@ -29,6 +29,7 @@ type parser struct {
 // in out just after the quote (keyOff < 0) or in the arena.
 type member struct {
 	start, keyOff, keyLen int32
+	end                   int32 // set when the object is sorted
 }
 
 func (p *parser) key(m member) []byte {
@@ -242,6 +243,7 @@ func (p *parser) object(ign, capt *trie) error {
 
 // sortMembers rewrites the members of the object opened at out[open] in name order, keeping the
 // last of equal names, unless they already are in strict order (Aquilon writes them sorted).
+// The members are sorted in place (16 bytes each) and the object's bytes copied once to scratch.
 func (p *parser) sortMembers(open, first int) {
 	ms := p.members[first:]
 	sorted := true
@@ -254,34 +256,29 @@ func (p *parser) sortMembers(open, first int) {
 	if sorted {
 		return
 	}
-	type span struct {
-		m          member
-		start, end int
-		drop       bool
-	}
-	spans := make([]span, len(ms))
-	for i, m := range ms {
-		end := len(p.out)
+	for i := range ms {
+		ms[i].end = int32(len(p.out))
 		if i+1 < len(ms) {
-			end = int(ms[i+1].start) - 1 // before the comma
+			ms[i].end = ms[i+1].start - 1 // before the comma
 		}
-		spans[i] = span{m: m, start: int(m.start), end: end}
 	}
-	slices.SortStableFunc(spans, func(a, b span) int { return bytes.Compare(p.key(a.m), p.key(b.m)) })
-	for i := 0; i+1 < len(spans); i++ {
-		// a later member of the same name replaces this one, as in a decoded map
-		spans[i].drop = bytes.Equal(p.key(spans[i].m), p.key(spans[i+1].m))
-	}
-	p.scratch = append(p.scratch[:0], p.out[open+1:]...)
-	p.out = p.out[:open+1]
-	base := open + 1
-	for _, s := range spans {
-		if s.drop {
-			continue
+	base := int32(open + 1)
+	p.scratch = append(p.scratch[:0], p.out[base:]...)
+	key := func(m member) []byte { // the name, read from scratch once out is rewritten
+		if m.keyOff < 0 {
+			return p.scratch[m.start-base+1 : m.start-base+1+m.keyLen]
 		}
-		if len(p.out) > open+1 {
+		return p.arena[m.keyOff : m.keyOff+m.keyLen]
+	}
+	slices.SortStableFunc(ms, func(a, b member) int { return bytes.Compare(key(a), key(b)) })
+	p.out = p.out[:base]
+	for i, m := range ms {
+		if i+1 < len(ms) && bytes.Equal(key(m), key(ms[i+1])) {
+			continue // a later member of the same name replaces this one, as in a decoded map
+		}
+		if len(p.out) > int(base) {
 			p.out = append(p.out, ',')
 		}
-		p.out = append(p.out, p.scratch[s.start-base:s.end-base]...)
+		p.out = append(p.out, p.scratch[m.start-base:m.end-base]...)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/packuilon/packuilon/internal/event"
 	"github.com/packuilon/packuilon/templates"
 )
 
@@ -33,6 +34,8 @@ type Builder struct {
 	Prefetch int
 	// StateDB is the build store (an embedded database).
 	StateDB string
+	// Naming holds IMAGE_KEY and IMAGE_NAME: how image keys and image names are made.
+	Naming event.Naming
 }
 
 func readBuilder(r *reader, g Global, base string) Builder {
@@ -58,6 +61,12 @@ func readBuilder(r *reader, g Global, base string) Builder {
 		KeepLogs:          r.int("KEEP_LOGS", 10, 1, 100000),
 		Prefetch:          r.int("PREFETCH", 16, 1, 10000),
 		StateDB:           abs(base, r.str("STATE_DB", filepath.Join(g.StateDir, "builds.db"))),
+		Naming:            event.Naming{Key: r.str("IMAGE_KEY", ""), Name: r.str("IMAGE_NAME", "")},
+	}
+	for key, f := range map[string]string{"IMAGE_KEY": b.Naming.Key, "IMAGE_NAME": b.Naming.Name} {
+		if err := event.CheckFormat(f); err != nil {
+			r.problem(key, "%v", err)
+		}
 	}
 	return b
 }
@@ -66,7 +75,7 @@ func init() { extraChecks = append(extraChecks, checkTemplates) }
 
 // TemplateSources names the files the builder's template set is loaded from.
 func (b Builder) TemplateSources() templates.Sources {
-	return templates.Sources{Map: b.PackerTemplateMap, Template: b.PackerTemplate, Images: b.ImagesConfig}
+	return templates.Sources{Map: b.PackerTemplateMap, Template: b.PackerTemplate, Images: b.ImagesConfig, Naming: b.Naming}
 }
 
 // checkTemplates loads the template map, the source images and every template, as the

@@ -28,6 +28,9 @@ type Decoder struct {
 	// IgnorePaths are left out of the digest of a whole profile, as the watcher leaves them out
 	// ([cdb2rabbit] IGNORE_PATHS of the same config file), so both give one content one digest.
 	IgnorePaths []string
+	// Naming makes the image key of a whole or skeleton profile ([rabbit2packer] IMAGE_KEY); a
+	// build request (v1) keeps the image_key it carries.
+	Naming Naming
 }
 
 // Decode is Decoder{}.Decode.
@@ -69,6 +72,9 @@ func (d Decoder) Decode(body []byte) (BuildRequest, string, error) {
 		return BuildRequest{}, FormatProfile, err
 	}
 	r := NewRequest(spec, ReasonProfileChanged)
+	if err := d.Naming.Apply(&r); err != nil {
+		return BuildRequest{}, FormatProfile, err
+	}
 	if spec.Hostname == "" { // the skeleton profile of packuilon.py has no hostname
 		r.Reason, r.Force = ReasonManual, true
 	} else {

@@ -78,7 +78,8 @@ func (s Spec) SourceKey() string {
 	return s.OS + s.OSVersion
 }
 
-// DisplayName is the legacy $NAME value: "<os><os_version> <personality>".
+// DisplayName is the default legacy $NAME value: "<os><os_version> <personality>" (Naming
+// makes it from [rabbit2packer] IMAGE_NAME).
 func (s Spec) DisplayName() string {
 	return s.SourceKey() + " " + s.Personality
 }
