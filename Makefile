@@ -2,14 +2,23 @@
 GO      ?= go
 BIN     := bin/packuilon
 PKGS    := ./...
+# The version stamped into the binary and, converted, the packages' (scripts/package).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -X main.version=$(VERSION)
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all build deps test test-short bench demo lint fmt clean
+.PHONY: all build deps test test-short bench demo lint fmt clean package
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/packuilon
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/packuilon
+
+# dist/packuilon_<version>-1_amd64.deb and dist/packuilon-<version>-1.x86_64.rpm, built with nfpm
+# from packaging/nfpm.yaml (binary, units, sysusers.d, tmpfiles.d, sample /etc/packer-utils,
+# man pages, completions, LICENSE).
+package:
+	$(GO) run ./scripts/package -out dist
 
 deps:
 	./scripts/deps.sh
@@ -38,4 +47,4 @@ fmt:
 	gofmt -w .
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// stageFiles builds the binary into stage with describe stamped in (-X main.version), then has
+// it write its man pages (gzipped) and its bash, zsh and fish completions.
+func stageFiles(stage, describe string) error {
+	bin := filepath.Join(stage, "packuilon")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+describe, "-o", bin, "./cmd/packuilon")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("go build: %w", err)
+	}
+	man := filepath.Join(stage, "man")
+	if out, err := exec.Command(bin, "man", "--dir", man).CombinedOutput(); err != nil {
+		return fmt.Errorf("packuilon man: %w: %s", err, out)
+	}
+	pages, err := filepath.Glob(filepath.Join(man, "*.1"))
+	if err != nil || len(pages) == 0 {
+		return fmt.Errorf("no man pages in %s (%v)", man, err)
+	}
+	for _, p := range pages {
+		if err := gzipFile(p); err != nil {
+			return err
+		}
+	}
+	comp := filepath.Join(stage, "completions")
+	if err := os.MkdirAll(comp, 0o755); err != nil {
+		return err
+	}
+	for shell, name := range map[string]string{"bash": "packuilon.bash", "zsh": "_packuilon", "fish": "packuilon.fish"} {
+		out, err := exec.Command(bin, "completion", shell).Output()
+		if err != nil {
+			return fmt.Errorf("packuilon completion %s: %w", shell, err)
+		}
+		if err := os.WriteFile(filepath.Join(comp, name), out, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gzipFile replaces path with path.gz, without a time stamp (reproducible packages).
+func gzipFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	if _, err := w.Write(data); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path+".gz", b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.Remove(path)
+}
