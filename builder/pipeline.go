@@ -74,6 +74,9 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 		if leases == nil && slices.Contains(claimStages, s.Name()) {
 			var err error
 			if leases, err = p.claimKeys(ctx, b); err != nil {
+				if who, ok := cancelledBy(ctx); ok {
+					return p.cancelled(ctx, b, s, who)
+				}
 				if ctx.Err() != nil {
 					ran = nil
 					return rec, errInterrupted
@@ -95,6 +98,13 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 			err = serr
 		}
 		if err != nil {
+			if errors.Is(err, ErrAwaitingApproval) {
+				ran = nil // no cleanup: the candidates wait for staff
+				return p.park(ctx, b)
+			}
+			if who, ok := cancelledBy(ctx); ok {
+				return p.cancelled(ctx, b, s, who) // the cleanup runs
+			}
 			if ctx.Err() != nil {
 				ran = nil // no cleanup: the build resumes at this stage
 				b.Log.Warn("build interrupted; it resumes at its stage on the next start", "stage", s.Name())

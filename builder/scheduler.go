@@ -29,14 +29,17 @@ type scheduler struct {
 	log      hclog.Logger
 	wake     chan struct{}
 
-	mu      sync.Mutex
-	busy    map[string]bool
+	mu   sync.Mutex
+	busy map[string]bool
+	// cancels stops a running build on `packuilon cancel` (see watchCancels).
+	cancels map[string]context.CancelCauseFunc
 	running int
 	wg      sync.WaitGroup
 }
 
 func newScheduler(st *state.Store, p *Pipeline, cfg *atomic.Pointer[config.Config], sets *atomic.Pointer[templates.Set], log hclog.Logger) *scheduler {
-	return &scheduler{store: st, pipeline: p, cfg: cfg, sets: sets, log: log, wake: make(chan struct{}, 1), busy: map[string]bool{}}
+	return &scheduler{store: st, pipeline: p, cfg: cfg, sets: sets, log: log, wake: make(chan struct{}, 1), busy: map[string]bool{},
+		cancels: map[string]context.CancelCauseFunc{}}
 }
 
 // poke asks for a dispatch round soon (after an intake or a finished build).
@@ -53,6 +56,7 @@ func (s *scheduler) run(ctx, buildCtx context.Context) {
 	t := time.NewTicker(pollInterval)
 	defer t.Stop()
 	for {
+		s.watchCancels(ctx)
 		s.dispatch(ctx, buildCtx)
 		select {
 		case <-ctx.Done():
@@ -135,7 +139,9 @@ func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *
 			return
 		}
 	}
-	out, err := s.pipeline.Run(buildCtx, rec, cfg, s.log)
+	bctx, stop := s.cancellable(buildCtx, rec.ID)
+	defer stop()
+	out, err := s.pipeline.Run(bctx, rec, cfg, s.log)
 	if err != nil && err != errInterrupted {
 		log.Error("build ended with a store error", "error", err)
 	}

@@ -20,6 +20,7 @@ func stagesFor(cfg *config.Config, sets *atomic.Pointer[templates.Set], log hclo
 		&PackerStage{},
 		&MarkStage{Promote: promote},
 		&SmokeStage{},
+		ApprovalStage{},
 		promote,
 	}, promote
 }
@@ -31,6 +32,7 @@ var stageStates = map[string]state.State{
 	"packer":    state.Building,
 	"marking":   state.Building,
 	"testing":   state.Testing,
+	"approval":  state.AwaitingApproval,
 	"promoting": state.Promoting,
 }
 

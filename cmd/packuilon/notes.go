@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/glance"
+	"github.com/packuilon/packuilon/internal/notify"
 	"github.com/packuilon/packuilon/internal/state"
 )
 
@@ -22,5 +26,24 @@ func printNotifications(w io.Writer, notes []state.Notification) {
 			line += fmt.Sprintf(" after %d tries: %s", n.Attempts, n.LastError)
 		}
 		fmt.Fprintln(w, line)
+	}
+}
+
+// queueRollback tells staff (image.rolled_back) through the build store's outbox; the builder
+// daemon delivers it.
+func queueRollback(ctx context.Context, env *cmdEnv, cfg *config.Config, key string, res *glance.Result) {
+	st, err := state.Open(cfg.Builder.StateDB)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "packuilon rollback: no notification: %v\n", err)
+		return
+	}
+	defer st.Close()
+	ev := notify.New(config.EventImageRolledBack)
+	ev.ImageKey, ev.Message = key, "rolled back by "+operator()
+	if res != nil {
+		ev.Images = []notify.Image{{Key: key, ImageID: res.CurrentID, Warehoused: res.WarehousedID, Promoted: true}}
+	}
+	if err := notify.Queue(ctx, st, cfg.Notify, ev); err != nil {
+		fmt.Fprintf(env.stderr, "packuilon rollback: no notification: %v\n", err)
 	}
 }

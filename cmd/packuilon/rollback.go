@@ -24,8 +24,12 @@ warehoused in its place.` + exitStatus(exitOK, "1  nothing to roll back to, or G
 			if key == "" {
 				return usageError("--key must not be empty")
 			}
-			return exit(runGlance(cmd.Context(), env, "rollback", key, wait, func(_ *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
-				return store.Rollback(cmd.Context(), key)
+			return exit(runGlance(cmd.Context(), env, "rollback", key, wait, func(cfg *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
+				res, err := store.Rollback(cmd.Context(), key)
+				if err == nil {
+					queueRollback(cmd.Context(), env, cfg, key, res)
+				}
+				return res, err
 			}))
 		},
 	}

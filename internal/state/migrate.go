@@ -25,6 +25,7 @@ var migrations = []migration{
 	{1, "builds and journal", schema},
 	{2, "per-key claims and packer process groups", claimsSchema + procsSchema},
 	{3, "notification outbox", outboxSchema},
+	{4, "cancel requests", cancelSchema},
 }
 
 // SchemaVersion is the newest schema this binary knows.

@@ -24,11 +24,13 @@ const (
 	Skipped          State = "skipped"
 	Superseded       State = "superseded"
 	Cancelled        State = "cancelled"
+	// Denied is a build staff refused at the approval gate (packuilon deny).
+	Denied State = "denied"
 )
 
 // endStates are the states a build ends in. Terminal and the orphan query of RequeueOrphans
 // both read this list: a state added here can never be resumed as an orphan by mistake.
-var endStates = []State{Succeeded, Failed, Skipped, Superseded, Cancelled}
+var endStates = []State{Succeeded, Failed, Skipped, Superseded, Cancelled, Denied}
 
 // Terminal reports whether s is an end state.
 func (s State) Terminal() bool { return slices.Contains(endStates, s) }
@@ -37,7 +39,7 @@ func (s State) Terminal() bool { return slices.Contains(endStates, s) }
 func ValidState(s string) bool {
 	switch State(s) {
 	case Queued, Rendering, Building, Testing, AwaitingApproval, Promoting,
-		Succeeded, Failed, Skipped, Superseded, Cancelled:
+		Succeeded, Failed, Skipped, Superseded, Cancelled, Denied:
 		return true
 	}
 	return false

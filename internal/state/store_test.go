@@ -169,7 +169,7 @@ func TestRequeueOrphansTakesOnlyRunningBuilds(t *testing.T) {
 	want := map[string]bool{}
 	was := map[string]State{}
 	for i, st := range []State{Queued, Rendering, Building, Testing, AwaitingApproval, Promoting,
-		Succeeded, Failed, Skipped, Superseded, Cancelled} {
+		Succeeded, Failed, Skipped, Superseded, Cancelled, Denied} {
 		r, _, err := s.Intake(ctx, req(fmt.Sprintf("p%d", i), "d"), "")
 		if err != nil {
 			t.Fatal(err)
@@ -177,6 +177,8 @@ func TestRequeueOrphansTakesOnlyRunningBuilds(t *testing.T) {
 		was[r.ID] = st
 		switch {
 		case st == Queued:
+		case st == AwaitingApproval: // waits for staff, not resumed
+			_, err = s.Transition(ctx, r.ID, st, "approval")
 		case st.Terminal():
 			_, err = s.Finish(ctx, r.ID, st, "", nil)
 		default:

@@ -136,11 +136,12 @@ func (s *Store) Finish(ctx context.Context, id string, st State, msg string, cau
 // shutdown that interrupted them) back in the queue at their recorded stage. Only the daemon
 // that holds the store's lock may call it.
 func (s *Store) RequeueOrphans(ctx context.Context) ([]string, error) {
-	notRunning := []any{string(Queued)}
+	// A build awaiting approval is not running: it waits for approve, deny or cancel.
+	notRunning := []any{string(Queued), string(AwaitingApproval)}
 	for _, st := range endStates {
 		notRunning = append(notRunning, string(st))
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM builds WHERE state NOT IN (?`+strings.Repeat(", ?", len(endStates))+`)`, notRunning...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM builds WHERE state NOT IN (?, ?`+strings.Repeat(", ?", len(endStates))+`)`, notRunning...)
 	if err != nil {
 		return nil, fmt.Errorf("find interrupted builds: %w", err)
 	}
@@ -179,8 +180,8 @@ func (s *Store) Retry(ctx context.Context, id string) (Record, error) {
 		}
 		var newer, newerState string
 		err := t.QueryRow(`SELECT id, state FROM builds WHERE image_key = ? AND seq > (SELECT seq FROM builds WHERE id = ?)
-			AND state NOT IN (?, ?, ?, ?) ORDER BY seq DESC LIMIT 1`,
-			r.ImageKey, id, string(Failed), string(Cancelled), string(Superseded), string(Skipped)).Scan(&newer, &newerState)
+			AND state NOT IN (?, ?, ?, ?, ?) ORDER BY seq DESC LIMIT 1`,
+			r.ImageKey, id, string(Failed), string(Cancelled), string(Superseded), string(Skipped), string(Denied)).Scan(&newer, &newerState)
 		switch {
 		case err == nil:
 			return "", fmt.Errorf("%w (build %s of %s is %s, newer than %s; publish a new request instead)",
