@@ -26,22 +26,14 @@ packuilon does not use, and promotion that is off for want of credentials, are p
 
 func runCheckConfig(env *cmdEnv) int {
 	path := env.config
-	cfg, err := config.Load(path)
-	if err == nil {
-		err = config.Check(cfg)
-	}
+	cfg, ps := config.CheckFile(path)
 	if cfg != nil {
 		// Not problems: old keys that take no effect, promotion that will not happen.
 		for _, n := range cfg.Notices {
 			fmt.Fprintf(env.stdout, "note: %s\n", n)
 		}
 	}
-	if err != nil {
-		ps := config.AsProblems(err)
-		if ps == nil {
-			fmt.Fprintln(env.stderr, err)
-			return 1
-		}
+	if len(ps) > 0 {
 		for _, p := range ps {
 			fmt.Fprintln(env.stderr, p.Error())
 		}

@@ -90,12 +90,13 @@ func checkTemplates(c *Config) Problems {
 			return nil // Check already says the file is missing
 		}
 	}
-	if _, err := templates.Load(b.TemplateSources()); err != nil {
-		key := "PACKER_TEMPLATE_MAP"
-		if b.PackerTemplateMap == "" {
-			key = "PACKER_TEMPLATE"
-		}
-		return Problems{{File: c.Path, Section: "rabbit2packer", Key: key, Msg: err.Error()}}
+	key := "PACKER_TEMPLATE_MAP"
+	if b.PackerTemplateMap == "" {
+		key = "PACKER_TEMPLATE"
 	}
-	return nil
+	var ps Problems
+	for _, err := range templates.CheckAll(b.TemplateSources()) {
+		ps = append(ps, Problem{File: c.Path, Section: "rabbit2packer", Key: key, Msg: err.Error()})
+	}
+	return ps
 }

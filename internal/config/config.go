@@ -31,28 +31,54 @@ type Config struct {
 	Approval Approval
 	// Notices are said at start and by check-config: old keys not used, promotion off, ...
 	Notices []Notice
+	// unknown are the sections and keys of the file Load never asked for (CheckFile reports them).
+	unknown Problems
 }
 
 // Load reads and validates the configuration at path. The error, when not nil, is Problems:
-// every problem found, each naming the file and key.
+// every problem found, each naming the file and key. Keys are matched case-insensitively, as
+// Python's configparser did (section names are case-sensitive, as there); keys and sections
+// Load does not know are not problems here (a daemon keeps starting), but CheckFile reports them.
 func Load(path string) (*Config, error) {
+	cfg, ps := load(path)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return cfg, nil
+}
+
+// iniOptions are the old scripts' configparser conventions: "#" and ";" comments, "key =
+// value" or "key: value".
+var iniOptions = ini.LoadOptions{IgnoreInlineComment: true, SkipUnrecognizableLines: false}
+
+// load reads the configuration; cfg is nil only when the file cannot be read or parsed, else it
+// holds the defaults in place of the values that are problems.
+func load(path string) (*Config, Problems) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, Problems{{File: path, Msg: fmt.Sprintf("cannot read: %v", err)}}
+		return nil, Problems{{File: path, Msg: fmt.Sprintf("cannot read (user %s): %v", currentUser(), err)}}
 	}
-	f, err := ini.LoadSources(ini.LoadOptions{
-		// The old scripts used Python's configparser: "#" and ";" comments, "key = value" or "key: value".
-		IgnoreInlineComment:     true,
-		Insensitive:             false,
-		SkipUnrecognizableLines: false,
-	}, data)
+	// Keys as written (for [rally-tasks], whose keys are image keys, and to report unknown keys
+	// as typed), and folded to lower case for every other lookup.
+	asWritten, err := ini.LoadSources(iniOptions, data)
+	if err != nil {
+		return nil, Problems{{File: path, Msg: fmt.Sprintf("not an INI file: %v", err)}}
+	}
+	opts := iniOptions
+	opts.InsensitiveKeys = true
+	f, err := ini.LoadSources(opts, data)
 	if err != nil {
 		return nil, Problems{{File: path, Msg: fmt.Sprintf("not an INI file: %v", err)}}
 	}
 	var ps Problems
+	kn := known{}
 	sec := func(name string) *reader {
-		r := &reader{file: path, name: name, problems: &ps}
-		if s, err := f.GetSection(name); err == nil {
+		r := &reader{file: path, name: name, problems: &ps, known: kn}
+		from := f
+		if freeSections[name] {
+			from = asWritten
+		}
+		if s, err := from.GetSection(name); err == nil {
 			r.sec = s
 		}
 		return r
@@ -70,10 +96,8 @@ func Load(path string) (*Config, error) {
 	cfg.WatchHTTP = readHTTP(sec("cdb2rabbit"), "127.0.0.1:9781", base)
 	cfg.Approval = readApproval(sec("promote"))
 	applyLegacy(cfg, sec)
-	if len(ps) > 0 {
-		return nil, ps
-	}
-	return cfg, nil
+	cfg.unknown = unknownKeys(path, asWritten, kn)
+	return cfg, ps
 }
 
 // AsProblems returns the problems in err, or nil if err is not from Load.

@@ -16,6 +16,9 @@ type reader struct {
 	name     string
 	sec      *ini.Section
 	problems *Problems
+	// known collects every section and key that Load asks for, so the keys it never asks for
+	// are reported as unknown (typos).
+	known known
 }
 
 func (r *reader) problem(key, format string, args ...any) {
@@ -25,6 +28,7 @@ func (r *reader) problem(key, format string, args ...any) {
 // raw returns the key's value without surrounding space; "" when the section or key is absent
 // or the value is empty, which every typed reader treats alike: take the default.
 func (r *reader) raw(key string) string {
+	r.known.add(r.name, key)
 	if r.sec == nil || !r.sec.HasKey(key) {
 		return ""
 	}
