@@ -18,6 +18,19 @@ import (
 type PackerStage struct {
 	// Started, if set, is called with packer's pid (for tests and benchmarks).
 	Started func(pid int)
+	// Mark, if set, marks the images of a build that ends unfinished (Cleanup).
+	Mark *MarkStage
+}
+
+var _ Cleaner = (*PackerStage)(nil)
+
+// Cleanup makes sure no image this stage made keeps the canonical name when the build ends
+// without promoting it (see MarkStage.markLeftovers). The images are kept, named
+// candidate-<name> and private: a retry resumes with them.
+func (s *PackerStage) Cleanup(ctx context.Context, b *Build) {
+	if s.Mark != nil {
+		s.Mark.markLeftovers(ctx, b)
+	}
 }
 
 // Name is "packer".

@@ -36,10 +36,20 @@ func (s *RenderStage) Run(ctx context.Context, b *Build) error {
 	}
 	b.Fingerprint = plan.Fingerprint
 	b.Artifacts = b.Artifacts[:0]
+	promoting := promotionConfigured(b)
 	for _, t := range plan.Templates {
 		r, err := templates.Render(t, plan, b.Request)
 		if err != nil {
 			return err
+		}
+		self := bytes.Contains(t.Content, []byte("rename-old-images"))
+		// An image packuilon tests and promotes is uploaded as candidate-<name>: it never
+		// carries the canonical name before it passed. One that nothing will rename (no
+		// promotion, or a template that promotes itself) keeps the name packer gives it.
+		if promoting && !selfPromoting(b.Config.Promote.Enabled, &Artifact{SelfPromoting: self}) {
+			if r, err = templates.AsCandidate(t, r); err != nil {
+				return err
+			}
 		}
 		ext := ".json"
 		if t.Kind == templates.KindHCL {
@@ -58,7 +68,7 @@ func (s *RenderStage) Run(ctx context.Context, b *Build) error {
 			Name:          r.ImageName,
 			SourceImageID: plan.SourceImageID,
 			BuildFile:     path,
-			SelfPromoting: bytes.Contains(t.Content, []byte("rename-old-images")),
+			SelfPromoting: self,
 		})
 		b.Log.Debug("rendered template", "template", t.Path, "build_file", path)
 	}

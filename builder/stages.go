@@ -15,10 +15,11 @@ import (
 // added here (after packer) by their own files.
 func stagesFor(cfg *config.Config, sets *atomic.Pointer[templates.Set], log hclog.Logger) ([]Stage, Rejecter) {
 	promote := &PromoteStage{} // does nothing with [promote] ENABLED = false
+	mark := &MarkStage{Promote: promote}
 	return []Stage{
 		&RenderStage{Sets: sets},
-		&PackerStage{},
-		&MarkStage{Promote: promote},
+		&PackerStage{Mark: mark},
+		mark,
 		&SmokeStage{},
 		ApprovalStage{},
 		promote,
