@@ -73,10 +73,16 @@ const builderOwner = "builder"
 
 // newPipeline returns the pipeline of the process that holds the store's daemon lock. The
 // claims a previous holder left (killed before it could release them) are dropped: that
-// process is gone, and its builds are resumed by this one.
+// process is gone, and its builds are resumed by this one. The smoke stage's reaper reads
+// the store.
 func newPipeline(ctx context.Context, st *state.Store, stages []Stage, rejecter Rejecter) (*Pipeline, error) {
 	if err := st.ReleaseOwnerPrefix(ctx, builderOwner+" "); err != nil {
 		return nil, err
+	}
+	for _, s := range stages {
+		if ss, ok := s.(*SmokeStage); ok {
+			ss.Builds = st.BuildRunning
+		}
 	}
 	return &Pipeline{Stages: stages, Rejecter: rejecter, Store: st, Claims: st, Holder: state.NewHolder(builderOwner, "")}, nil
 }

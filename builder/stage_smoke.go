@@ -23,6 +23,9 @@ import (
 type SmokeStage struct {
 	// Open returns the tester for a build; nil uses rally.Open with the build's configuration.
 	Open func(ctx context.Context, b *Build) (rally.Tester, error)
+	// Builds, if set, tells the boot test's reaper which builds run (the build store), so it
+	// never deletes the server of a test another process runs.
+	Builds rally.BuildRunning
 }
 
 // Name is "testing".
@@ -32,7 +35,11 @@ func (s *SmokeStage) open(ctx context.Context, b *Build) (rally.Tester, error) {
 	if s.Open != nil {
 		return s.Open(ctx, b)
 	}
-	return rally.Open(ctx, b.Config, os.Getenv, b.Log)
+	t, err := rally.Open(ctx, b.Config, os.Getenv, b.Log)
+	if bt, ok := t.(*rally.BootTest); ok && err == nil {
+		bt.Builds = s.Builds
+	}
+	return t, err
 }
 
 // Run tests the candidates not promoted yet. It is safe to run again (after a crash or a

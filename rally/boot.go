@@ -36,6 +36,9 @@ type BootTest struct {
 	Log     hclog.Logger
 	// Poll is the interval between status checks (default 2s).
 	Poll time.Duration
+	// Builds, if set, tells the reaper which builds run (the build store, shared with other
+	// processes); see reap.
+	Builds BuildRunning
 }
 
 // OpenBootTest connects with the [smoke] AUTH_FILE credentials (else OS_CLOUD or OS_*).

@@ -91,8 +91,11 @@ func (b *BootTest) delete(ctx context.Context, id string, out io.Writer) {
 }
 
 // reap deletes servers that earlier boot tests left behind (the builder stopped or crashed
-// while they ran): servers tagged with a build id that has no test running in this process.
-// The current build's own leftovers (from before a retry) go too. Failures are only logged.
+// while they ran). The current build's own leftovers (from before a retry) go; a server of a
+// test running in this process never does. With Builds (the build store) set, which another
+// process may share (the daemon and packuilon smoke), a server of a build the store says is
+// running is left alone, and one of a build the store does not know (a hand-run smoke test
+// in another process) only once it is older than any test can last. Failures are only logged.
 func (b *BootTest) reap(ctx context.Context, current string) {
 	pages, err := servers.List(b.Compute, servers.ListOpts{Name: "^" + serverPrefx}).AllPages(ctx)
 	if err != nil {
@@ -112,7 +115,7 @@ func (b *BootTest) reap(ctx context.Context, current string) {
 		activeMu.Lock()
 		busy := active[build] > 0 && build != current
 		activeMu.Unlock()
-		if busy {
+		if busy || (build != current && b.liveElsewhere(ctx, build, s.Created)) {
 			continue
 		}
 		b.Log.Info("reaping server of an interrupted boot test", "server", s.ID, "build_id", build)
@@ -147,4 +150,26 @@ func writeReport(path string, r report) error {
 		return infraErr("boot test report: %w", err)
 	}
 	return nil
+}
+
+// BuildRunning reports whether a build is running according to the build store, and whether
+// the store knows the build at all.
+type BuildRunning func(ctx context.Context, buildID string) (running, known bool, err error)
+
+// liveElsewhere reports whether the server of build (created at created) may belong to a test
+// running in another process; when in doubt (the store cannot be read) it says yes.
+func (b *BootTest) liveElsewhere(ctx context.Context, build string, created time.Time) bool {
+	if b.Builds == nil {
+		return false
+	}
+	running, known, err := b.Builds(ctx, build)
+	switch {
+	case err != nil:
+		b.Log.Warn("cannot tell whether the build of a test server runs; leaving the server", "build_id", build, "error", err)
+		return true
+	case known:
+		return running
+	}
+	// A hand-run test: it deletes its server within its timeouts.
+	return time.Since(created) < b.Cfg.BootTimeout+b.Cfg.ConsoleTimeout+deleteTimeout
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/state"
 	"github.com/packuilon/packuilon/rally"
 )
 
@@ -69,6 +70,14 @@ func runSmoke(ctx context.Context, env *cmdEnv, image, key, method string, wait 
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon smoke: %v\n", err)
 		return smokeInfra
+	}
+	// The boot test reaps servers of interrupted tests: the build store says which builds of
+	// the daemon still run, so their servers are left alone. No store: no daemon ever ran.
+	if bt, ok := tester.(*rally.BootTest); ok {
+		if st, err := state.OpenReadOnly(cfg.Builder.StateDB); err == nil {
+			defer st.Close()
+			bt.Builds = st.BuildRunning
+		}
 	}
 	if key == "" {
 		return smokeImage(ctx, env, tester, image, key, dir)

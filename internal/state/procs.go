@@ -56,3 +56,16 @@ func (s *Store) ProcessGroup(ctx context.Context, buildID string) (procgroup.Gro
 	g.StartTime = uint64(start)
 	return g, true, nil
 }
+
+// BuildRunning reports whether build id is running (in a stage, not queued or ended), and
+// whether the store knows it. The boot test's reaper asks it before deleting a test server.
+func (s *Store) BuildRunning(ctx context.Context, id string) (running, known bool, err error) {
+	r, err := s.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	return r.State != Queued && !r.State.Terminal(), true, nil
+}
