@@ -39,7 +39,11 @@ func NewSource(w config.Watch) (Source, error) {
 	if info.Scheme == "file" {
 		return &DirSource{IndexPath: info.Path, Dir: dir.Path, MaxSize: w.MaxProfileSize}, nil
 	}
-	return NewHTTPSource(info, dir, w), nil
+	src := NewHTTPSource(info, dir, w)
+	if err := src.setAuth(w.Auth); err != nil {
+		return nil, err
+	}
+	return src, nil
 }
 
 // HTTPSource fetches from Aquilon's profile web server.
@@ -47,6 +51,8 @@ type HTTPSource struct {
 	info, dir *url.URL
 	client    *http.Client
 	max       int64
+	// auth holds the basic-auth credentials by host (see setAuth).
+	auth map[string]basicAuth
 }
 
 // NewHTTPSource returns a source for the index at info and profiles under dir.
@@ -119,6 +125,7 @@ func (s *HTTPSource) open(ctx context.Context, u string, max int64) (*http.Respo
 	if err != nil {
 		return nil, err
 	}
+	s.authorize(req)
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/redact"
 )
 
 // dialTimeout bounds the TCP + AMQP handshake, so a broker that accepts but never answers
@@ -50,9 +51,15 @@ func Dial(ctx context.Context, g config.Global) (*amqp091.Connection, error) {
 	cfg.Dial = func(network, addr string) (net.Conn, error) {
 		return dialDeadline(ctx, network, addr, deadline)
 	}
-	conn, err := amqp091.DialConfig(g.AMQPURL(), cfg)
+	u := g.AMQPURL()
+	if _, err := amqp091.ParseURI(u); err != nil {
+		// The parser's error quotes the URL, password included: it is never passed on.
+		return nil, fmt.Errorf("connect to rabbitmq %s: RABBIT_HOST, RABBIT_PORT and RABBIT_VHOST do not make a broker address: %s",
+			g.Redacted(), redact.String(err.Error(), g.RabbitPW))
+	}
+	conn, err := amqp091.DialConfig(u, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connect to rabbitmq %s: %w", g.Redacted(), err)
+		return nil, fmt.Errorf("connect to rabbitmq %s: %w", g.Redacted(), redact.Error(err, g.RabbitPW))
 	}
 	return conn, nil
 }

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
+
+	"github.com/packuilon/packuilon/internal/redact"
 )
 
 // Global is the [global] section: the queue and the broker, shared by every daemon.
@@ -49,8 +52,17 @@ func readGlobal(r *reader, base string) Global {
 	if !validQueueName(g.Queue) {
 		r.problem("QUEUE", "%q is not a usable queue name", g.Queue)
 	}
+	if !validHost(g.RabbitHost) {
+		// The value may be a whole URL with a password in it: never shown as written.
+		r.problem("RABBIT_HOST", "%q is not a host name or IP address", redact.URL(g.RabbitHost))
+	}
 	return g
 }
+
+var hostNameRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252}[A-Za-z0-9_])?$`)
+
+// validHost reports whether h is a host name or an IP address (what the AMQP URL needs there).
+func validHost(h string) bool { return net.ParseIP(h) != nil || hostNameRE.MatchString(h) }
 
 func validQueueName(q string) bool {
 	if q == "" || len(q) > 200 {

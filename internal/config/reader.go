@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gopkg.in/ini.v1"
+
+	"github.com/packuilon/packuilon/internal/redact"
 )
 
 // reader reads typed keys from one section and collects problems instead of stopping at the first.
@@ -133,7 +135,7 @@ func (r *reader) url(key string) string {
 	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") || (u.Scheme != "file" && u.Host == "") {
-		r.problem(key, "%q is not an http(s):// or file:// URL", v)
+		r.problem(key, "%q is not an http(s):// or file:// URL", redact.URL(v))
 	}
 	return v
 }

@@ -45,6 +45,9 @@ type Watch struct {
 	IgnorePaths []string
 	// LockTimeout is how long a scan waits for another one to finish.
 	LockTimeout time.Duration
+	// Auth are the profile server's credentials (PROFILE_USER, PROFILE_PASSWORD(_FILE),
+	// PROFILE_NETRC, or a user:password in the URLs, which are stripped of it).
+	Auth ProfileAuth
 }
 
 func readWatch(r *reader, base string) Watch {
@@ -65,6 +68,7 @@ func readWatch(r *reader, base string) Watch {
 	if w.ProfileDirURL == "" && w.ProfileInfoURL != "" {
 		w.ProfileDirURL = dirURL(w.ProfileInfoURL)
 	}
+	w.Auth = readProfileAuth(r, &w, base)
 	if r.bool("PROFILE_MATCH_REGEX", false) {
 		re, err := regexp.Compile(w.ProfileMatch)
 		if err != nil {

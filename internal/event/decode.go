@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/packuilon/packuilon/internal/canon"
+	"github.com/packuilon/packuilon/internal/redact"
 )
 
 // Formats Decode recognises.
@@ -62,6 +63,8 @@ func (d Decoder) Decode(body []byte) (BuildRequest, string, error) {
 		if err := r.Validate(); err != nil {
 			return BuildRequest{}, FormatV1, err
 		}
+		// A publisher that put a user:password in profile_url: never stored, logged or shown.
+		r.ProfileURL = redact.StripUserinfo(r.ProfileURL)
 		return r, FormatV1, nil
 	}
 	if !doc.Has("system") {

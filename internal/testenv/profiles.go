@@ -27,6 +27,9 @@ type ProfileServerOptions struct {
 	GzipBodies bool
 	// Millis writes mtimes in milliseconds, as old SCDB writers did.
 	Millis bool
+	// User and Password, when set, are required as HTTP basic auth on every request (401
+	// otherwise), as a profile server behind a password is.
+	User, Password string
 }
 
 // ProfileServer is a real HTTP server on 127.0.0.1 serving an Aquilon profile tree: an index
@@ -179,6 +182,13 @@ func (s *ProfileServer) Fetches(host string) int {
 }
 
 func (s *ProfileServer) serve(w http.ResponseWriter, r *http.Request) {
+	if s.opts.User != "" {
+		if u, p, ok := r.BasicAuth(); !ok || u != s.opts.User || p != s.opts.Password {
+			w.Header().Set("WWW-Authenticate", `Basic realm="profiles"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+	}
 	name := strings.TrimPrefix(r.URL.Path, "/profiles/")
 	if name == "profiles-info.xml" || name == "profiles-info.xml.gz" {
 		s.serveIndex(w, r, strings.HasSuffix(name, ".gz"))

@@ -1,0 +1,47 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestNoPasswordInConfigProblems: malformed values that hold a password (a whole AMQP URL as
+// RABBIT_HOST, an unusable profile URL) are reported without it.
+func TestNoPasswordInConfigProblems(t *testing.T) {
+	const pw = "Cfg-secret-91"
+	for _, ini := range []string{
+		"[global]\nRABBIT_HOST = amqp://guest:" + pw + "@broker:5672/\n",
+		"[global]\nRABBIT_HOST = bad host\nRABBIT_PW = " + pw + "\n",
+		"[cdb2rabbit]\nPROFILE_INFO_URL = ftp://aq:" + pw + "@aquilon/profiles-info.xml\n",
+		"[cdb2rabbit]\nPROFILE_INFO_URL = https://aq:" + pw + "@aquilon/p/profiles-info.xml\nPROFILE_USER = aq\n",
+		"[cdb2rabbit]\nPROFILE_INFO_URL = https://aq:" + pw + "@aquilon/p/profiles-info.xml\nPROFILE_DIR_URL = https://other:x@aquilon/p/\n",
+	} {
+		_, err := Load(write(t, ini))
+		if err == nil {
+			t.Errorf("no problem found in %q", ini)
+			continue
+		}
+		if strings.Contains(err.Error(), pw) {
+			t.Errorf("problem shows the password: %v", err)
+		}
+	}
+}
+
+// TestProfileURLCredentialsMoveToAuth: a user:password in PROFILE_INFO_URL (the only way the old
+// scripts had) becomes the credentials, and neither URL keeps it.
+func TestProfileURLCredentialsMoveToAuth(t *testing.T) {
+	cfg, err := Load(write(t, "[cdb2rabbit]\nPROFILE_INFO_URL = https://aq:s3cret@aquilon/profiles/profiles-info.xml\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := cfg.Watch
+	if w.ProfileInfoURL != "https://aquilon/profiles/profiles-info.xml" || w.ProfileDirURL != "https://aquilon/profiles/" {
+		t.Errorf("URLs %s %s", w.ProfileInfoURL, w.ProfileDirURL)
+	}
+	if w.Auth.User != "aq" || w.Auth.Password != "s3cret" {
+		t.Errorf("auth %q / %q", w.Auth.User, w.Auth.Password)
+	}
+	if _, err := Load(write(t, "[cdb2rabbit]\nPROFILE_INFO_URL = https://a/p.xml\nPROFILE_PASSWORD = x\n")); err == nil {
+		t.Error("a password without PROFILE_USER was accepted")
+	}
+}
