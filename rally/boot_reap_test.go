@@ -47,15 +47,7 @@ func TestBootTestReapsOnlyEndedBuilds(t *testing.T) {
 	img := simImage(ctx, t, o, sim, testenv.OutcomeActive)
 	b := bootTest(t, o, config.Smoke{BootTimeout: 20 * time.Second})
 	b.Builds = st.BuildRunning
-	boot := func(build string) string {
-		s, err := servers.Create(ctx, b.Compute, servers.CreateOpts{Name: serverPrefx + build, ImageRef: img, FlavorRef: "1",
-			Metadata: map[string]string{BuildKey: build}}, nil).Extract()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.ID
-	}
-	running, ended := boot(runningID), boot(endedID)
+	running, ended := testServer(ctx, t, b, img, runningID), testServer(ctx, t, b, img, endedID)
 	defer servers.Delete(ctx, b.Compute, running)
 	v, err := b.Test(ctx, Subject{BuildID: "new-build", ImageID: img, ReportPath: filepath.Join(t.TempDir(), "r.json")})
 	if err != nil || !v.Passed {
@@ -68,4 +60,16 @@ func TestBootTestReapsOnlyEndedBuilds(t *testing.T) {
 	if slices.Contains(deleted, running) {
 		t.Errorf("reaped server %s of a build another process runs", running)
 	}
+}
+
+// testServer boots a server as a boot test of build does, as if that test were still running
+// or had been interrupted.
+func testServer(ctx context.Context, t *testing.T, b *BootTest, img, build string) string {
+	t.Helper()
+	s, err := servers.Create(ctx, b.Compute, servers.CreateOpts{Name: serverPrefx + build, ImageRef: img, FlavorRef: "1",
+		Metadata: map[string]string{BuildKey: build}}, nil).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.ID
 }

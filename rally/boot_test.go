@@ -123,15 +123,7 @@ func TestBootTestReaps(t *testing.T) {
 	defer cancel()
 	img := simImage(ctx, t, o, sim, testenv.OutcomeActive)
 	b := bootTest(t, o, config.Smoke{BootTimeout: 20 * time.Second})
-	boot := func(build string) string {
-		s, err := servers.Create(ctx, b.Compute, servers.CreateOpts{Name: serverPrefx + build, ImageRef: img, FlavorRef: "1",
-			Metadata: map[string]string{BuildKey: build}}, nil).Extract()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.ID
-	}
-	leftover, running, foreign := boot("crashed-build"), boot("running-build"), ""
+	leftover, running, foreign := testServer(ctx, t, b, img, "crashed-build"), testServer(ctx, t, b, img, "running-build"), ""
 	other, err := servers.Create(ctx, b.Compute, servers.CreateOpts{Name: "users-vm", ImageRef: img, FlavorRef: "1"}, nil).Extract()
 	if err != nil {
 		t.Fatal(err)
