@@ -82,7 +82,7 @@ func Run(ctx context.Context, o Options) error {
 	go func() { defer close(notifyDone); disp.Run(notifyCtx) }()
 	defer func() { stopNotify(); <-notifyDone }()
 
-	obs.serve(o.Config.BuilderHTTP, nil)
+	obs.serve(o.Config.BuilderHTTP, statusPage(st, cfg, sched.poke, disp.Poke, log))
 	defer obs.close()
 	go obs.status(notifyCtx, st)
 

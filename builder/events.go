@@ -1,11 +1,7 @@
 package builder
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -13,6 +9,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/fsutil"
 	"github.com/packuilon/packuilon/internal/notify"
 	"github.com/packuilon/packuilon/internal/state"
 )
@@ -110,32 +107,5 @@ func brokenName(p config.Promote, name string) string {
 	return strings.NewReplacer("{name}", name, "{date}", "<date>").Replace(p.BrokenName)
 }
 
-// logTail returns the last n lines of a log, each cut to 300 bytes; nothing if unreadable.
-func logTail(path string, n int) []string {
-	if path == "" {
-		return nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	const window = 64 << 10
-	if st, err := f.Stat(); err == nil && st.Size() > window {
-		f.Seek(st.Size()-window, io.SeekStart)
-	}
-	data, err := io.ReadAll(f)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil
-	}
-	lines := strings.Split(strings.TrimRight(string(bytes.ToValidUTF8(data, []byte("?"))), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	for i, l := range lines {
-		if len(l) > 300 {
-			lines[i] = l[:300] + "…"
-		}
-	}
-	return lines
-}
+// logTail returns the last n lines of a build log, each cut to 300 bytes.
+func logTail(path string, n int) []string { return fsutil.Tail(path, n, 300) }

@@ -1,0 +1,234 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/fsutil"
+	"github.com/packuilon/packuilon/internal/state"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Local().Format("2006-01-02 15:04:05")
+	},
+	// dict passes a build and the page to the "actions" template.
+	"dict": func(r state.Record, p *Page) actionData { return actionData{Record: r, Page: p} },
+	"span": func(a, b time.Time) string {
+		if b.IsZero() {
+			return "running"
+		}
+		return b.Sub(a).Round(time.Millisecond).String()
+	},
+}).ParseFS(templateFS, "templates/*.html"))
+
+// actionData is what the "actions" template needs: the build and the page.
+type actionData struct {
+	state.Record
+	Page *Page
+}
+
+// Actions are what staff may do from the page; the builder provides them. who is the
+// authenticated user, recorded in the journal.
+type Actions struct {
+	Approve func(ctx context.Context, id, who string) error
+	Deny    func(ctx context.Context, id, who, reason string) error
+	Retry   func(ctx context.Context, id, who string) error
+	Cancel  func(ctx context.Context, id, who string) error
+}
+
+// Page is the builder's status page: plain server-rendered HTML, no JavaScript. Without Auth
+// it is read-only; with Auth (HTTP_AUTH_FILE) builds get approve, deny, retry and cancel
+// buttons, which POST with a CSRF token and HTTP Basic credentials.
+type Page struct {
+	Store   *state.Store
+	Auth    *Auth
+	Actions Actions
+	Log     hclog.Logger
+}
+
+// logLines is how much of a build log the build page shows.
+const logLines = 60
+
+// ServeHTTP routes the page.
+func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	path := strings.Trim(r.URL.Path, "/")
+	parts := strings.Split(path, "/")
+	switch {
+	case path == "" && r.Method == http.MethodGet:
+		p.index(w, r)
+	case path == "login" && r.Method == http.MethodGet:
+		p.login(w, r)
+	case len(parts) == 2 && parts[0] == "build" && r.Method == http.MethodGet:
+		p.build(w, r, parts[1])
+	case len(parts) == 3 && parts[0] == "build" && r.Method == http.MethodPost:
+		p.act(w, r, parts[1], parts[2])
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// indexData is the overview.
+type indexData struct {
+	Keys     []keyView
+	Builds   []buildRow
+	Awaiting []buildRow
+	Filter   state.Filter
+	Page     *Page
+}
+
+func (p *Page) index(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	all, err := p.Store.List(ctx, state.Filter{Limit: 1000})
+	if err != nil {
+		p.fail(w, http.StatusInternalServerError, err)
+		return
+	}
+	d := indexData{Keys: keysOf(all), Page: p}
+	d.Filter = state.Filter{ImageKey: r.URL.Query().Get("key"), State: state.State(r.URL.Query().Get("state")), Limit: 50}
+	for _, rec := range all {
+		if rec.State == state.AwaitingApproval {
+			d.Awaiting = append(d.Awaiting, row(rec))
+		}
+		if (d.Filter.ImageKey == "" || rec.ImageKey == d.Filter.ImageKey) && (d.Filter.State == "" || rec.State == d.Filter.State) && len(d.Builds) < d.Filter.Limit {
+			d.Builds = append(d.Builds, row(rec))
+		}
+	}
+	p.render(w, "index.html", d)
+}
+
+// buildData is one build's page.
+type buildData struct {
+	buildRow
+	Journal []state.Entry
+	Notes   []state.Notification
+	Log     []string
+	Done    string
+	Page    *Page
+}
+
+func (p *Page) build(w http.ResponseWriter, r *http.Request, id string) {
+	ctx := r.Context()
+	rec, err := p.Store.Get(ctx, id)
+	if errors.Is(err, state.ErrNotFound) {
+		p.fail(w, http.StatusNotFound, err)
+		return
+	}
+	if err != nil {
+		p.fail(w, http.StatusInternalServerError, err)
+		return
+	}
+	d := buildData{buildRow: row(rec), Page: p, Done: r.URL.Query().Get("done"), Log: fsutil.Tail(rec.LogPath, logLines, 400)}
+	d.Journal, _ = p.Store.Journal(ctx, id)
+	d.Notes, _ = p.Store.Notifications(ctx, id)
+	p.render(w, "build.html", d)
+}
+
+// login asks the browser for credentials once, so the buttons' POSTs carry them.
+func (p *Page) login(w http.ResponseWriter, r *http.Request) {
+	if p.Auth == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	if _, err := p.Auth.User(r); err != nil {
+		p.challenge(w)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (p *Page) challenge(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Basic realm="packuilon", charset="UTF-8"`)
+	http.Error(w, "log in with your packuilon staff account", http.StatusUnauthorized)
+}
+
+// act performs a button's action: authenticated, CSRF-checked, then back to the build.
+func (p *Page) act(w http.ResponseWriter, r *http.Request, id, action string) {
+	if p.Auth == nil {
+		http.Error(w, "the status page is read-only (no HTTP_AUTH_FILE)", http.StatusForbidden)
+		return
+	}
+	who, err := p.Auth.User(r)
+	if err != nil {
+		p.challenge(w)
+		return
+	}
+	if !p.Auth.CheckToken(action, id, r.PostFormValue("csrf")) {
+		http.Error(w, "stale or forged form; reload the page", http.StatusForbidden)
+		return
+	}
+	ctx := r.Context()
+	switch action {
+	case "approve":
+		err = p.Actions.Approve(ctx, id, who)
+	case "deny":
+		reason := strings.TrimSpace(r.PostFormValue("reason"))
+		if reason == "" {
+			http.Error(w, "a denial needs a reason", http.StatusBadRequest)
+			return
+		}
+		err = p.Actions.Deny(ctx, id, who, reason)
+	case "retry":
+		err = p.Actions.Retry(ctx, id, who)
+	case "cancel":
+		err = p.Actions.Cancel(ctx, id, who)
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		p.Log.Warn("page action refused", "action", action, "build_id", id, "user", who, "error", err)
+		p.fail(w, http.StatusConflict, err)
+		return
+	}
+	p.Log.Info("page action", "action", action, "build_id", id, "user", who)
+	http.Redirect(w, r, "/build/"+url.PathEscape(id)+"?done="+url.QueryEscape(action), http.StatusSeeOther)
+}
+
+func (p *Page) render(w http.ResponseWriter, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := pages.ExecuteTemplate(w, name, data); err != nil {
+		p.Log.Error("status page", "page", name, "error", err)
+	}
+}
+
+func (p *Page) fail(w http.ResponseWriter, code int, err error) {
+	w.WriteHeader(code)
+	p.render(w, "error.html", struct {
+		Code int
+		Err  string
+	}{code, err.Error()})
+}
+
+// Can reports whether action is offered for a build in state st (and the page is not read-only).
+func (p *Page) Can(action string, st state.State) bool {
+	if p.Auth == nil {
+		return false
+	}
+	switch action {
+	case "approve", "deny":
+		return st == state.AwaitingApproval
+	case "retry":
+		return st == state.Failed || st == state.Cancelled
+	case "cancel":
+		return !st.Terminal()
+	}
+	return false
+}
