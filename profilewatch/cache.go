@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 
@@ -49,7 +50,9 @@ func LoadCache(dir string) (c *Cache, found bool, err error) {
 		return nil, false, fmt.Errorf("read cache: %w", err)
 	}
 	var f cacheFile
-	if err := json.Unmarshal(data, &f); err != nil {
+	if entries, version, ok := parseCache(data); ok {
+		f = cacheFile{Version: version, Entries: entries}
+	} else if err := json.Unmarshal(data, &f); err != nil {
 		return nil, false, fmt.Errorf("cache %s is corrupt (remove it to record a new baseline): %w", p, err)
 	}
 	if f.Version != cacheVersion {
@@ -61,22 +64,15 @@ func LoadCache(dir string) (c *Cache, found bool, err error) {
 	return &Cache{Entries: f.Entries}, true, nil
 }
 
-// MTimes returns the cached mtimes by key, the input of Diff.
-func (c *Cache) MTimes() map[string]int64 {
-	m := make(map[string]int64, len(c.Entries))
-	for k, e := range c.Entries {
-		m[k] = e.MTime
-	}
-	return m
+// diff is Diff against this cache, without copying its mtimes.
+func (c *Cache) diff(idx Index, match func(name string) bool) Changes {
+	return diff(func(k string) (int64, bool) { e, ok := c.Entries[k]; return e.MTime, ok }, maps.Keys(c.Entries), idx, match)
 }
 
 // Save writes the cache to dir atomically (fsutil.WriteFile), so a crash leaves the old cache or
 // the new one, never a torn file.
 func (c *Cache) Save(dir string) error {
-	data, err := json.Marshal(cacheFile{Version: cacheVersion, Entries: c.Entries})
-	if err != nil {
-		return fmt.Errorf("encode cache: %w", err)
-	}
+	data := appendCache(make([]byte, 0, 64+len(c.Entries)*128), c.Entries)
 	if err := fsutil.WriteFile(filepath.Join(dir, CacheFile), data, 0o644); err != nil {
 		return fmt.Errorf("save cache: %w", err)
 	}

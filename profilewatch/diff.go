@@ -1,6 +1,10 @@
 package profilewatch
 
-import "sort"
+import (
+	"iter"
+	"maps"
+	"sort"
+)
 
 // Changes is the difference between the cached index and a new one.
 type Changes struct {
@@ -10,34 +14,49 @@ type Changes struct {
 	Removed []string
 	// Skipped counts entries that changed but do not match PROFILE_MATCH.
 	Skipped int
+	// skippedNames are those entries, whose new mtime the cache takes.
+	skippedNames []string
 }
 
 // Diff compares a new index with the cached mtimes (keyed by CacheKey) by name, so the order of
 // the index file does not matter. match selects the profiles the watcher cares about. Diff has no
 // side effects; its results are sorted.
 func Diff(cached map[string]int64, idx Index, match func(name string) bool) Changes {
+	return diff(func(k string) (int64, bool) { mt, ok := cached[k]; return mt, ok }, maps.Keys(cached), idx, match)
+}
+
+// diff is Diff over any cache: lookup gives a key's cached mtime, keys are every cached key. It
+// builds no map: with 100,000 entries, hashing is most of the cost of a scan that changes little.
+func diff(lookup func(key string) (int64, bool), keys iter.Seq[string], idx Index, match func(name string) bool) Changes {
 	var c Changes
-	seen := make(map[string]struct{}, len(idx))
 	for name, mt := range idx {
-		key := CacheKey(name)
-		seen[key] = struct{}{}
-		if old, ok := cached[key]; ok && old == mt {
+		if old, ok := lookup(CacheKey(name)); ok && old == mt {
 			continue
 		}
 		if !match(name) {
 			c.Skipped++
+			c.skippedNames = append(c.skippedNames, name)
 			continue
 		}
 		c.Candidates = append(c.Candidates, name)
 	}
-	for key := range cached {
-		if _, ok := seen[key]; !ok {
+	for key := range keys {
+		if !idx.has(key) {
 			c.Removed = append(c.Removed, key)
 		}
 	}
 	sort.Strings(c.Candidates)
 	sort.Strings(c.Removed)
 	return c
+}
+
+// has reports whether the index lists the profile cached under key, plain or gzip.
+func (idx Index) has(key string) bool {
+	if _, ok := idx[key]; ok {
+		return true
+	}
+	_, ok := idx[key+".gz"]
+	return ok
 }
 
 // All is every matching entry of idx, sorted: the candidates of --publish-all.

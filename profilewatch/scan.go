@@ -105,14 +105,16 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	s.keepBad(bad, cache, idx)
 	rep := Report{Entries: len(idx), BadEntries: len(bad)}
 	var names []string
+	var ch *Changes // the diff of a normal scan; nil for --publish-all
 	switch {
 	case o.PublishAll:
 		names = All(idx, s.w.Matches)
-		rep.Removed = len(Diff(cache.MTimes(), idx, s.w.Matches).Removed)
+		rep.Removed = len(cache.diff(idx, s.w.Matches).Removed)
 	case !found:
 		return s.baseline(ctx, idx, rep, start)
 	default:
-		ch := Diff(cache.MTimes(), idx, s.w.Matches)
+		d := cache.diff(idx, s.w.Matches)
+		ch = &d
 		for _, key := range ch.Removed {
 			s.log.Info("profile removed from the index", "profile", key)
 		}
@@ -141,7 +143,13 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	for _, r := range rep.Published {
 		s.log.Info("published build request", "image_key", r.ImageKey, "profile", r.ProfileURL, "digest", r.ProfileDigest)
 	}
-	if err := nextCache(cache, idx, digests, failed).Save(s.w.CacheDir); err != nil {
+	next := cache
+	if ch != nil {
+		cache.apply(*ch, idx, digests, failed)
+	} else {
+		next = nextCache(cache, idx, digests, failed)
+	}
+	if err := next.Save(s.w.CacheDir); err != nil {
 		return rep, err
 	}
 	rep.Duration = time.Since(start)
@@ -185,6 +193,28 @@ func (s *Scanner) classify(results []fetched, cache *Cache, publishAll bool, rep
 		rep.Published = append(rep.Published, req)
 	}
 	return digests, failed
+}
+
+// apply makes c, in place, the cache after a scan of changes ch whose publishes were all
+// confirmed: what nextCache gives, touching only the entries that changed rather than all of them.
+func (c *Cache) apply(ch Changes, idx Index, digests map[string]string, failed map[string]bool) {
+	for _, key := range ch.Removed {
+		delete(c.Entries, key)
+	}
+	for _, names := range [][]string{ch.Candidates, ch.skippedNames} {
+		for _, name := range names {
+			key := CacheKey(name)
+			if failed[key] {
+				continue
+			}
+			e := c.Entries[key]
+			e.MTime = idx[name]
+			if d, ok := digests[key]; ok {
+				e.Digest = d
+			}
+			c.Entries[key] = e
+		}
+	}
 }
 
 // nextCache is the cache after a scan whose publishes were all confirmed: every index entry with

@@ -1,0 +1,141 @@
+package profilewatch
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/packuilon/packuilon/internal/testenv"
+)
+
+// The site of issue 12: N index entries, 200 template hosts, 152 of them changed by about
+// 120 KB each between two scans.
+const (
+	floorTemplates = 200
+	floorChanged   = 152
+	floorSize      = 120 << 10
+	floorRounds    = 3
+)
+
+// BenchmarkScanVsFloor runs, on one generated site and in one run, `packuilon watch --once`
+// (the real binary, real broker, publishing with confirms, cache saved) and the floor: one curl
+// process downloading the index and exactly the changed profiles from the same HTTP server. It
+// reports the ratio of their wall times (median of 3 rounds), each wall time and the scan's
+// peak RSS. With PACKUILON_SCAN_PPROF=<dir>, one more in-process scan of the same site writes
+// a CPU profile to <dir>/scan-<entries>.pprof.
+func BenchmarkScanVsFloor(b *testing.B) {
+	for _, n := range []int{20_000, 100_000} {
+		b.Run(strconv.Itoa(n/1000)+"k", func(b *testing.B) { scanVsFloor(b, n) })
+	}
+}
+
+func scanVsFloor(b *testing.B, entries int) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		b.Skip("curl is not installed")
+	}
+	timeTool, err := exec.LookPath("/usr/bin/time")
+	if err != nil {
+		b.Skip("/usr/bin/time is not installed")
+	}
+	rmq := testenv.SharedRabbit(b)
+	f := newFixture(b, rmq, testenv.ProfileServerOptions{}, "FETCH_PARALLELISM = 8")
+	f.srv.AddIndexOnly("node", entries-floorTemplates)
+	rev := 1
+	change := func(n int) []string {
+		var urls []string
+		for i := range n {
+			p := tmpl(i, rev)
+			p.Size = floorSize
+			f.put(p)
+			urls = append(urls, f.srv.DirURL()+f.srv.Name(p.FQDN()))
+		}
+		rev++
+		return urls
+	}
+	change(floorTemplates)
+	bin := binary(b)
+	run := func(argv ...string) (time.Duration, float64, string) {
+		cmd := exec.Command(timeTool, append([]string{"-v"}, argv...)...)
+		var out, logs bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &logs
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("%s: %v: %s\n%s", argv[0], err, out.String(), lastLines(logs.String(), 5))
+		}
+		wall := time.Since(start)
+		rss := 0.0
+		if m := maxRSS.FindStringSubmatch(logs.String()); m != nil {
+			kib, _ := strconv.ParseFloat(m[1], 64)
+			rss = kib / 1024
+		}
+		return wall, rss, out.String()
+	}
+	watch := []string{bin, "watch", "--once", "--config", f.cfgPath}
+	if _, _, out := run(watch...); !strings.Contains(out, "baseline") {
+		b.Fatalf("first scan is not a baseline: %s", out)
+	}
+	var ratios, scans, floors, rsss []float64
+	b.ResetTimer()
+	for range floorRounds {
+		urls := change(floorChanged)
+		argv := []string{curl, "-s", "-S", "-f", f.srv.IndexURL(), "-o", "/dev/null"}
+		for _, u := range urls {
+			argv = append(argv, u, "-o", "/dev/null")
+		}
+		floor, _, _ := run(argv...)
+		scan, rss, out := run(watch...)
+		if !published.MatchString(out) || !strings.Contains(out, fmt.Sprintf("%d published", floorChanged)) {
+			b.Fatalf("scan did not publish %d: %s", floorChanged, out)
+		}
+		f.drain()
+		ratios = append(ratios, scan.Seconds()/floor.Seconds())
+		scans, floors, rsss = append(scans, scan.Seconds()), append(floors, floor.Seconds()), append(rsss, rss)
+	}
+	b.StopTimer()
+	med := func(v []float64) float64 { v = slices.Clone(v); slices.Sort(v); return v[len(v)/2] }
+	b.ReportMetric(med(ratios), "ratio")
+	b.ReportMetric(med(scans), "scan-s")
+	b.ReportMetric(med(floors), "floor-s")
+	b.ReportMetric(slices.Max(rsss), "peak-RSS-MiB")
+	fmt.Printf("scan-floor %d entries, %d changed x %d KB: watch --once %.3fs, curl floor %.3fs, ratio %.2f, peak RSS %.1f MiB (medians of %d rounds; ratios %.2f)\n",
+		entries, floorChanged, floorSize>>10, med(scans), med(floors), med(ratios), slices.Max(rsss), floorRounds, ratios)
+	if dir := os.Getenv("PACKUILON_SCAN_PPROF"); dir != "" {
+		change(floorChanged)
+		profileScan(b, f, filepath.Join(dir, fmt.Sprintf("scan-%d.pprof", entries)))
+	}
+}
+
+var published = regexp.MustCompile(`\d+ published`)
+
+// profileScan runs one scan in this process under the CPU profiler.
+func profileScan(b *testing.B, f *fixture, path string) {
+	out, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer out.Close()
+	s, err := NewScanner(f.cfg, testLogger(b).Named("pprof"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		b.Fatal(err)
+	}
+	_, err = s.Scan(context.Background(), ScanOptions{})
+	pprof.StopCPUProfile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.drain()
+}

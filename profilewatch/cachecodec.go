@@ -1,0 +1,142 @@
+package profilewatch
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+)
+
+// The cache file is JSON, {"version":1,"entries":{"<key>":{"mtime":N,"digest":"…"},…}}, as it
+// has always been. With 100,000 entries, encoding/json spent more time on it than the rest of a
+// scan, so the watcher writes it with appendCache and reads what appendCache writes with
+// parseCache; a file in any other JSON form (written by hand, or by an older version) is read
+// by encoding/json.
+
+// appendCache appends the cache file for entries, keys sorted.
+func appendCache(buf []byte, entries map[string]CacheEntry) []byte {
+	keys := make([]string, 0, len(entries))
+	for k := range entries {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	buf = append(buf, `{"version":`...)
+	buf = strconv.AppendInt(buf, cacheVersion, 10)
+	buf = append(buf, `,"entries":{`...)
+	for i, k := range keys {
+		e := entries[k]
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendJSONString(buf, k)
+		buf = append(buf, `:{"mtime":`...)
+		buf = strconv.AppendInt(buf, e.MTime, 10)
+		if e.Digest != "" {
+			buf = append(buf, `,"digest":`...)
+			buf = appendJSONString(buf, e.Digest)
+		}
+		buf = append(buf, '}')
+	}
+	return append(buf, "}}\n"...)
+}
+
+// appendJSONString quotes s; names and digests are printable ASCII without '"' or '\\' (the
+// index check refuses the rest), else strconv's quoting, which is valid JSON for them.
+func appendJSONString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return strconv.AppendQuoteToASCII(buf, s)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
+}
+
+// parseCache reads a cache file in exactly the form appendCache writes. ok is false for
+// anything else, and the caller falls back to encoding/json.
+func parseCache(data []byte) (entries map[string]CacheEntry, version int, ok bool) {
+	p := cacheParser{data: data}
+	if !p.lit(`{"version":`) {
+		return nil, 0, false
+	}
+	v, ok := p.int()
+	if !ok || !p.lit(`,"entries":{`) {
+		return nil, 0, false
+	}
+	entries = make(map[string]CacheEntry, bytes.Count(data, []byte(`"mtime"`)))
+	for !p.lit("}}") {
+		if len(entries) > 0 && !p.lit(",") {
+			return nil, 0, false
+		}
+		key, ok := p.str()
+		if !ok || !p.lit(`:{"mtime":`) {
+			return nil, 0, false
+		}
+		var e CacheEntry
+		if e.MTime, ok = p.int(); !ok {
+			return nil, 0, false
+		}
+		if p.lit(`,"digest":`) {
+			if e.Digest, ok = p.str(); !ok {
+				return nil, 0, false
+			}
+		}
+		if !p.lit("}") {
+			return nil, 0, false
+		}
+		if _, dup := entries[key]; dup {
+			return nil, 0, false
+		}
+		entries[key] = e
+	}
+	if len(bytes.TrimSpace(data[p.pos:])) != 0 {
+		return nil, 0, false
+	}
+	return entries, int(v), true
+}
+
+type cacheParser struct {
+	data []byte
+	pos  int
+}
+
+func (p *cacheParser) lit(s string) bool {
+	if len(p.data)-p.pos >= len(s) && string(p.data[p.pos:p.pos+len(s)]) == s {
+		p.pos += len(s)
+		return true
+	}
+	return false
+}
+
+func (p *cacheParser) int() (int64, bool) {
+	start := p.pos
+	for p.pos < len(p.data) && (p.data[p.pos] >= '0' && p.data[p.pos] <= '9' || p.pos == start && p.data[p.pos] == '-') {
+		p.pos++
+	}
+	num := p.data[start:p.pos]
+	digits := bytes.TrimPrefix(num, []byte("-"))
+	if len(digits) > 1 && digits[0] == '0' { // JSON has no leading zeros
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(num), 10, 64)
+	return n, err == nil
+}
+
+// str reads a string without escapes (printable ASCII); anything else is not appendCache's.
+func (p *cacheParser) str() (string, bool) {
+	if !p.lit(`"`) {
+		return "", false
+	}
+	start := p.pos
+	for p.pos < len(p.data) {
+		switch c := p.data[p.pos]; {
+		case c == '"':
+			p.pos++
+			return string(p.data[start : p.pos-1]), true
+		case c < 0x20 || c >= 0x7f || c == '\\':
+			return "", false
+		}
+		p.pos++
+	}
+	return "", false
+}
