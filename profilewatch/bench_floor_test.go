@@ -79,6 +79,7 @@ func scanVsFloor(b *testing.B, entries int) {
 			kib, _ := strconv.ParseFloat(m[1], 64)
 			rss = kib / 1024
 		}
+		lastRunLog = logs.String()
 		return wall, rss, out.String()
 	}
 	watch := []string{bin, "watch", "--once", "--config", f.cfgPath}
@@ -95,6 +96,7 @@ func scanVsFloor(b *testing.B, entries int) {
 		}
 		floor, _, _ := run(argv...)
 		scan, rss, out := run(watch...)
+		lastScanLog = lastRunLog
 		if !published.MatchString(out) || !strings.Contains(out, fmt.Sprintf("%d published", floorChanged)) {
 			b.Fatalf("scan did not publish %d: %s", floorChanged, out)
 		}
@@ -108,6 +110,11 @@ func scanVsFloor(b *testing.B, entries int) {
 	b.ReportMetric(med(scans), "scan-s")
 	b.ReportMetric(med(floors), "floor-s")
 	b.ReportMetric(slices.Max(rsss), "peak-RSS-MiB")
+	for _, l := range strings.Split(lastScanLog, "\n") {
+		if strings.Contains(l, "duration=") {
+			fmt.Println("  " + l)
+		}
+	}
 	fmt.Printf("scan-floor %d entries, %d changed x %d KB: watch --once %.3fs, curl floor %.3fs, ratio %.2f, peak RSS %.1f MiB (medians of %d rounds; ratios %.2f)\n",
 		entries, floorChanged, floorSize>>10, med(scans), med(floors), med(ratios), slices.Max(rsss), floorRounds, ratios)
 	if dir := os.Getenv("PACKUILON_SCAN_PPROF"); dir != "" {
@@ -115,6 +122,8 @@ func scanVsFloor(b *testing.B, entries int) {
 		profileScan(b, f, filepath.Join(dir, fmt.Sprintf("scan-%d.pprof", entries)))
 	}
 }
+
+var lastRunLog, lastScanLog string
 
 var published = regexp.MustCompile(`\d+ published`)
 

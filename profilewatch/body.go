@@ -2,6 +2,7 @@ package profilewatch
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -61,10 +62,22 @@ func (c *capReader) Read(p []byte) (int, error) {
 
 // readBody reads a whole profile or index body with openBody; nothing over max+1 bytes is held.
 func readBody(r io.Reader, name string, max int64) ([]byte, error) {
+	return readBodySized(r, name, max, 0)
+}
+
+// readBodySized is readBody with the size the body announced (0: unknown), to read it into one
+// buffer of the right size rather than growing one.
+func readBodySized(r io.Reader, name string, max, size int64) ([]byte, error) {
 	body, done, err := openBody(r, name, max)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	return io.ReadAll(body)
+	if size <= 0 || size > max {
+		return io.ReadAll(body)
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(size) + bytes.MinRead)
+	_, err = buf.ReadFrom(body)
+	return buf.Bytes(), err
 }

@@ -72,7 +72,7 @@ func (c *Cache) diff(idx Index, match func(name string) bool) Changes {
 // Save writes the cache to dir atomically (fsutil.WriteFile), so a crash leaves the old cache or
 // the new one, never a torn file.
 func (c *Cache) Save(dir string) error {
-	data := appendCache(make([]byte, 0, 64+len(c.Entries)*128), c.Entries)
+	data := appendCache(nil, c.Entries)
 	if err := fsutil.WriteFile(filepath.Join(dir, CacheFile), data, 0o644); err != nil {
 		return fmt.Errorf("save cache: %w", err)
 	}

@@ -15,9 +15,12 @@ import (
 // appendCache appends the cache file for entries, keys sorted.
 func appendCache(buf []byte, entries map[string]CacheEntry) []byte {
 	keys := make([]string, 0, len(entries))
-	for k := range entries {
+	size := 32
+	for k, e := range entries {
 		keys = append(keys, k)
+		size += len(k) + len(e.Digest) + 40
 	}
+	buf = slices.Grow(buf, size)
 	slices.Sort(keys)
 	buf = append(buf, `{"version":`...)
 	buf = strconv.AppendInt(buf, cacheVersion, 10)

@@ -94,14 +94,27 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		return Report{}, err
 	}
 	defer unlock()
-	cache, found, err := LoadCache(s.w.CacheDir)
-	if err != nil {
-		return Report{}, err
+	// The cache is read while the index downloads: both take tens of ms at 100,000 entries.
+	type loaded struct {
+		cache *Cache
+		found bool
+		err   error
 	}
+	cacheCh := make(chan loaded, 1)
+	go func() {
+		c, found, err := LoadCache(s.w.CacheDir)
+		cacheCh <- loaded{c, found, err}
+	}()
 	idx, bad, err := s.src.Index(ctx)
+	lc := <-cacheCh
+	if lc.err != nil {
+		return Report{}, lc.err
+	}
 	if err != nil {
 		return Report{}, err
 	}
+	cache, found := lc.cache, lc.found
+	s.log.Debug("index and cache read", "entries", len(idx), "cached", len(cache.Entries), "duration", time.Since(start))
 	s.keepBad(bad, cache, idx)
 	rep := Report{Entries: len(idx), BadEntries: len(bad)}
 	var names []string
@@ -132,6 +145,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("scan stopped before publishing: %w", err)
 	}
+	s.log.Debug("candidates fetched and digested", "candidates", len(names), "duration", time.Since(start))
 	digests, failed := s.classify(results, cache, o.PublishAll, &rep)
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.PublishTimeout)
 	defer cancel()
@@ -140,6 +154,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		rep.Published = nil
 		return rep, fmt.Errorf("publish %d build requests (cache not updated; the next scan publishes them again): %w", len(published), err)
 	}
+	s.log.Debug("published and confirmed", "requests", len(rep.Published), "duration", time.Since(start))
 	for _, r := range rep.Published {
 		s.log.Info("published build request", "image_key", r.ImageKey, "profile", r.ProfileURL, "digest", r.ProfileDigest)
 	}

@@ -116,7 +116,7 @@ func (s *HTTPSource) get(ctx context.Context, u string, max int64) ([]byte, erro
 		return nil, err
 	}
 	defer resp.Body.Close()
-	return readBody(resp.Body, resp.Request.URL.Path, max)
+	return readBodySized(resp.Body, resp.Request.URL.Path, max, resp.ContentLength)
 }
 
 // open sends the GET; the caller closes the body of the 200 response it returns.

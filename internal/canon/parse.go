@@ -2,6 +2,7 @@ package canon
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 )
 
@@ -40,14 +41,21 @@ func (p *parser) key(m member) []byte {
 }
 
 func (p *parser) skipWS() {
-	for p.pos < len(p.in) {
-		switch p.in[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
+	in, i := p.in, p.pos
+	for i < len(in) && in[i] <= ' ' {
+		switch in[i] {
+		case ' ', '\n', '\t', '\r':
+			i++
+			// Indented profiles have long runs of spaces: eight at a time.
+			for i+8 <= len(in) && binary.LittleEndian.Uint64(in[i:]) == 0x2020202020202020 {
+				i += 8
+			}
 		default:
+			p.pos = i
 			return
 		}
 	}
+	p.pos = i
 }
 
 // value reads one value at p.pos. ign are the ignored paths below it, capt the captured ones;

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // ErrSyntax is wrapped when the input is not one JSON object (bad syntax, another kind of value,
@@ -76,27 +77,52 @@ func (d Doc) Has(key string) bool {
 }
 
 // Read validates body as one JSON object and returns its digest and captured values.
-func Read(body []byte, o Options) (Doc, error) {
-	p := parser{in: body, maxDepth: o.Limits.MaxDepth, maxValues: o.Limits.MaxValues}
+func Read(body []byte, o Options) (Doc, error) { return Compile(o).Read(body) }
+
+// Compiled are Options made ready for many documents (the paths put into tries once).
+type Compiled struct {
+	ign, capt *trie
+	captures  int
+	limits    Limits
+}
+
+// Compile prepares o for reading many documents with the same options.
+func Compile(o Options) *Compiled {
+	c := &Compiled{captures: len(o.Capture), limits: o.Limits}
+	for _, path := range o.Ignore {
+		c.ign = c.ign.add(strings.Split(strings.Trim(path, "/"), "/"), 0)
+	}
+	for i, path := range o.Capture {
+		c.capt = c.capt.add(path, i+1)
+	}
+	return c
+}
+
+// Read validates body as one JSON object and returns its digest and captured values.
+func (c *Compiled) Read(body []byte) (Doc, error) {
+	p := parser{in: body, maxDepth: c.limits.MaxDepth, maxValues: c.limits.MaxValues}
 	if p.maxDepth <= 0 {
 		p.maxDepth = DefaultMaxDepth
 	}
 	p.maxOut = 2*len(body) + 1024
-	p.out = make([]byte, 0, len(body)/2+64)
-	var ign, capt *trie
-	for _, path := range o.Ignore {
-		ign = ign.add(strings.Split(strings.Trim(path, "/"), "/"), 0)
+	bufs := pool.Get().(*buffers)
+	defer func() {
+		if cap(bufs.out) <= maxPooled {
+			bufs.out, bufs.members, bufs.scratch = p.out[:0], p.members[:0], p.scratch[:0]
+			pool.Put(bufs)
+		}
+	}()
+	p.out, p.members, p.scratch = bufs.out, bufs.members, bufs.scratch
+	if want := len(body)/2 + 64; cap(p.out) < want {
+		p.out = make([]byte, 0, want) // a large document: one allocation rather than doublings
 	}
-	for i, path := range o.Capture {
-		capt = capt.add(path, i+1)
-	}
-	p.caps = make([]Value, len(o.Capture))
+	p.caps = make([]Value, c.captures)
 	p.skipWS()
 	if p.pos >= len(body) || body[p.pos] != '{' {
 		return Doc{}, p.fail(ErrSyntax, "the document does not start with an object")
 	}
 	p.root = true
-	if err := p.value(ign, capt); err != nil {
+	if err := p.value(c.ign, c.capt); err != nil {
 		return Doc{}, err
 	}
 	p.skipWS()
@@ -106,6 +132,18 @@ func Read(body []byte, o Options) (Doc, error) {
 	sum := sha256.Sum256(p.out)
 	return Doc{Digest: "sha256:" + hex.EncodeToString(sum[:]), Values: p.caps, Keys: p.keys}, nil
 }
+
+// buffers are a parser's working memory, reused across documents: a scan reads hundreds of
+// profiles, and fresh buffers for each were most of the garbage the scan made.
+type buffers struct {
+	out, scratch []byte
+	members      []member
+}
+
+// maxPooled: buffers of a document larger than this are left to the collector.
+const maxPooled = 4 << 20
+
+var pool = sync.Pool{New: func() any { return &buffers{} }}
 
 // trie holds paths by member name; idx > 0 marks the end of a path (the capture index + 1 for
 // captures, any positive value for ignored paths).

@@ -50,8 +50,7 @@ func (d Decoder) Decode(body []byte) (BuildRequest, string, error) {
 	if len(body) > MaxBodySize {
 		return BuildRequest{}, "", fmt.Errorf("%w: body of %d bytes is over the limit of %d", ErrInvalid, len(body), MaxBodySize)
 	}
-	doc, err := canon.Read(body, canon.Options{Ignore: d.IgnorePaths, Capture: profilePaths,
-		Limits: canon.Limits{MaxValues: MaxValues}})
+	doc, err := compiled(d.IgnorePaths, canon.Limits{MaxValues: MaxValues}).Read(body)
 	if err != nil {
 		return BuildRequest{}, "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 
 	"github.com/packuilon/packuilon/internal/canon"
 )
@@ -55,12 +57,27 @@ var ErrNotProfile = errors.New("profile is not a JSON object within the limits")
 // "sha256:<hex>" of its canonical JSON. The watcher and the builder (for the whole profiles
 // cdb2rabbit publishes) both take digests here, so one content has one digest.
 func ReadProfile(body []byte, o ProfileOptions) (Spec, string, error) {
-	doc, err := canon.Read(body, canon.Options{Ignore: o.IgnorePaths, Capture: profilePaths, Limits: o.Limits})
+	doc, err := compiled(o.IgnorePaths, o.Limits).Read(body)
 	if err != nil {
 		return Spec{}, "", fmt.Errorf("%w: %w", ErrNotProfile, err)
 	}
 	s, err := specFrom(func(i int) string { return scalar(doc.Values[i]) })
 	return s, doc.Digest, err
+}
+
+// readers holds the compiled canon options by ignored paths and limits: a builder or watcher
+// uses one set for its life, and compiling them for every message was most of what a small
+// request cost.
+var readers sync.Map // string → *canon.Compiled
+
+func compiled(ignore []string, lim canon.Limits) *canon.Compiled {
+	key := fmt.Sprint(lim.MaxDepth, "/", lim.MaxValues, "/", strings.Join(ignore, "\x00"))
+	if c, ok := readers.Load(key); ok {
+		return c.(*canon.Compiled)
+	}
+	c := canon.Compile(canon.Options{Ignore: ignore, Capture: profilePaths, Limits: lim})
+	readers.Store(key, c)
+	return c
 }
 
 // SpecFromProfile extracts the image-defining fields from a decoded Aquilon JSON profile
