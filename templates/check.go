@@ -45,3 +45,22 @@ func CheckAll(src Sources) []error {
 	}
 	return errs
 }
+
+// SourceImageIDs reads IMAGES_CONFIG and returns every source image id under a name for
+// messages: the flat key ("sl7x-x86_64"), or os and version ("sl 7x-x86_64") of the nested form.
+func SourceImageIDs(path string) (map[string]string, error) {
+	im, err := readImages(path)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for k, id := range im.flat {
+		out[k] = id
+	}
+	for os, sub := range im.nested {
+		for v, id := range sub {
+			out[os+" "+v] = id
+		}
+	}
+	return out, nil
+}

@@ -1,30 +1,41 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/preflight"
 )
 
 func init() { register(newCheckConfigCmd) }
 
 func newCheckConfigCmd(env *cmdEnv) *cobra.Command {
-	return &cobra.Command{
+	var online bool
+	cmd := &cobra.Command{
 		Use:   "check-config",
 		Short: "validate the configuration; print every problem with file and key",
 		Long: `Validate the configuration and the files it names (maps, templates, auth files); print
 every problem at once, one per line with file, section and key. Keys of the old scripts that
 packuilon does not use, and promotion that is off for want of credentials, are printed as
-"note:" lines on stdout (they are not problems). Read-only: writes nothing.` +
-			exitStatus("0  no problem", "1  at least one problem (each on stderr)", exitUsage),
+"note:" lines on stdout (they are not problems). Read-only: writes nothing.
+
+With --online it then tries the real things, one line each on stdout (OK, FAIL with the reason,
+or SKIP when a check does not apply): the broker login and the queue, Keystone and Glance with
+each auth file, the source images of IMAGES_CONFIG, PACKER_PATH and RALLY_PATH, and Rally's
+deployment. Nothing is created or changed.` +
+			exitStatus("0  no problem (and, with --online, no FAIL)", "1  at least one problem or FAIL (each on stderr or stdout)", exitUsage),
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error { return exit(runCheckConfig(env)) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return exit(runCheckConfig(cmd.Context(), env, online)) },
 	}
+	cmd.Flags().BoolVar(&online, "online", false, "also try the broker, Keystone, Glance, the source images, packer and rally")
+	return cmd
 }
 
-func runCheckConfig(env *cmdEnv) int {
+func runCheckConfig(ctx context.Context, env *cmdEnv, online bool) int {
 	path := env.config
 	cfg, ps := config.CheckFile(path)
 	if cfg != nil {
@@ -33,13 +44,28 @@ func runCheckConfig(env *cmdEnv) int {
 			fmt.Fprintf(env.stdout, "note: %s\n", n)
 		}
 	}
+	code := 0
 	if len(ps) > 0 {
 		for _, p := range ps {
 			fmt.Fprintln(env.stderr, p.Error())
 		}
 		fmt.Fprintf(env.stderr, "%d problem(s) in %s\n", len(ps), path)
-		return 1
+		code = 1
+	} else {
+		fmt.Fprintf(env.stdout, "%s: ok\n", path)
 	}
-	fmt.Fprintf(env.stdout, "%s: ok\n", path)
-	return 0
+	if online && cfg != nil {
+		failed := 0
+		for _, r := range preflight.Run(ctx, cfg, os.Getenv) {
+			fmt.Fprintln(env.stdout, r)
+			if !r.OK && !r.Skipped {
+				failed++
+			}
+		}
+		if failed > 0 {
+			fmt.Fprintf(env.stderr, "%d online check(s) failed\n", failed)
+			code = 1
+		}
+	}
+	return code
 }
