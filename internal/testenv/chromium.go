@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,23 +15,20 @@ import (
 // chromiumTimeout bounds one headless Chromium run.
 const chromiumTimeout = 2 * time.Minute
 
-// chromium runs headless Chromium (Debian chromium) on url with extra flags, in a private
-// profile directory, and returns its stdout. Nothing of the host's profile or network
+// ErrNoChromium says Debian's chromium is missing.
+var ErrNoChromium = errors.New("chromium is not installed (run make deps)")
+
+// Chromium runs headless Chromium (Debian chromium) on url with extra flags, in a private
+// profile directory under dir, and returns its stdout. Nothing of the host's profile or network
 // services is used: no sync, no component updates, no background networking, no QUIC.
-func chromium(t testing.TB, url string, extra ...string) []byte {
-	t.Helper()
+func Chromium(dir, url string, extra ...string) ([]byte, error) {
 	bin, err := lookPath("chromium")
 	if err != nil {
-		msg := "chromium is not installed (run make deps)"
-		if os.Getenv(RequireEnv) != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		return nil, ErrNoChromium
 	}
-	dir := t.TempDir()
 	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + filepath.Join(dir, "profile")}, extra...)
+		"--user-data-dir=" + filepath.Join(dir, "chromium-profile")}, extra...)
 	ctx, cancel := context.WithTimeout(context.Background(), chromiumTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, append(args, url)...)
@@ -42,7 +40,21 @@ func chromium(t testing.TB, url string, extra ...string) []byte {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("chromium %s: %v\n%s", url, err, stderr.String())
+		return nil, fmt.Errorf("chromium %s: %w\n%s", url, err, stderr.String())
+	}
+	return out, nil
+}
+
+// chromium is Chromium for a test: skipped (or failed, with PACKUILON_REQUIRE_SERVICES) when
+// Chromium is missing.
+func chromium(t testing.TB, url string, extra ...string) []byte {
+	t.Helper()
+	out, err := Chromium(t.TempDir(), url, extra...)
+	if errors.Is(err, ErrNoChromium) && os.Getenv(RequireEnv) == "" {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

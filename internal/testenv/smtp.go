@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/mail"
 	"os"
@@ -20,50 +21,63 @@ type SMTP struct {
 	Addr string
 	// Maildir is where the mails land (new/ holds one file per mail).
 	Maildir string
+	svc     *service
 }
 
-// StartSMTP starts an SMTP server for t on a free port, stopped when t ends.
-func StartSMTP(t testing.TB) *SMTP {
-	t.Helper()
+// ErrNoAiosmtpd says python3-aiosmtpd is missing.
+var ErrNoAiosmtpd = errors.New("python3-aiosmtpd is not installed (run make deps)")
+
+// StartSMTPServer starts an SMTP server on a free loopback port, its Maildir and log in dir.
+func StartSMTPServer(dir string) (*SMTP, error) {
 	if err := exec.Command("/usr/bin/python3", "-c", "import aiosmtpd").Run(); err != nil {
-		msg := "python3-aiosmtpd is not installed (run make deps)"
-		if os.Getenv(RequireEnv) != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		return nil, ErrNoAiosmtpd
 	}
-	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "log"), 0o700); err != nil {
-		t.Fatal(err)
+	if err := os.MkdirAll(filepath.Join(dir, "log"), 0o700); err != nil {
+		return nil, err
 	}
 	port, err := FreePort()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	s := &SMTP{Addr: "127.0.0.1:" + strconv.Itoa(port), Maildir: filepath.Join(dir, "maildir")}
-	svc, err := startService(dir, "smtp", nil, "/usr/bin/python3", "-m", "aiosmtpd", "-n",
-		"-l", s.Addr, "-c", "aiosmtpd.handlers.Mailbox", s.Maildir)
+	if s.svc, err = startService(dir, "smtp", nil, "/usr/bin/python3", "-m", "aiosmtpd", "-n",
+		"-l", s.Addr, "-c", "aiosmtpd.handlers.Mailbox", s.Maildir); err != nil {
+		return nil, err
+	}
+	if err := WaitTCP(s.Addr, time.Minute); err != nil {
+		s.Stop()
+		out, _ := os.ReadFile(filepath.Join(dir, "log", "smtp.out"))
+		return nil, fmt.Errorf("SMTP server did not start: %w\n%s", err, out)
+	}
+	return s, nil
+}
+
+// StartSMTP starts an SMTP server for t, stopped when t ends.
+func StartSMTP(t testing.TB) *SMTP {
+	t.Helper()
+	s, err := StartSMTPServer(t.TempDir())
+	if errors.Is(err, ErrNoAiosmtpd) && os.Getenv(RequireEnv) == "" {
+		t.Skip(err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(svc.stop)
-	if err := WaitTCP(s.Addr, time.Minute); err != nil {
-		out, _ := os.ReadFile(filepath.Join(dir, "log", "smtp.out"))
-		t.Fatalf("SMTP server did not start: %v\n%s", err, out)
-	}
+	t.Cleanup(s.Stop)
 	return s
 }
 
-// Mails returns the mails received so far, oldest first.
-func (s *SMTP) Mails(t testing.TB) []*mail.Message {
-	t.Helper()
+// Stop stops the server.
+func (s *SMTP) Stop() { s.svc.stop() }
+
+// ReadMails returns the mails received so far, oldest first.
+func (s *SMTP) ReadMails() ([]*mail.Message, error) {
 	dir := filepath.Join(s.Maildir, "new")
 	ents, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	type item struct {
 		at  time.Time
@@ -73,11 +87,11 @@ func (s *SMTP) Mails(t testing.TB) []*mail.Message {
 	for _, e := range ents {
 		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		m, err := mail.ReadMessage(bytes.NewReader(data))
 		if err != nil {
-			t.Fatalf("mail %s: %v", e.Name(), err)
+			return nil, fmt.Errorf("mail %s: %w", e.Name(), err)
 		}
 		info, _ := e.Info()
 		items = append(items, item{info.ModTime(), m})
@@ -87,7 +101,17 @@ func (s *SMTP) Mails(t testing.TB) []*mail.Message {
 	for i, it := range items {
 		out[i] = it.msg
 	}
-	return out
+	return out, nil
+}
+
+// Mails returns the mails received so far, oldest first.
+func (s *SMTP) Mails(t testing.TB) []*mail.Message {
+	t.Helper()
+	ms, err := s.ReadMails()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
 }
 
 // WaitMails waits until at least n mails arrived, or fails t after timeout.
@@ -104,6 +128,3 @@ func (s *SMTP) WaitMails(t testing.TB, n int, timeout time.Duration) []*mail.Mes
 		time.Sleep(100 * time.Millisecond)
 	}
 }
-
-// String names the server in test logs.
-func (s *SMTP) String() string { return fmt.Sprintf("smtp %s", s.Addr) }

@@ -82,7 +82,7 @@ func (d *demo) waitBuilds(ctx context.Context, n int) (map[string]string, error)
 				for _, r := range recs {
 					states[r.ID] = r.State
 					switch r.State {
-					case "succeeded", "failed", "skipped", "superseded", "cancelled":
+					case "succeeded", "failed", "skipped", "superseded", "cancelled", "denied":
 						ended++
 					}
 					now = append(now, r.ID+"="+r.State)

@@ -51,6 +51,9 @@ type demo struct {
 	profiles         *testenv.ProfileServer
 	builder          *daemon
 	sources          map[string]string
+	// smtp receives the builder's mails; http is the builder's HTTP_LISTEN (status page).
+	smtp *testenv.SMTP
+	http string
 }
 
 func newDemo(ctx context.Context) (*demo, error) {
@@ -81,6 +84,16 @@ func newDemo(ctx context.Context) (*demo, error) {
 	if d.profiles, err = testenv.StartProfileServer(testenv.ProfileServerOptions{}); err != nil {
 		return d, err
 	}
+	step("Starting an SMTP server on loopback (aiosmtpd) to receive the builder's mails")
+	if d.smtp, err = testenv.StartSMTPServer(filepath.Join(d.dir, "smtp")); err != nil {
+		return d, err
+	}
+	port, err := testenv.FreePort()
+	if err != nil {
+		return d, err
+	}
+	d.http = fmt.Sprintf("127.0.0.1:%d", port)
+	say("smtp://%s, mails kept in %s", d.smtp.Addr, d.smtp.Maildir)
 	return d, nil
 }
 
@@ -91,6 +104,9 @@ func (d *demo) close(keep bool) {
 	}
 	if d.profiles != nil {
 		d.profiles.Close()
+	}
+	if d.smtp != nil {
+		d.smtp.Stop()
 	}
 	if d.nova != nil {
 		d.nova.Stop()

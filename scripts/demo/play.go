@@ -44,7 +44,7 @@ func (d *demo) play(ctx context.Context) error {
 	cfg, err := testenv.WriteSite(d.dir, testenv.SiteOptions{
 		Rabbit: d.rabbit, Queue: "build-queue", Profiles: d.profiles, ProfileMatch: ".cloud.template.json",
 		OpenStack: d.os, SourceImages: d.sources, Template: testenv.OpenStackTemplate,
-		Smoke: "boot", Promote: "true", ThreadCount: 2,
+		Smoke: "boot", Promote: "true", ThreadCount: 2, Extra: d.siteExtra(),
 	})
 	if err != nil {
 		return err
@@ -70,6 +70,22 @@ func (d *demo) play(ctx context.Context) error {
 
 	step("Starting the builder daemon: it records the requests, runs real packer (openstack builder), boot-tests the candidate on the Nova simulator, and promotes it in Glance")
 	if d.builder, err = d.start("builder"); err != nil {
+		return err
+	}
+	waiting, err := d.awaiting(ctx)
+	if err != nil {
+		return err
+	}
+	step("The image-factory key needs approval ([promote] REQUIRE_APPROVAL = image-factory-*): its tested candidate waits, still candidate-<name> and private; staff get a mail")
+	if err := d.mail("build.awaiting_approval"); err != nil {
+		return err
+	}
+	step("The builder's status page (HTTP_LISTEN): what awaits approval, every image key, the builds")
+	if err := d.page("status-page-approval.png"); err != nil {
+		return err
+	}
+	step("Staff approve it; the builder promotes it")
+	if err := d.show("approve", waiting); err != nil {
 		return err
 	}
 	if _, err := d.succeeded(ctx, 2); err != nil {
@@ -129,10 +145,19 @@ func (d *demo) play(ctx context.Context) error {
 	if err := d.images(ctx); err != nil {
 		return err
 	}
+	step("Staff were mailed about the rejected build: the reason, the Broken- image, the log's tail and what to run next")
+	if err := d.mail("build.rejected"); err != nil {
+		return err
+	}
 
 	step("A recompile that changes nothing: the scan sees the new mtime, compares digests, publishes nothing")
 	d.profiles.Touch(samples[1].host)
 	if err := d.show("watch", "--once"); err != nil {
+		return err
+	}
+
+	step("The status page now: the keys' current and warehoused images, and every build")
+	if err := d.page("status-page.png"); err != nil {
 		return err
 	}
 
