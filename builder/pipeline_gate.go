@@ -2,6 +2,7 @@ package builder
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -33,7 +34,10 @@ func (p *Pipeline) park(ctx context.Context, b *Build) (state.Record, error) {
 		return state.Record{}, err
 	}
 	for _, id := range superseded {
-		b.Log.Info("an older build awaiting approval is superseded by this one", "superseded", id)
+		b.Log.Info("an older build awaiting approval is superseded by this one; its candidates are rejected", "superseded", id)
+		if err := p.rejectSuperseded(wctx, b, id); err != nil {
+			b.Log.Error("cannot reject the candidates of a superseded build", "superseded", id, "error", err)
+		}
 	}
 	rec, err := p.Store.Get(wctx, b.ID)
 	if err == nil {
@@ -52,4 +56,32 @@ func (p *Pipeline) cancelled(ctx context.Context, b *Build, s Stage, who string)
 		p.ended(ctx, rec, b, config.EventBuildCancelled)
 	}
 	return rec, err
+}
+
+// rejectSuperseded handles the candidates of an older build that waited for approval and was
+// superseded by b as rejected ones (BROKEN_ACTION): no one will approve them now. It runs under
+// b's claims, which cover the same image key.
+func (p *Pipeline) rejectSuperseded(ctx context.Context, b *Build, id string) error {
+	if p.Rejecter == nil {
+		return nil
+	}
+	rec, err := p.Store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	old := &Build{ID: rec.ID, Request: rec.Request, Attempt: rec.Attempt, Config: b.Config, LogPath: rec.LogPath,
+		Log: b.Log.With("superseded", rec.ID)}
+	if len(rec.Artifacts) > 0 {
+		if err := json.Unmarshal(rec.Artifacts, &old.Artifacts); err != nil {
+			return fmt.Errorf("build %s: artifacts: %w", id, err)
+		}
+	}
+	for i := range old.Artifacts {
+		old.Artifacts[i].Rejected = !old.Artifacts[i].Promoted
+	}
+	rerr := p.Rejecter.Reject(ctx, old, fmt.Errorf("superseded by build %s before approval", b.ID))
+	if err := p.save(ctx, old); err != nil {
+		return err
+	}
+	return rerr
 }

@@ -252,15 +252,23 @@ func TestDaemonSignals(t *testing.T) {
 			states <- string(buf[:n])
 		}
 	}()
+	// expect reads the next state change; STATUS= lines (the last scan's outcome) come in
+	// between and are skipped.
 	expect := func(want string) {
 		t.Helper()
-		select {
-		case got := <-states:
-			if got != want {
-				t.Fatalf("notify %q, want %q", got, want)
+		for {
+			select {
+			case got := <-states:
+				if strings.HasPrefix(got, "STATUS=") {
+					continue
+				}
+				if got != want {
+					t.Fatalf("notify %q, want %q", got, want)
+				}
+				return
+			case <-time.After(time.Minute):
+				t.Fatalf("no %q from the daemon", want)
 			}
-		case <-time.After(time.Minute):
-			t.Fatalf("no %q from the daemon", want)
 		}
 	}
 	cmd := exec.Command(binary(t), "watch", "--config", f.cfgPath)

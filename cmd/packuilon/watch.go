@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/sdnotify"
 	"github.com/packuilon/packuilon/internal/web"
 	"github.com/packuilon/packuilon/profilewatch"
 )
@@ -52,7 +53,7 @@ func runWatch(ctx context.Context, env *cmdEnv, once, publishAll bool) int {
 			Log:        log.Named("watch"),
 			PublishAll: publishAll,
 			OnScan: func(r profilewatch.Report, err error) {
-				endpoint.Scanned(len(r.Published), r.Duration, err)
+				_ = sdnotify.Notify("STATUS=" + endpoint.Scanned(len(r.Published), r.Duration, err))
 			},
 		})
 		if err != nil {

@@ -113,10 +113,11 @@ func readNotify(r *reader, g *reader, base string) Notify {
 
 func init() { extraChecks = append(extraChecks, checkNotify) }
 
-// checkNotify checks that the SMTP password file exists (it is read at each delivery, so a
-// rotated password needs no restart).
+// checkNotify checks that the SMTP password file and the status page's htpasswd file exist
+// (both are read at each use, so a rotated password needs no restart).
 func checkNotify(c *Config) Problems {
-	return c.missing("notify", "SMTP_PASSWORD_FILE", c.Notify.SMTPPasswordFile)
+	ps := c.missing("notify", "SMTP_PASSWORD_FILE", c.Notify.SMTPPasswordFile)
+	return append(ps, c.missing("rabbit2packer", "HTTP_AUTH_FILE", c.BuilderHTTP.AuthFile)...)
 }
 
 // checkHookURL reports a hook URL that is not http(s), without printing it: hook URLs often

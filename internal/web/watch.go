@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -33,16 +34,19 @@ func StartWatcher(h config.HTTP, log hclog.Logger) *Watcher {
 }
 
 // Scanned records one scan: how many requests it published, how long it took, and its error.
-func (w *Watcher) Scanned(published int, d time.Duration, err error) {
+// It returns the daemon's systemd STATUS= text ("last scan 05:52:01: 2 published" or the
+// failure).
+func (w *Watcher) Scanned(published int, d time.Duration, err error) string {
 	w.Health.SetLastError(err)
 	w.Metrics.ScanDuration.Observe(d.Seconds())
 	if err != nil {
 		w.Metrics.Scans.WithLabelValues("failed").Inc()
-		return
+		return fmt.Sprintf("last scan %s failed: %v", time.Now().Format(time.TimeOnly), err)
 	}
 	w.Metrics.Scans.WithLabelValues("ok").Inc()
 	w.Metrics.Published.Add(float64(published))
 	w.Metrics.LastSuccess.SetToCurrentTime()
+	return fmt.Sprintf("last scan %s: %d published", time.Now().Format(time.TimeOnly), published)
 }
 
 // Close stops the endpoint.
