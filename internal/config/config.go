@@ -73,6 +73,7 @@ func load(path string) (*Config, Problems) {
 	var ps Problems
 	kn := known{}
 	sec := func(name string) *reader {
+		kn.add(name, "") // a section Load reads is known even when it has no keys yet
 		r := &reader{file: path, name: name, problems: &ps, known: kn}
 		from := f
 		if freeSections[name] {

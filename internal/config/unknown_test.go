@@ -30,6 +30,8 @@ my-key = task.yaml
 
 [smok]
 METHOD = boot
+
+[notify]
 `)
 	cfg, err := Load(path)
 	if err != nil {
@@ -49,7 +51,7 @@ METHOD = boot
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
-	for _, not := range []string{"RALLY_CODE_FOLDER: unknown", "my-key", "thread_count", "queue:", "Rabbit_Host"} {
+	for _, not := range []string{"RALLY_CODE_FOLDER: unknown", "my-key", "thread_count", "queue:", "Rabbit_Host", "[notify]"} {
 		if strings.Contains(got, not) {
 			t.Errorf("%q reported:\n%s", not, got)
 		}
@@ -64,14 +66,17 @@ func TestSampleKeysAllKnown(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := regexp.MustCompile(`(?m)^#([A-Z_]+ =)`).ReplaceAll(data, []byte("$1"))
-	path := filepath.Join(t.TempDir(), "config.ini")
-	if err := os.WriteFile(path, all, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, ps := CheckFile(path)
-	for _, p := range ps {
-		if strings.Contains(p.Msg, "unknown") {
-			t.Errorf("%s", p.Error())
+	// As shipped (sections with every key commented out, like [rally-tasks]) and uncommented.
+	for _, content := range [][]byte{data, all} {
+		path := filepath.Join(t.TempDir(), "config.ini")
+		if err := os.WriteFile(path, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, ps := CheckFile(path)
+		for _, p := range ps {
+			if strings.Contains(p.Msg, "unknown") {
+				t.Errorf("%s", p.Error())
+			}
 		}
 	}
 }
