@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH" PACKUILON_REQUIRE_SERVICES=1
+# Scan part (issue 12): BenchmarkScanVsFloor runs watch --once and one curl of the index and the
+# changed profiles on the same generated site (20,000 and 100,000 entries) and writes a CPU
+# profile of an in-process scan of each site here (go tool pprof -top bench-pprof/scan-20000.pprof).
+mkdir -p bench-pprof
+export PACKUILON_SCAN_PPROF="$PWD/bench-pprof"
 go test -run '^$' -bench . -benchmem -benchtime 1x -timeout 30m ./... 2>&1 | tee bench.out
 echo
 echo "== summary (custom metrics per benchmark)"
@@ -12,4 +17,7 @@ grep -E '^Benchmark' bench.out | awk '{
   for (i = 3; i < NF; i += 2) printf "  %s %s", $i, $(i+1)
   printf "\n"
 }'
+echo
+echo "== scan against the curl floor (ratio = watch --once / curl, same site, same run), decode memory"
+grep -E '^(scan-floor|decode-memory)' bench.out || true
 grep -E '^(ok|FAIL|---)' bench.out | grep -v '^ok' || true
