@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -72,8 +73,8 @@ func (c *Cache) diff(idx Index, match func(name string) bool) Changes {
 // Save writes the cache to dir atomically (fsutil.WriteFile), so a crash leaves the old cache or
 // the new one, never a torn file.
 func (c *Cache) Save(dir string) error {
-	data := appendCache(nil, c.Entries)
-	if err := fsutil.WriteFile(filepath.Join(dir, CacheFile), data, 0o644); err != nil {
+	write := func(w io.Writer) error { return writeCache(w, c.Entries) }
+	if err := fsutil.WriteFileFunc(filepath.Join(dir, CacheFile), 0o644, write); err != nil {
 		return fmt.Errorf("save cache: %w", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package profilewatch
 
 import (
 	"bytes"
+	"io"
 	"slices"
 	"strconv"
 )
@@ -14,14 +15,25 @@ import (
 
 // appendCache appends the cache file for entries, keys sorted.
 func appendCache(buf []byte, entries map[string]CacheEntry) []byte {
+	var b bytes.Buffer
+	b.Write(buf)
+	writeCache(&b, entries) // a bytes.Buffer does not fail
+	return b.Bytes()
+}
+
+// writeCache writes the cache file for entries, keys sorted, a few KB at a time.
+func writeCache(w io.Writer, entries map[string]CacheEntry) error {
 	keys := make([]string, 0, len(entries))
-	size := 32
-	for k, e := range entries {
+	for k := range entries {
 		keys = append(keys, k)
-		size += len(k) + len(e.Digest) + 40
 	}
-	buf = slices.Grow(buf, size)
 	slices.Sort(keys)
+	buf := make([]byte, 0, 8<<10)
+	flush := func() error {
+		_, err := w.Write(buf)
+		buf = buf[:0]
+		return err
+	}
 	buf = append(buf, `{"version":`...)
 	buf = strconv.AppendInt(buf, cacheVersion, 10)
 	buf = append(buf, `,"entries":{`...)
@@ -38,8 +50,14 @@ func appendCache(buf []byte, entries map[string]CacheEntry) []byte {
 			buf = appendJSONString(buf, e.Digest)
 		}
 		buf = append(buf, '}')
+		if len(buf) > 7<<10 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
-	return append(buf, "}}\n"...)
+	buf = append(buf, "}}\n"...)
+	return flush()
 }
 
 // appendJSONString quotes s; names and digests are printable ASCII without '"' or '\\' (the

@@ -16,6 +16,8 @@ type Changes struct {
 	Skipped int
 	// skippedNames are those entries, whose new mtime the cache takes.
 	skippedNames []string
+	// mtimes are the new mtimes of the candidates and skipped entries.
+	mtimes map[string]int64
 }
 
 // Diff compares a new index with the cached mtimes (keyed by CacheKey) by name, so the order of
@@ -28,11 +30,12 @@ func Diff(cached map[string]int64, idx Index, match func(name string) bool) Chan
 // diff is Diff over any cache: lookup gives a key's cached mtime, keys are every cached key. It
 // builds no map: with 100,000 entries, hashing is most of the cost of a scan that changes little.
 func diff(lookup func(key string) (int64, bool), keys iter.Seq[string], idx Index, match func(name string) bool) Changes {
-	var c Changes
+	c := Changes{mtimes: map[string]int64{}}
 	for name, mt := range idx {
 		if old, ok := lookup(CacheKey(name)); ok && old == mt {
 			continue
 		}
+		c.mtimes[name] = mt
 		if !match(name) {
 			c.Skipped++
 			c.skippedNames = append(c.skippedNames, name)

@@ -19,7 +19,7 @@ func TestDiffSamples(t *testing.T) {
 			"nubesvms-rocky9x-x86-64.cloud.template.json", "nubesvms-sl7x-x86-64.cloud.template.json"},
 		Removed: []string{"host-172-16-101-99.nubes.stfc.ac.uk.json"},
 	}
-	if !reflect.DeepEqual(got, want) {
+	if got := (Changes{Candidates: got.Candidates, Removed: got.Removed, Skipped: got.Skipped}); !reflect.DeepEqual(got, want) {
 		t.Errorf("Diff =\n%+v\nwant\n%+v", got, want)
 	}
 	templates := Diff(cached, cur, func(n string) bool { return strings.Contains(n, ".cloud.template.json") })

@@ -128,6 +128,9 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	default:
 		d := cache.diff(idx, s.w.Matches)
 		ch = &d
+		// From here only the changes are needed: the index (100,000 names) can be collected
+		// before the cache is written, which is when the scan holds the most memory.
+		idx = nil
 		for _, key := range ch.Removed {
 			s.log.Info("profile removed from the index", "profile", key)
 		}
@@ -160,7 +163,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	}
 	next := cache
 	if ch != nil {
-		cache.apply(*ch, idx, digests, failed)
+		cache.apply(*ch, digests, failed)
 	} else {
 		next = nextCache(cache, idx, digests, failed)
 	}
@@ -212,7 +215,7 @@ func (s *Scanner) classify(results []fetched, cache *Cache, publishAll bool, rep
 
 // apply makes c, in place, the cache after a scan of changes ch whose publishes were all
 // confirmed: what nextCache gives, touching only the entries that changed rather than all of them.
-func (c *Cache) apply(ch Changes, idx Index, digests map[string]string, failed map[string]bool) {
+func (c *Cache) apply(ch Changes, digests map[string]string, failed map[string]bool) {
 	for _, key := range ch.Removed {
 		delete(c.Entries, key)
 	}
@@ -223,7 +226,7 @@ func (c *Cache) apply(ch Changes, idx Index, digests map[string]string, failed m
 				continue
 			}
 			e := c.Entries[key]
-			e.MTime = idx[name]
+			e.MTime = ch.mtimes[name]
 			if d, ok := digests[key]; ok {
 				e.Digest = d
 			}
