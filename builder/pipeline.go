@@ -52,16 +52,16 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 	}
 	b.Checkpoint = func(ctx context.Context) error { return p.save(ctx, b) }
 	b.ProcessGroup = p.recordGroup(b)
+	b.began = time.Now()
 	if err := p.endPredecessor(ctx, b); err != nil {
 		if ctx.Err() != nil {
 			return rec, errInterrupted
 		}
-		return rec, err
+		return p.cannotResume(ctx, b, rec.Stage, err)
 	}
 	defer p.Store.ClearProcessGroup(context.WithoutCancel(ctx), b.ID)
 	var leases []*state.Lease
 	defer func() { p.release(b, leases) }() // after the cleanup below: rejection and cleanup are Glance work too
-	b.began = time.Now()
 	first := 0
 	for i, s := range p.Stages {
 		if s.Name() == rec.Stage {

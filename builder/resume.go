@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/procgroup"
+	"github.com/packuilon/packuilon/internal/state"
 )
 
 // endPredecessor makes sure no packer of an earlier run of the build still runs before this
@@ -44,4 +46,15 @@ func (p *Pipeline) recordGroup(b *Build) func(procgroup.Group) {
 			b.Log.Error("cannot record packer's process group; a crash now could leave it running", "error", err)
 		}
 	}
+}
+
+// cannotResume ends a build whose predecessor's packer could not be ended: resuming beside it
+// would run the build twice. `packuilon retry` resumes it once the processes are gone.
+func (p *Pipeline) cannotResume(ctx context.Context, b *Build, stage string, err error) (state.Record, error) {
+	b.Log.Error("build failed", "stage", stage, "error", err)
+	out, ferr := p.Store.Finish(context.WithoutCancel(ctx), b.ID, state.Failed, "cannot resume: "+err.Error(), err)
+	if ferr == nil {
+		p.ended(ctx, out, b, config.EventBuildFailed)
+	}
+	return out, ferr
 }
