@@ -42,6 +42,8 @@ type Notify struct {
 	// SMTPServer is host:port; SMTPTLS is none, starttls or tls (implicit TLS, port 465).
 	SMTPServer string
 	SMTPTLS    string
+	// SMTPCAFile verifies the SMTP server with a private CA (PEM); empty: the system's CAs.
+	SMTPCAFile string
 	// SMTPUser and SMTPPassword (read from SMTP_PASSWORD_FILE) authenticate with AUTH PLAIN.
 	SMTPUser         string
 	SMTPPasswordFile string
@@ -68,6 +70,7 @@ func readNotify(r *reader, g *reader, base string) Notify {
 	n := Notify{
 		SMTPServer:       r.str("SMTP_SERVER", "localhost:25"),
 		SMTPTLS:          r.oneOf("SMTP_TLS", SMTPTLSNone, SMTPTLSNone, SMTPTLSStartTLS, SMTPTLSImplicit),
+		SMTPCAFile:       abs(base, r.str("SMTP_CA_FILE", "")),
 		SMTPUser:         r.str("SMTP_USER", ""),
 		SMTPPasswordFile: abs(base, r.str("SMTP_PASSWORD_FILE", "")),
 		MailFrom:         r.str("MAIL_FROM", "packuilon@localhost"),
@@ -117,6 +120,7 @@ func init() { extraChecks = append(extraChecks, checkNotify) }
 // (both are read at each use, so a rotated password needs no restart).
 func checkNotify(c *Config) Problems {
 	ps := c.missing("notify", "SMTP_PASSWORD_FILE", c.Notify.SMTPPasswordFile)
+	ps = append(ps, c.missing("notify", "SMTP_CA_FILE", c.Notify.SMTPCAFile)...)
 	return append(ps, c.missing("rabbit2packer", "HTTP_AUTH_FILE", c.BuilderHTTP.AuthFile)...)
 }
 

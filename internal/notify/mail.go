@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"mime"
@@ -32,10 +33,14 @@ func SendMail(ctx context.Context, n config.Notify, to []string, ev Event) error
 	}
 	ctx, cancel := context.WithTimeout(ctx, smtpTimeout)
 	defer cancel()
+	tc, err := tlsConfig(n, host)
+	if err != nil {
+		return err
+	}
 	d := &net.Dialer{}
 	var conn net.Conn
 	if n.SMTPTLS == config.SMTPTLSImplicit {
-		conn, err = (&tls.Dialer{NetDialer: d, Config: &tls.Config{ServerName: host}}).DialContext(ctx, "tcp", n.SMTPServer)
+		conn, err = (&tls.Dialer{NetDialer: d, Config: tc}).DialContext(ctx, "tcp", n.SMTPServer)
 	} else {
 		conn, err = d.DialContext(ctx, "tcp", n.SMTPServer)
 	}
@@ -59,7 +64,7 @@ func SendMail(ctx context.Context, n config.Notify, to []string, ev Event) error
 		if ok, _ := c.Extension("STARTTLS"); !ok {
 			return fmt.Errorf("SMTP %s does not offer STARTTLS (SMTP_TLS = starttls)", n.SMTPServer)
 		}
-		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
+		if err := c.StartTLS(tc); err != nil {
 			return fmt.Errorf("SMTP %s: STARTTLS: %w", n.SMTPServer, err)
 		}
 	}
@@ -91,6 +96,23 @@ func SendMail(ctx context.Context, n config.Notify, to []string, ev Event) error
 		return fmt.Errorf("SMTP %s: message refused: %w", n.SMTPServer, err)
 	}
 	return c.Quit()
+}
+
+// tlsConfig verifies the server as host, with SMTP_CA_FILE when set.
+func tlsConfig(n config.Notify, host string) (*tls.Config, error) {
+	tc := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	if n.SMTPCAFile == "" {
+		return tc, nil
+	}
+	pem, err := os.ReadFile(n.SMTPCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("SMTP_CA_FILE: %w", err)
+	}
+	tc.RootCAs = x509.NewCertPool()
+	if !tc.RootCAs.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("SMTP_CA_FILE %s holds no PEM certificate", n.SMTPCAFile)
+	}
+	return tc, nil
 }
 
 // message is the mail: headers, then the Text body (the writer turns \n into CRLF).

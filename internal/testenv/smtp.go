@@ -27,8 +27,15 @@ type SMTP struct {
 // ErrNoAiosmtpd says python3-aiosmtpd is missing.
 var ErrNoAiosmtpd = errors.New("python3-aiosmtpd is not installed (run make deps)")
 
+// SMTPOptions choose TLS for the server: with Cert and Key (PEM files) it offers and requires
+// STARTTLS, or, with Implicit, speaks TLS from the start (SMTPS).
+type SMTPOptions struct {
+	Cert, Key string
+	Implicit  bool
+}
+
 // StartSMTPServer starts an SMTP server on a free loopback port, its Maildir and log in dir.
-func StartSMTPServer(dir string) (*SMTP, error) {
+func StartSMTPServer(dir string, o SMTPOptions) (*SMTP, error) {
 	if err := exec.Command("/usr/bin/python3", "-c", "import aiosmtpd").Run(); err != nil {
 		return nil, ErrNoAiosmtpd
 	}
@@ -40,8 +47,15 @@ func StartSMTPServer(dir string) (*SMTP, error) {
 		return nil, err
 	}
 	s := &SMTP{Addr: "127.0.0.1:" + strconv.Itoa(port), Maildir: filepath.Join(dir, "maildir")}
-	if s.svc, err = startService(dir, "smtp", nil, "/usr/bin/python3", "-m", "aiosmtpd", "-n",
-		"-l", s.Addr, "-c", "aiosmtpd.handlers.Mailbox", s.Maildir); err != nil {
+	argv := []string{"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", s.Addr}
+	switch {
+	case o.Cert != "" && o.Implicit:
+		argv = append(argv, "--smtpscert", o.Cert, "--smtpskey", o.Key)
+	case o.Cert != "":
+		argv = append(argv, "--tlscert", o.Cert, "--tlskey", o.Key)
+	}
+	argv = append(argv, "-c", "aiosmtpd.handlers.Mailbox", s.Maildir)
+	if s.svc, err = startService(dir, "smtp", nil, argv...); err != nil {
 		return nil, err
 	}
 	if err := WaitTCP(s.Addr, time.Minute); err != nil {
@@ -53,9 +67,12 @@ func StartSMTPServer(dir string) (*SMTP, error) {
 }
 
 // StartSMTP starts an SMTP server for t, stopped when t ends.
-func StartSMTP(t testing.TB) *SMTP {
+func StartSMTP(t testing.TB) *SMTP { return StartSMTPWith(t, SMTPOptions{}) }
+
+// StartSMTPWith starts an SMTP server with TLS options for t, stopped when t ends.
+func StartSMTPWith(t testing.TB, o SMTPOptions) *SMTP {
 	t.Helper()
-	s, err := StartSMTPServer(t.TempDir())
+	s, err := StartSMTPServer(t.TempDir(), o)
 	if errors.Is(err, ErrNoAiosmtpd) && os.Getenv(RequireEnv) == "" {
 		t.Skip(err)
 	}

@@ -85,7 +85,7 @@ func newDemo(ctx context.Context) (*demo, error) {
 		return d, err
 	}
 	step("Starting an SMTP server on loopback (aiosmtpd) to receive the builder's mails")
-	if d.smtp, err = testenv.StartSMTPServer(filepath.Join(d.dir, "smtp")); err != nil {
+	if d.smtp, err = testenv.StartSMTPServer(filepath.Join(d.dir, "smtp"), testenv.SMTPOptions{}); err != nil {
 		return d, err
 	}
 	port, err := testenv.FreePort()
