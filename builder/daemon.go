@@ -24,6 +24,9 @@ type Options struct {
 	Log    hclog.Logger
 	// Reload receives a value on SIGHUP.
 	Reload <-chan struct{}
+	// Reloaded, if set, is called with the outcome of each reload Reload asked for (nil: the
+	// new configuration runs), so `systemctl reload` can report a refused one.
+	Reloaded func(error)
 	// PackerStarted, if set, is called with each packer pid (tests and benchmarks).
 	PackerStarted func(pid int)
 }
@@ -91,7 +94,7 @@ func Run(ctx context.Context, o Options) error {
 	go func() { defer wg.Done(); sched.run(ctx, buildCtx) }()
 	go func() {
 		defer wg.Done()
-		(&reloader{cfg: cfg, sets: sets, log: log}).run(ctx, o.Reload)
+		(&reloader{cfg: cfg, sets: sets, log: log, reloaded: o.Reloaded}).run(ctx, o.Reload)
 	}()
 	var consumeErr error
 	go func() {

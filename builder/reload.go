@@ -29,6 +29,8 @@ type reloader struct {
 	cfg  *atomic.Pointer[config.Config]
 	sets *atomic.Pointer[templates.Set]
 	log  hclog.Logger
+	// reloaded, if set, gets the outcome of each reload asked for by signal.
+	reloaded func(error)
 }
 
 func (r *reloader) reload() error {
@@ -117,7 +119,11 @@ func (r *reloader) run(ctx context.Context, signal <-chan struct{}) {
 	timer.Stop()
 	var first time.Time // first event of the burst being collected
 	do := func(why string) {
-		if err := r.reload(); err != nil {
+		err := r.reload()
+		if why == "signal" && r.reloaded != nil {
+			r.reloaded(err)
+		}
+		if err != nil {
 			r.log.Error("reload failed; keeping the running configuration", "trigger", why, "error", err)
 			return
 		}

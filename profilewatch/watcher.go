@@ -20,7 +20,10 @@ type Options struct {
 	Load func() (*config.Config, error)
 	// Reload receives a value for every reload request (SIGHUP in cmd/packuilon).
 	Reload <-chan struct{}
-	Log    hclog.Logger
+	// Reloaded, if set, is called with the outcome of each reload (nil: the new configuration
+	// runs), so `systemctl reload` can report a refused one.
+	Reloaded func(error)
+	Log      hclog.Logger
 	// PublishAll applies --publish-all to the first scan.
 	PublishAll bool
 	// Notify tells the service manager about state changes; sdnotify.Notify when nil.
@@ -85,6 +88,11 @@ func Run(ctx context.Context, o Options) error {
 	if delay <= 0 {
 		delay = rescanDelay
 	}
+	reloaded := func(err error) {
+		if o.Reloaded != nil {
+			o.Reloaded(err)
+		}
+	}
 	rescan := time.AfterFunc(time.Hour, func() { trigger("rescan after failure") })
 	rescan.Stop()
 	defer rescan.Stop()
@@ -98,11 +106,13 @@ func Run(ctx context.Context, o Options) error {
 			next, err := o.Load()
 			if err != nil {
 				log.Error("reload failed; keeping the running configuration", "error", err)
+				reloaded(err)
 				continue
 			}
 			notify(sdnotify.Reloading)
 			t.stop()
 			nt, err := setup(next, trigger, o, log)
+			reloaded(err)
 			if err != nil {
 				log.Error("reload failed; keeping the running configuration", "error", err)
 				if nt, err = setup(cfg, trigger, o, log); err != nil {

@@ -25,7 +25,7 @@ SIGTERM stops it (running builds resume at their stage on the next start).` +
 				return exit(1)
 			}
 			logNotices(cfg, log, true)
-			if err := builder.Run(cmd.Context(), builder.Options{Config: cfg, Log: log, Reload: env.reload}); err != nil {
+			if err := builder.Run(cmd.Context(), builder.Options{Config: cfg, Log: log, Reload: env.reload, Reloaded: reloadVerdicts(log)}); err != nil {
 				fmt.Fprintf(env.stderr, "packuilon builder: %v\n", err)
 				return exit(1)
 			}

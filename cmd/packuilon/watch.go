@@ -50,6 +50,7 @@ func runWatch(ctx context.Context, env *cmdEnv, once, publishAll bool) int {
 			Config:     cfg,
 			Load:       func() (*config.Config, error) { return config.Load(path) },
 			Reload:     env.reload,
+			Reloaded:   reloadVerdicts(log),
 			Log:        log.Named("watch"),
 			PublishAll: publishAll,
 			OnScan: func(r profilewatch.Report, err error) {
