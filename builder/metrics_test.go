@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -102,6 +103,9 @@ func TestMetricsAndHealth(t *testing.T) {
 		code, body := get(t, base+"/healthz")
 		return code == 200 && strings.TrimSpace(body) == "ok"
 	})
+	if err := st.RecordRollback(context.Background(), good.ImageKey+".managed", "img-b", "img-a", "alice"); err != nil {
+		t.Fatal(err)
+	}
 	fams := scrape(t, base)
 	for _, c := range []struct {
 		name   string
@@ -115,6 +119,7 @@ func TestMetricsAndHealth(t *testing.T) {
 		{"packuilon_stage_duration_seconds", map[string]string{"stage": "packer", "outcome": "ok"}, 1},
 		{"packuilon_builds_in_progress", map[string]string{"state": "queued"}, 0},
 		{"packuilon_broker_connected", nil, 1},
+		{"packuilon_rollbacks_total", nil, 1},
 	} {
 		if got := value(fams, c.name, c.labels); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)

@@ -26,7 +26,7 @@ type observability struct {
 // (builds matter more than their dashboard).
 func observe(st *state.Store, log hclog.Logger) *observability {
 	return &observability{
-		metrics: web.NewMetrics(st.CountStates),
+		metrics: web.NewMetrics(st.CountStates, st.CountRollbacks),
 		health:  &web.Health{Broker: true, CheckStore: st.CheckWritable},
 		log:     log,
 	}

@@ -29,8 +29,8 @@ func printNotifications(w io.Writer, notes []state.Notification) {
 	}
 }
 
-// queueRollback tells staff (image.rolled_back) through the build store's outbox; the builder
-// daemon delivers it.
+// queueRollback logs the rollback in the build store (the builder's packuilon_rollbacks_total)
+// and tells staff (image.rolled_back) through its outbox; the builder daemon delivers it.
 func queueRollback(ctx context.Context, env *cmdEnv, cfg *config.Config, key string, res *glance.Result) {
 	st, err := state.Open(cfg.Builder.StateDB)
 	if err != nil {
@@ -42,6 +42,9 @@ func queueRollback(ctx context.Context, env *cmdEnv, cfg *config.Config, key str
 	ev.ImageKey, ev.Message = key, "rolled back by "+operator()
 	if res != nil {
 		ev.Images = []notify.Image{{Key: key, ImageID: res.CurrentID, Warehoused: res.WarehousedID, Promoted: true}}
+		if err := st.RecordRollback(ctx, key, res.CurrentID, res.WarehousedID, operator()); err != nil {
+			fmt.Fprintf(env.stderr, "packuilon rollback: %v\n", err)
+		}
 	}
 	if err := notify.Queue(ctx, st, cfg.Notify, ev); err != nil {
 		fmt.Fprintf(env.stderr, "packuilon rollback: no notification: %v\n", err)

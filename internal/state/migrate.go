@@ -26,6 +26,7 @@ var migrations = []migration{
 	{2, "per-key claims and packer process groups", claimsSchema + procsSchema},
 	{3, "notification outbox", outboxSchema},
 	{4, "cancel requests", cancelSchema},
+	{5, "rollback log", rollbackSchema},
 }
 
 // SchemaVersion is the newest schema this binary knows.

@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,8 +33,9 @@ var buildBuckets = []float64{1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 
 // CountStates returns the number of builds in each non-final state (for the in-progress gauge).
 type CountStates func(ctx context.Context) (map[string]int, error)
 
-// NewMetrics registers the builder's metrics; inProgress is read at every scrape.
-func NewMetrics(inProgress CountStates) *Metrics {
+// NewMetrics registers the builder's metrics; inProgress and rollbacks are read from the build
+// store at every scrape.
+func NewMetrics(inProgress CountStates, rollbacks func(ctx context.Context) (int, error)) *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		Builds: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "packuilon_builds_total",
@@ -53,8 +55,18 @@ func NewMetrics(inProgress CountStates) *Metrics {
 		BrokerUp: prometheus.NewGauge(prometheus.GaugeOpts{Name: "packuilon_broker_connected",
 			Help: "1 while the builder is connected to the broker, else 0."}),
 	}
+	rb := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "packuilon_rollbacks_total",
+		Help: "Rollbacks made with packuilon rollback (logged in the build store)."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		n, err := rollbacks(ctx)
+		if err != nil {
+			return math.NaN()
+		}
+		return float64(n)
+	})
 	m.own = []prometheus.Collector{m.Builds, m.BuildDuration, m.StageDuration, m.LastSuccess, m.SmokeVerdicts,
-		m.Promotions, m.Notifications, m.BrokerUp,
+		m.Promotions, rb, m.Notifications, m.BrokerUp,
 		&stateCollector{count: inProgress, desc: prometheus.NewDesc("packuilon_builds_in_progress",
 			"Builds not ended, by state (queued, rendering, building, testing, awaiting_approval, promoting).", []string{"state"}, nil)}}
 	m.Registry.MustRegister(m.own...)

@@ -40,7 +40,7 @@ var metricRef = regexp.MustCompile(`packuilon_[a-z_]+`)
 // a metric the daemons export (histograms by their _bucket series).
 func TestShippedQueriesNameRealMetrics(t *testing.T) {
 	known := map[string]bool{}
-	m, w := NewMetrics(nil), NewWatchMetrics()
+	m, w := NewMetrics(nil, nil), NewWatchMetrics()
 	for _, reg := range [][]string{names(m.own), names(w.own)} {
 		for _, n := range reg {
 			known[n], known[n+"_bucket"], known[n+"_count"], known[n+"_sum"] = true, true, true, true
