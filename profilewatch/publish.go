@@ -27,26 +27,49 @@ func Publish(ctx context.Context, g config.Global, reqs []event.BuildRequest, lo
 	if len(reqs) == 0 {
 		return nil
 	}
-	var pub *amqp.Publisher
-	var conn interface{ Close() error }
-	err := retry.Do(ctx, withLog(dialPolicy, log), func(ctx context.Context) error {
-		c, err := amqp.Dial(ctx, g)
+	c := connect(ctx, g, log)
+	if c.err != nil {
+		return c.err
+	}
+	defer c.close()
+	return c.send(ctx, reqs, afterConnect)
+}
+
+// connection is an open publisher, or why there is none.
+type connection struct {
+	pub  *amqp.Publisher
+	conn interface{ Close() error }
+	err  error
+}
+
+// connect opens a connection and a publisher on it, retrying by dialPolicy.
+func connect(ctx context.Context, g config.Global, log hclog.Logger) connection {
+	var c connection
+	c.err = retry.Do(ctx, withLog(dialPolicy, log), func(ctx context.Context) error {
+		conn, err := amqp.Dial(ctx, g)
 		if err != nil {
 			return err
 		}
-		p, err := amqp.NewPublisher(c, g.Queue)
+		p, err := amqp.NewPublisher(conn, g.Queue)
 		if err != nil {
-			c.Close()
+			conn.Close()
 			return err
 		}
-		pub, conn = p, c
+		c.pub, c.conn = p, conn
 		return nil
 	})
-	if err != nil {
-		return err
+	return c
+}
+
+func (c connection) close() {
+	if c.pub != nil {
+		c.pub.Close()
+		c.conn.Close()
 	}
-	defer conn.Close()
-	defer pub.Close()
+}
+
+// send publishes reqs on the open publisher and waits for every confirm.
+func (c connection) send(ctx context.Context, reqs []event.BuildRequest, afterConnect func()) error {
 	if afterConnect != nil {
 		afterConnect()
 	}
@@ -56,7 +79,7 @@ func Publish(ctx context.Context, g config.Global, reqs []event.BuildRequest, lo
 		if err != nil {
 			return fmt.Errorf("encode request for %s: %w", r.ImageKey, err)
 		}
-		d, err := pub.Send(ctx, amqp.Message{
+		d, err := c.pub.Send(ctx, amqp.Message{
 			Body:        body,
 			MessageID:   r.MessageID(uuid.NewString()),
 			Type:        event.Schema,

@@ -144,6 +144,23 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		}
 	}
 	rep.Candidates = len(names)
+	// The broker connection is opened while the profiles download: at a few ms per handshake
+	// step, it would otherwise add to every scan that publishes.
+	early := make(chan connection, 1)
+	stopDial := func() {}
+	if len(names) > 0 {
+		dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.PublishTimeout)
+		stopDial = dcancel
+		go func() { early <- connect(dctx, s.g, s.log) }()
+	} else {
+		close(early)
+	}
+	defer func() { // stops the early dial and closes its connection, unless the publish took it
+		stopDial()
+		if c, ok := <-early; ok {
+			c.close()
+		}
+	}()
 	results := fetchAll(ctx, s.src, names, s.w.Parallelism, s.profileOptions())
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("scan stopped before publishing: %w", err)
@@ -152,7 +169,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	digests, failed := s.classify(results, cache, o.PublishAll, &rep)
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.PublishTimeout)
 	defer cancel()
-	if err := Publish(pctx, s.g, rep.Published, s.log, s.afterConnect); err != nil {
+	if err := s.publish(pctx, early, rep.Published); err != nil {
 		published := rep.Published
 		rep.Published = nil
 		return rep, fmt.Errorf("publish %d build requests (cache not updated; the next scan publishes them again): %w", len(published), err)
@@ -174,6 +191,23 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	s.log.Info("scan done", "profiles", rep.Entries, "candidates", rep.Candidates, "published", len(rep.Published),
 		"unchanged", rep.Unchanged, "failed", len(rep.Failed), "duration", rep.Duration)
 	return rep, nil
+}
+
+// publish sends reqs on the connection opened early (or a new one when there was none).
+func (s *Scanner) publish(ctx context.Context, early chan connection, reqs []event.BuildRequest) error {
+	if len(reqs) == 0 {
+		return nil
+	}
+	c, ok := <-early
+	if !ok {
+		return Publish(ctx, s.g, reqs, s.log, s.afterConnect)
+	}
+	close(early) // taken: the scan's deferred clean-up leaves it alone
+	if c.err != nil {
+		return c.err // connect already retried by dialPolicy
+	}
+	defer c.close()
+	return c.send(ctx, reqs, s.afterConnect)
 }
 
 // classify turns fetched profiles into the requests to publish (rep.Published), counting the
