@@ -67,7 +67,7 @@ func LoadCache(dir string) (c *Cache, found bool, err error) {
 
 // diff is Diff against this cache, without copying its mtimes.
 func (c *Cache) diff(idx Index, match func(name string) bool) Changes {
-	return diff(func(k string) (int64, bool) { e, ok := c.Entries[k]; return e.MTime, ok }, maps.Keys(c.Entries), idx, match)
+	return diff(func(k string) (int64, bool) { e, ok := c.Entries[k]; return e.MTime, ok }, maps.Keys(c.Entries), len(c.Entries), idx, match)
 }
 
 // Save writes the cache to dir atomically (fsutil.WriteFile), so a crash leaves the old cache or

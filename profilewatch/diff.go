@@ -24,16 +24,25 @@ type Changes struct {
 // the index file does not matter. match selects the profiles the watcher cares about. Diff has no
 // side effects; its results are sorted.
 func Diff(cached map[string]int64, idx Index, match func(name string) bool) Changes {
-	return diff(func(k string) (int64, bool) { mt, ok := cached[k]; return mt, ok }, maps.Keys(cached), idx, match)
+	return diff(func(k string) (int64, bool) { mt, ok := cached[k]; return mt, ok }, maps.Keys(cached), len(cached), idx, match)
 }
 
 // diff is Diff over any cache: lookup gives a key's cached mtime, keys are every cached key. It
 // builds no map: with 100,000 entries, hashing is most of the cost of a scan that changes little.
-func diff(lookup func(key string) (int64, bool), keys iter.Seq[string], idx Index, match func(name string) bool) Changes {
+func diff(lookup func(key string) (int64, bool), keys iter.Seq[string], cached int, idx Index, match func(name string) bool) Changes {
 	c := Changes{mtimes: map[string]int64{}}
+	known, gz := 0, 0 // index entries that are in the cache; .gz names
 	for name, mt := range idx {
-		if old, ok := lookup(CacheKey(name)); ok && old == mt {
-			continue
+		key := CacheKey(name)
+		if len(key) != len(name) {
+			gz++
+		}
+		old, ok := lookup(key)
+		if ok {
+			known++
+			if old == mt {
+				continue
+			}
 		}
 		c.mtimes[name] = mt
 		if !match(name) {
@@ -43,7 +52,12 @@ func diff(lookup func(key string) (int64, bool), keys iter.Seq[string], idx Inde
 		}
 		c.Candidates = append(c.Candidates, name)
 	}
+	// Without .gz names each index entry has its own key, so when as many entries as there are
+	// cached keys were found in the cache, none was removed: the common case skips a second pass.
 	for key := range keys {
+		if gz == 0 && known == cached {
+			break
+		}
 		if !idx.has(key) {
 			c.Removed = append(c.Removed, key)
 		}

@@ -53,3 +53,19 @@ func TestDiffCases(t *testing.T) {
 		})
 	}
 }
+
+// TestDiffRemovedWithGzipTwins: an index listing one profile both plain and gzip has two
+// entries for one cache key; a cache key that disappeared is still reported removed.
+func TestDiffRemovedWithGzipTwins(t *testing.T) {
+	cached := map[string]int64{"a.json": 1, "b.json": 2}
+	idx := Index{"a.json": 1, "a.json.gz": 1}
+	if c := Diff(cached, idx, func(string) bool { return true }); !reflect.DeepEqual(c.Removed, []string{"b.json"}) {
+		t.Errorf("removed %v, want b.json", c.Removed)
+	}
+	if c := Diff(cached, Index{"a.json": 1, "b.json": 2}, func(string) bool { return true }); len(c.Removed)+len(c.Candidates) != 0 {
+		t.Errorf("unchanged index: %+v", c)
+	}
+	if c := Diff(cached, Index{"a.json": 1, "c.json": 2}, func(string) bool { return true }); !reflect.DeepEqual(c.Removed, []string{"b.json"}) {
+		t.Errorf("removed %v, want b.json", c.Removed)
+	}
+}
