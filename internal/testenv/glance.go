@@ -146,7 +146,10 @@ func (o *OpenStack) StartGlance() error {
 		return err
 	}
 	o.glance = s
-	return s.waitHTTP(o.GlanceURL+"/healthcheck", time.Minute)
+	if err := s.waitHTTP(o.GlanceURL+"/healthcheck", time.Minute); err != nil {
+		return startFailed("glance-api", o.Dir, err, "log/glance-api.out", "log/glance-api.log")
+	}
+	return nil
 }
 
 // StopGlance stops glance-api (fault injection); Keystone keeps running. The port refuses

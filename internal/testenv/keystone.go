@@ -116,5 +116,8 @@ func (o *OpenStack) startKeystone() error {
 		return err
 	}
 	o.keystone = s
-	return s.waitHTTP(o.AuthURL, time.Minute)
+	if err := s.waitHTTP(o.AuthURL, time.Minute); err != nil {
+		return startFailed("keystone", o.Dir, err, "log/keystone.out", "log/keystone.log")
+	}
+	return nil
 }

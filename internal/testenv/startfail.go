@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,6 +39,10 @@ func (e *StartError) Unwrap() error { return e.Err }
 // startFailed wraps err as a StartError for the service in dir, quoting the newest non-empty
 // file among logs (paths relative to dir, or directories whose files count).
 func startFailed(service, dir string, err error, logs ...string) error {
+	var se *StartError
+	if errors.As(err, &se) {
+		return err // already says where the logs are
+	}
 	return &StartError{Service: service, Dir: dir, Log: newestLog(dir, logs), Err: err}
 }
 
