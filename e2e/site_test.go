@@ -49,13 +49,22 @@ type site struct {
 // run runs a packuilon command to completion and returns its stdout.
 func (s *site) run(args ...string) string {
 	s.t.Helper()
+	out, err := s.try(args...)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return out
+}
+
+// try runs packuilon like run, returning its failure instead of ending the test.
+func (s *site) try(args ...string) (string, error) {
 	cmd := exec.Command(bin, append(args[:1:1], append([]string{"--config", s.config}, args[1:]...)...)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
-		s.t.Fatalf("packuilon %v: %v\n%s%s", args, err, out.String(), errOut.String())
+		return "", fmt.Errorf("packuilon %v: %w\n%s%s", args, err, out.String(), errOut.String())
 	}
-	return out.String()
+	return out.String(), nil
 }
 
 // startBuilder runs the builder daemon until the test ends (SIGTERM, as systemd stops it).
@@ -105,9 +114,19 @@ type record struct {
 func (s *site) waitBuild(ctx context.Context, key string) record {
 	s.t.Helper()
 	for {
+		// status refuses until the builder has created the store: keep asking until it has.
+		out, err := s.try("status", "--json", "--key", key)
 		var recs []record
-		if err := json.Unmarshal([]byte(s.run("status", "--json", "--key", key)), &recs); err != nil {
-			s.t.Fatal(err)
+		if err == nil {
+			err = json.Unmarshal([]byte(out), &recs)
+		}
+		if err != nil {
+			select {
+			case <-ctx.Done():
+				s.t.Fatalf("status of %s: %v", key, err)
+			case <-time.After(time.Second):
+			}
+			continue
 		}
 		if len(recs) > 1 {
 			s.t.Fatalf("%d builds for %s, want 1", len(recs), key)

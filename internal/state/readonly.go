@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -38,11 +39,25 @@ func OpenReadOnly(path string) (*Store, error) {
 	if err == nil {
 		err = checkVersion(path, cur)
 	}
+	if err == nil && cur == 0 && !hasTable(db, "builds") {
+		// The daemon has created the file but not yet its tables (or it is not a build store).
+		err = fmt.Errorf("%w: no tables yet (a builder may be creating it right now)", ErrNotInitialised)
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open build store %s read-only: %w", path, err)
 	}
 	return &Store{db: db, path: path}, nil
+}
+
+// ErrNotInitialised is returned by OpenReadOnly for a store file that holds no build tables yet.
+var ErrNotInitialised = errors.New("build store not initialised")
+
+// hasTable reports whether the database has a table of that name.
+func hasTable(db *sql.DB, name string) bool {
+	var n int
+	err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&n)
+	return err == nil && n > 0
 }
 
 func exists(path string) bool {
