@@ -32,8 +32,9 @@ func main() {
 func build(describe, out string) ([]string, error) {
 	if describe == "" {
 		d, err := gitDescribe()
-		if err != nil {
-			return nil, err
+		if err != nil { // a source tree without its git history (a tarball)
+			fmt.Fprintf(os.Stderr, "package: %v; version 0.0.0\n", err)
+			d = "0.0.0"
 		}
 		describe = d
 	}
