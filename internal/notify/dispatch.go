@@ -100,7 +100,8 @@ func (d *Dispatcher) Flush(ctx context.Context) {
 }
 
 func (d *Dispatcher) deliverDue(ctx context.Context) {
-	for ctx.Err() == nil {
+	// Bounded: a row whose outcome cannot be recorded stays due, and must not spin the loop.
+	for round := 0; round < 50 && ctx.Err() == nil; round++ {
 		due, err := d.Store.DueNotifications(ctx, time.Now(), 20)
 		if err != nil {
 			d.Log.Error("cannot read the notification outbox", "error", err)
