@@ -89,7 +89,7 @@ func (s *SmokeStage) test(ctx context.Context, b *Build, a *Artifact, tester ral
 	}
 	out := appendLog(logOf(b, a), b)
 	defer out.Close()
-	v, err := tester.Test(ctx, rally.Subject{BuildID: b.ID, ImageKey: b.Request.ImageKey, ImageID: a.ImageID, ReportPath: a.TestReport, Output: out})
+	v, err := tester.Test(ctx, rally.Subject{BuildID: b.ID, ImageKey: b.Request.ImageKey, ImageID: a.ImageID, ReportPath: a.TestReport, Output: out, Group: b.ProcessGroup})
 	if err != nil {
 		a.TestVerdict = "not judged: " + err.Error()
 		return v, fmt.Errorf("smoke test %s (image %s): %w", a.Key, a.ImageID, err)

@@ -83,7 +83,7 @@ func (r *Runner) Test(ctx context.Context, s Subject) (Verdict, error) {
 	started := time.Now()
 	log.Info("rally task starting", "task", task)
 	tail := &tailWriter{}
-	code, runErr := r.start(ctx, io.MultiWriter(out, tail), task, string(args), tag)
+	code, runErr := r.start(ctx, io.MultiWriter(out, tail), s.Group, task, string(args), tag)
 	uuid, listErr := r.newTask(ctx, tag, before)
 	if listErr != nil {
 		if runErr == nil {
@@ -112,7 +112,7 @@ func (r *Runner) Test(ctx context.Context, s Subject) (Verdict, error) {
 
 // start runs `rally task start`. It returns the exit status, and an error only when rally did
 // not run to completion (not found, killed, timed out, cancelled).
-func (r *Runner) start(ctx context.Context, out io.Writer, task, args, tag string) (int, error) {
+func (r *Runner) start(ctx context.Context, out io.Writer, recordGroup func(procgroup.Group), task, args, tag string) (int, error) {
 	tctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
 	cmd := r.command(tctx, "task", "start", "--task", task, "--task-args", args,
@@ -123,7 +123,13 @@ func (r *Runner) start(ctx context.Context, out io.Writer, task, args, tag strin
 	group := procgroup.Setup(cmd, r.KillGrace)
 	defer group.Finish()
 	cmd.Stdout, cmd.Stderr = out, out
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		if g, derr := procgroup.Describe(cmd.Process.Pid); derr == nil && recordGroup != nil {
+			recordGroup(g)
+		}
+		err = cmd.Wait()
+	}
 	group.Finish()
 	var exit *exec.ExitError
 	switch {

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/procgroup"
 	"github.com/packuilon/packuilon/internal/testenv"
 )
 
@@ -50,9 +51,19 @@ func TestRunnerRealRally(t *testing.T) {
 			var out bytes.Buffer
 			report := filepath.Join(t.TempDir(), "smoke-report.json")
 			runner := NewRunner(rallyConfig(r), hclog.NewNullLogger())
-			v, err := runner.Test(ctx, Subject{BuildID: "b-" + testenv.UniqueName(t), ImageKey: "k", ImageID: img, ReportPath: report, Output: &out})
+			var groups []procgroup.Group
+			v, err := runner.Test(ctx, Subject{BuildID: "b-" + testenv.UniqueName(t), ImageKey: "k", ImageID: img, ReportPath: report, Output: &out,
+				Group: func(g procgroup.Group) { groups = append(groups, g) }})
 			if err != nil {
 				t.Fatalf("infrastructure error: %v\n%s", err, out.String())
+			}
+			// The task ran in a process group of its own, recorded for the build, and nothing
+			// of it outlived the run.
+			if len(groups) != 1 {
+				t.Fatalf("process groups recorded: %+v, want the task's", groups)
+			}
+			if pids, err := groups[0].Members(); err != nil || len(pids) > 0 {
+				t.Errorf("processes of rally's group alive after the test: %v (%v)", pids, err)
 			}
 			if v.Passed != tc.passed || v.TaskUUID == "" {
 				t.Fatalf("verdict %+v\n%s", v, out.String())

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/packuilon/packuilon/internal/procgroup"
 )
 
 // ErrInfrastructure is wrapped by every error a Tester returns: the test could not judge the
@@ -22,13 +24,17 @@ func infraErr(format string, args ...any) error {
 type Subject struct {
 	BuildID  string
 	ImageKey string
-	// ImageID is the candidate's Glance id. Tests never look images up by name: the candidate
-	// and the current image share a name until promotion.
+	// ImageID is the candidate's Glance id. Tests never look images up by name: names change
+	// during marking and promotion.
 	ImageID string
 	// ReportPath is where the test writes its report (beside the build log).
 	ReportPath string
 	// Output receives the test's progress (the build log); nil discards it.
 	Output io.Writer
+	// Group, if set, is called with the process group of the rally task once it runs: the
+	// builder records it with the build, as packer's, so a builder restarted after a crash ends
+	// a task its predecessor left running before it tests again.
+	Group func(procgroup.Group)
 }
 
 // A Tester smoke tests one image. A nil error means v is the image's verdict; a non-nil error
