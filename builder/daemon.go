@@ -44,20 +44,16 @@ func Run(ctx context.Context, o Options) error {
 	}
 	sets := &atomic.Pointer[templates.Set]{}
 	sets.Store(set)
-	st, err := state.Open(o.Config.Builder.StateDB)
+	st, err := openBuildStore(o.Config.Builder)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	unlock, err := st.LockDaemon()
+	resumed, unlock, err := takeOrphans(ctx, st)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	resumed, err := st.RequeueOrphans(ctx)
-	if err != nil {
-		return err
-	}
 	for _, id := range resumed {
 		log.Info("resuming an interrupted build", "build_id", id)
 	}
@@ -100,11 +96,11 @@ func Run(ctx context.Context, o Options) error {
 	go func() {
 		defer wg.Done()
 		in := &intake{store: st, log: log, recorded: sched.poke, decoder: event.Decoder{IgnorePaths: o.Config.Watch.IgnorePaths, Naming: o.Config.Builder.Naming}}
-		c := &amqp.Consumer{Global: o.Config.Global, Prefetch: o.Config.Builder.Prefetch, Log: log.Named("amqp"), Handle: in.handle, OnState: obs.brokerState}
+		c := &amqp.Consumer{Global: o.Config.Global, Prefetch: o.Config.Builder.Prefetch, Log: log.Named("amqp"), HandleBatch: in.handleBatch, OnState: obs.brokerState}
 		consumeErr = c.Run(ctx)
 	}()
 	_ = sdnotify.Notify(sdnotify.Ready)
-	log.Info("builder started", "threads", o.Config.Builder.ThreadCount, "store", st.Path(), "resumed", len(resumed))
+	log.Info("builder started", "threads", o.Config.Builder.ThreadCount, "store", st.Path(), "owner", sched.owner, "resumed", len(resumed))
 
 	<-ctx.Done()
 	_ = sdnotify.Notify(sdnotify.Stopping)
@@ -131,4 +127,29 @@ func shutdown(sched *scheduler, stopBuilds context.CancelFunc, grace time.Durati
 	log.Warn("stop grace time is over; interrupting running builds", "duration", grace)
 	stopBuilds()
 	<-done
+}
+
+// openBuildStore opens STATE_DB: a SQLite file, or a shared PostgreSQL database.
+func openBuildStore(b config.Builder) (*state.Store, error) {
+	return state.Open(b.StateDB, state.WithPasswordFile(b.StateDBPasswordFile))
+}
+
+// takeOrphans finds the builds a previous run left running. On SQLite this daemon is the
+// store's only builder (it takes the store's lock), so every running build is an orphan. On a
+// shared PostgreSQL store, only the builds whose lease expired, or whose owner was a process of
+// this host that is gone, are.
+func takeOrphans(ctx context.Context, st *state.Store) (ids []string, unlock func(), err error) {
+	if st.Backend() == "postgres" {
+		ids, err = st.ReapExpired(ctx)
+		return ids, func() {}, err
+	}
+	unlock, err = st.LockDaemon()
+	if err != nil {
+		return nil, nil, err
+	}
+	if ids, err = st.RequeueOrphans(ctx); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return ids, unlock, nil
 }

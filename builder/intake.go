@@ -28,21 +28,50 @@ type intake struct {
 // message that can never be a request is returned as *amqp.Poison for the dead-letter queue;
 // a store failure is returned as is and the message goes back to the queue.
 func (in *intake) handle(ctx context.Context, d amqp091.Delivery) error {
-	req, format, err := in.decoder.Decode(d.Body)
-	if err != nil {
-		if errors.Is(err, event.ErrInvalid) {
-			return &amqp.Poison{Reason: err.Error()}
+	return in.handleBatch(ctx, []amqp091.Delivery{d})[0]
+}
+
+// handleBatch is handle for every delivery waiting at once: the valid requests are committed
+// in one transaction (one fsync for the batch, group commit), then each delivery is acked with
+// its own result. A message that can never be a request is poison on its own; a store failure
+// sends every valid message of the batch back to the queue, none of them recorded.
+func (in *intake) handleBatch(ctx context.Context, ds []amqp091.Delivery) []error {
+	errs := make([]error, len(ds))
+	var batch []state.Incoming
+	var at []int // delivery index of each batch entry
+	formats := make([]string, len(ds))
+	for i, d := range ds {
+		req, format, err := in.decoder.Decode(d.Body)
+		if err != nil {
+			if errors.Is(err, event.ErrInvalid) {
+				err = &amqp.Poison{Reason: err.Error()}
+			}
+			errs[i] = err
+			continue
 		}
-		return err
+		formats[i] = format
+		batch = append(batch, state.Incoming{Request: req, MessageID: d.MessageId})
+		at = append(at, i)
 	}
-	rec, superseded, err := in.store.Intake(ctx, req, d.MessageId)
+	if len(batch) == 0 {
+		return errs
+	}
+	out, err := in.store.IntakeBatch(ctx, batch)
 	if err != nil {
-		return err
+		for _, i := range at {
+			errs[i] = err
+		}
+		return errs
 	}
-	in.log.Info("request recorded", "build_id", rec.ID, "image_key", rec.ImageKey, "format", format,
-		"reason", req.Reason, "digest", req.ProfileDigest, "superseded", len(superseded))
+	for j, r := range out {
+		req := batch[j].Request
+		in.log.Info("request recorded", "build_id", r.Record.ID, "image_key", r.Record.ImageKey, "format", formats[at[j]],
+			"reason", req.Reason, "digest", req.ProfileDigest, "superseded", len(r.Superseded), "batch", len(batch))
+	}
 	if in.recorded != nil {
-		in.recorded()
+		for range out {
+			in.recorded()
+		}
 	}
-	return nil
+	return errs
 }

@@ -29,7 +29,7 @@ func BuildOnce(ctx context.Context, o Options, req event.BuildRequest) (state.Re
 	cfg.Store(o.Config)
 	sets := &atomic.Pointer[templates.Set]{}
 	sets.Store(set)
-	st, err := state.Open(o.Config.Builder.StateDB)
+	st, err := openBuildStore(o.Config.Builder)
 	if err != nil {
 		return state.Record{}, err
 	}

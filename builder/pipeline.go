@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -43,6 +44,41 @@ var errInterrupted = errors.New("build interrupted")
 // errInterrupted: the next daemon resumes it. Any other stage error ends the build failed at
 // that stage.
 func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config, log hclog.Logger) (state.Record, error) {
+	return p.run(ctx, storeWriter{p.Store, rec.ID}, rec, cfg, log)
+}
+
+// RunLeased is Run with every write of the build made under its lease: once another builder
+// took the build over, the writes fail with state.ErrFenced and the build stops.
+func (p *Pipeline) RunLeased(ctx context.Context, l *state.BuildLease, rec state.Record, cfg *config.Config, log hclog.Logger) (state.Record, error) {
+	return p.run(ctx, l, rec, cfg, log)
+}
+
+// buildWriter records a build's progress: a *state.BuildLease, or storeWriter without one.
+type buildWriter interface {
+	Transition(ctx context.Context, st state.State, stage string) (state.Record, error)
+	Progress(ctx context.Context, artifacts json.RawMessage, logPath, fingerprint string) error
+	Finish(ctx context.Context, st state.State, msg string, cause error) (state.Record, error)
+}
+
+// storeWriter writes one build straight to the store.
+type storeWriter struct {
+	s  *state.Store
+	id string
+}
+
+func (w storeWriter) Transition(ctx context.Context, st state.State, stage string) (state.Record, error) {
+	return w.s.Transition(ctx, w.id, st, stage)
+}
+
+func (w storeWriter) Progress(ctx context.Context, artifacts json.RawMessage, logPath, fingerprint string) error {
+	return w.s.Progress(ctx, w.id, artifacts, logPath, fingerprint)
+}
+
+func (w storeWriter) Finish(ctx context.Context, st state.State, msg string, cause error) (state.Record, error) {
+	return w.s.Finish(ctx, w.id, st, msg, cause)
+}
+
+func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg *config.Config, log hclog.Logger) (state.Record, error) {
 	b := &Build{ID: rec.ID, Request: rec.Request, Attempt: rec.Attempt, Config: cfg, LogPath: rec.LogPath, Fingerprint: rec.Fingerprint}
 	b.Log = log.With("build_id", rec.ID, "image_key", rec.ImageKey)
 	if len(rec.Artifacts) > 0 {
@@ -50,7 +86,7 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 			return rec, fmt.Errorf("build %s: artifacts: %w", rec.ID, err)
 		}
 	}
-	b.Checkpoint = func(ctx context.Context) error { return p.save(ctx, b) }
+	b.Checkpoint = func(ctx context.Context) error { return save(ctx, w, b) }
 	b.ProcessGroup = p.recordGroup(b)
 	b.began = time.Now()
 	if err := p.endPredecessor(ctx, b); err != nil {
@@ -62,12 +98,7 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 	defer p.Store.ClearProcessGroup(context.WithoutCancel(ctx), b.ID)
 	var leases []*state.Lease
 	defer func() { p.release(b, leases) }() // after the cleanup below: rejection and cleanup are Glance work too
-	first := 0
-	for i, s := range p.Stages {
-		if s.Name() == rec.Stage {
-			first = i
-		}
-	}
+	first := resumeAt(p.Stages, rec.Stage, b)
 	var ran []Stage
 	defer func() { p.cleanup(ctx, b, ran) }()
 	for _, s := range p.Stages[first:] {
@@ -81,10 +112,10 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 					ran = nil
 					return rec, errInterrupted
 				}
-				return p.fail(ctx, b, s, err)
+				return p.fail(ctx, w, b, s, err)
 			}
 		}
-		if _, err := p.Store.Transition(context.WithoutCancel(ctx), b.ID, stateFor(s.Name()), s.Name()); err != nil {
+		if _, err := w.Transition(context.WithoutCancel(ctx), stateFor(s.Name()), s.Name()); err != nil {
 			return rec, err
 		}
 		b.Log.Info("stage started", "stage", s.Name(), "attempts", b.Attempt)
@@ -94,8 +125,13 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 		if p.Observer != nil {
 			p.Observer.StageEnded(b, s.Name(), time.Since(began), err)
 		}
-		if serr := p.save(context.WithoutCancel(ctx), b); serr != nil && err == nil {
+		if serr := save(context.WithoutCancel(ctx), w, b); serr != nil && (err == nil || errors.Is(serr, state.ErrFenced)) {
 			err = serr
+		}
+		if errors.Is(err, state.ErrFenced) {
+			ran = nil // another builder resumes it at this stage
+			b.Log.Warn("build taken over by another builder; stopping", "stage", s.Name(), "error", err)
+			return rec, err
 		}
 		if err != nil {
 			if errors.Is(err, ErrAwaitingApproval) {
@@ -110,10 +146,10 @@ func (p *Pipeline) Run(ctx context.Context, rec state.Record, cfg *config.Config
 				b.Log.Warn("build interrupted; it resumes at its stage on the next start", "stage", s.Name())
 				return rec, errInterrupted
 			}
-			return p.fail(ctx, b, s, err)
+			return p.fail(ctx, w, b, s, err)
 		}
 	}
-	out, err := p.Store.Finish(context.WithoutCancel(ctx), b.ID, state.Succeeded, "built "+artifactSummary(b.Artifacts), nil)
+	out, err := w.Finish(context.WithoutCancel(ctx), state.Succeeded, "built "+artifactSummary(b.Artifacts), nil)
 	if err == nil {
 		b.Log.Info("build succeeded", "image_id", artifactSummary(b.Artifacts))
 		p.ended(ctx, out, b, config.EventBuildSucceeded)
@@ -128,7 +164,7 @@ func (p *Pipeline) ended(ctx context.Context, rec state.Record, b *Build, event 
 	}
 }
 
-func (p *Pipeline) fail(ctx context.Context, b *Build, s Stage, err error) (state.Record, error) {
+func (p *Pipeline) fail(ctx context.Context, w buildWriter, b *Build, s Stage, err error) (state.Record, error) {
 	if errors.Is(err, ErrImageRejected) && p.Rejecter != nil {
 		if rerr := p.Rejecter.Reject(context.WithoutCancel(ctx), b, err); rerr != nil {
 			b.Log.Error("cannot mark the rejected image", "stage", s.Name(), "error", rerr)
@@ -136,7 +172,7 @@ func (p *Pipeline) fail(ctx context.Context, b *Build, s Stage, err error) (stat
 	}
 	msg := fmt.Sprintf("stage %s failed: %v", s.Name(), err)
 	b.Log.Error("build failed", "stage", s.Name(), "error", err)
-	out, ferr := p.Store.Finish(context.WithoutCancel(ctx), b.ID, state.Failed, msg, err)
+	out, ferr := w.Finish(context.WithoutCancel(ctx), state.Failed, msg, err)
 	if ferr == nil {
 		ev := config.EventBuildFailed
 		if errors.Is(err, ErrImageRejected) {
@@ -148,12 +184,41 @@ func (p *Pipeline) fail(ctx context.Context, b *Build, s Stage, err error) (stat
 }
 
 // save writes the build's artifacts and log path into its record.
-func (p *Pipeline) save(ctx context.Context, b *Build) error {
+func save(ctx context.Context, w buildWriter, b *Build) error {
 	arts, err := json.Marshal(b.Artifacts)
 	if err != nil {
 		return fmt.Errorf("save build %s: %w", b.ID, err)
 	}
-	return p.Store.Progress(ctx, b.ID, arts, b.LogPath, b.Fingerprint)
+	return w.Progress(ctx, arts, b.LogPath, b.Fingerprint)
+}
+
+// resumeAt is the index of the stage a build resumes at: its recorded stage, or the render
+// stage when a build file it still needs is missing on this host. Build files are local to a
+// host, so a build taken over from another builder host is rendered again here (from this
+// host's templates, which must be the same).
+func resumeAt(stages []Stage, stage string, b *Build) int {
+	first, render := 0, -1
+	for i, s := range stages {
+		if s.Name() == stage {
+			first = i
+		}
+		if s.Name() == "render" {
+			render = i
+		}
+	}
+	if render < 0 || first <= render {
+		return first
+	}
+	for _, a := range b.Artifacts {
+		if a.ImageID != "" || a.BuildFile == "" {
+			continue
+		}
+		if _, err := os.Stat(a.BuildFile); err != nil {
+			b.Log.Warn("a build file is not on this host; rendering the build again", "build_file", a.BuildFile, "stage", stage)
+			return render
+		}
+	}
+	return first
 }
 
 // cleanup runs the Cleaners of the stages that ran, in reverse order.

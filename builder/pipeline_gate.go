@@ -80,7 +80,7 @@ func (p *Pipeline) rejectSuperseded(ctx context.Context, b *Build, id string) er
 		old.Artifacts[i].Rejected = !old.Artifacts[i].Promoted
 	}
 	rerr := p.Rejecter.Reject(ctx, old, fmt.Errorf("superseded by build %s before approval", b.ID))
-	if err := p.save(ctx, old); err != nil {
+	if err := save(ctx, storeWriter{p.Store, old.ID}, old); err != nil { // an ended build: no lease
 		return err
 	}
 	return rerr

@@ -19,7 +19,7 @@ import (
 )
 
 // buildBinary builds cmd/packuilon into a temp dir.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "packuilon")
 	cmd := exec.Command("go", "build", "-o", bin, "github.com/packuilon/packuilon/cmd/packuilon")

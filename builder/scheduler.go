@@ -19,10 +19,12 @@ import (
 const pollInterval = time.Second
 
 // scheduler takes queued builds from the store and runs them: at most THREAD_COUNT at once
-// and one per image key. It is the only place builds are started, so the two limits hold by
-// construction (checked under one mutex).
+// here, and one per image key across every builder of the store. The first limit is checked
+// under one mutex; the second is the store's: a build runs only under its key's lease (Claim),
+// renewed by a heartbeat while it runs.
 type scheduler struct {
 	store    *state.Store
+	owner    state.Owner
 	pipeline *Pipeline
 	cfg      *atomic.Pointer[config.Config]
 	sets     *atomic.Pointer[templates.Set]
@@ -33,12 +35,16 @@ type scheduler struct {
 	busy map[string]bool
 	// cancels stops a running build on `packuilon cancel` (see watchCancels).
 	cancels map[string]context.CancelCauseFunc
-	running int
-	wg      sync.WaitGroup
+	// elsewhere holds keys whose lease another builder held at the last claim, until the next
+	// tick: the queue is not re-read for them on every wake-up.
+	elsewhere map[string]bool
+	running   int
+	wg        sync.WaitGroup
 }
 
 func newScheduler(st *state.Store, p *Pipeline, cfg *atomic.Pointer[config.Config], sets *atomic.Pointer[templates.Set], log hclog.Logger) *scheduler {
-	return &scheduler{store: st, pipeline: p, cfg: cfg, sets: sets, log: log, wake: make(chan struct{}, 1), busy: map[string]bool{},
+	return &scheduler{store: st, owner: state.NewOwner(), pipeline: p, cfg: cfg, sets: sets, log: log,
+		wake: make(chan struct{}, 1), busy: map[string]bool{}, elsewhere: map[string]bool{},
 		cancels: map[string]context.CancelCauseFunc{}}
 }
 
@@ -52,8 +58,12 @@ func (s *scheduler) poke() {
 
 // run dispatches until ctx is done. Builds run under buildCtx, which outlives ctx by the stop
 // grace: stopping intake and stopping builds are separate decisions.
+//
+// Every tick also takes back expired leases (builds whose builder died or was cut off), so a
+// build is resumed within LEASE_TIMEOUT plus one tick of its last heartbeat; the tick is at
+// most one heartbeat.
 func (s *scheduler) run(ctx, buildCtx context.Context) {
-	t := time.NewTicker(pollInterval)
+	t := time.NewTicker(min(pollInterval, s.cfg.Load().Builder.Heartbeat()))
 	defer t.Stop()
 	for {
 		s.watchCancels(ctx)
@@ -63,7 +73,22 @@ func (s *scheduler) run(ctx, buildCtx context.Context) {
 			return
 		case <-s.wake:
 		case <-t.C:
+			s.reap(ctx)
 		}
+	}
+}
+
+// reap requeues the builds of expired leases and forgets which keys were busy elsewhere.
+func (s *scheduler) reap(ctx context.Context) {
+	s.mu.Lock()
+	clear(s.elsewhere)
+	s.mu.Unlock()
+	ids, err := s.store.ReapExpired(ctx)
+	if err != nil && ctx.Err() == nil {
+		s.log.Error("cannot take back expired leases", "error", err)
+	}
+	for _, id := range ids {
+		s.log.Warn("resuming a build whose builder stopped renewing its lease", "build_id", id)
 	}
 }
 
@@ -82,7 +107,7 @@ func (s *scheduler) dispatch(ctx, buildCtx context.Context) {
 			return
 		}
 		s.mu.Lock()
-		if s.busy[rec.ImageKey] {
+		if s.busy[rec.ImageKey] || s.elsewhere[rec.ImageKey] {
 			s.mu.Unlock()
 			continue
 		}
@@ -100,13 +125,20 @@ func (s *scheduler) dispatch(ctx, buildCtx context.Context) {
 
 // start decides whether a queued build runs, is skipped, and runs it.
 func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *config.Config) {
+	elsewhere := false
+	key := rec.ImageKey // rec is replaced by the claimed record (zero when the claim fails)
 	defer func() {
 		s.mu.Lock()
-		delete(s.busy, rec.ImageKey)
+		delete(s.busy, key)
+		if elsewhere {
+			s.elsewhere[key] = true
+		}
 		s.running--
 		s.mu.Unlock()
 		s.wg.Done()
-		s.poke()
+		if !elsewhere { // another builder's build ending does not wake this one
+			s.poke()
+		}
 	}()
 	log := s.log.With("build_id", rec.ID, "image_key", rec.ImageKey)
 	fresh := rec.Stage == ""
@@ -118,11 +150,15 @@ func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *
 			}
 		}
 	}
-	rec, err := s.store.Start(ctx, rec.ID, fp)
-	if errors.Is(err, state.ErrNotQueued) {
+	lease, rec, err := s.store.ClaimBuild(ctx, rec.ID, s.owner, cfg.Builder.LeaseTimeout, fp)
+	switch {
+	case errors.Is(err, state.ErrNotQueued):
 		return // superseded or finished since the queue was read
-	}
-	if err != nil {
+	case errors.Is(err, state.ErrKeyBusy):
+		elsewhere = true // the key's build runs on another builder
+		log.Debug("the image key is being built by another builder", "error", err)
+		return
+	case err != nil:
 		log.Error("cannot start the build", "error", err)
 		return
 	}
@@ -132,7 +168,7 @@ func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *
 			log.Error("cannot read the last build", "error", err)
 		}
 		if ok && last.Fingerprint == fp {
-			if _, err := s.store.Finish(ctx, rec.ID, state.Skipped, "same inputs as build "+last.ID, nil); err != nil {
+			if _, err := lease.Finish(ctx, state.Skipped, "same inputs as build "+last.ID, nil); err != nil {
 				log.Error("cannot record the skip", "error", err)
 			}
 			log.Info("skipped: same fingerprint as the current image", "digest", rec.Request.ProfileDigest)
@@ -141,13 +177,50 @@ func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *
 	}
 	bctx, stop := s.cancellable(buildCtx, rec.ID)
 	defer stop()
-	out, err := s.pipeline.Run(bctx, rec, cfg, s.log)
+	out, err := s.runLeased(bctx, lease, rec, cfg, log)
 	if err != nil && err != errInterrupted {
 		log.Error("build ended with a store error", "error", err)
 	}
 	if out.State.Terminal() {
 		prune(context.WithoutCancel(buildCtx), s.store, cfg.Builder, rec.ImageKey, log)
 	}
+}
+
+// runLeased runs the pipeline while a heartbeat renews the lease. A build that loses its lease
+// stops (its context is cancelled) and is left to the builder that took it over. A build
+// interrupted because this builder stops is handed back to the queue at once when the store
+// is shared, for another builder to resume; with SQLite it stays at its stage for the next start.
+func (s *scheduler) runLeased(ctx context.Context, lease *state.BuildLease, rec state.Record, cfg *config.Config, log hclog.Logger) (state.Record, error) {
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var lost atomic.Bool
+	hctx, stopHeartbeat := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		keepLease(hctx, lease, cfg.Builder.LeaseTimeout, cfg.Builder.Heartbeat(), log, func() { lost.Store(true); cancel() })
+	}()
+	out, err := s.pipeline.RunLeased(bctx, lease, rec, cfg, s.log)
+	stopHeartbeat()
+	<-done
+	if lost.Load() || errors.Is(err, state.ErrFenced) {
+		return out, nil
+	}
+	wctx := context.WithoutCancel(ctx)
+	switch {
+	case err == errInterrupted && s.store.Backend() == "postgres":
+		if _, rerr := lease.Requeue(wctx, "interrupted: the builder is stopping"); rerr != nil {
+			log.Error("cannot hand the interrupted build back to the queue", "error", rerr)
+		}
+	case err == errInterrupted: // SQLite: it stays at its stage for this host's next start
+	default:
+		// Finished through the lease: already released (ErrFenced). Parked awaiting approval
+		// or cancelled: released here, the key is free for its next build.
+		if rerr := lease.Release(wctx); rerr != nil && !errors.Is(rerr, state.ErrFenced) {
+			log.Error("cannot release the build's lease", "error", rerr)
+		}
+	}
+	return out, err
 }
 
 // runOne runs rec in the calling goroutine with a slot of its own, accounted as dispatch

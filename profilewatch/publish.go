@@ -50,7 +50,7 @@ func connect(ctx context.Context, g config.Global, log hclog.Logger) connection 
 		if err != nil {
 			return err
 		}
-		p, err := amqp.NewPublisher(conn, g.Queue)
+		p, err := amqp.NewBuildPublisher(conn, g)
 		if err != nil {
 			conn.Close()
 			return err

@@ -3,7 +3,7 @@
 # everything is there. Services must not start on install: a policy-rc.d that refuses is put in
 # place for the duration when the machine has none.
 set -euo pipefail
-PKGS=(util-linux mount rabbitmq-server keystone glance python3-openstackclient sqlite3 curl rally python3-rally-openstack packer time python3-aiosmtpd chromium prometheus rpm)
+PKGS=(util-linux mount rabbitmq-server keystone glance python3-openstackclient sqlite3 curl rally python3-rally-openstack packer time python3-aiosmtpd chromium prometheus rpm postgresql)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -86,7 +86,7 @@ func openStore(env *cmdEnv, ro bool) (*state.Store, bool) {
 	if ro {
 		open = state.OpenReadOnly
 	}
-	st, err := open(cfg.Builder.StateDB)
+	st, err := open(cfg.Builder.StateDB, state.WithPasswordFile(cfg.Builder.StateDBPasswordFile))
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon: %v\n", err)
 		return nil, false

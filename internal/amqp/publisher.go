@@ -7,6 +7,8 @@ import (
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/packuilon/packuilon/internal/config"
 )
 
 // Message is what Publish sends. Messages are always persistent.
@@ -28,6 +30,16 @@ type Publisher struct {
 
 // NewPublisher opens a channel in confirm mode on conn and declares queue.
 func NewPublisher(conn *amqp091.Connection, queue string) (*Publisher, error) {
+	return newPublisher(conn, queue, func(ch *amqp091.Channel) error { _, err := DeclareQueue(ch, queue); return err })
+}
+
+// NewBuildPublisher is NewPublisher for the build queue, declared as QUEUE_TYPE says
+// (DeclareBuildQueue).
+func NewBuildPublisher(conn *amqp091.Connection, g config.Global) (*Publisher, error) {
+	return newPublisher(conn, g.Queue, func(ch *amqp091.Channel) error { _, err := DeclareBuildQueue(ch, g); return err })
+}
+
+func newPublisher(conn *amqp091.Connection, queue string, declare func(*amqp091.Channel) error) (*Publisher, error) {
 	ch, err := conn.Channel()
 	if err != nil {
 		return nil, fmt.Errorf("open channel: %w", err)
@@ -36,7 +48,7 @@ func NewPublisher(conn *amqp091.Connection, queue string) (*Publisher, error) {
 		ch.Close()
 		return nil, fmt.Errorf("enable publisher confirms: %w", err)
 	}
-	if _, err := DeclareQueue(ch, queue); err != nil {
+	if err := declare(ch); err != nil {
 		ch.Close()
 		return nil, err
 	}

@@ -31,23 +31,37 @@ type Global struct {
 	SyslogSocket string
 	// StateDir holds the build store and other state of the daemons.
 	StateDir string
+	// QueueType is "classic" (the durable queue the old scripts declared; the default) or
+	// "quorum" (replicated; for new deployments: an existing queue cannot change its type).
+	QueueType string
+	// DeliveryLimit is how many times a quorum queue delivers a message before it goes to the
+	// dead-letter queue (a message that makes every builder crash).
+	DeliveryLimit int
 }
+
+// Queue types of QUEUE_TYPE.
+const (
+	QueueClassic = "classic"
+	QueueQuorum  = "quorum"
+)
 
 func readGlobal(r *reader, base string) Global {
 	g := Global{
-		Queue:        r.str("QUEUE", "build-queue"),
-		RabbitHost:   r.str("RABBIT_HOST", "localhost"),
-		RabbitPort:   r.int("RABBIT_PORT", 5672, 1, 65535),
-		RabbitUser:   r.str("RABBIT_USER", "guest"),
-		RabbitPW:     r.str("RABBIT_PW", "guest"),
-		RabbitVHost:  r.str("RABBIT_VHOST", "/"),
-		RabbitTLS:    r.bool("RABBIT_TLS", false),
-		RabbitCAFile: abs(base, r.str("RABBIT_CA_FILE", "")),
-		LogTarget:    r.oneOf("LOG_TARGET", "stderr", "stderr", "syslog"),
-		LogLevel:     r.oneOf("LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error"),
-		LogFormat:    r.oneOf("LOG_FORMAT", "text", "text", "json"),
-		SyslogSocket: abs(base, r.str("SYSLOG_SOCKET", "")),
-		StateDir:     abs(base, r.str("STATE_DIR", "/var/lib/packuilon")),
+		Queue:         r.str("QUEUE", "build-queue"),
+		RabbitHost:    r.str("RABBIT_HOST", "localhost"),
+		RabbitPort:    r.int("RABBIT_PORT", 5672, 1, 65535),
+		RabbitUser:    r.str("RABBIT_USER", "guest"),
+		RabbitPW:      r.str("RABBIT_PW", "guest"),
+		RabbitVHost:   r.str("RABBIT_VHOST", "/"),
+		RabbitTLS:     r.bool("RABBIT_TLS", false),
+		RabbitCAFile:  abs(base, r.str("RABBIT_CA_FILE", "")),
+		LogTarget:     r.oneOf("LOG_TARGET", "stderr", "stderr", "syslog"),
+		LogLevel:      r.oneOf("LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error"),
+		LogFormat:     r.oneOf("LOG_FORMAT", "text", "text", "json"),
+		SyslogSocket:  abs(base, r.str("SYSLOG_SOCKET", "")),
+		StateDir:      abs(base, r.str("STATE_DIR", "/var/lib/packuilon")),
+		QueueType:     r.oneOf("QUEUE_TYPE", QueueClassic, QueueClassic, QueueQuorum),
+		DeliveryLimit: r.int("DELIVERY_LIMIT", 5, 1, 1000),
 	}
 	if !validQueueName(g.Queue) {
 		r.problem("QUEUE", "%q is not a usable queue name", g.Queue)

@@ -2,7 +2,6 @@ package state
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 )
@@ -22,7 +21,7 @@ const ApprovedStage = "promoting"
 // image of a key, never an older one after it. It returns the superseded ids.
 func (s *Store) Await(ctx context.Context, id string) ([]string, error) {
 	var superseded []string
-	_, err := s.updateTx(ctx, id, func(t *sql.Tx, r *Record) (string, error) {
+	_, err := s.updateTx(ctx, id, func(t *tx, r *Record) (string, error) {
 		if r.State != AwaitingApproval {
 			return "", fmt.Errorf("%w (build %s is %s)", ErrNotAwaiting, id, r.State)
 		}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -28,61 +29,111 @@ func newID() string {
 //
 // The caller acks the message only after Intake returned: the commit is on disk by then.
 func (s *Store) Intake(ctx context.Context, req event.BuildRequest, messageID string) (Record, []string, error) {
-	id := newID()
-	var superseded []string
-	err := s.tx(ctx, func(t *sql.Tx) error {
-		rows, err := t.Query(`SELECT id, request FROM builds WHERE image_key = ? AND state = ? AND stage = '' AND attempt = 0`, req.ImageKey, string(Queued))
-		if err != nil {
+	out, err := s.IntakeBatch(ctx, []Incoming{{Request: req, MessageID: messageID}})
+	if err != nil {
+		return Record{}, nil, err
+	}
+	return out[0].Record, out[0].Superseded, nil
+}
+
+// Incoming is one request for IntakeBatch.
+type Incoming struct {
+	Request   event.BuildRequest
+	MessageID string
+}
+
+// Recorded is what IntakeBatch made of one request: its build and the builds it superseded.
+type Recorded struct {
+	Record     Record
+	Superseded []string
+}
+
+// IntakeBatch records several requests in one transaction, in order, as Intake records one:
+// one commit (one fsync) for the lot, so a burst of messages costs one disk flush. A later
+// request in the batch supersedes an earlier one of the same key. Either every request is
+// recorded or none is.
+func (s *Store) IntakeBatch(ctx context.Context, in []Incoming) ([]Recorded, error) {
+	keys := make([]string, len(in))
+	for i, r := range in {
+		keys[i] = r.Request.ImageKey
+	}
+	var out []Recorded
+	err := s.tx(ctx, func(t *tx) error {
+		out = out[:0]
+		if err := t.lockKeys(keys); err != nil {
 			return err
 		}
-		for rows.Next() {
-			var old, body string
-			if err := rows.Scan(&old, &body); err != nil {
-				rows.Close()
-				return err
+		for _, r := range in {
+			rec, sup, err := intakeOne(t, r.Request, r.MessageID)
+			if err != nil {
+				return fmt.Errorf("record request for %s: %w", r.Request.ImageKey, err)
 			}
-			superseded = append(superseded, old)
-			// A forced request stays forced when a newer one replaces it: otherwise the newer
-			// one could be skipped and the force lost.
-			var prev event.BuildRequest
-			if json.Unmarshal([]byte(body), &prev) == nil && prev.Force {
-				req.Force = true
-			}
-		}
-		rows.Close()
-		body, err := json.Marshal(req)
-		if err != nil {
-			return err
-		}
-		ts := now()
-		if _, err := t.Exec(`INSERT INTO builds (id, image_key, state, request, message_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, req.ImageKey, string(Queued), string(body), messageID, ts, ts); err != nil {
-			return err
-		}
-		if err := journal(t, id, Queued, "", "request recorded ("+req.Reason+")"); err != nil {
-			return err
-		}
-		for _, old := range superseded {
-			msg := "superseded by " + id
-			if _, err := t.Exec(`UPDATE builds SET state = ?, message = ?, updated_at = ? WHERE id = ?`, string(Superseded), msg, ts, old); err != nil {
-				return err
-			}
-			if err := journal(t, old, Superseded, "", msg); err != nil {
-				return err
-			}
+			out = append(out, Recorded{Record: rec, Superseded: sup})
 		}
 		return nil
 	})
 	if err != nil {
-		return Record{}, nil, fmt.Errorf("record request for %s: %w", req.ImageKey, err)
+		return nil, fmt.Errorf("record %d requests: %w", len(in), err)
 	}
-	rec, err := s.Get(ctx, id)
-	return rec, superseded, err
+	return out, nil
+}
+
+// intakeOne records one request inside t (Intake).
+func intakeOne(t *tx, req event.BuildRequest, messageID string) (Record, []string, error) {
+	id := newID()
+	var superseded []string
+	rows, err := t.Query(`SELECT id, request FROM builds WHERE image_key = ? AND state = ? AND stage = '' AND attempt = 0`, req.ImageKey, string(Queued))
+	if err != nil {
+		return Record{}, nil, err
+	}
+	for rows.Next() {
+		var old, body string
+		if err := rows.Scan(&old, &body); err != nil {
+			rows.Close()
+			return Record{}, nil, err
+		}
+		superseded = append(superseded, old)
+		// A forced request stays forced when a newer one replaces it: otherwise the newer
+		// one could be skipped and the force lost.
+		var prev event.BuildRequest
+		if json.Unmarshal([]byte(body), &prev) == nil && prev.Force {
+			req.Force = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Record{}, nil, err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return Record{}, nil, err
+	}
+	at := time.Now().UTC()
+	ts := at.Format(time.RFC3339Nano)
+	if _, err := t.Exec(`INSERT INTO builds (id, image_key, state, request, message_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, req.ImageKey, string(Queued), string(body), messageID, ts, ts); err != nil {
+		return Record{}, nil, err
+	}
+	if err := journal(t, id, Queued, "", "request recorded ("+req.Reason+")"); err != nil {
+		return Record{}, nil, err
+	}
+	for _, old := range superseded {
+		msg := "superseded by " + id
+		if _, err := t.Exec(`UPDATE builds SET state = ?, message = ?, updated_at = ? WHERE id = ?`, string(Superseded), msg, ts, old); err != nil {
+			return Record{}, nil, err
+		}
+		if err := journal(t, old, Superseded, "", msg); err != nil {
+			return Record{}, nil, err
+		}
+	}
+	rec := Record{ID: id, ImageKey: req.ImageKey, State: Queued, Request: req, MessageID: messageID,
+		Timings: []Timing{}, CreatedAt: at, UpdatedAt: at}
+	return rec, superseded, nil
 }
 
 // Get returns one build.
 func (s *Store) Get(ctx context.Context, id string) (Record, error) {
-	r, err := scanRecord(s.db.QueryRowContext(ctx, `SELECT `+recordCols+` FROM builds WHERE id = ?`, id))
+	r, err := scanRecord(s.queryRow(ctx, `SELECT `+recordCols+` FROM builds WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("build %s: %w", id, ErrNotFound)
 	}
@@ -118,7 +169,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Record, error) {
 	}
 	q += " ORDER BY seq DESC LIMIT ?"
 	args = append(args, f.Limit)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list builds: %w", err)
 	}
@@ -127,7 +178,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Record, error) {
 
 // Queued returns the builds waiting to run, oldest first.
 func (s *Store) Queued(ctx context.Context) ([]Record, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+recordCols+` FROM builds WHERE state = ? ORDER BY seq`, string(Queued))
+	rows, err := s.query(ctx, `SELECT `+recordCols+` FROM builds WHERE state = ? ORDER BY seq`, string(Queued))
 	if err != nil {
 		return nil, fmt.Errorf("list queued builds: %w", err)
 	}
@@ -136,7 +187,7 @@ func (s *Store) Queued(ctx context.Context) ([]Record, error) {
 
 // LastSucceeded returns the key's newest succeeded build, if any.
 func (s *Store) LastSucceeded(ctx context.Context, key string) (Record, bool, error) {
-	r, err := scanRecord(s.db.QueryRowContext(ctx, `SELECT `+recordCols+` FROM builds
+	r, err := scanRecord(s.queryRow(ctx, `SELECT `+recordCols+` FROM builds
 		WHERE image_key = ? AND state = ? ORDER BY seq DESC LIMIT 1`, key, string(Succeeded)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
@@ -150,8 +201,8 @@ func (s *Store) LastSucceeded(ctx context.Context, key string) (Record, bool, er
 // OlderThanNewest returns the ids of the key's ended builds beyond the newest keep, for pruning
 // their logs and build files.
 func (s *Store) OlderThanNewest(ctx context.Context, key string, keep int) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM builds WHERE image_key = ? AND state IN (?, ?, ?)
-		ORDER BY seq DESC LIMIT -1 OFFSET ?`, key, string(Succeeded), string(Failed), string(Cancelled), keep)
+	rows, err := s.query(ctx, `SELECT id FROM builds WHERE image_key = ? AND state IN (?, ?, ?)
+		ORDER BY seq DESC LIMIT ? OFFSET ?`, key, string(Succeeded), string(Failed), string(Cancelled), math.MaxInt32, keep)
 	if err != nil {
 		return nil, fmt.Errorf("old builds of %s: %w", key, err)
 	}
@@ -169,7 +220,7 @@ func (s *Store) OlderThanNewest(ctx context.Context, key string, keep int) ([]st
 
 // Journal returns a build's transitions, oldest first.
 func (s *Store) Journal(ctx context.Context, id string) ([]Entry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT at, state, stage, message FROM journal WHERE build_id = ? ORDER BY seq`, id)
+	rows, err := s.query(ctx, `SELECT at, state, stage, message FROM journal WHERE build_id = ? ORDER BY seq`, id)
 	if err != nil {
 		return nil, fmt.Errorf("journal of %s: %w", id, err)
 	}

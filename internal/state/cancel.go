@@ -2,7 +2,6 @@ package state
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -22,7 +21,7 @@ CREATE TABLE IF NOT EXISTS cancel_requests (
 // stops it (packer gets SIGINT and its grace, the stage's cleanup runs) and ends it
 // cancelled. Either way `retry` resumes it later at its stage.
 func (s *Store) Cancel(ctx context.Context, id, who string) (rec Record, running bool, err error) {
-	rec, err = s.updateTx(ctx, id, func(t *sql.Tx, r *Record) (string, error) {
+	rec, err = s.updateTx(ctx, id, func(t *tx, r *Record) (string, error) {
 		switch {
 		case r.State.Terminal():
 			return "", fmt.Errorf("%w (build %s is %s)", ErrNotCancellable, id, r.State)
@@ -41,7 +40,7 @@ func (s *Store) Cancel(ctx context.Context, id, who string) (rec Record, running
 
 // CancelRequests returns the builds with a pending cancel request, and who asked.
 func (s *Store) CancelRequests(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT build_id, requested_by FROM cancel_requests`)
+	rows, err := s.query(ctx, `SELECT build_id, requested_by FROM cancel_requests`)
 	if err != nil {
 		return nil, fmt.Errorf("read cancel requests: %w", err)
 	}
@@ -60,7 +59,7 @@ func (s *Store) CancelRequests(ctx context.Context) (map[string]string, error) {
 // Cancelled ends a running build that was stopped on request as cancelled, at its stage, and
 // drops the request.
 func (s *Store) Cancelled(ctx context.Context, id, msg string) (Record, error) {
-	return s.updateTx(ctx, id, func(t *sql.Tx, r *Record) (string, error) {
+	return s.updateTx(ctx, id, func(t *tx, r *Record) (string, error) {
 		if _, err := t.Exec(`DELETE FROM cancel_requests WHERE build_id = ?`, id); err != nil {
 			return "", err
 		}
@@ -72,7 +71,7 @@ func (s *Store) Cancelled(ctx context.Context, id, msg string) (Record, error) {
 
 // DropCancelRequest forgets the cancel request of a build that ended before it was seen.
 func (s *Store) DropCancelRequest(ctx context.Context, id string) error {
-	if err := s.tx(ctx, func(t *sql.Tx) error {
+	if err := s.tx(ctx, func(t *tx) error {
 		_, err := t.Exec(`DELETE FROM cancel_requests WHERE build_id = ?`, id)
 		return err
 	}); err != nil {

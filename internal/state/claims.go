@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS claims (
 
 // TryClaim implements Claims.
 func (s *Store) TryClaim(ctx context.Context, key string, h Holder, ttl time.Duration) error {
-	err := s.tx(ctx, func(t *sql.Tx) error {
+	err := s.tx(ctx, func(t *tx) error {
 		cur, found, err := readClaim(t, key)
 		if err != nil {
 			return err
@@ -102,7 +102,7 @@ func (s *Store) TryClaim(ctx context.Context, key string, h Holder, ttl time.Dur
 
 // Renew implements Claims.
 func (s *Store) Renew(ctx context.Context, key string, h Holder, ttl time.Duration) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE claims SET expires_at = ? WHERE image_key = ? AND owner = ?`,
+	res, err := s.exec(ctx, `UPDATE claims SET expires_at = ? WHERE image_key = ? AND owner = ?`,
 		time.Now().UTC().Add(ttl).Format(time.RFC3339Nano), key, h.Owner)
 	if err != nil {
 		return fmt.Errorf("renew claim %s: %w", key, err)
@@ -115,7 +115,7 @@ func (s *Store) Renew(ctx context.Context, key string, h Holder, ttl time.Durati
 
 // Release implements Claims.
 func (s *Store) Release(ctx context.Context, key string, h Holder) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM claims WHERE image_key = ? AND owner = ?`, key, h.Owner); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM claims WHERE image_key = ? AND owner = ?`, key, h.Owner); err != nil {
 		return fmt.Errorf("release claim %s: %w", key, err)
 	}
 	return nil
@@ -123,7 +123,7 @@ func (s *Store) Release(ctx context.Context, key string, h Holder) error {
 
 // ReleaseOwnerPrefix implements Claims.
 func (s *Store) ReleaseOwnerPrefix(ctx context.Context, prefix string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM claims WHERE substr(owner, 1, ?) = ?`, len(prefix), prefix); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM claims WHERE substr(owner, 1, ?) = ?`, len(prefix), prefix); err != nil {
 		return fmt.Errorf("release claims of %s: %w", prefix, err)
 	}
 	return nil
@@ -133,7 +133,7 @@ func (s *Store) ReleaseOwnerPrefix(ctx context.Context, prefix string) error {
 func (s *Store) ClaimOf(ctx context.Context, key string) (Claim, bool, error) {
 	var c Claim
 	var found bool
-	err := s.tx(ctx, func(t *sql.Tx) error {
+	err := s.tx(ctx, func(t *tx) error {
 		var err error
 		c, found, err = readClaim(t, key)
 		return err
@@ -141,7 +141,7 @@ func (s *Store) ClaimOf(ctx context.Context, key string) (Claim, bool, error) {
 	return c, found, err
 }
 
-func readClaim(t *sql.Tx, key string) (Claim, bool, error) {
+func readClaim(t *tx, key string) (Claim, bool, error) {
 	c := Claim{Key: key}
 	var since, expires string
 	err := t.QueryRow(`SELECT owner, purpose, pid, boot_id, since, expires_at FROM claims WHERE image_key = ?`, key).

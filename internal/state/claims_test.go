@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,20 +12,20 @@ import (
 // TestClaims: one holder per key; a second is refused with the holder's name until the first
 // releases, the claim expires, or (same machine) its process is gone; a daemon drops its
 // predecessor's claims.
-func TestClaims(t *testing.T) {
+//
+// On PostgreSQL the claims are those every builder host and command shares.
+func TestClaims(t *testing.T) { eachBackend(t, testClaims) }
+
+func testClaims(t *testing.T, be backend) {
 	ctx := context.Background()
-	st, err := Open(filepath.Join(t.TempDir(), "builds.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, _ := be.open(t)
 	daemon := NewHolder("builder", "build B1")
 	cli := NewHolder("promote", "promote")
 	cli.Owner = "promote 1" // another process than the daemon (both run in this test)
 	if err := st.TryClaim(ctx, "k.managed", daemon, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	err = st.TryClaim(ctx, "k.managed", cli, time.Minute)
+	err := st.TryClaim(ctx, "k.managed", cli, time.Minute)
 	if !errors.Is(err, ErrClaimed) || !strings.Contains(err.Error(), "build B1") {
 		t.Fatalf("second claim: %v, want ErrClaimed naming the build", err)
 	}

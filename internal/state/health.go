@@ -2,13 +2,12 @@ package state
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
 // CountStates returns how many builds are in each state that is not an end state.
 func (s *Store) CountStates(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM builds GROUP BY state`)
+	rows, err := s.query(ctx, `SELECT state, COUNT(*) FROM builds GROUP BY state`)
 	if err != nil {
 		return nil, fmt.Errorf("count builds: %w", err)
 	}
@@ -31,7 +30,7 @@ func (s *Store) CountStates(ctx context.Context) (map[string]int, error) {
 // read-only, its file or directory is gone, or another process holds the lock for longer than
 // ctx allows.
 func (s *Store) CheckWritable(ctx context.Context) error {
-	err := s.tx(ctx, func(t *sql.Tx) error {
+	err := s.tx(ctx, func(t *tx) error {
 		_, err := t.Exec(`UPDATE builds SET seq = seq WHERE 0`)
 		return err
 	})

@@ -27,6 +27,7 @@ var migrations = []migration{
 	{3, "notification outbox", outboxSchema},
 	{4, "cancel requests", cancelSchema},
 	{5, "rollback log", rollbackSchema},
+	{6, "build leases", leasesSchema},
 }
 
 // SchemaVersion is the newest schema this binary knows.
@@ -41,34 +42,38 @@ const versionTable = `CREATE TABLE IF NOT EXISTS schema_version (
 	applied_at TEXT NOT NULL
 )`
 
-// migrate brings the store's schema up to SchemaVersion in one write transaction (SQLite's DDL
-// is transactional, and BEGIN IMMEDIATE makes a second process starting at the same time wait,
-// then find nothing left to do). A store newer than the binary is refused untouched.
-func migrate(ctx context.Context, db *sql.DB, path string) error {
-	t, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer t.Rollback()
-	if _, err := t.ExecContext(ctx, versionTable); err != nil {
-		return err
-	}
-	cur, err := currentVersion(ctx, t)
-	if err != nil {
-		return err
-	}
-	if err := checkVersion(path, cur); err != nil {
-		return err
-	}
-	for _, m := range migrations[cur:] {
-		if _, err := t.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("schema migration %d (%s): %w", m.version, m.name, err)
+// migrate brings the store's schema up to SchemaVersion in one write transaction (SQLite's and
+// PostgreSQL's DDL are transactional; BEGIN IMMEDIATE on SQLite and an advisory lock on
+// PostgreSQL make a second process starting at the same time wait, then find nothing left to
+// do). A store newer than the binary is refused untouched. Migrations are written in SQLite's
+// dialect; PostgreSQL runs them through pgDDL.
+func migrate(ctx context.Context, s *Store) error {
+	return s.tx(ctx, func(t *tx) error {
+		if s.d.name == postgresDialect.name {
+			if _, err := t.Exec(`SELECT pg_advisory_xact_lock(?)`, int64(schemaLockID)); err != nil {
+				return err
+			}
 		}
-		if _, err := t.ExecContext(ctx, `INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, now()); err != nil {
+		if _, err := t.Exec(s.d.ddl(versionTable)); err != nil {
 			return err
 		}
-	}
-	return t.Commit()
+		cur, err := currentVersion(ctx, t.Tx)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(s.path, cur); err != nil {
+			return err
+		}
+		for _, m := range migrations[cur:] {
+			if _, err := t.Exec(s.d.ddl(m.sql)); err != nil {
+				return fmt.Errorf("schema migration %d (%s): %w", m.version, m.name, err)
+			}
+			if _, err := t.Exec(`INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // querier is what currentVersion needs of a transaction or a database.
@@ -80,7 +85,7 @@ type querier interface {
 func currentVersion(ctx context.Context, q querier) (int, error) {
 	var v sql.NullInt64
 	err := q.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&v)
-	if err != nil && strings.Contains(err.Error(), "no such table") {
+	if err != nil && (strings.Contains(err.Error(), "no such table") || strings.Contains(err.Error(), "does not exist")) {
 		return 0, nil
 	}
 	return int(v.Int64), err

@@ -55,7 +55,7 @@ func (s *Store) Enqueue(ctx context.Context, buildID, event, payload string, tar
 	if len(targets) == 0 {
 		return nil
 	}
-	err := s.tx(ctx, func(t *sql.Tx) error {
+	err := s.tx(ctx, func(t *tx) error {
 		ts := now()
 		for _, tg := range targets {
 			if _, err := t.Exec(`INSERT INTO outbox (build_id, event, target, payload, next_at, created_at, updated_at)
@@ -75,7 +75,7 @@ const noteCols = `seq, build_id, event, target, payload, status, attempts, next_
 
 // DueNotifications returns pending notifications whose time has come, oldest first.
 func (s *Store) DueNotifications(ctx context.Context, at time.Time, limit int) ([]Notification, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+noteCols+` FROM outbox WHERE status = ? AND next_at <= ?
+	rows, err := s.query(ctx, `SELECT `+noteCols+` FROM outbox WHERE status = ? AND next_at <= ?
 		ORDER BY seq LIMIT ?`, NotePending, at.UnixNano(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read the outbox: %w", err)
@@ -86,7 +86,7 @@ func (s *Store) DueNotifications(ctx context.Context, at time.Time, limit int) (
 // NextNotification returns when the next pending notification is due (false if none).
 func (s *Store) NextNotification(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MIN(next_at) FROM outbox WHERE status = ?`, NotePending).Scan(&next); err != nil {
+	if err := s.queryRow(ctx, `SELECT MIN(next_at) FROM outbox WHERE status = ?`, NotePending).Scan(&next); err != nil {
 		return time.Time{}, false, fmt.Errorf("read the outbox: %w", err)
 	}
 	if !next.Valid {
@@ -97,7 +97,7 @@ func (s *Store) NextNotification(ctx context.Context) (time.Time, bool, error) {
 
 // Notifications returns a build's notifications, oldest first.
 func (s *Store) Notifications(ctx context.Context, buildID string) ([]Notification, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+noteCols+` FROM outbox WHERE build_id = ? ORDER BY seq`, buildID)
+	rows, err := s.query(ctx, `SELECT `+noteCols+` FROM outbox WHERE build_id = ? ORDER BY seq`, buildID)
 	if err != nil {
 		return nil, fmt.Errorf("notifications of %s: %w", buildID, err)
 	}
@@ -106,7 +106,7 @@ func (s *Store) Notifications(ctx context.Context, buildID string) ([]Notificati
 
 // FailedNotifications returns the newest notifications that could not be delivered.
 func (s *Store) FailedNotifications(ctx context.Context, limit int) ([]Notification, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+noteCols+` FROM outbox WHERE status = ? ORDER BY seq DESC LIMIT ?`, NoteFailed, limit)
+	rows, err := s.query(ctx, `SELECT `+noteCols+` FROM outbox WHERE status = ? ORDER BY seq DESC LIMIT ?`, NoteFailed, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read the outbox: %w", err)
 	}
@@ -129,7 +129,7 @@ func (s *Store) NoteAttemptFailed(ctx context.Context, seq int64, retryAt time.T
 }
 
 func (s *Store) noteUpdate(ctx context.Context, seq int64, st string, next time.Time, errMsg string) error {
-	err := s.tx(ctx, func(t *sql.Tx) error {
+	err := s.tx(ctx, func(t *tx) error {
 		var nextAt int64
 		if !next.IsZero() {
 			nextAt = next.UnixNano()

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS process_groups (
 // builds a build's templates one after another). It is written as soon as packer started, so
 // that a builder restarted after a crash finds a packer its predecessor left running.
 func (s *Store) SetProcessGroup(ctx context.Context, buildID string, g procgroup.Group) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO process_groups (build_id, pgid, boot_id, start_time, recorded) VALUES (?, ?, ?, ?, ?)
+	_, err := s.exec(ctx, `INSERT INTO process_groups (build_id, pgid, boot_id, start_time, recorded) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (build_id) DO UPDATE SET pgid = excluded.pgid, boot_id = excluded.boot_id,
 		start_time = excluded.start_time, recorded = excluded.recorded`,
 		buildID, g.ID, g.BootID, int64(g.StartTime), now())
@@ -35,7 +35,7 @@ func (s *Store) SetProcessGroup(ctx context.Context, buildID string, g procgroup
 
 // ClearProcessGroup forgets a build's process group once it has ended.
 func (s *Store) ClearProcessGroup(ctx context.Context, buildID string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM process_groups WHERE build_id = ?`, buildID); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM process_groups WHERE build_id = ?`, buildID); err != nil {
 		return fmt.Errorf("forget process group of build %s: %w", buildID, err)
 	}
 	return nil
@@ -45,7 +45,7 @@ func (s *Store) ClearProcessGroup(ctx context.Context, buildID string) error {
 func (s *Store) ProcessGroup(ctx context.Context, buildID string) (procgroup.Group, bool, error) {
 	var g procgroup.Group
 	var start int64
-	err := s.db.QueryRowContext(ctx, `SELECT pgid, boot_id, start_time FROM process_groups WHERE build_id = ?`, buildID).
+	err := s.queryRow(ctx, `SELECT pgid, boot_id, start_time FROM process_groups WHERE build_id = ?`, buildID).
 		Scan(&g.ID, &g.BootID, &start)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, false, nil

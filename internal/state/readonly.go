@@ -12,7 +12,17 @@ import (
 // OpenReadOnly opens an existing store for reading only, for status and show: it never creates
 // the file or its directory, never changes the schema, and says which file and which user when
 // the store cannot be read. A store whose schema is newer than this binary is refused.
-func OpenReadOnly(path string) (*Store, error) {
+//
+// A PostgreSQL store is opened with read-only transactions, and its schema is checked, not
+// migrated.
+func OpenReadOnly(path string, opts ...Option) (*Store, error) {
+	if IsPostgres(path) {
+		o := options{readOnly: true}
+		for _, f := range opts {
+			f(&o)
+		}
+		return openPostgres(path, o)
+	}
 	if err := checkAccess(path, false); err != nil {
 		return nil, err
 	}
@@ -47,7 +57,7 @@ func OpenReadOnly(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open build store %s read-only: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, d: sqliteDialect, path: path}, nil
 }
 
 // ErrNotInitialised is returned by OpenReadOnly for a store file that holds no build tables yet.

@@ -2,7 +2,6 @@ package state
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -22,7 +21,7 @@ CREATE TABLE IF NOT EXISTS rollbacks (
 // RecordRollback logs a rollback of key: current is the image made current again, previous the
 // one it replaced; who ran it.
 func (s *Store) RecordRollback(ctx context.Context, key, current, previous, who string) error {
-	err := s.tx(ctx, func(t *sql.Tx) error {
+	err := s.tx(ctx, func(t *tx) error {
 		_, err := t.Exec(`INSERT INTO rollbacks (image_key, current_id, previous_id, by, at) VALUES (?, ?, ?, ?, ?)`,
 			key, current, previous, who, now())
 		return err
@@ -36,7 +35,7 @@ func (s *Store) RecordRollback(ctx context.Context, key, current, previous, who 
 // CountRollbacks returns how many rollbacks were logged.
 func (s *Store) CountRollbacks(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM rollbacks`).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM rollbacks`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count rollbacks: %w", err)
 	}
 	return n, nil

@@ -49,7 +49,7 @@ func scanRecords(rows *sql.Rows) ([]Record, error) {
 func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
 // journal appends one entry for a build inside t.
-func journal(t *sql.Tx, id string, st State, stage, msg string) error {
+func journal(t *tx, id string, st State, stage, msg string) error {
 	_, err := t.Exec(`INSERT INTO journal (build_id, at, state, stage, message) VALUES (?, ?, ?, ?, ?)`,
 		id, now(), string(st), stage, msg)
 	return err

@@ -4,21 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
+	"strings"
 )
 
 // ErrNotFound is returned for an unknown build id.
 var ErrNotFound = errors.New("no such build")
 
 // Store is the build store. It is safe for concurrent use, and several processes may open the
-// same file (the daemon and the CLI).
+// same store (the daemon and the CLI; with PostgreSQL, several builder hosts).
 type Store struct {
-	db   *sql.DB
+	db *sql.DB
+	d  dialect
+	// path is the SQLite file, or the PostgreSQL URL without its password.
 	path string
 }
 
@@ -55,61 +52,71 @@ CREATE TABLE IF NOT EXISTS journal (
 CREATE INDEX IF NOT EXISTS journal_build ON journal (build_id, seq);
 `
 
-// busyTimeout is how long a writer waits for another process's write transaction; the CLI's
-// writes (retry) and the daemon's are all short, so a few seconds of waiting means trouble.
-const busyTimeoutMS = 15000
+// Option configures Open.
+type Option func(*options)
 
-// Open opens (creating if needed) the store at path. The directory is created with mode 0700:
-// requests name hosts and personalities, which are not for everyone.
-func Open(path string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("open build store %s (user %s): %w", path, currentUser(), err)
-	}
-	if err := checkAccess(path, true); err != nil {
-		return nil, err
-	}
-	q := url.Values{}
-	// WAL: readers in other processes are never blocked by the daemon's writes. FULL sync: a
-	// request is acked only after its commit, so the commit must be on disk (property 2).
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS), "foreign_keys(ON)"} {
-		q.Add("_pragma", p)
-	}
-	// BEGIN IMMEDIATE takes the write lock at once, so two processes never deadlock upgrading
-	// read transactions.
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("open build store %s: %w", path, err)
-	}
-	// One connection per process: SQLite has one writer anyway, and this keeps the daemon's
-	// own goroutines from contending through SQLITE_BUSY.
-	db.SetMaxOpenConns(1)
-	if err := migrate(context.Background(), db, path); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open build store %s: %w", path, err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open build store %s: %w", path, err)
-	}
-	return &Store{db: db, path: path}, nil
+type options struct {
+	passwordFile string
+	readOnly     bool
 }
 
-// Path is the store's file.
+// WithPasswordFile reads the PostgreSQL password from a file (its first line). Without it, a
+// password comes from PGPASSFILE or ~/.pgpass as libpq would find it; a password in the URL
+// itself is refused, since the URL is logged and shown by status.
+func WithPasswordFile(path string) Option { return func(o *options) { o.passwordFile = path } }
+
+// IsPostgres reports whether target names a PostgreSQL database (a postgres:// or
+// postgresql:// URL) rather than a SQLite file.
+func IsPostgres(target string) bool {
+	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
+}
+
+// Open opens (creating the schema if needed) the store at target: a postgres:// URL selects
+// PostgreSQL, anything else is the path of a SQLite file.
+func Open(target string, opts ...Option) (*Store, error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	if IsPostgres(target) {
+		return openPostgres(target, o)
+	}
+	return openSQLite(target)
+}
+
+// Path is the store's file, or its PostgreSQL URL without a password.
 func (s *Store) Path() string { return s.path }
+
+// Backend is "sqlite" or "postgres".
+func (s *Store) Backend() string { return s.d.name }
 
 // Close closes the store.
 func (s *Store) Close() error { return s.db.Close() }
 
 // tx runs fn in a write transaction.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) tx(ctx context.Context, fn func(*tx) error) error {
 	t, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(t); err != nil {
+	if err := fn(&tx{Tx: t, ctx: ctx, d: s.d}); err != nil {
 		t.Rollback()
 		return err
 	}
 	return t.Commit()
+}
+
+// query runs a read outside a transaction.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.db.QueryContext(ctx, s.d.q(query), args...)
+}
+
+// queryRow runs a read of one row outside a transaction.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.db.QueryRowContext(ctx, s.d.q(query), args...)
+}
+
+// exec runs a statement outside a transaction.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return s.db.ExecContext(ctx, s.d.q(query), args...)
 }

@@ -4,24 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/packuilon/packuilon/internal/event"
 )
-
-func openTest(t *testing.T) (*Store, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "builds.db")
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s, path
-}
 
 func req(personality, digest string) event.BuildRequest {
 	r := event.NewRequest(event.Spec{Personality: personality, Archetype: "a", OS: "sl", OSVersion: "7x-x86_64",
@@ -31,9 +19,11 @@ func req(personality, digest string) event.BuildRequest {
 }
 
 // TestIntakeCoalesces: only requests that never started are superseded, by the newest.
-func TestIntakeCoalesces(t *testing.T) {
+func TestIntakeCoalesces(t *testing.T) { eachBackend(t, testIntakeCoalesces) }
+
+func testIntakeCoalesces(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := be.open(t)
 	a, sup, err := s.Intake(ctx, req("p", "d1"), "m1")
 	if err != nil || len(sup) != 0 {
 		t.Fatalf("first intake: %v, superseded %v", err, sup)
@@ -78,9 +68,11 @@ func TestIntakeCoalesces(t *testing.T) {
 }
 
 // TestLifecycle walks a build through transitions, a crash, a failure and a retry.
-func TestLifecycle(t *testing.T) {
+func TestLifecycle(t *testing.T) { eachBackend(t, testLifecycle) }
+
+func testLifecycle(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := be.open(t)
 	r, _, _ := s.Intake(ctx, req("p", "d"), "")
 	steps := []struct {
 		name string
@@ -124,24 +116,24 @@ func TestLifecycle(t *testing.T) {
 
 // TestTwoProcessesShareTheStore opens the store twice (as the daemon and the CLI do) and
 // writes from both at once: WAL and busy_timeout keep every write.
-func TestTwoProcessesShareTheStore(t *testing.T) {
+func TestTwoProcessesShareTheStore(t *testing.T) { eachBackend(t, testTwoProcessesShareTheStore) }
+
+func testTwoProcessesShareTheStore(t *testing.T, be backend) {
 	ctx := context.Background()
-	a, path := openTest(t)
-	b, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
+	a, path := be.open(t)
+	other := be.reopen(t, path)
+	if be.name == "sqlite" {
+		unlock, err := a.LockDaemon()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.LockDaemon(); !errors.Is(err, ErrLocked) {
+			t.Fatalf("second daemon lock: %v, want ErrLocked", err)
+		}
+		unlock()
 	}
-	defer b.Close()
-	unlock, err := a.LockDaemon()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.LockDaemon(); !errors.Is(err, ErrLocked) {
-		t.Fatalf("second daemon lock: %v, want ErrLocked", err)
-	}
-	unlock()
 	var wg sync.WaitGroup
-	for i, s := range []*Store{a, b} {
+	for i, s := range []*Store{a, other} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -164,8 +156,12 @@ func TestTwoProcessesShareTheStore(t *testing.T) {
 // queue; queued builds stay as they are and ended builds are never resumed (a finished build
 // taken for an orphan would be built again).
 func TestRequeueOrphansTakesOnlyRunningBuilds(t *testing.T) {
+	eachBackend(t, testRequeueOrphansTakesOnlyRunningBuilds)
+}
+
+func testRequeueOrphansTakesOnlyRunningBuilds(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := be.open(t)
 	want := map[string]bool{}
 	was := map[string]State{}
 	for i, st := range []State{Queued, Rendering, Building, Testing, AwaitingApproval, Promoting,
@@ -205,7 +201,9 @@ func TestRequeueOrphansTakesOnlyRunningBuilds(t *testing.T) {
 
 // TestRetryRefusedAfterANewerBuild: resuming an old failed build after a newer build of its key
 // succeeded (or while one is queued) would promote the older image over the newer one.
-func TestRetryRefusedAfterANewerBuild(t *testing.T) {
+func TestRetryRefusedAfterANewerBuild(t *testing.T) { eachBackend(t, testRetryRefusedAfterANewerBuild) }
+
+func testRetryRefusedAfterANewerBuild(t *testing.T, be backend) {
 	tests := []struct {
 		name  string
 		newer func(ctx context.Context, s *Store, id string) // what happens to the newer build
@@ -228,7 +226,7 @@ func TestRetryRefusedAfterANewerBuild(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			s, _ := openTest(t)
+			s, _ := be.open(t)
 			old, _, _ := s.Intake(ctx, req("p", "d1"), "")
 			s.Start(ctx, old.ID, "fp1")
 			if _, err := s.Finish(ctx, old.ID, Failed, "boom", errors.New("exit 1")); err != nil {

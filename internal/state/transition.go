@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -16,46 +15,73 @@ var ErrNotRetryable = errors.New("only failed or cancelled builds can be retried
 // update reads a build, lets fn change it and writes it back with a journal entry, all in one
 // transaction. fn returns the journal message, or "" for no entry.
 func (s *Store) update(ctx context.Context, id string, fn func(r *Record) (string, error)) (Record, error) {
-	return s.updateTx(ctx, id, func(_ *sql.Tx, r *Record) (string, error) { return fn(r) })
+	return s.write(ctx, id, nil, func(_ *tx, r *Record) (string, error) { return fn(r) })
 }
 
 // updateTx is update for a change that must also read other rows in the same transaction.
-func (s *Store) updateTx(ctx context.Context, id string, fn func(t *sql.Tx, r *Record) (string, error)) (Record, error) {
+func (s *Store) updateTx(ctx context.Context, id string, fn func(t *tx, r *Record) (string, error)) (Record, error) {
+	return s.write(ctx, id, nil, fn)
+}
+
+// write is update under the build's key lock and, when f is set, only while f is the build's
+// current lease: a write with a stale fencing token fails with ErrFenced and changes nothing.
+func (s *Store) write(ctx context.Context, id string, f *fence, fn func(t *tx, r *Record) (string, error)) (Record, error) {
 	var out Record
-	err := s.tx(ctx, func(t *sql.Tx) error {
-		r, err := scanRecord(t.QueryRow(`SELECT `+recordCols+` FROM builds WHERE id = ?`, id))
+	err := s.tx(ctx, func(t *tx) error {
+		var key string
+		err := t.QueryRow(`SELECT image_key FROM builds WHERE id = ?`, id).Scan(&key)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("build %s: %w", id, ErrNotFound)
 		}
 		if err != nil {
 			return err
 		}
-		msg, err := fn(t, &r)
-		if err != nil {
+		if err := t.lockKey(key); err != nil {
 			return err
 		}
-		timings, err := json.Marshal(r.Timings)
-		if err != nil {
-			return err
-		}
-		if _, err := t.Exec(`UPDATE builds SET state = ?, stage = ?, fingerprint = ?, message = ?, error = ?,
-			log_path = ?, artifacts = ?, attempt = ?, timings = ?, updated_at = ? WHERE id = ?`,
-			string(r.State), r.Stage, r.Fingerprint, r.Message, r.Error, r.LogPath, string(r.Artifacts),
-			r.Attempt, string(timings), now(), id); err != nil {
-			return err
-		}
-		if msg != "" {
-			if err := journal(t, id, r.State, r.Stage, msg); err != nil {
-				return err
-			}
-		}
-		out = r
-		return nil
+		out, err = writeIn(t, id, f, fn)
+		return err
 	})
 	if err != nil {
 		return out, fmt.Errorf("update build %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// writeIn is write's read-check-change-write inside t, whose caller holds the key lock.
+func writeIn(t *tx, id string, f *fence, fn func(t *tx, r *Record) (string, error)) (Record, error) {
+	r, err := scanRecord(t.QueryRow(`SELECT `+recordCols+` FROM builds WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("build %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return r, err
+	}
+	if f != nil {
+		if err := f.check(t, r.ImageKey, id); err != nil {
+			return r, err
+		}
+	}
+	msg, err := fn(t, &r)
+	if err != nil {
+		return r, err
+	}
+	timings, err := json.Marshal(r.Timings)
+	if err != nil {
+		return r, err
+	}
+	if _, err := t.Exec(`UPDATE builds SET state = ?, stage = ?, fingerprint = ?, message = ?, error = ?,
+		log_path = ?, artifacts = ?, attempt = ?, timings = ?, updated_at = ? WHERE id = ?`,
+		string(r.State), r.Stage, r.Fingerprint, r.Message, r.Error, r.LogPath, string(r.Artifacts),
+		r.Attempt, string(timings), now(), id); err != nil {
+		return r, err
+	}
+	if msg != "" {
+		if err := journal(t, id, r.State, r.Stage, msg); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
 }
 
 // endTiming closes the open timing of the current stage, if any.
@@ -90,26 +116,30 @@ func (s *Store) Start(ctx context.Context, id, fingerprint string) (Record, erro
 // Transition moves a build into a stage: it closes the previous stage's timing and opens one
 // for stage. This is the journal the pipeline resumes from after a crash.
 func (s *Store) Transition(ctx context.Context, id string, st State, stage string) (Record, error) {
-	return s.update(ctx, id, func(r *Record) (string, error) {
-		at := time.Now().UTC()
-		endTiming(r, at)
-		r.State, r.Stage = st, stage
-		r.Timings = append(r.Timings, Timing{Stage: stage, Start: at})
-		return "stage " + stage + " started", nil
-	})
+	return s.update(ctx, id, func(r *Record) (string, error) { return transition(r, st, stage) })
+}
+
+func transition(r *Record, st State, stage string) (string, error) {
+	at := time.Now().UTC()
+	endTiming(r, at)
+	r.State, r.Stage = st, stage
+	r.Timings = append(r.Timings, Timing{Stage: stage, Start: at})
+	return "stage " + stage + " started", nil
 }
 
 // Progress saves what the stages produced so far (artifacts, log path, fingerprint once known),
 // without a transition.
 func (s *Store) Progress(ctx context.Context, id string, artifacts json.RawMessage, logPath, fingerprint string) error {
-	_, err := s.update(ctx, id, func(r *Record) (string, error) {
-		r.Artifacts, r.LogPath = artifacts, logPath
-		if fingerprint != "" {
-			r.Fingerprint = fingerprint
-		}
-		return "", nil
-	})
+	_, err := s.update(ctx, id, func(r *Record) (string, error) { return progress(r, artifacts, logPath, fingerprint) })
 	return err
+}
+
+func progress(r *Record, artifacts json.RawMessage, logPath, fingerprint string) (string, error) {
+	r.Artifacts, r.LogPath = artifacts, logPath
+	if fingerprint != "" {
+		r.Fingerprint = fingerprint
+	}
+	return "", nil
 }
 
 // Finish ends a build in a terminal state with a status message and, for failures, the error.
@@ -118,53 +148,20 @@ func (s *Store) Finish(ctx context.Context, id string, st State, msg string, cau
 	if !st.Terminal() {
 		return Record{}, fmt.Errorf("finish build %s: %s is not an end state", id, st)
 	}
-	return s.update(ctx, id, func(r *Record) (string, error) {
-		endTiming(r, time.Now().UTC())
-		r.State, r.Message = st, msg
-		r.Error = ""
-		if cause != nil {
-			r.Error = cause.Error()
-		}
-		if msg == "" {
-			return string(st), nil
-		}
-		return msg, nil
-	})
+	return s.update(ctx, id, func(r *Record) (string, error) { return finish(r, st, msg, cause) })
 }
 
-// RequeueOrphans puts builds that were running when the daemon stopped (crash, kill, or a
-// shutdown that interrupted them) back in the queue at their recorded stage. Only the daemon
-// that holds the store's lock may call it.
-func (s *Store) RequeueOrphans(ctx context.Context) ([]string, error) {
-	// A build awaiting approval is not running: it waits for approve, deny or cancel.
-	notRunning := []any{string(Queued), string(AwaitingApproval)}
-	for _, st := range endStates {
-		notRunning = append(notRunning, string(st))
+func finish(r *Record, st State, msg string, cause error) (string, error) {
+	endTiming(r, time.Now().UTC())
+	r.State, r.Message = st, msg
+	r.Error = ""
+	if cause != nil {
+		r.Error = cause.Error()
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM builds WHERE state NOT IN (?, ?`+strings.Repeat(", ?", len(endStates))+`)`, notRunning...)
-	if err != nil {
-		return nil, fmt.Errorf("find interrupted builds: %w", err)
+	if msg == "" {
+		return string(st), nil
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	for _, id := range ids {
-		if _, err := s.update(ctx, id, func(r *Record) (string, error) {
-			endTiming(r, time.Now().UTC())
-			r.State = Queued
-			return "interrupted; will resume at stage " + r.Stage, nil
-		}); err != nil {
-			return nil, err
-		}
-	}
-	return ids, nil
+	return msg, nil
 }
 
 // Retry queues a failed (or cancelled) build again; it resumes at the stage it failed in,
@@ -174,7 +171,7 @@ func (s *Store) RequeueOrphans(ctx context.Context) ([]string, error) {
 // running: resumed, the old build would be promoted over (or after) the newer image. The check
 // reads the other builds in the same transaction, so it cannot race with the daemon.
 func (s *Store) Retry(ctx context.Context, id string) (Record, error) {
-	return s.updateTx(ctx, id, func(t *sql.Tx, r *Record) (string, error) {
+	return s.updateTx(ctx, id, func(t *tx, r *Record) (string, error) {
 		if r.State != Failed && r.State != Cancelled {
 			return "", fmt.Errorf("%w (build %s is %s)", ErrNotRetryable, id, r.State)
 		}

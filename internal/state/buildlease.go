@@ -1,0 +1,226 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrKeyBusy is returned by Claim when another build of the image key holds the key's lease
+// (on this builder or another): at most one build per key runs, across every builder.
+var ErrKeyBusy = errors.New("another build of this image key is running")
+
+// ErrFenced is returned for a write with a stale fencing token: the build's lease expired and
+// another builder took the build over. The writer must stop working on it.
+var ErrFenced = errors.New("lease lost: another builder took the build over")
+
+// fence is what every write of a leased build presents.
+type fence struct {
+	owner Owner
+	token int64
+}
+
+// check fails with ErrFenced unless the key's lease names build id, owner and token.
+func (f *fence) check(t *tx, key, id string) error {
+	var build, owner string
+	var token int64
+	err := t.QueryRow(`SELECT build_id, owner, token FROM leases WHERE image_key = ?`, key).Scan(&build, &owner, &token)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w (build %s holds no lease)", ErrFenced, id)
+	}
+	if err != nil {
+		return err
+	}
+	if build != id || owner != string(f.owner) || token != f.token {
+		return fmt.Errorf("%w (build %s, token %d; the lease of %s is at token %d)", ErrFenced, id, f.token, key, token)
+	}
+	return nil
+}
+
+// BuildLease is one builder's claim on one build: its writes go through the lease and carry its
+// fencing token; Renew keeps it alive.
+type BuildLease struct {
+	s     *Store
+	id    string
+	key   string
+	ttl   time.Duration
+	fence fence
+}
+
+// Token is the lease's fencing token: it grows with every claim of the key.
+func (l *BuildLease) Token() int64 { return l.fence.token }
+
+// ClaimBuild takes the lease of a queued build's key for owner, for ttl, and starts the build's
+// next attempt (as Start does) in the same transaction. It fails with ErrNotQueued if the
+// build left the queue, and with ErrKeyBusy if any build of its key holds the lease, even an
+// expired one: ReapExpired requeues that build first, so the older build resumes first.
+func (s *Store) ClaimBuild(ctx context.Context, id string, owner Owner, ttl time.Duration, fingerprint string) (*BuildLease, Record, error) {
+	l := &BuildLease{s: s, id: id, ttl: ttl, fence: fence{owner: owner}}
+	var rec Record
+	err := s.tx(ctx, func(t *tx) error {
+		if err := t.QueryRow(`SELECT image_key FROM builds WHERE id = ?`, id).Scan(&l.key); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("build %s: %w", id, ErrNotFound)
+			}
+			return err
+		}
+		if err := t.lockKey(l.key); err != nil {
+			return err
+		}
+		var holder, holderOwner string
+		var token int64
+		err := t.QueryRow(`SELECT build_id, owner, token FROM leases WHERE image_key = ?`, l.key).Scan(&holder, &holderOwner, &token)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if holder != "" {
+			return fmt.Errorf("%w (build %s of %s, on %s)", ErrKeyBusy, holder, l.key, holderOwner)
+		}
+		l.fence.token = token + 1
+		rec, err = writeIn(t, id, nil, func(_ *tx, r *Record) (string, error) {
+			if r.State != Queued {
+				return "", fmt.Errorf("%w (build %s is %s)", ErrNotQueued, id, r.State)
+			}
+			r.Attempt++
+			if fingerprint != "" {
+				r.Fingerprint = fingerprint
+			}
+			r.Message, r.Error = "", ""
+			return fmt.Sprintf("attempt %d started by %s (lease %d)", r.Attempt, owner, l.fence.token), nil
+		})
+		if err != nil {
+			return err
+		}
+		clock, err := t.clockMS()
+		if err != nil {
+			return err
+		}
+		_, err = t.Exec(`INSERT INTO leases (image_key, build_id, owner, token, expires_ms) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (image_key) DO UPDATE SET build_id = excluded.build_id, owner = excluded.owner,
+			token = excluded.token, expires_ms = excluded.expires_ms`,
+			l.key, id, string(owner), l.fence.token, clock+ttl.Milliseconds())
+		return err
+	})
+	if err != nil {
+		return nil, rec, fmt.Errorf("claim build %s: %w", id, err)
+	}
+	return l, rec, nil
+}
+
+// Renew extends the lease by its ttl from now. ErrFenced means the build was taken over: stop.
+func (l *BuildLease) Renew(ctx context.Context) error {
+	err := l.s.tx(ctx, func(t *tx) error {
+		if err := t.lockKey(l.key); err != nil {
+			return err
+		}
+		if err := l.fence.check(t, l.key, l.id); err != nil {
+			return err
+		}
+		clock, err := t.clockMS()
+		if err != nil {
+			return err
+		}
+		_, err = t.Exec(`UPDATE leases SET expires_ms = ? WHERE image_key = ?`, clock+l.ttl.Milliseconds(), l.key)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("renew the lease of build %s: %w", l.id, err)
+	}
+	return nil
+}
+
+// Transition is Store.Transition under the lease.
+func (l *BuildLease) Transition(ctx context.Context, st State, stage string) (Record, error) {
+	return l.s.write(ctx, l.id, &l.fence, func(_ *tx, r *Record) (string, error) { return transition(r, st, stage) })
+}
+
+// Progress is Store.Progress under the lease.
+func (l *BuildLease) Progress(ctx context.Context, artifacts json.RawMessage, logPath, fingerprint string) error {
+	_, err := l.s.write(ctx, l.id, &l.fence, func(_ *tx, r *Record) (string, error) {
+		return progress(r, artifacts, logPath, fingerprint)
+	})
+	return err
+}
+
+// Finish is Store.Finish under the lease, and gives the lease back in the same transaction.
+func (l *BuildLease) Finish(ctx context.Context, st State, msg string, cause error) (Record, error) {
+	if !st.Terminal() {
+		return Record{}, fmt.Errorf("finish build %s: %s is not an end state", l.id, st)
+	}
+	return l.s.write(ctx, l.id, &l.fence, func(t *tx, r *Record) (string, error) {
+		if err := release(t, l.key); err != nil {
+			return "", err
+		}
+		return finish(r, st, msg, cause)
+	})
+}
+
+// Requeue puts an interrupted build back in the queue at its stage and gives the lease back,
+// so any builder resumes it at once (the daemon is stopping, or gave the build up).
+func (l *BuildLease) Requeue(ctx context.Context, why string) (Record, error) {
+	return l.s.write(ctx, l.id, &l.fence, func(t *tx, r *Record) (string, error) {
+		if err := release(t, l.key); err != nil {
+			return "", err
+		}
+		endTiming(r, time.Now().UTC())
+		r.State = Queued
+		return why + "; will resume at stage " + r.Stage, nil
+	})
+}
+
+// Release gives the lease back without changing the build: for a build that left the
+// pipeline in a state no builder resumes by itself (awaiting approval, cancelled). Finish and
+// Requeue release already; Release after them fails with ErrFenced and changes nothing.
+func (l *BuildLease) Release(ctx context.Context) error {
+	err := l.s.tx(ctx, func(t *tx) error {
+		if err := t.lockKey(l.key); err != nil {
+			return err
+		}
+		if err := l.fence.check(t, l.key, l.id); err != nil {
+			return err
+		}
+		return release(t, l.key)
+	})
+	if err != nil {
+		return fmt.Errorf("release the lease of build %s: %w", l.id, err)
+	}
+	return nil
+}
+
+// release frees the key's lease row, keeping its token so the next claim's token is higher.
+func release(t *tx, key string) error {
+	_, err := t.Exec(`UPDATE leases SET build_id = '', owner = '', expires_ms = 0 WHERE image_key = ?`, key)
+	return err
+}
+
+// LeaseInfo is one held lease, for status and tests.
+type LeaseInfo struct {
+	ImageKey string    `json:"image_key"`
+	BuildID  string    `json:"build_id"`
+	Owner    Owner     `json:"owner"`
+	Token    int64     `json:"token"`
+	Expires  time.Time `json:"expires"`
+}
+
+// Leases returns the leases held now (expired ones included until a builder takes them back).
+func (s *Store) Leases(ctx context.Context) ([]LeaseInfo, error) {
+	rows, err := s.query(ctx, `SELECT image_key, build_id, owner, token, expires_ms FROM leases WHERE build_id <> '' ORDER BY image_key`)
+	if err != nil {
+		return nil, fmt.Errorf("read leases: %w", err)
+	}
+	defer rows.Close()
+	var out []LeaseInfo
+	for rows.Next() {
+		var l LeaseInfo
+		var ms int64
+		if err := rows.Scan(&l.ImageKey, &l.BuildID, &l.Owner, &l.Token, &ms); err != nil {
+			return nil, err
+		}
+		l.Expires = time.UnixMilli(ms).UTC()
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,161 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestLeaseFencing: a second builder cannot claim a key whose build is leased; once the lease
+// expires the build is requeued at its stage, the new owner's token is higher, and every write
+// of the old owner is refused.
+func TestLeaseFencing(t *testing.T) { eachBackend(t, testLeaseFencing) }
+
+func testLeaseFencing(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, target := be.open(t)
+	other := be.reopen(t, target) // the second host
+	a, b := Owner("host-a/1/1"), Owner("host-b/2/2")
+	r1, _, _ := s.Intake(ctx, req("p", "d1"), "m1")
+	la, rec, err := s.ClaimBuild(ctx, r1.ID, a, time.Hour, "fp1")
+	if err != nil || rec.Attempt != 1 {
+		t.Fatalf("claim: %v (attempt %d)", err, rec.Attempt)
+	}
+	if _, err := la.Transition(ctx, Building, "packer"); err != nil {
+		t.Fatal(err)
+	}
+	r2, _, _ := other.Intake(ctx, req("p", "d2"), "m2")
+	if _, _, err := other.ClaimBuild(ctx, r2.ID, b, time.Hour, ""); !errors.Is(err, ErrKeyBusy) {
+		t.Fatalf("claim of a busy key: %v, want ErrKeyBusy", err)
+	}
+	if ids, err := other.ReapExpired(ctx); err != nil || len(ids) != 0 {
+		t.Fatalf("reaped a live lease: %v %v", ids, err)
+	}
+	// Owner a stops renewing: a short lease, expired.
+	la.ttl = time.Millisecond
+	if err := la.Renew(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	ids, err := other.ReapExpired(ctx)
+	if err != nil || fmt.Sprint(ids) != fmt.Sprint([]string{r1.ID}) {
+		t.Fatalf("reaped %v, %v; want [%s]", ids, err, r1.ID)
+	}
+	got, _ := other.Get(ctx, r1.ID)
+	if got.State != Queued || got.Stage != "packer" {
+		t.Fatalf("reaped build is %s at %q, want queued at packer", got.State, got.Stage)
+	}
+	lb, rec, err := other.ClaimBuild(ctx, r1.ID, b, time.Hour, "")
+	if err != nil || lb.Token() <= la.Token() || rec.Attempt != 2 || rec.Fingerprint != "fp1" {
+		t.Fatalf("takeover: %v, token %d after %d, attempt %d", err, lb.Token(), la.Token(), rec.Attempt)
+	}
+	// Every write of the old owner is refused, and changes nothing.
+	stale := []func() error{
+		func() error { _, err := la.Transition(ctx, Promoting, "promote"); return err },
+		func() error { return la.Progress(ctx, []byte(`[{"key":"x"}]`), "/x", "") },
+		func() error { _, err := la.Finish(ctx, Succeeded, "built", nil); return err },
+		func() error { _, err := la.Requeue(ctx, "stopping"); return err },
+		func() error { return la.Renew(ctx) },
+	}
+	for i, w := range stale {
+		if err := w(); !errors.Is(err, ErrFenced) {
+			t.Fatalf("stale write %d: %v, want ErrFenced", i, err)
+		}
+	}
+	if got, _ := s.Get(ctx, r1.ID); got.State != Queued || len(got.Artifacts) != 0 {
+		t.Fatalf("a stale write changed the build: %s %s", got.State, got.Artifacts)
+	}
+	if _, err := lb.Transition(ctx, Building, "packer"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lb.Finish(ctx, Succeeded, "built", nil); err != nil {
+		t.Fatal(err)
+	}
+	// The lease is free again: the newer request of the key runs next.
+	lc, _, err := s.ClaimBuild(ctx, r2.ID, a, time.Hour, "")
+	if err != nil || lc.Token() <= lb.Token() {
+		t.Fatalf("claim after finish: %v (token %d)", err, lc.Token())
+	}
+	j, _ := s.Journal(ctx, r1.ID)
+	if !strings.Contains(fmt.Sprint(j), "stopped renewing its lease") {
+		t.Errorf("journal does not say why the build was taken over: %+v", j)
+	}
+}
+
+// TestOneLeasePerKeyUnderContention: builders on separate connections race to claim queued
+// builds of one key; at any moment at most one holds it.
+func TestOneLeasePerKeyUnderContention(t *testing.T) {
+	eachBackend(t, testOneLeasePerKeyUnderContention)
+}
+
+func testOneLeasePerKeyUnderContention(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, target := be.open(t)
+	stores := []*Store{s, be.reopen(t, target), be.reopen(t, target)}
+	var mu sync.Mutex
+	holding, maxHolding, ran := 0, 0, 0
+	var wg sync.WaitGroup
+	for i, st := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			owner := Owner(fmt.Sprintf("host%d/%d/1", i, i+1))
+			for n := 0; n < 15; n++ {
+				rec, _, err := st.Intake(ctx, req("p", fmt.Sprintf("d%d-%d", i, n)), "")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				l, _, err := st.ClaimBuild(ctx, rec.ID, owner, time.Hour, "")
+				if errors.Is(err, ErrKeyBusy) || errors.Is(err, ErrNotQueued) {
+					continue
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				holding++
+				maxHolding = max(maxHolding, holding)
+				ran++
+				mu.Unlock()
+				l.Transition(ctx, Building, "packer")
+				mu.Lock()
+				holding--
+				mu.Unlock()
+				if _, err := l.Finish(ctx, Succeeded, "built", nil); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if maxHolding != 1 || ran == 0 {
+		t.Fatalf("%d builds ran, at most %d at once; want at most 1", ran, maxHolding)
+	}
+}
+
+// TestIntakeBatch: one transaction records a batch in order; a later request of a key
+// supersedes an earlier one of the same batch.
+func TestIntakeBatch(t *testing.T) { eachBackend(t, testIntakeBatch) }
+
+func testIntakeBatch(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := be.open(t)
+	in := []Incoming{{req("p", "d1"), "m1"}, {req("q", "d1"), "m2"}, {req("p", "d2"), "m3"}}
+	out, err := s.IntakeBatch(ctx, in)
+	if err != nil || len(out) != 3 {
+		t.Fatalf("batch: %v, %d results", err, len(out))
+	}
+	if fmt.Sprint(out[2].Superseded) != fmt.Sprint([]string{out[0].Record.ID}) {
+		t.Fatalf("superseded %v, want the first p", out[2].Superseded)
+	}
+	q, _ := s.Queued(ctx)
+	if len(q) != 2 || q[0].ID != out[1].Record.ID || q[1].ID != out[2].Record.ID || q[1].MessageID != "m3" {
+		t.Fatalf("queued = %+v", q)
+	}
+}
