@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,4 +40,20 @@ func TestPostgresPassword(t *testing.T) {
 	if s.Backend() != "postgres" || strings.Contains(s.Path(), pw) {
 		t.Fatalf("store %s at %s", s.Backend(), s.Path())
 	}
+}
+
+// TestRollbackLog: the rollback log (migration 5) works on both back-ends.
+func TestRollbackLog(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		ctx := context.Background()
+		s, _ := be.open(t)
+		for i := 0; i < 2; i++ {
+			if err := s.RecordRollback(ctx, "k", "img-old", "img-new", "alice"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := s.CountRollbacks(ctx); err != nil || n != 2 {
+			t.Fatalf("count = %d, %v; want 2", n, err)
+		}
+	})
 }
