@@ -260,3 +260,17 @@ func logLevel() string {
 	}
 	return "info"
 }
+
+// indexOf returns the index of the running builder whose owner id is owner.
+func (c *cluster) indexOf(owner state.Owner) int {
+	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, cmd := range c.procs {
+		if cmd != nil && strings.Contains(string(owner), fmt.Sprintf("/%d/", cmd.Process.Pid)) {
+			return i
+		}
+	}
+	c.t.Fatalf("no running builder is %s", owner)
+	return -1
+}

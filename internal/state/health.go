@@ -31,7 +31,7 @@ func (s *Store) CountStates(ctx context.Context) (map[string]int, error) {
 // ctx allows.
 func (s *Store) CheckWritable(ctx context.Context) error {
 	err := s.tx(ctx, func(t *tx) error {
-		_, err := t.Exec(`UPDATE builds SET seq = seq WHERE 0`)
+		_, err := t.Exec(`UPDATE builds SET state = state WHERE 1 = 0`) // no row, both dialects
 		return err
 	})
 	if err != nil {
