@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // rollbackSchema logs the rollbacks made by `packuilon rollback`, which works in Glance beside
@@ -39,4 +40,33 @@ func (s *Store) CountRollbacks(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count rollbacks: %w", err)
 	}
 	return n, nil
+}
+
+// Rollback is one logged rollback.
+type Rollback struct {
+	ImageKey   string    `json:"image_key"`
+	CurrentID  string    `json:"current_id"`
+	PreviousID string    `json:"previous_id"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+// Rollbacks returns the newest logged rollbacks, newest first.
+func (s *Store) Rollbacks(ctx context.Context, limit int) ([]Rollback, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT image_key, current_id, previous_id, by, at FROM rollbacks ORDER BY seq DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list rollbacks: %w", err)
+	}
+	defer rows.Close()
+	var out []Rollback
+	for rows.Next() {
+		var r Rollback
+		var at string
+		if err := rows.Scan(&r.ImageKey, &r.CurrentID, &r.PreviousID, &r.By, &at); err != nil {
+			return nil, err
+		}
+		r.At, _ = time.Parse(time.RFC3339Nano, at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

@@ -87,11 +87,12 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // indexData is the overview.
 type indexData struct {
-	Keys     []keyView
-	Builds   []buildRow
-	Awaiting []buildRow
-	Filter   state.Filter
-	Page     *Page
+	Keys      []keyView
+	Rollbacks []state.Rollback
+	Builds    []buildRow
+	Awaiting  []buildRow
+	Filter    state.Filter
+	Page      *Page
 }
 
 func (p *Page) index(w http.ResponseWriter, r *http.Request) {
@@ -102,6 +103,7 @@ func (p *Page) index(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := indexData{Keys: keysOf(all), Page: p}
+	d.Rollbacks, _ = p.Store.Rollbacks(ctx, 10)
 	d.Filter = state.Filter{ImageKey: r.URL.Query().Get("key"), State: state.State(r.URL.Query().Get("state")), Limit: 50}
 	for _, rec := range all {
 		if rec.State == state.AwaitingApproval {

@@ -33,6 +33,9 @@ func TestReadOnlyPage(t *testing.T) {
 	if _, err := st.Finish(ctx, rec.ID, state.Failed, `<script>alert("x")</script>`, nil); err != nil {
 		t.Fatal(err)
 	}
+	if err := st.RecordRollback(ctx, "web-sl7x-x86_64.default", "img-old", "img-new", "bob"); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(&Page{Store: st, Log: hclog.NewNullLogger()})
 	defer srv.Close()
 	for _, path := range []string{"/", "/build/" + rec.ID} {
@@ -45,6 +48,9 @@ func TestReadOnlyPage(t *testing.T) {
 		page := string(body)
 		if resp.StatusCode != 200 || !strings.Contains(page, rec.ID) || !strings.Contains(page, "&lt;script&gt;") {
 			t.Errorf("%s: %d, id or escaped message missing:\n%s", path, resp.StatusCode, page)
+		}
+		if path == "/" && (!strings.Contains(page, "Rollbacks") || !strings.Contains(page, "img-old")) {
+			t.Errorf("the overview does not list the rollback")
 		}
 		if strings.Contains(page, "<form") || strings.Contains(page, "<script>") {
 			t.Errorf("%s: a read-only page has a form or a script", path)
