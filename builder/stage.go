@@ -92,4 +92,7 @@ type Artifact struct {
 	// Promoted is set once the candidate is the current image; Warehoused is the previous one.
 	Promoted   bool
 	Warehoused string
+	// PromoteWarnings are errors of the work after the promotion (sweep, retention, source
+	// chaining): the image was promoted; the next promotion of the key retries that work.
+	PromoteWarnings []string `json:",omitempty"`
 }

@@ -56,18 +56,25 @@ func (s *PromoteStage) Run(ctx context.Context, b *Build) error {
 		if err != nil {
 			return fmt.Errorf("promote %s: %w", a.Key, err)
 		}
-		// Chaining comes before Promoted is recorded: if it fails, the stage runs again and the
-		// (idempotent) promotion reports the same warehoused image to chain from.
-		if b.Config.Promote.SourceChaining && res.WarehousedID != "" {
-			n, err := glance.ChainSourceImages(b.Config.Builder.ImagesConfig, res.WarehousedID, a.ImageID)
-			if err != nil {
-				return fmt.Errorf("promote %s: %w", a.Key, err)
+		// The image is promoted: nothing after this fails the build. Errors of the work after
+		// the swap (and of source chaining) are logged and recorded on the artifact; the next
+		// promotion of the key does that work again (it chains from two images back).
+		a.Promoted, a.Warehoused, a.PromoteWarnings = true, res.WarehousedID, res.Deferred
+		if b.Config.Promote.SourceChaining {
+			for _, from := range res.ChainFrom {
+				n, err := glance.ChainSourceImages(b.Config.Builder.ImagesConfig, from, a.ImageID)
+				if err != nil {
+					b.Log.Warn("source chaining failed; the next promotion retries it", "image_key", a.Key, "error", err)
+					a.PromoteWarnings = append(a.PromoteWarnings, "source chaining: "+err.Error())
+					break
+				}
+				if n > 0 {
+					b.Log.Info("source images chained to the new image", "image_key", a.Key, "image_id", a.ImageID, "from", from, "entries", n)
+				}
 			}
-			b.Log.Info("source images chained to the new image", "image_key", a.Key, "image_id", a.ImageID, "entries", n)
 		}
-		a.Promoted, a.Warehoused = true, res.WarehousedID
 		b.Log.Info("image promoted", "image_key", a.Key, "image_id", a.ImageID, "warehoused", res.WarehousedID,
-			"members", res.Members, "skipped_properties", res.SkippedProperties, "api_calls", res.Calls)
+			"members", res.Members, "skipped_properties", res.SkippedProperties, "api_calls", res.Calls, "warnings", len(a.PromoteWarnings))
 		if b.Checkpoint != nil {
 			if err := b.Checkpoint(ctx); err != nil {
 				return err

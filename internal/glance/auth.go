@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/config/clouds"
@@ -24,6 +25,8 @@ type Credentials struct {
 	TLS *tls.Config
 	// Source says where the credentials came from, for messages.
 	Source string
+	// Timeout bounds each HTTP request (RequestTimeout when zero).
+	Timeout time.Duration
 }
 
 // LoadCredentials reads credentials the way the openstack CLI does, from (first match): the

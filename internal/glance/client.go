@@ -8,10 +8,11 @@ import (
 	"net/http"
 	"os"
 	"sync/atomic"
-	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
+	"github.com/hashicorp/go-hclog"
 )
 
 // Clients are the authenticated service clients promotion uses.
@@ -23,6 +24,9 @@ type Clients struct {
 	ComputeErr error
 	// Calls counts every HTTP request made, Keystone included.
 	Calls *CallCounter
+	// Admin is set when the token has the admin role: only then may Nova list every project's
+	// servers (retention asks whether any server uses an image).
+	Admin bool
 }
 
 // Connect authenticates and finds the image (and, if any, compute) endpoints in the catalog.
@@ -53,15 +57,21 @@ func Connect(ctx context.Context, c Credentials) (*Clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("identity endpoint: %w", err)
 	}
-	pc.HTTPClient = http.Client{Transport: &countingTransport{next: base, n: &counter.n}, Timeout: 2 * time.Minute}
-	if err := openstack.Authenticate(ctx, pc, c.Auth); err != nil {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = RequestTimeout
+	}
+	pc.HTTPClient = http.Client{Transport: &countingTransport{next: base, n: &counter.n}, Timeout: timeout}
+	// Keystone's transient errors are retried like Glance's; a refusal (401) is final.
+	s := &GlanceStore{log: hclog.NewNullLogger(), retry: DefaultRetry}
+	if err := s.do(ctx, "authenticate", func(ctx context.Context) error { return openstack.Authenticate(ctx, pc, c.Auth) }); err != nil {
 		return nil, fmt.Errorf("authenticate (%s): %w", c.Source, err)
 	}
 	img, err := openstack.NewImageV2(pc, c.Endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("image endpoint: %w", err)
 	}
-	cl := &Clients{Image: img, Calls: counter}
+	cl := &Clients{Image: img, Calls: counter, Admin: hasAdminRole(pc)}
 	// Only the catalog is consulted here: a missing compute service is normal on test clouds.
 	if _, err := pc.EndpointLocator(gophercloud.EndpointOpts{Type: "compute", Region: c.Endpoint.Region, Availability: c.Endpoint.Availability}); err == nil {
 		if cl.Compute, err = openstack.NewComputeV2(pc, c.Endpoint); err != nil {
@@ -69,6 +79,24 @@ func Connect(ctx context.Context, c Credentials) (*Clients, error) {
 		}
 	}
 	return cl, nil
+}
+
+// hasAdminRole reports whether the token pc authenticated with has the admin role.
+func hasAdminRole(pc *gophercloud.ProviderClient) bool {
+	r, ok := pc.GetAuthResult().(tokens.CreateResult)
+	if !ok {
+		return false
+	}
+	roles, err := r.ExtractRoles()
+	if err != nil {
+		return false
+	}
+	for _, role := range roles {
+		if role.Name == "admin" {
+			return true
+		}
+	}
+	return false
 }
 
 // CallCounter counts HTTP requests (for the benchmark and the promotion log).

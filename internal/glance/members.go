@@ -12,11 +12,19 @@ import (
 )
 
 func (s *GlanceStore) members(ctx context.Context, imageID string) ([]members.Member, error) {
-	pages, err := members.List(s.c.Image, imageID).AllPages(ctx)
+	var ms []members.Member
+	err := s.do(ctx, "list members of "+imageID, func(ctx context.Context) error {
+		pages, err := members.List(s.c.Image, imageID).AllPages(ctx)
+		if err != nil {
+			return err
+		}
+		ms, err = members.ExtractMembers(pages)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list members of %s: %w", imageID, err)
 	}
-	return members.ExtractMembers(pages)
+	return ms, nil
 }
 
 // copyMembers gives image to every member of image from, with the configured status
@@ -82,15 +90,27 @@ func countNew(ids []string, status map[string]string) int {
 // when configured. A 409 means it exists already (a concurrent or earlier run).
 func (s *GlanceStore) addMember(ctx context.Context, imageID, member string, status map[string]string) error {
 	if _, ok := status[member]; !ok {
-		_, err := members.Create(ctx, s.c.Image, imageID, member).Extract()
-		if err != nil && !gophercloud.ResponseCodeIs(err, 409) {
+		// A 409 is no transient conflict here: the member exists (a retried create whose
+		// answer was lost, or an earlier run).
+		err := s.do(ctx, "add member", func(ctx context.Context) error {
+			_, err := members.Create(ctx, s.c.Image, imageID, member).Extract()
+			if gophercloud.ResponseCodeIs(err, 409) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("add member %s to %s: %w", member, imageID, err)
 		}
 	}
 	if s.opts.MemberStatus != config.MemberAccepted {
 		return nil
 	}
-	if _, err := members.Update(ctx, s.c.Image, imageID, member, members.UpdateOpts{Status: "accepted"}).Extract(); err != nil {
+	err := s.do(ctx, "accept member", func(ctx context.Context) error {
+		_, err := members.Update(ctx, s.c.Image, imageID, member, members.UpdateOpts{Status: "accepted"}).Extract()
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("accept member %s of %s: %w", member, imageID, err)
 	}
 	return nil

@@ -30,7 +30,14 @@ var ErrNotPromotable = errors.New("image cannot be promoted")
 //  5. current: the candidate takes the canonical name and packuilon_state=current.
 //
 // Between 4 and 5, two consecutive requests, no image has the name: never two.
-// Then any other image of the key still marked current is warehoused, and retention runs.
+// Then any other image of the key still marked current is warehoused, half-done candidates of
+// earlier promotions are unshared, and retention runs: errors there never fail the promotion
+// that happened; they are logged and reported in Result.Deferred, and the next promotion runs
+// the same work again.
+//
+// Each request is retried on transient errors (see Transient) within a bounded backoff; a retry
+// reads the image again first, so a change applied by a request whose answer was lost is not
+// applied twice. A permanent error (400, 403, 404) stops the promotion at once.
 func (s *GlanceStore) Promote(ctx context.Context, c Candidate) (*Result, error) {
 	if c.ImageID == "" || c.Key == "" {
 		return nil, fmt.Errorf("promote: image id and key are required")
@@ -77,7 +84,12 @@ func (s *GlanceStore) MarkCandidate(ctx context.Context, c Candidate) error {
 	if k := prop(cand, PropKey); k != "" && k != c.Key {
 		return fmt.Errorf("mark image %s: it belongs to key %s, not %s: %w", cand.ID, k, c.Key, ErrNotPromotable)
 	}
-	_, err = s.patch(ctx, cand, s.markOps(cand, c, ""))
+	_, err = s.update(ctx, cand, func(img *images.Image) images.UpdateOpts {
+		if st := prop(img, PropState); st != "" && st != StateCandidate {
+			return nil // a concurrent promotion went past this step
+		}
+		return s.markOps(img, c, "")
+	})
 	return err
 }
 
@@ -108,11 +120,13 @@ func (s *GlanceStore) promote(ctx context.Context, cand, prev *images.Image, c C
 	if err := s.step("mark"); err != nil {
 		return nil, err
 	}
-	ops := s.markOps(cand, c, replaces)
-	if rollback {
-		ops = append(ops, setProps(cand, map[string]string{PropRollback: "true"})...)
-	}
-	cand, err := s.patch(ctx, cand, ops)
+	cand, err := s.update(ctx, cand, func(img *images.Image) images.UpdateOpts {
+		ops := s.markOps(img, c, replaces)
+		if rollback {
+			ops = append(ops, setProps(img, map[string]string{PropRollback: "true"})...)
+		}
+		return ops
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +152,10 @@ func (s *GlanceStore) promote(ctx context.Context, cand, prev *images.Image, c C
 		if err := s.warehouse(ctx, prev, c); err != nil {
 			return nil, err
 		}
-		res.WarehousedID = prev.ID
+		res.WarehousedID, res.ChainFrom = prev.ID, []string{prev.ID}
+		if id := prop(prev, PropReplaces); id != "" && id != cand.ID {
+			res.ChainFrom = append(res.ChainFrom, id)
+		}
 	}
 	if err := s.step("current"); err != nil {
 		return nil, err
@@ -147,30 +164,49 @@ func (s *GlanceStore) promote(ctx context.Context, cand, prev *images.Image, c C
 		return nil, err
 	}
 	log.Info("image is current", "warehoused", res.WarehousedID, "members", res.Members)
-	if err := s.step("sweep"); err != nil {
-		return res, err
-	}
-	if err := s.sweep(ctx, cand, c); err != nil {
-		return res, err
-	}
-	if err := s.step("retention"); err != nil {
-		return res, err
-	}
-	if err := s.retain(ctx, cand.Owner, c.Key, res); err != nil {
-		return res, err
-	}
+	// The promotion happened: what follows never fails it. Its errors are logged and reported
+	// in res.Deferred, and the next promotion of the key does the same work again.
+	res.deferred(log, "sweep", s.stepThen("sweep", func() error { return s.sweep(ctx, cand, c) }))
+	res.deferred(log, "retention", s.stepThen("retention", func() error { return s.retain(ctx, cand.Owner, c.Key, res) }))
 	return res, nil
 }
 
 // previous finds the image the candidate replaces: the one recorded by an earlier run of this
-// promotion, else the key's current image, else (migration from rename-old-images, only while
+// promotion (while no other image became current since), else the key's current image, else,
+// when the key has warehoused images but none current (a promotion stopped between
+// warehousing and renaming), the image that last had the name (see lastHolder), else (migration from rename-old-images, only while
 // no image of the key was ever promoted) the newest unmanaged image with exactly the canonical
 // name that is older than the candidate. Candidates and broken images of earlier builds do not
 // end the migration: they never held the name, so the old image still does. Only images of the
 // candidate's owner count: another project's image of the same name is never touched.
 func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candidate) (*images.Image, error) {
-	if id := prop(cand, PropReplaces); id != "" {
-		img, err := s.Get(ctx, id)
+	managed, err := s.list(ctx, cand.Owner, "", true, map[string]string{PropKey: c.Key})
+	if err != nil {
+		return nil, err
+	}
+	var current, warehoused *images.Image
+	for i := range managed {
+		img := &managed[i]
+		switch prop(img, PropState) {
+		case StateCurrent: // newest first; older ones are swept after promotion
+			if current == nil && img.ID != cand.ID {
+				current = img
+			}
+		case StateWarehoused:
+			if warehoused == nil {
+				warehoused = img
+			}
+		}
+	}
+	// A run of this promotion that stopped recorded what it replaces; that holds while no other
+	// image became current since.
+	if id := prop(cand, PropReplaces); id != "" && (current == nil || current.ID == id) {
+		for i := range managed {
+			if managed[i].ID == id {
+				return &managed[i], nil
+			}
+		}
+		img, err := s.Get(ctx, id) // an unmanaged image found by name (migration)
 		if err == nil {
 			return img, nil
 		}
@@ -178,23 +214,11 @@ func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candid
 			return nil, err
 		}
 	}
-	managed, err := s.list(ctx, cand.Owner, "", true, map[string]string{PropKey: c.Key})
-	if err != nil {
-		return nil, err
+	if current != nil {
+		return current, nil
 	}
-	promoted := false
-	for i := range managed {
-		switch prop(&managed[i], PropState) {
-		case StateCurrent:
-			if managed[i].ID != cand.ID {
-				return &managed[i], nil // newest first; older ones are swept after promotion
-			}
-		case StateWarehoused:
-			promoted = true
-		}
-	}
-	if promoted {
-		return nil, nil
+	if warehoused != nil {
+		return s.lastHolder(managed, cand, warehoused), nil
 	}
 	named, err := s.list(ctx, cand.Owner, c.Name, false, nil)
 	if err != nil {

@@ -34,8 +34,8 @@ func (s *GlanceStore) Reject(ctx context.Context, c Candidate, reason string) er
 	}
 	log := s.log.With("image_key", c.Key, "image_id", img.ID, "build_id", c.BuildID)
 	if s.opts.BrokenAction == config.BrokenDelete {
-		if err := images.Delete(ctx, s.c.Image, img.ID).ExtractErr(); err != nil && !gophercloud.ResponseCodeIs(err, 404) {
-			return fmt.Errorf("delete broken image %s: %w", img.ID, err)
+		if err := s.deleteImage(ctx, img.ID); err != nil {
+			return fmt.Errorf("broken candidate: %w", err)
 		}
 		log.Info("broken candidate deleted", "reason", reason)
 		return nil
@@ -47,12 +47,21 @@ func (s *GlanceStore) Reject(ctx context.Context, c Candidate, reason string) er
 	if c.BuildID != "" {
 		want[PropBuildID] = c.BuildID
 	}
-	ops := setProps(img, want)
-	ops = append(ops, images.ReplaceImageName{NewName: formatName(s.opts.BrokenName, c.Name, s.opts.DateFormat, s.now())})
-	if img.Visibility != images.ImageVisibilityPrivate {
-		ops = append(ops, images.UpdateVisibility{Visibility: images.ImageVisibilityPrivate})
-	}
-	if _, err := s.patch(ctx, img, ops); err != nil {
+	brokenName := formatName(s.opts.BrokenName, c.Name, s.opts.DateFormat, s.now())
+	_, err = s.update(ctx, img, func(img *images.Image) images.UpdateOpts {
+		if st := prop(img, PropState); st == StateCurrent || st == StateWarehoused {
+			return nil // promoted meanwhile: never rejected
+		}
+		ops := setProps(img, want)
+		if prop(img, PropState) != StateBroken {
+			ops = append(ops, images.ReplaceImageName{NewName: brokenName})
+		}
+		if img.Visibility != images.ImageVisibilityPrivate {
+			ops = append(ops, images.UpdateVisibility{Visibility: images.ImageVisibilityPrivate})
+		}
+		return ops
+	})
+	if err != nil {
 		return err
 	}
 	log.Info("candidate marked broken", "reason", reason)

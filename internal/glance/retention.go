@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 	"github.com/gophercloud/gophercloud/v2/pagination"
@@ -31,16 +32,17 @@ func (s *GlanceStore) retain(ctx context.Context, owner, key string, res *Result
 			log.Info("retention: image is protected; kept")
 			continue
 		}
-		if s.c.Compute == nil {
+		if why := s.cannotCheck(img); why != "" {
 			if img.Status == images.ImageStatusActive {
-				if err := s.action(ctx, img.ID, "deactivate"); err != nil {
+				err := s.action(ctx, img.ID, "deactivate")
+				if gophercloud.ResponseCodeIs(err, 403) {
+					log.Info("retention: cannot check for servers using it, and glance refused to deactivate it; kept", "reason", why)
+					continue
+				}
+				if err != nil {
 					return err
 				}
 				res.Deactivated = append(res.Deactivated, img.ID)
-			}
-			why := "the catalog has no compute endpoint"
-			if s.c.ComputeErr != nil {
-				why = s.c.ComputeErr.Error()
 			}
 			log.Info("retention: deactivated instead of deleted: cannot check for servers using it", "reason", why)
 			continue
@@ -53,8 +55,8 @@ func (s *GlanceStore) retain(ctx context.Context, owner, key string, res *Result
 			log.Info("retention: a server still uses the image; kept")
 			continue
 		}
-		if err := images.Delete(ctx, s.c.Image, img.ID).ExtractErr(); err != nil {
-			return fmt.Errorf("delete image %s: %w", img.ID, err)
+		if err := s.deleteImage(ctx, img.ID); err != nil {
+			return err
 		}
 		res.Deleted = append(res.Deleted, img.ID)
 		log.Info("retention: image deleted")
@@ -62,15 +64,34 @@ func (s *GlanceStore) retain(ctx context.Context, owner, key string, res *Result
 	return nil
 }
 
-// inUse asks Nova whether any server, in any project, was booted from the image.
+// cannotCheck says why Nova cannot tell whether a server uses img, or "" when it can: with no
+// compute endpoint never; without the admin role (Nova lists other projects' servers only to
+// admins) only for an image no other project can see.
+func (s *GlanceStore) cannotCheck(img *images.Image) string {
+	switch {
+	case s.c.Compute == nil && s.c.ComputeErr != nil:
+		return s.c.ComputeErr.Error()
+	case s.c.Compute == nil:
+		return "the catalog has no compute endpoint"
+	case !s.c.Admin && img.Visibility != images.ImageVisibilityPrivate:
+		return "the account is no admin, so it cannot see other projects' servers, and the image is " + string(img.Visibility)
+	}
+	return ""
+}
+
+// inUse asks Nova whether any server was booted from the image: in any project with the admin
+// role, else in the account's own project (cannotCheck keeps images other projects can see
+// from here).
 func (s *GlanceStore) inUse(ctx context.Context, imageID string) (bool, error) {
 	used := false
-	err := servers.List(s.c.Compute, servers.ListOpts{Image: imageID, AllTenants: true, Limit: 1}).EachPage(ctx,
-		func(_ context.Context, p pagination.Page) (bool, error) {
-			list, err := servers.ExtractServers(p)
-			used = len(list) > 0
-			return false, err // one page is enough
-		})
+	err := s.do(ctx, "list servers", func(ctx context.Context) error {
+		return servers.List(s.c.Compute, servers.ListOpts{Image: imageID, AllTenants: s.c.Admin, Limit: 1}).EachPage(ctx,
+			func(_ context.Context, p pagination.Page) (bool, error) {
+				list, err := servers.ExtractServers(p)
+				used = len(list) > 0
+				return false, err // one page is enough
+			})
+	})
 	if err != nil {
 		return false, fmt.Errorf("list servers using image %s: %w", imageID, err)
 	}

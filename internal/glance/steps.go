@@ -2,48 +2,77 @@ package glance
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sort"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 )
 
-// adopt gives cand prev's visibility and the carried properties cand lacks. Everything goes in
-// one request; if Glance refuses it (403: a protected property), each change is retried alone
-// so only the refused properties are left out. It returns the refused property names.
-func (s *GlanceStore) adopt(ctx context.Context, prev, cand *images.Image) (*images.Image, []string, error) {
-	var ops images.UpdateOpts
-	if prev.Visibility != cand.Visibility {
-		ops = append(ops, images.UpdateVisibility{Visibility: prev.Visibility})
-	}
+// ErrVisibilityRefused is returned when Glance refuses to give the candidate the previous
+// image's visibility (403: for public, the account lacks publicize_image). The promotion stops
+// there, before the previous image is warehoused: users keep the image they had.
+var ErrVisibilityRefused = errors.New("glance refused the visibility of the image it replaces")
+
+// carriedNames are the carried properties of prev that img lacks, sorted.
+func (s *GlanceStore) carriedNames(prev, img *images.Image) []string {
 	var names []string
 	for k, v := range prev.Properties {
 		_, isString := v.(string)
-		if _, has := cand.Properties[k]; isString && !has && carried(k, s.opts.CarryProperties) {
+		if _, has := img.Properties[k]; isString && !has && carried(k, s.opts.CarryProperties) {
 			names = append(names, k)
 		}
 	}
 	sort.Strings(names)
-	for _, k := range names {
-		ops = append(ops, images.UpdateImageProperty{Op: images.AddOp, Name: k, Value: prev.Properties[k].(string)})
+	return names
+}
+
+// adopt gives cand prev's visibility and the carried properties cand lacks. Everything goes in
+// one request; if Glance refuses it (403), the visibility is tried alone, and a refused
+// visibility stops the promotion (ErrVisibilityRefused); then each property alone, so only the
+// refused (protected) properties are left out. It returns the refused property names.
+func (s *GlanceStore) adopt(ctx context.Context, prev, cand *images.Image) (*images.Image, []string, error) {
+	visOp := func(img *images.Image) images.UpdateOpts {
+		if img.Visibility == prev.Visibility {
+			return nil
+		}
+		return images.UpdateOpts{images.UpdateVisibility{Visibility: prev.Visibility}}
 	}
-	out, err := s.patch(ctx, cand, ops)
+	propOp := func(k string) func(img *images.Image) images.UpdateOpts {
+		return func(img *images.Image) images.UpdateOpts {
+			if _, has := img.Properties[k]; has {
+				return nil
+			}
+			return images.UpdateOpts{images.UpdateImageProperty{Op: images.AddOp, Name: k, Value: prev.Properties[k].(string)}}
+		}
+	}
+	out, err := s.update(ctx, cand, func(img *images.Image) images.UpdateOpts {
+		ops := visOp(img)
+		for _, k := range s.carriedNames(prev, img) {
+			ops = append(ops, propOp(k)(img)...)
+		}
+		return ops
+	})
 	if err == nil || !gophercloud.ResponseCodeIs(err, 403) {
 		return out, nil, err
 	}
+	if out, err = s.update(ctx, cand, visOp); gophercloud.ResponseCodeIs(err, 403) {
+		return nil, nil, fmt.Errorf("make image %s %s like image %s: %w; nothing was warehoused, image %s keeps the name (%v)",
+			cand.ID, prev.Visibility, prev.ID, ErrVisibilityRefused, prev.ID, err)
+	} else if err != nil {
+		return nil, nil, err
+	}
+	cand = out
 	var skipped []string
-	for _, op := range ops {
-		out, err = s.patch(ctx, cand, images.UpdateOpts{op})
+	for _, k := range s.carriedNames(prev, cand) {
+		out, err = s.update(ctx, cand, propOp(k))
 		switch {
 		case err == nil:
 			cand = out
 		case gophercloud.ResponseCodeIs(err, 403):
-			name := "visibility"
-			if p, ok := op.(images.UpdateImageProperty); ok {
-				name = p.Name
-			}
-			s.log.Warn("glance refused to set a property; skipped", "image_id", cand.ID, "property", name, "error", err)
-			skipped = append(skipped, name)
+			s.log.Warn("glance refused to set a property; skipped", "image_id", cand.ID, "property", k, "error", err)
+			skipped = append(skipped, k)
 		default:
 			return nil, skipped, err
 		}
@@ -55,19 +84,23 @@ func (s *GlanceStore) adopt(ctx context.Context, prev, cand *images.Image) (*ima
 // an image adopted from before packuilon). The name is only set when the state changes, so a
 // second run does not re-date it.
 func (s *GlanceStore) warehouse(ctx context.Context, prev *images.Image, c Candidate) error {
-	want := map[string]string{PropState: StateWarehoused, PropKey: c.Key, PropName: c.Name, PropRollback: ""}
-	ops := setProps(prev, want)
-	if prop(prev, PropState) != StateWarehoused {
-		ops = append(ops, images.ReplaceImageName{NewName: formatName(s.opts.WarehouseName, c.Name, s.opts.DateFormat, s.now())})
-	}
-	if !prev.Hidden {
-		ops = append(ops, images.ReplaceImageHidden{NewHidden: true})
-	}
-	img, err := s.patch(ctx, prev, ops)
+	changed := false
+	img, err := s.update(ctx, prev, func(img *images.Image) images.UpdateOpts {
+		want := map[string]string{PropState: StateWarehoused, PropKey: c.Key, PropName: c.Name, PropRollback: ""}
+		ops := setProps(img, want)
+		if prop(img, PropState) != StateWarehoused {
+			ops = append(ops, images.ReplaceImageName{NewName: formatName(s.opts.WarehouseName, c.Name, s.opts.DateFormat, s.now())})
+		}
+		if !img.Hidden {
+			ops = append(ops, images.ReplaceImageHidden{NewHidden: true})
+		}
+		changed = len(ops) > 0
+		return ops
+	})
 	if err != nil {
 		return err
 	}
-	if len(ops) > 0 {
+	if changed {
 		s.log.Info("image warehoused", "image_key", c.Key, "image_id", img.ID, "name", img.Name)
 	}
 	if s.opts.DeactivateWarehoused && img.Status == images.ImageStatusActive {
@@ -83,36 +116,18 @@ func (s *GlanceStore) makeCurrent(ctx context.Context, cand *images.Image, c Can
 			return nil, err
 		}
 	}
-	want := map[string]string{PropState: StateCurrent, PropRollback: ""}
-	if c.ParentID != "" {
-		want[PropParent] = c.ParentID
-	}
-	ops := setProps(cand, want)
-	if cand.Name != c.Name {
-		ops = append(ops, images.ReplaceImageName{NewName: c.Name})
-	}
-	if cand.Hidden {
-		ops = append(ops, images.ReplaceImageHidden{NewHidden: false})
-	}
-	return s.patch(ctx, cand, ops)
-}
-
-// sweep warehouses every other image of the key still marked current (left by a crash, or by
-// two promotions racing), so exactly one image is current.
-func (s *GlanceStore) sweep(ctx context.Context, cur *images.Image, c Candidate) error {
-	// A current image is never hidden (makeCurrent unhides it in the same request).
-	imgs, err := s.list(ctx, cur.Owner, "", false, map[string]string{PropKey: c.Key, PropState: StateCurrent})
-	if err != nil {
-		return err
-	}
-	for i := range imgs {
-		if imgs[i].ID == cur.ID {
-			continue
+	return s.update(ctx, cand, func(img *images.Image) images.UpdateOpts {
+		want := map[string]string{PropState: StateCurrent, PropRollback: ""}
+		if c.ParentID != "" {
+			want[PropParent] = c.ParentID
 		}
-		s.log.Warn("a second current image of the key; warehousing it", "image_key", c.Key, "image_id", imgs[i].ID)
-		if err := s.warehouse(ctx, &imgs[i], c); err != nil {
-			return err
+		ops := setProps(img, want)
+		if img.Name != c.Name {
+			ops = append(ops, images.ReplaceImageName{NewName: c.Name})
 		}
-	}
-	return nil
+		if img.Hidden {
+			ops = append(ops, images.ReplaceImageHidden{NewHidden: false})
+		}
+		return ops
+	})
 }

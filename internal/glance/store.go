@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/retry"
 )
 
 // Properties packuilon keeps on the images it manages.
@@ -59,6 +60,21 @@ type Result struct {
 	Deactivated []string
 	// Calls is the number of API requests the run made.
 	Calls int64
+	// ChainFrom are the images whose entries in the source-image map SOURCE_CHAINING points at
+	// the new current image: the warehoused image, and the one it had replaced (an entry left
+	// there by a chaining that failed last time).
+	ChainFrom []string
+	// Deferred are the errors of the work after the swap (sweep, retention): the promotion
+	// happened; the next promotion of the key does that work again.
+	Deferred []string
+}
+
+// deferred records (and logs) an error of the work after the swap.
+func (r *Result) deferred(log hclog.Logger, what string, err error) {
+	if err != nil {
+		log.Warn("promotion done, but work after it failed; the next promotion retries it", "work", what, "error", err)
+		r.Deferred = append(r.Deferred, what+": "+err.Error())
+	}
 }
 
 // ImageStore is what the pipeline needs from the image service.
@@ -82,6 +98,8 @@ type GlanceStore struct {
 	// BeforeStep, when set, runs before each promotion step with the step's name; an error
 	// stops the promotion there. Tests use it to inject faults between steps.
 	BeforeStep func(step string) error
+	// retry bounds the retries of transient errors (DefaultRetry).
+	retry retry.Policy
 }
 
 var _ ImageStore = (*GlanceStore)(nil)
@@ -91,7 +109,7 @@ func NewGlanceStore(c *Clients, opts config.Promote, log hclog.Logger) *GlanceSt
 	if opts.MemberConcurrency < 1 {
 		opts.MemberConcurrency = 1
 	}
-	return &GlanceStore{c: c, opts: opts, log: log.Named("glance"), now: time.Now}
+	return &GlanceStore{c: c, opts: opts, log: log.Named("glance"), now: time.Now, retry: DefaultRetry}
 }
 
 func (s *GlanceStore) step(name string) error {
@@ -104,9 +122,21 @@ func (s *GlanceStore) step(name string) error {
 	return nil
 }
 
-// Get returns one image.
+// stepThen runs fn after the BeforeStep hook of step.
+func (s *GlanceStore) stepThen(step string, fn func() error) error {
+	if err := s.step(step); err != nil {
+		return err
+	}
+	return fn()
+}
+
+// Get returns one image (transient errors retried).
 func (s *GlanceStore) Get(ctx context.Context, id string) (*images.Image, error) {
-	img, err := images.Get(ctx, s.c.Image, id).Extract()
+	var img *images.Image
+	err := s.do(ctx, "get image "+id, func(ctx context.Context) (err error) {
+		img, err = images.Get(ctx, s.c.Image, id).Extract()
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("get image %s: %w", id, err)
 	}
@@ -150,13 +180,17 @@ func (s *GlanceStore) list(ctx context.Context, owner, name string, withHidden b
 			Visibility: images.ImageVisibility("all"),
 			Sort:       "created_at:desc",
 		}, props: props}
-		pages, err := images.List(s.c.Image, q).AllPages(ctx)
+		var imgs []images.Image
+		err := s.do(ctx, "list images", func(ctx context.Context) error {
+			pages, err := images.List(s.c.Image, q).AllPages(ctx)
+			if err != nil {
+				return err
+			}
+			imgs, err = images.ExtractImages(pages)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("list images %v: %w", props, err)
-		}
-		imgs, err := images.ExtractImages(pages)
-		if err != nil {
-			return nil, err
 		}
 		all = append(all, imgs...)
 	}
@@ -169,18 +203,6 @@ func prop(img *images.Image, k string) string {
 		return v
 	}
 	return ""
-}
-
-// patch applies ops in one request (Glance applies a PATCH atomically).
-func (s *GlanceStore) patch(ctx context.Context, img *images.Image, ops images.UpdateOpts) (*images.Image, error) {
-	if len(ops) == 0 {
-		return img, nil
-	}
-	out, err := images.Update(ctx, s.c.Image, img.ID, ops).Extract()
-	if err != nil {
-		return nil, fmt.Errorf("update image %s: %w", img.ID, err)
-	}
-	return out, nil
 }
 
 // setProps returns the ops that give img the properties in want (empty value = remove).
@@ -209,9 +231,24 @@ func setProps(img *images.Image, want map[string]string) images.UpdateOpts {
 
 // action posts a Glance image action (deactivate, reactivate).
 func (s *GlanceStore) action(ctx context.Context, id, act string) error {
-	_, err := s.c.Image.Post(ctx, s.c.Image.ServiceURL("images", id, "actions", act), nil, nil, &gophercloud.RequestOpts{OkCodes: []int{204}})
+	err := s.do(ctx, act+" image "+id, func(ctx context.Context) error {
+		_, err := s.c.Image.Post(ctx, s.c.Image.ServiceURL("images", id, "actions", act), nil, nil, &gophercloud.RequestOpts{OkCodes: []int{204}})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("%s image %s: %w", act, id, err)
+	}
+	return nil
+}
+
+// deleteImage deletes an image; one already gone (a retried delete whose answer was lost) is
+// no error.
+func (s *GlanceStore) deleteImage(ctx context.Context, id string) error {
+	err := s.do(ctx, "delete image "+id, func(ctx context.Context) error {
+		return images.Delete(ctx, s.c.Image, id).ExtractErr()
+	})
+	if err != nil && !gophercloud.ResponseCodeIs(err, 404) {
+		return fmt.Errorf("delete image %s: %w", id, err)
 	}
 	return nil
 }

@@ -205,23 +205,39 @@ func TestRetryRefusedAfterANewerBuild(t *testing.T) { eachBackend(t, testRetryRe
 
 func testRetryRefusedAfterANewerBuild(t *testing.T, be backend) {
 	tests := []struct {
-		name  string
-		newer func(ctx context.Context, s *Store, id string) // what happens to the newer build
-		ok    bool
+		name     string
+		newer    func(ctx context.Context, s *Store, id string) // what happens to the newer build
+		ok       bool
+		oldStage string // where the old build failed ("" = at start)
 	}{
 		{"newer succeeded", func(ctx context.Context, s *Store, id string) {
 			s.Start(ctx, id, "fp2")
 			s.Finish(ctx, id, Succeeded, "built", nil)
-		}, false},
-		{"newer queued", func(context.Context, *Store, string) {}, false},
+		}, false, ""},
+		{"newer queued", func(context.Context, *Store, string) {}, false, ""},
 		{"newer running", func(ctx context.Context, s *Store, id string) {
 			s.Start(ctx, id, "fp2")
 			s.Transition(ctx, id, Building, "packer")
-		}, false},
+		}, false, ""},
 		{"newer failed too", func(ctx context.Context, s *Store, id string) {
 			s.Start(ctx, id, "fp2")
 			s.Finish(ctx, id, Failed, "boom", errors.New("exit 1"))
-		}, true},
+		}, true, ""},
+		// The old build failed while promoting: finishing its promotion is allowed until a newer
+		// build promotes.
+		{"promotion failed, newer queued", func(context.Context, *Store, string) {}, true, PromotingStage},
+		{"promotion failed, newer running", func(ctx context.Context, s *Store, id string) {
+			s.Start(ctx, id, "fp2")
+			s.Transition(ctx, id, Building, "packer")
+		}, true, PromotingStage},
+		{"promotion failed, newer promoting", func(ctx context.Context, s *Store, id string) {
+			s.Start(ctx, id, "fp2")
+			s.Transition(ctx, id, Promoting, PromotingStage)
+		}, false, PromotingStage},
+		{"promotion failed, newer succeeded", func(ctx context.Context, s *Store, id string) {
+			s.Start(ctx, id, "fp2")
+			s.Finish(ctx, id, Succeeded, "built", nil)
+		}, false, PromotingStage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -229,6 +245,9 @@ func testRetryRefusedAfterANewerBuild(t *testing.T, be backend) {
 			s, _ := be.open(t)
 			old, _, _ := s.Intake(ctx, req("p", "d1"), "")
 			s.Start(ctx, old.ID, "fp1")
+			if tc.oldStage != "" {
+				s.Transition(ctx, old.ID, Promoting, tc.oldStage)
+			}
 			if _, err := s.Finish(ctx, old.ID, Failed, "boom", errors.New("exit 1")); err != nil {
 				t.Fatal(err)
 			}
