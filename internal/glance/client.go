@@ -67,14 +67,17 @@ func Connect(ctx context.Context, c Credentials) (*Clients, error) {
 	if err := s.do(ctx, "authenticate", func(ctx context.Context) error { return openstack.Authenticate(ctx, pc, c.Auth) }); err != nil {
 		return nil, fmt.Errorf("authenticate (%s): %w", c.Source, err)
 	}
-	img, err := openstack.NewImageV2(pc, c.Endpoint)
+	// Creating a service client asks the endpoint for its versions: a request like any other.
+	var img *gophercloud.ServiceClient
+	err = s.do(ctx, "image endpoint", func(context.Context) (err error) { img, err = openstack.NewImageV2(pc, c.Endpoint); return err })
 	if err != nil {
 		return nil, fmt.Errorf("image endpoint: %w", err)
 	}
 	cl := &Clients{Image: img, Calls: counter, Admin: hasAdminRole(pc)}
 	// Only the catalog is consulted here: a missing compute service is normal on test clouds.
 	if _, err := pc.EndpointLocator(gophercloud.EndpointOpts{Type: "compute", Region: c.Endpoint.Region, Availability: c.Endpoint.Availability}); err == nil {
-		if cl.Compute, err = openstack.NewComputeV2(pc, c.Endpoint); err != nil {
+		err := s.do(ctx, "compute endpoint", func(context.Context) (err error) { cl.Compute, err = openstack.NewComputeV2(pc, c.Endpoint); return err })
+		if err != nil {
 			cl.Compute, cl.ComputeErr = nil, fmt.Errorf("compute endpoint: %w", err)
 		}
 	}

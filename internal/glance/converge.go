@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/members"
+	"golang.org/x/sync/errgroup"
 )
 
 // lastHolder finds, for a key with no current image, the image that last had the name: the
@@ -41,20 +41,19 @@ func (s *GlanceStore) lastHolder(managed []images.Image, cand *images.Image, new
 // earlier promotions that stopped half way (they carry packuilon_replaces) are superseded: they
 // lose their members, their visibility (private) and the packuilon_replaces mark, so no
 // candidate of a finished build stays shared. Every image is tried; the errors are joined.
-func (s *GlanceStore) sweep(ctx context.Context, cur *images.Image, c Candidate) error {
-	// Current images and candidates are never hidden.
-	imgs, err := s.list(ctx, cur.Owner, "", false, map[string]string{PropKey: c.Key})
-	if err != nil {
-		return err
-	}
+//
+// others are the key's images other than the new current one and the one it replaced, as
+// listed before the promotion (which serialises with every other promotion of the key, so
+// nothing it does not do itself changes them meanwhile).
+func (s *GlanceStore) sweep(ctx context.Context, others []images.Image, c Candidate) error {
 	var errs []error
-	for i := range imgs {
-		img := &imgs[i]
+	for i := range others {
+		img := &others[i]
 		switch {
-		case img.ID == cur.ID:
 		case prop(img, PropState) == StateCurrent:
 			s.log.Warn("a second current image of the key; warehousing it", "image_key", c.Key, "image_id", img.ID)
-			errs = append(errs, s.warehouse(ctx, img, c))
+			_, err := s.warehouse(ctx, img, c)
+			errs = append(errs, err)
 		case prop(img, PropState) == StateCandidate && prop(img, PropReplaces) != "":
 			s.log.Warn("a candidate whose promotion stopped half way is superseded; unsharing it", "image_key", c.Key, "image_id", img.ID)
 			errs = append(errs, s.unshare(ctx, img))
@@ -69,24 +68,20 @@ func (s *GlanceStore) unshare(ctx context.Context, img *images.Image) error {
 	if err != nil {
 		return err
 	}
-	errs := make([]error, len(ms))
-	sem := make(chan struct{}, s.opts.MemberConcurrency)
-	var wg sync.WaitGroup
-	for i, m := range ms {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+	var g errgroup.Group
+	g.SetLimit(s.opts.MemberConcurrency)
+	for _, m := range ms {
+		g.Go(func() error {
 			err := s.do(ctx, "remove member", func(ctx context.Context) error {
 				return members.Delete(ctx, s.c.Image, img.ID, m.MemberID).ExtractErr()
 			})
 			if err != nil && !gophercloud.ResponseCodeIs(err, 404) {
-				errs[i] = fmt.Errorf("remove member %s of %s: %w", m.MemberID, img.ID, err)
+				return fmt.Errorf("remove member %s of %s: %w", m.MemberID, img.ID, err)
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	_, err = s.update(ctx, img, func(img *images.Image) images.UpdateOpts {

@@ -87,7 +87,12 @@ func (e *env) upload(name string, vis images.ImageVisibility, props map[string]s
 // returns their ids: the last is current, the others warehoused.
 func (e *env) promoteSeries(k, name string, vis images.ImageVisibility, n int) []string {
 	e.t.Helper()
-	s := e.store(defaults())
+	return e.promoteSeriesWith(e.store(defaults()), k, name, vis, n)
+}
+
+// promoteSeriesWith is promoteSeries with store s.
+func (e *env) promoteSeriesWith(s *GlanceStore, k, name string, vis images.ImageVisibility, n int) []string {
+	e.t.Helper()
 	var ids []string
 	for range n {
 		ids = append(ids, e.upload(name, vis, nil))

@@ -3,10 +3,10 @@ package glance
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/members"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/packuilon/packuilon/internal/config"
 )
@@ -32,16 +32,16 @@ func (s *GlanceStore) members(ctx context.Context, imageID string) ([]members.Me
 // unless their status must become accepted; nothing is removed from either image, so the
 // previous image stays usable by the projects that had it. It returns to's member count.
 func (s *GlanceStore) copyMembers(ctx context.Context, from, to string) (int, error) {
-	want, err := s.members(ctx, from)
-	if err != nil {
+	// Both lists at once: the candidate's is almost always empty, but a resumed run needs it.
+	var want, have []members.Member
+	var g errgroup.Group
+	g.Go(func() (err error) { want, err = s.members(ctx, from); return err })
+	g.Go(func() (err error) { have, err = s.members(ctx, to); return err })
+	if err := g.Wait(); err != nil {
 		return 0, err
 	}
 	if len(want) == 0 {
-		return 0, nil
-	}
-	have, err := s.members(ctx, to)
-	if err != nil {
-		return 0, err
+		return len(have), nil
 	}
 	status := map[string]string{}
 	for _, m := range have {
@@ -56,22 +56,13 @@ func (s *GlanceStore) copyMembers(ctx context.Context, from, to string) (int, er
 	}
 	// One call per member (two when accepting): with 50 members serial calls dominate the
 	// promotion, so they run in parallel, bounded to spare Glance.
-	errs := make([]error, len(todo))
-	sem := make(chan struct{}, s.opts.MemberConcurrency)
-	var wg sync.WaitGroup
-	for i, id := range todo {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			errs[i] = s.addMember(ctx, to, id, status)
-		}()
+	g = errgroup.Group{}
+	g.SetLimit(s.opts.MemberConcurrency)
+	for _, id := range todo {
+		g.Go(func() error { return s.addMember(ctx, to, id, status) })
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return 0, err
-		}
+	if err := g.Wait(); err != nil {
+		return 0, err
 	}
 	return len(have) + countNew(todo, status), nil
 }

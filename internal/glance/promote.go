@@ -60,11 +60,11 @@ func (s *GlanceStore) Promote(ctx context.Context, c Candidate) (*Result, error)
 	case cand.Status != images.ImageStatusActive:
 		return nil, fmt.Errorf("promote image %s: status %s: %w", cand.ID, cand.Status, ErrNotPromotable)
 	}
-	prev, err := s.previous(ctx, cand, c)
+	prev, managed, err := s.previous(ctx, cand, c)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.promote(ctx, cand, prev, c, false)
+	res, err := s.promote(ctx, cand, prev, managed, c, false)
 	if res != nil {
 		res.Calls = s.c.Calls.Count() - start
 	}
@@ -111,34 +111,43 @@ func (s *GlanceStore) markOps(cand *images.Image, c Candidate, replaces string) 
 	return ops
 }
 
-func (s *GlanceStore) promote(ctx context.Context, cand, prev *images.Image, c Candidate, rollback bool) (*Result, error) {
+// promote runs the steps on cand replacing prev. managed is the key's images (of cand's
+// owner) as listed before the run: the work after the swap decides from it, without listing
+// again.
+func (s *GlanceStore) promote(ctx context.Context, cand, prev *images.Image, managed []images.Image, c Candidate, rollback bool) (*Result, error) {
 	log := s.log.With("image_key", c.Key, "image_id", cand.ID, "build_id", c.BuildID)
 	var replaces string
 	if prev != nil {
 		replaces = prev.ID
 	}
-	if err := s.step("mark"); err != nil {
-		return nil, err
-	}
-	cand, err := s.update(ctx, cand, func(img *images.Image) images.UpdateOpts {
+	mark := func(img *images.Image) images.UpdateOpts {
 		ops := s.markOps(img, c, replaces)
 		if rollback {
 			ops = append(ops, setProps(img, map[string]string{PropRollback: "true"})...)
 		}
 		return ops
-	})
-	if err != nil {
-		return nil, err
 	}
 	res := &Result{CurrentID: cand.ID}
-	if prev != nil {
-		if err := s.step("properties"); err != nil {
+	var err error
+	if prev == nil {
+		if cand, err = s.update(ctx, cand, mark); err != nil {
 			return nil, err
 		}
-		if cand, res.SkippedProperties, err = s.adopt(ctx, prev, cand); err != nil {
-			return nil, err
-		}
-		if err := s.step("members"); err != nil {
+	} else {
+		// Steps 1 and 2 in one request; if Glance refuses part of it, one by one.
+		both := func(img *images.Image) images.UpdateOpts { return append(mark(img), s.adoptOps(prev, img)...) }
+		out, err := s.update(ctx, cand, both)
+		switch {
+		case err == nil:
+			cand = out
+		case gophercloud.ResponseCodeIs(err, 403):
+			if cand, err = s.update(ctx, cand, mark); err != nil {
+				return nil, err
+			}
+			if cand, res.SkippedProperties, err = s.adopt(ctx, prev, cand); err != nil {
+				return nil, err
+			}
+		default:
 			return nil, err
 		}
 		if prev.Visibility == images.ImageVisibilityShared {
@@ -146,10 +155,7 @@ func (s *GlanceStore) promote(ctx context.Context, cand, prev *images.Image, c C
 				return nil, err
 			}
 		}
-		if err := s.step("warehouse"); err != nil {
-			return nil, err
-		}
-		if err := s.warehouse(ctx, prev, c); err != nil {
+		if prev, err = s.warehouse(ctx, prev, c); err != nil {
 			return nil, err
 		}
 		res.WarehousedID, res.ChainFrom = prev.ID, []string{prev.ID}
@@ -157,17 +163,27 @@ func (s *GlanceStore) promote(ctx context.Context, cand, prev *images.Image, c C
 			res.ChainFrom = append(res.ChainFrom, id)
 		}
 	}
-	if err := s.step("current"); err != nil {
-		return nil, err
-	}
 	if cand, err = s.makeCurrent(ctx, cand, c); err != nil {
 		return nil, err
 	}
 	log.Info("image is current", "warehoused", res.WarehousedID, "members", res.Members)
 	// The promotion happened: what follows never fails it. Its errors are logged and reported
 	// in res.Deferred, and the next promotion of the key does the same work again.
-	res.deferred(log, "sweep", s.stepThen("sweep", func() error { return s.sweep(ctx, cand, c) }))
-	res.deferred(log, "retention", s.stepThen("retention", func() error { return s.retain(ctx, cand.Owner, c.Key, res) }))
+	var others, warehoused []images.Image
+	for _, img := range managed {
+		switch {
+		case img.ID == cand.ID || prev != nil && img.ID == prev.ID:
+		case prop(&img, PropState) == StateWarehoused:
+			warehoused = append(warehoused, img)
+		default:
+			others = append(others, img)
+		}
+	}
+	if prev != nil {
+		warehoused = append(warehoused, *prev)
+	}
+	res.deferred(log, "sweep", s.sweep(ctx, others, c))
+	res.deferred(log, "retention", s.retain(ctx, c.Key, warehoused, res))
 	return res, nil
 }
 
@@ -179,10 +195,10 @@ func (s *GlanceStore) promote(ctx context.Context, cand, prev *images.Image, c C
 // name that is older than the candidate. Candidates and broken images of earlier builds do not
 // end the migration: they never held the name, so the old image still does. Only images of the
 // candidate's owner count: another project's image of the same name is never touched.
-func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candidate) (*images.Image, error) {
-	managed, err := s.list(ctx, cand.Owner, "", true, map[string]string{PropKey: c.Key})
+func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candidate) (prev *images.Image, managed []images.Image, err error) {
+	managed, err = s.list(ctx, cand.Owner, "", true, map[string]string{PropKey: c.Key})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var current, warehoused *images.Image
 	for i := range managed {
@@ -203,26 +219,26 @@ func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candid
 	if id := prop(cand, PropReplaces); id != "" && (current == nil || current.ID == id) {
 		for i := range managed {
 			if managed[i].ID == id {
-				return &managed[i], nil
+				return &managed[i], managed, nil
 			}
 		}
 		img, err := s.Get(ctx, id) // an unmanaged image found by name (migration)
 		if err == nil {
-			return img, nil
+			return img, managed, nil
 		}
 		if !gophercloud.ResponseCodeIs(err, 404) {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if current != nil {
-		return current, nil
+		return current, managed, nil
 	}
 	if warehoused != nil {
-		return s.lastHolder(managed, cand, warehoused), nil
+		return s.lastHolder(managed, cand, warehoused), managed, nil
 	}
 	named, err := s.list(ctx, cand.Owner, c.Name, false, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i := range named {
 		img := &named[i]
@@ -233,8 +249,8 @@ func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candid
 		if img.ID != cand.ID && img.Name == c.Name && prop(img, PropKey) == "" && img.CreatedAt.Before(cand.CreatedAt) &&
 			(img.Status == images.ImageStatusActive || img.Status == images.ImageStatusDeactivated) {
 			s.log.Info("migrating: previous image found by exact name", "image_key", c.Key, "image_id", img.ID)
-			return img, nil
+			return img, managed, nil
 		}
 	}
-	return nil, nil
+	return nil, managed, nil
 }

@@ -3,6 +3,7 @@ package glance
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
@@ -14,14 +15,14 @@ import (
 // deleted when Nova says no server uses them, kept when one does, and deactivated instead when
 // there is no compute endpoint to ask (deleting an image a server still runs from would break
 // that server's rebuilds and migrations; a deactivated one can be reactivated).
-func (s *GlanceStore) retain(ctx context.Context, owner, key string, res *Result) error {
+//
+// imgs are the key's warehoused images (as listed before the promotion, and the one it just
+// warehoused); they are ranked newest first by creation.
+func (s *GlanceStore) retain(ctx context.Context, key string, imgs []images.Image, res *Result) error {
 	if s.opts.KeepWarehoused <= 0 {
 		return nil
 	}
-	imgs, err := s.list(ctx, owner, "", true, map[string]string{PropKey: key, PropState: StateWarehoused})
-	if err != nil {
-		return err
-	}
+	sort.SliceStable(imgs, func(i, j int) bool { return imgs[i].CreatedAt.After(imgs[j].CreatedAt) })
 	if len(imgs) <= s.opts.KeepWarehoused {
 		return nil
 	}

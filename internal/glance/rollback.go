@@ -65,7 +65,7 @@ func (s *GlanceStore) Rollback(ctx context.Context, key string) (*Result, error)
 	}
 	c := Candidate{ImageID: target.ID, Key: key, Name: name, BuildID: prop(target, PropBuildID), ParentID: prop(target, PropParent)}
 	s.log.Info("rolling back", "image_key", key, "image_id", target.ID, "replacing", idOf(cur))
-	res, err := s.promote(ctx, target, cur, c, true)
+	res, err := s.promote(ctx, target, cur, managed, c, true)
 	if res != nil {
 		res.Calls = s.c.Calls.Count() - start
 	}

@@ -28,6 +28,18 @@ func (s *GlanceStore) carriedNames(prev, img *images.Image) []string {
 	return names
 }
 
+// adoptOps are the changes that give img prev's visibility and the carried properties it lacks.
+func (s *GlanceStore) adoptOps(prev, img *images.Image) images.UpdateOpts {
+	var ops images.UpdateOpts
+	if img.Visibility != prev.Visibility {
+		ops = append(ops, images.UpdateVisibility{Visibility: prev.Visibility})
+	}
+	for _, k := range s.carriedNames(prev, img) {
+		ops = append(ops, images.UpdateImageProperty{Op: images.AddOp, Name: k, Value: prev.Properties[k].(string)})
+	}
+	return ops
+}
+
 // adopt gives cand prev's visibility and the carried properties cand lacks. Everything goes in
 // one request; if Glance refuses it (403), the visibility is tried alone, and a refused
 // visibility stops the promotion (ErrVisibilityRefused); then each property alone, so only the
@@ -47,13 +59,7 @@ func (s *GlanceStore) adopt(ctx context.Context, prev, cand *images.Image) (*ima
 			return images.UpdateOpts{images.UpdateImageProperty{Op: images.AddOp, Name: k, Value: prev.Properties[k].(string)}}
 		}
 	}
-	out, err := s.update(ctx, cand, func(img *images.Image) images.UpdateOpts {
-		ops := visOp(img)
-		for _, k := range s.carriedNames(prev, img) {
-			ops = append(ops, propOp(k)(img)...)
-		}
-		return ops
-	})
+	out, err := s.update(ctx, cand, func(img *images.Image) images.UpdateOpts { return s.adoptOps(prev, img) })
 	if err == nil || !gophercloud.ResponseCodeIs(err, 403) {
 		return out, nil, err
 	}
@@ -83,7 +89,8 @@ func (s *GlanceStore) adopt(ctx context.Context, prev, cand *images.Image) (*ima
 // warehouse retires prev: warehoused name, hidden, packuilon_state=warehoused (and the key, for
 // an image adopted from before packuilon). The name is only set when the state changes, so a
 // second run does not re-date it.
-func (s *GlanceStore) warehouse(ctx context.Context, prev *images.Image, c Candidate) error {
+// It returns prev as it is now.
+func (s *GlanceStore) warehouse(ctx context.Context, prev *images.Image, c Candidate) (*images.Image, error) {
 	changed := false
 	img, err := s.update(ctx, prev, func(img *images.Image) images.UpdateOpts {
 		want := map[string]string{PropState: StateWarehoused, PropKey: c.Key, PropName: c.Name, PropRollback: ""}
@@ -98,15 +105,18 @@ func (s *GlanceStore) warehouse(ctx context.Context, prev *images.Image, c Candi
 		return ops
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if changed {
 		s.log.Info("image warehoused", "image_key", c.Key, "image_id", img.ID, "name", img.Name)
 	}
 	if s.opts.DeactivateWarehoused && img.Status == images.ImageStatusActive {
-		return s.action(ctx, img.ID, "deactivate")
+		if err := s.action(ctx, img.ID, "deactivate"); err != nil {
+			return nil, err
+		}
+		img.Status = images.ImageStatusDeactivated
 	}
-	return nil
+	return img, nil
 }
 
 // makeCurrent gives cand the canonical name and packuilon_state=current, visible and active.

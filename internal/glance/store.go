@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/retry"
@@ -95,9 +97,6 @@ type GlanceStore struct {
 	opts config.Promote
 	log  hclog.Logger
 	now  func() time.Time
-	// BeforeStep, when set, runs before each promotion step with the step's name; an error
-	// stops the promotion there. Tests use it to inject faults between steps.
-	BeforeStep func(step string) error
 	// retry bounds the retries of transient errors (DefaultRetry).
 	retry retry.Policy
 }
@@ -110,24 +109,6 @@ func NewGlanceStore(c *Clients, opts config.Promote, log hclog.Logger) *GlanceSt
 		opts.MemberConcurrency = 1
 	}
 	return &GlanceStore{c: c, opts: opts, log: log.Named("glance"), now: time.Now, retry: DefaultRetry}
-}
-
-func (s *GlanceStore) step(name string) error {
-	if s.BeforeStep == nil {
-		return nil
-	}
-	if err := s.BeforeStep(name); err != nil {
-		return fmt.Errorf("before step %s: %w", name, err)
-	}
-	return nil
-}
-
-// stepThen runs fn after the BeforeStep hook of step.
-func (s *GlanceStore) stepThen(step string, fn func() error) error {
-	if err := s.step(step); err != nil {
-		return err
-	}
-	return fn()
 }
 
 // Get returns one image (transient errors retried).
@@ -169,31 +150,35 @@ func (q listQuery) ToImageListQuery() (string, error) {
 // newest first; hidden ones too if withHidden. Each hidden state is one query: Glance lists
 // hidden images only when asked.
 func (s *GlanceStore) list(ctx context.Context, owner, name string, withHidden bool, props map[string]string) ([]images.Image, error) {
-	var all []images.Image
-	for _, hidden := range []bool{false, true} {
-		if hidden && !withHidden {
-			break
-		}
+	states := []bool{false}
+	if withHidden {
+		states = append(states, true)
+	}
+	// The two queries are independent: side by side they cost one round trip.
+	found := make([][]images.Image, len(states))
+	var g errgroup.Group
+	for i, hidden := range states {
 		q := listQuery{ListOpts: images.ListOpts{
 			Owner: owner, Name: name, Hidden: hidden, Limit: 200,
 			// "all" includes community images, which a plain list leaves out.
 			Visibility: images.ImageVisibility("all"),
 			Sort:       "created_at:desc",
 		}, props: props}
-		var imgs []images.Image
-		err := s.do(ctx, "list images", func(ctx context.Context) error {
-			pages, err := images.List(s.c.Image, q).AllPages(ctx)
-			if err != nil {
+		g.Go(func() error {
+			return s.do(ctx, "list images", func(ctx context.Context) error {
+				pages, err := images.List(s.c.Image, q).AllPages(ctx)
+				if err != nil {
+					return err
+				}
+				found[i], err = images.ExtractImages(pages)
 				return err
-			}
-			imgs, err = images.ExtractImages(pages)
-			return err
+			})
 		})
-		if err != nil {
-			return nil, fmt.Errorf("list images %v: %w", props, err)
-		}
-		all = append(all, imgs...)
 	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("list images %v: %w", props, err)
+	}
+	all := slices.Concat(found...)
 	sort.SliceStable(all, func(i, j int) bool { return all[i].CreatedAt.After(all[j].CreatedAt) })
 	return all, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -78,7 +79,8 @@ func StartProxy(target string) (*Proxy, error) {
 			r.Out.Header.Del("Accept-Encoding") // bodies are rewritten as plain text
 		},
 		ModifyResponse: p.modify,
-		ErrorLog:       nil,
+		// A client giving up on a held or slow request is part of the tests, not news.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	p.srv = &http.Server{Handler: http.HandlerFunc(p.serve), ReadHeaderTimeout: time.Minute}
 	go p.srv.Serve(ln) //nolint:errcheck // ends with Close
