@@ -76,7 +76,10 @@ func Connect(ctx context.Context, c Credentials) (*Clients, error) {
 	cl := &Clients{Image: img, Calls: counter, Admin: hasAdminRole(pc)}
 	// Only the catalog is consulted here: a missing compute service is normal on test clouds.
 	if _, err := pc.EndpointLocator(gophercloud.EndpointOpts{Type: "compute", Region: c.Endpoint.Region, Availability: c.Endpoint.Availability}); err == nil {
-		err := s.do(ctx, "compute endpoint", func(context.Context) (err error) { cl.Compute, err = openstack.NewComputeV2(pc, c.Endpoint); return err })
+		err := s.do(ctx, "compute endpoint", func(context.Context) (err error) {
+			cl.Compute, err = openstack.NewComputeV2(pc, c.Endpoint)
+			return err
+		})
 		if err != nil {
 			cl.Compute, cl.ComputeErr = nil, fmt.Errorf("compute endpoint: %w", err)
 		}
