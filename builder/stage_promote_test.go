@@ -176,3 +176,25 @@ func TestRejectReportsEveryProblem(t *testing.T) {
 		t.Fatalf("reject: %v, want the connection error and k.noimage's", err)
 	}
 }
+
+// TestPromoteStageKeepsAPromotionWhoseChainingFailed: source chaining comes after the swap; its
+// failure (here: IMAGES_CONFIG unreadable) is recorded on the artifact, never fails the build.
+func TestPromoteStageKeepsAPromotionWhoseChainingFailed(t *testing.T) {
+	f := newPromoteFixture(t)
+	f.artifact(t, "managed", "echo built")
+	first := f.build.Artifacts[0]
+	stage := &PromoteStage{}
+	b1 := &Build{ID: f.build.ID + "-1", Config: f.build.Config, Log: f.build.Log, Artifacts: []Artifact{first}}
+	if err := stage.Run(f.ctx, b1); err != nil {
+		t.Fatal(err)
+	}
+	f.build.Config.Builder.ImagesConfig = filepath.Join(t.TempDir(), "missing.json")
+	f.build.Artifacts[0].ImageID = f.upload(t, first.Name)
+	if err := stage.Run(f.ctx, f.build); err != nil {
+		t.Fatalf("a promotion whose chaining failed failed the stage: %v", err)
+	}
+	a := f.build.Artifacts[0]
+	if !a.Promoted || len(a.PromoteWarnings) != 1 || !strings.Contains(a.PromoteWarnings[0], "source chaining") {
+		t.Fatalf("promoted %v, warnings %q; want promoted with the chaining error recorded", a.Promoted, a.PromoteWarnings)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 )
 
 func (o *OpenStack) glancePath(name string) string { return filepath.Join(o.Dir, "glance", name) }
@@ -146,7 +145,7 @@ func (o *OpenStack) StartGlance() error {
 		return err
 	}
 	o.glance = s
-	if err := s.waitHTTP(o.GlanceURL+"/healthcheck", time.Minute); err != nil {
+	if err := s.waitHTTP(o.GlanceURL+"/healthcheck", startTimeout); err != nil {
 		return startFailed("glance-api", o.Dir, err, "log/glance-api.out", "log/glance-api.log")
 	}
 	return nil

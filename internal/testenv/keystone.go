@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 )
 
 func (o *OpenStack) keystonePath(name string) string { return filepath.Join(o.Dir, "keystone", name) }
@@ -116,7 +115,7 @@ func (o *OpenStack) startKeystone() error {
 		return err
 	}
 	o.keystone = s
-	if err := s.waitHTTP(o.AuthURL, time.Minute); err != nil {
+	if err := s.waitHTTP(o.AuthURL, startTimeout); err != nil {
 		return startFailed("keystone", o.Dir, err, "log/keystone.out", "log/keystone.log")
 	}
 	return nil
