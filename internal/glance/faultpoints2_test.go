@@ -9,8 +9,10 @@ import (
 	"github.com/packuilon/packuilon/internal/testenv"
 )
 
-// Rollback and retention are enumerated with the faults that differ in effect (a change lost
-// after it applied, a hung request) and an outage at every request.
+// Marking, rejection, rollback and retention are enumerated with the faults that differ in
+// effect from one another (a change lost after it applied, a hung request) and an outage at
+// every request; the promotion with all of them (a 503 and a reset before forwarding differ
+// only in how the client sees them).
 var someFaults = []testenv.Fault{testenv.ResetAfter, testenv.Hang}
 
 func TestFaultPointsRollback(t *testing.T) {
@@ -27,10 +29,10 @@ func TestFaultPointsRollback(t *testing.T) {
 		return func(s *GlanceStore) error { _, err := s.Rollback(r.ctx, k); return err }
 	}
 	k, _, _ := fresh()
-	nk, ng, reqs := r.count(nil, rollback(k))
-	t.Logf("a rollback makes %d Keystone and %d Glance requests: %v", nk, ng, reqs)
+	ph := r.count(nil, rollback(k))
+	t.Logf("a rollback: connecting makes %d Keystone and %d Glance requests, the operation %d: %v", ph.connectK, ph.connectG, ph.opG, ph.reqs)
 	ty := &tally{t: t, op: "rollback"}
-	for _, fp := range points(nk, ng, someFaults...) {
+	for _, fp := range ph.points(false, someFaults...) {
 		k, name, ids := fresh()
 		reached, err := r.run(&fp, nil, rollback(k))
 		ty.single(fp, err)
@@ -68,10 +70,10 @@ func TestFaultPointsRetention(t *testing.T) {
 		}
 	}
 	_, c := fresh()
-	nk, ng, reqs := r.count(keep1, promote(c))
-	t.Logf("a promotion with retention makes %d Keystone and %d Glance requests: %v", nk, ng, reqs)
+	ph := r.count(keep1, promote(c))
+	t.Logf("a promotion with retention: connecting makes %d Keystone and %d Glance requests, the operation %d: %v", ph.connectK, ph.connectG, ph.opG, ph.reqs)
 	ty := &tally{t: t, op: "retention"}
-	for _, fp := range points(nk, ng, someFaults...) {
+	for _, fp := range ph.points(false, someFaults...) {
 		ids, c := fresh()
 		reached, err := r.run(&fp, keep1, promote(c))
 		ty.single(fp, err)

@@ -53,10 +53,10 @@ func TestFaultPointsPromotion(t *testing.T) {
 		return func(s *GlanceStore) error { _, err := s.Promote(r.ctx, c); return err }
 	}
 	k, name, _ := r.sharedCurrent(member)
-	nk, ng, reqs := r.count(nil, promote(r.candidate(k, name, "b1")))
-	t.Logf("a promotion makes %d Keystone and %d Glance requests: %v", nk, ng, reqs)
+	ph := r.count(nil, promote(r.candidate(k, name, "b1")))
+	t.Logf("a promotion: connecting makes %d Keystone and %d Glance requests, the operation %d: %v", ph.connectK, ph.connectG, ph.opG, ph.reqs)
 	ty := &tally{t: t, op: "promotion"}
-	for _, fp := range points(nk, ng, allFaults...) {
+	for _, fp := range ph.points(true, allFaults...) {
 		recoveries := []string{"none"}
 		if fp.outage {
 			recoveries = []string{"retry", "next build"}
@@ -99,10 +99,10 @@ func TestFaultPointsMarking(t *testing.T) {
 		return Candidate{ImageID: r.upload(name, images.ImageVisibilityPrivate, nil), Key: k, Name: name, BuildID: "b1"}, cur
 	}
 	c, _ := fresh()
-	nk, ng, reqs := r.count(nil, mark(c))
-	t.Logf("marking makes %d Keystone and %d Glance requests: %v", nk, ng, reqs)
+	ph := r.count(nil, mark(c))
+	t.Logf("marking: connecting makes %d Keystone and %d Glance requests, the operation %d: %v", ph.connectK, ph.connectG, ph.opG, ph.reqs)
 	ty := &tally{t: t, op: "marking"}
-	for _, fp := range points(nk, ng, allFaults...) {
+	for _, fp := range ph.points(false, someFaults...) {
 		c, cur := fresh()
 		reached, err := r.run(&fp, nil, mark(c))
 		ty.single(fp, err)
@@ -132,10 +132,10 @@ func TestFaultPointsRejection(t *testing.T) {
 		return func(s *GlanceStore) error { return s.Reject(r.ctx, c, "smoke test: boot failed") }
 	}
 	k, name, _ := r.sharedCurrent(member)
-	nk, ng, reqs := r.count(nil, reject(r.candidate(k, name, "b1")))
-	t.Logf("rejection makes %d Keystone and %d Glance requests: %v", nk, ng, reqs)
+	ph := r.count(nil, reject(r.candidate(k, name, "b1")))
+	t.Logf("rejection: connecting makes %d Keystone and %d Glance requests, the operation %d: %v", ph.connectK, ph.connectG, ph.opG, ph.reqs)
 	ty := &tally{t: t, op: "rejection"}
-	for _, fp := range points(nk, ng, allFaults...) {
+	for _, fp := range ph.points(false, someFaults...) {
 		k, name, cur := r.sharedCurrent(member)
 		c := r.candidate(k, name, "b1")
 		reached, err := r.run(&fp, nil, reject(c))

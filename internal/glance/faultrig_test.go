@@ -17,17 +17,24 @@ import (
 
 // A faultPoint is one fault at one request of an operation, counted per proxy from 1.
 type faultPoint struct {
-	proxy  string // "keystone" or "glance"
-	n      int
-	fault  testenv.Fault
-	outage bool // every request from n on fails (Reset) until the operation gave up
+	// connect: the fault is in connecting (authentication, endpoint discovery); else in the
+	// operation proper, on a store connected before.
+	connect bool
+	proxy   string // "keystone" or "glance"
+	n       int
+	fault   testenv.Fault
+	outage  bool // every request from n on fails (Reset) until the operation gave up
 }
 
 func (p faultPoint) String() string {
-	if p.outage {
-		return fmt.Sprintf("%s#%d/outage", p.proxy, p.n)
+	phase := "op"
+	if p.connect {
+		phase = "connect"
 	}
-	return fmt.Sprintf("%s#%d/%s", p.proxy, p.n, p.fault)
+	if p.outage {
+		return fmt.Sprintf("%s:%s#%d/outage", phase, p.proxy, p.n)
+	}
+	return fmt.Sprintf("%s:%s#%d/%s", phase, p.proxy, p.n, p.fault)
 }
 
 // faultRig runs operations through real proxies in front of the shared Keystone and Glance.
@@ -37,22 +44,32 @@ type faultRig struct {
 	// direct reaches Keystone and Glance without the proxies: it sets up fixtures and runs the
 	// recoveries (one token for all, as Keystone is slow to issue them on a loaded machine).
 	direct *GlanceStore
+	// via is connected through the proxies once; operations run on copies of it.
+	via *GlanceStore
 }
 
 func newFaultRig(t *testing.T) *faultRig {
 	e := newEnv(t)
-	return &faultRig{env: e, px: e.o.StartProxies(t), direct: e.store(defaults())}
+	r := &faultRig{env: e, px: e.o.StartProxies(t), direct: e.store(defaults())}
+	var err error
+	if r.via, err = r.connect(e.ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// tuned returns a copy of s with the default options tuned by tune (if not nil).
+func tuned(s *GlanceStore, tune func(*GlanceStore)) *GlanceStore {
+	c := *s
+	c.opts = defaults()
+	if tune != nil {
+		tune(&c)
+	}
+	return &c
 }
 
 // recover returns the direct store with opts tuned by tune (nil: the defaults).
-func (r *faultRig) recoverer(tune func(*GlanceStore)) *GlanceStore {
-	s := *r.direct
-	s.opts = defaults()
-	if tune != nil {
-		tune(&s)
-	}
-	return &s
-}
+func (r *faultRig) recoverer(tune func(*GlanceStore)) *GlanceStore { return tuned(r.direct, tune) }
 
 // connect opens a store the way packuilon does, with the admin's OS_* environment whose
 // OS_AUTH_URL is the Keystone proxy (the catalog it returns names the Glance proxy). Requests
@@ -75,8 +92,9 @@ func (r *faultRig) connect(ctx context.Context, p func(*GlanceStore)) (*GlanceSt
 	return s, nil
 }
 
-// run connects and runs op through the proxies with the fault point armed (none if nil). It
-// reports whether the fault was reached and op's error. The proxies forward everything again
+// run runs op through the proxies with the fault point armed (none if nil): a connect point
+// connects anew with the fault armed; an operation point runs op on the rig's connected store.
+// It reports whether the fault was reached and op's error. The proxies forward everything again
 // when it returns.
 func (r *faultRig) run(fp *faultPoint, tune func(*GlanceStore), op func(*GlanceStore) error) (reached bool, err error) {
 	r.px.Arm()
@@ -90,42 +108,66 @@ func (r *faultRig) run(fp *faultPoint, tune func(*GlanceStore), op func(*GlanceS
 			px.FailNth(fp.n, fp.fault)
 		}
 	}
-	s, err := r.connect(r.ctx, tune)
+	s := tuned(r.via, tune)
+	if fp != nil && fp.connect {
+		s, err = r.connect(r.ctx, tune)
+	}
 	if err == nil {
 		err = op(s)
 	}
 	return px == nil || px.Count() >= fp.n, err
 }
 
-// count runs op without faults and returns how many requests each proxy saw.
-func (r *faultRig) count(tune func(*GlanceStore), op func(*GlanceStore) error) (keystone, glance int, reqs []string) {
+// phases are the requests of connecting and of an operation, per proxy.
+type phases struct {
+	connectK, connectG int
+	opG                int
+	reqs               []string
+}
+
+// count connects and runs op without faults and counts the requests of each phase.
+func (r *faultRig) count(tune func(*GlanceStore), op func(*GlanceStore) error) phases {
 	r.t.Helper()
 	r.px.Arm()
 	s, err := r.connect(r.ctx, tune)
-	if err == nil {
-		err = op(s)
-	}
 	if err != nil {
+		r.t.Fatalf("connect without faults: %v", err)
+	}
+	ph := phases{connectK: r.px.Keystone.Count(), connectG: r.px.Glance.Count()}
+	ph.reqs = append(r.px.Keystone.Requests(), r.px.Glance.Requests()...)
+	r.px.Arm()
+	if err := op(s); err != nil {
 		r.t.Fatalf("without faults: %v", err)
 	}
-	reqs = append(r.px.Keystone.Requests(), r.px.Glance.Requests()...)
-	return r.px.Keystone.Count(), r.px.Glance.Count(), reqs
+	if n := r.px.Keystone.Count(); n != 0 {
+		r.t.Fatalf("the operation made %d Keystone requests after connecting", n)
+	}
+	ph.opG = r.px.Glance.Count()
+	ph.reqs = append(ph.reqs, r.px.Glance.Requests()...)
+	r.px.Arm()
+	return ph
 }
 
-// points are the fault points of an operation making nk Keystone and ng Glance requests: each
-// request in turn meets each of modes, and an outage starting there.
-func points(nk, ng int, modes ...testenv.Fault) []faultPoint {
+// points are the fault points of the operation (and of connecting, if withConnect): each request
+// in turn meets each of modes, and an outage starting there.
+func (ph phases) points(withConnect bool, modes ...testenv.Fault) []faultPoint {
 	var out []faultPoint
-	for _, px := range []struct {
-		name string
-		n    int
-	}{{"keystone", nk}, {"glance", ng}} {
-		for n := 1; n <= px.n; n++ {
-			for _, m := range modes {
-				out = append(out, faultPoint{proxy: px.name, n: n, fault: m})
-			}
-			out = append(out, faultPoint{proxy: px.name, n: n, outage: true})
+	add := func(connect bool, proxy string, n int) {
+		for _, m := range modes {
+			out = append(out, faultPoint{connect: connect, proxy: proxy, n: n, fault: m})
 		}
+		out = append(out, faultPoint{connect: connect, proxy: proxy, n: n, outage: true})
+	}
+	if withConnect {
+		for n := 1; n <= ph.connectK; n++ {
+			add(true, "keystone", n)
+		}
+		for n := 1; n <= ph.connectG; n++ {
+			add(true, "glance", n)
+		}
+	}
+	for n := 1; n <= ph.opG; n++ {
+		add(false, "glance", n)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
+	"golang.org/x/sync/errgroup"
 )
 
 // ErrNotPromotable is returned for a candidate that must not become current (broken,
@@ -43,8 +44,17 @@ func (s *GlanceStore) Promote(ctx context.Context, c Candidate) (*Result, error)
 		return nil, fmt.Errorf("promote: image id and key are required")
 	}
 	start := s.c.Calls.Count()
-	cand, err := s.Get(ctx, c.ImageID)
-	if err != nil {
+	// The candidate and the key's images are independent reads: side by side, one round trip.
+	// The key's images are listed for every project and kept for the candidate's owner only.
+	var cand *images.Image
+	var keyed []images.Image
+	var g errgroup.Group
+	g.Go(func() (err error) { cand, err = s.Get(ctx, c.ImageID); return err })
+	g.Go(func() (err error) {
+		keyed, err = s.list(ctx, "", "", true, map[string]string{PropKey: c.Key})
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	if c.Name == "" { // the name recorded by an earlier mark, else the one packer gave
@@ -60,7 +70,13 @@ func (s *GlanceStore) Promote(ctx context.Context, c Candidate) (*Result, error)
 	case cand.Status != images.ImageStatusActive:
 		return nil, fmt.Errorf("promote image %s: status %s: %w", cand.ID, cand.Status, ErrNotPromotable)
 	}
-	prev, managed, err := s.previous(ctx, cand, c)
+	var managed []images.Image
+	for _, img := range keyed {
+		if img.Owner == cand.Owner {
+			managed = append(managed, img)
+		}
+	}
+	prev, err := s.previous(ctx, cand, managed, c)
 	if err != nil {
 		return nil, err
 	}
@@ -179,27 +195,25 @@ func (s *GlanceStore) promote(ctx context.Context, cand, prev *images.Image, man
 			others = append(others, img)
 		}
 	}
-	if prev != nil {
-		warehoused = append(warehoused, *prev)
+	if prev != nil { // the most recently warehoused, whatever its age
+		warehoused = append([]images.Image{*prev}, warehoused...)
 	}
 	res.deferred(log, "sweep", s.sweep(ctx, others, c))
 	res.deferred(log, "retention", s.retain(ctx, c.Key, warehoused, res))
 	return res, nil
 }
 
-// previous finds the image the candidate replaces: the one recorded by an earlier run of this
-// promotion (while no other image became current since), else the key's current image, else,
-// when the key has warehoused images but none current (a promotion stopped between
-// warehousing and renaming), the image that last had the name (see lastHolder), else (migration from rename-old-images, only while
-// no image of the key was ever promoted) the newest unmanaged image with exactly the canonical
-// name that is older than the candidate. Candidates and broken images of earlier builds do not
-// end the migration: they never held the name, so the old image still does. Only images of the
-// candidate's owner count: another project's image of the same name is never touched.
-func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candidate) (prev *images.Image, managed []images.Image, err error) {
-	managed, err = s.list(ctx, cand.Owner, "", true, map[string]string{PropKey: c.Key})
-	if err != nil {
-		return nil, nil, err
-	}
+// previous finds, among managed (the key's images of the candidate's owner) or by name, the
+// image the candidate replaces: the one recorded by an earlier run of this promotion (while no
+// other image became current since), else the key's current image, else, when the key has
+// warehoused images but none current (a promotion stopped between warehousing and renaming),
+// the image that last had the name (see lastHolder), else (migration from rename-old-images,
+// only while no image of the key was ever promoted) the newest unmanaged image with exactly the
+// canonical name that is older than the candidate. Candidates and broken images of earlier
+// builds do not end the migration: they never held the name, so the old image still does. Only
+// images of the candidate's owner count: another project's image of the same name is never
+// touched.
+func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, managed []images.Image, c Candidate) (*images.Image, error) {
 	var current, warehoused *images.Image
 	for i := range managed {
 		img := &managed[i]
@@ -219,26 +233,26 @@ func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candid
 	if id := prop(cand, PropReplaces); id != "" && (current == nil || current.ID == id) {
 		for i := range managed {
 			if managed[i].ID == id {
-				return &managed[i], managed, nil
+				return &managed[i], nil
 			}
 		}
 		img, err := s.Get(ctx, id) // an unmanaged image found by name (migration)
 		if err == nil {
-			return img, managed, nil
+			return img, nil
 		}
 		if !gophercloud.ResponseCodeIs(err, 404) {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if current != nil {
-		return current, managed, nil
+		return current, nil
 	}
 	if warehoused != nil {
-		return s.lastHolder(managed, cand, warehoused), managed, nil
+		return s.lastHolder(managed, cand, warehoused), nil
 	}
 	named, err := s.list(ctx, cand.Owner, c.Name, false, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for i := range named {
 		img := &named[i]
@@ -249,8 +263,8 @@ func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, c Candid
 		if img.ID != cand.ID && img.Name == c.Name && prop(img, PropKey) == "" && img.CreatedAt.Before(cand.CreatedAt) &&
 			(img.Status == images.ImageStatusActive || img.Status == images.ImageStatusDeactivated) {
 			s.log.Info("migrating: previous image found by exact name", "image_key", c.Key, "image_id", img.ID)
-			return img, managed, nil
+			return img, nil
 		}
 	}
-	return nil, managed, nil
+	return nil, nil
 }

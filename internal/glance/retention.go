@@ -3,7 +3,6 @@ package glance
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
@@ -16,13 +15,12 @@ import (
 // there is no compute endpoint to ask (deleting an image a server still runs from would break
 // that server's rebuilds and migrations; a deactivated one can be reactivated).
 //
-// imgs are the key's warehoused images (as listed before the promotion, and the one it just
-// warehoused); they are ranked newest first by creation.
+// imgs are the key's warehoused images, most recently warehoused first: the one the promotion
+// just warehoused, then those listed before it, newest first by creation.
 func (s *GlanceStore) retain(ctx context.Context, key string, imgs []images.Image, res *Result) error {
 	if s.opts.KeepWarehoused <= 0 {
 		return nil
 	}
-	sort.SliceStable(imgs, func(i, j int) bool { return imgs[i].CreatedAt.After(imgs[j].CreatedAt) })
 	if len(imgs) <= s.opts.KeepWarehoused {
 		return nil
 	}
