@@ -22,8 +22,6 @@ type parser struct {
 	values    int
 	maxValues int
 	caps      []Value
-	root      bool
-	keys      []string
 }
 
 // member is one member of an open object: where it starts in out, and its decoded name, either
@@ -38,6 +36,40 @@ func (p *parser) key(m member) []byte {
 		return p.out[m.start+1 : m.start+1+m.keyLen]
 	}
 	return p.arena[m.keyOff : m.keyOff+m.keyLen]
+}
+
+// put, putByte and putString write to out. They grow it by doubling, not by the quarter that
+// append adds to a large slice, so the canonical form of a large document is allocated a few
+// times rather than a dozen.
+func (p *parser) put(b []byte) {
+	p.out = grow(p.out, len(b))
+	p.out = append(p.out, b...)
+}
+
+func (p *parser) putByte(c byte) {
+	p.out = grow(p.out, 1)
+	p.out = append(p.out, c)
+}
+
+// putString writes s quoted, refusing a canonical form over maxOut before it is written.
+func (p *parser) putString(s []byte) error {
+	n := quotedLen(s)
+	if len(p.out)+n > p.maxOut {
+		return p.fail(ErrLimit, "canonical form over %d bytes", p.maxOut)
+	}
+	p.out = grow(p.out, n)
+	p.out = appendString(p.out, s)
+	return nil
+}
+
+// grow returns s with room for n more elements, doubling its capacity when it has to grow.
+func grow[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	ns := make([]T, len(s), max(2*cap(s), len(s)+n, 16))
+	copy(ns, s)
+	return ns
 }
 
 func (p *parser) skipWS() {
@@ -71,8 +103,14 @@ func (p *parser) value(ign, capt *trie) error {
 	}
 	switch c := p.in[p.pos]; {
 	case c == '{':
+		if capt != nil && capt.idx > 0 {
+			p.caps[capt.idx-1] = Value{Kind: Object}
+		}
 		return p.object(ign, capt)
 	case c == '[':
+		if capt != nil && capt.idx > 0 {
+			p.caps[capt.idx-1] = Value{Kind: Array}
+		}
 		return p.array()
 	case c == '"':
 		start := p.pos
@@ -82,11 +120,10 @@ func (p *parser) value(ign, capt *trie) error {
 		}
 		raw := p.in[start:p.pos]
 		if plain {
-			p.out = append(p.out, raw...)
+			p.put(raw)
 		} else {
-			p.out = appendString(p.out, unquote(raw[1:len(raw)-1]))
-			if len(p.out) > p.maxOut {
-				return p.fail(ErrLimit, "canonical form over %d bytes", p.maxOut)
+			if err := p.putString(unquote(raw[1 : len(raw)-1])); err != nil {
+				return err
 			}
 		}
 		if capt != nil && capt.idx > 0 {
@@ -97,7 +134,7 @@ func (p *parser) value(ign, capt *trie) error {
 		if err := p.number(); err != nil {
 			return err
 		}
-		p.out = append(p.out, p.in[start:p.pos]...)
+		p.put(p.in[start:p.pos])
 		if capt != nil && capt.idx > 0 {
 			p.caps[capt.idx-1] = Value{Kind: Number, Text: string(p.in[start:p.pos])}
 		}
@@ -106,7 +143,7 @@ func (p *parser) value(ign, capt *trie) error {
 		if err != nil {
 			return err
 		}
-		p.out = append(p.out, lit...)
+		p.put(lit)
 		if capt != nil && capt.idx > 0 {
 			p.caps[capt.idx-1] = Value{Kind: Literal, Text: string(lit)}
 		}
@@ -127,11 +164,11 @@ func (p *parser) array() error {
 		return err
 	}
 	p.pos++ // '['
-	p.out = append(p.out, '[')
+	p.putByte('[')
 	p.skipWS()
 	if p.pos < len(p.in) && p.in[p.pos] == ']' {
 		p.pos++
-		p.out = append(p.out, ']')
+		p.putByte(']')
 		p.depth--
 		return nil
 	}
@@ -146,10 +183,10 @@ func (p *parser) array() error {
 		switch p.in[p.pos] {
 		case ',':
 			p.pos++
-			p.out = append(p.out, ',')
+			p.putByte(',')
 		case ']':
 			p.pos++
-			p.out = append(p.out, ']')
+			p.putByte(']')
 			p.depth--
 			return nil
 		default:
@@ -162,16 +199,14 @@ func (p *parser) object(ign, capt *trie) error {
 	if err := p.enter(); err != nil {
 		return err
 	}
-	root := p.root
-	p.root = false
 	p.pos++ // '{'
 	open := len(p.out)
-	p.out = append(p.out, '{')
+	p.putByte('{')
 	first, arenaMark := len(p.members), len(p.arena)
 	p.skipWS()
 	if p.pos < len(p.in) && p.in[p.pos] == '}' {
 		p.pos++
-		p.out = append(p.out, '}')
+		p.putByte('}')
 		p.depth--
 		return nil
 	}
@@ -183,7 +218,7 @@ func (p *parser) object(ign, capt *trie) error {
 		m := member{start: int32(len(p.out))}
 		if len(p.members) > first {
 			m.start++ // after the comma
-			p.out = append(p.out, ',')
+			p.putByte(',')
 		}
 		start := p.pos
 		plain, err := p.str()
@@ -193,27 +228,23 @@ func (p *parser) object(ign, capt *trie) error {
 		raw := p.in[start:p.pos]
 		var name []byte
 		if plain {
-			p.out = append(p.out, raw...)
+			p.put(raw)
 			m.keyOff, m.keyLen = -1, int32(len(raw)-2)
 			name = raw[1 : len(raw)-1]
 		} else {
 			name = unquote(raw[1 : len(raw)-1])
 			m.keyOff, m.keyLen = int32(len(p.arena)), int32(len(name))
 			p.arena = append(p.arena, name...)
-			p.out = appendString(p.out, name)
-			if len(p.out) > p.maxOut {
-				return p.fail(ErrLimit, "canonical form over %d bytes", p.maxOut)
+			if err := p.putString(name); err != nil {
+				return err
 			}
-		}
-		if root && !slices.Contains(p.keys, string(name)) {
-			p.keys = append(p.keys, string(name))
 		}
 		p.skipWS()
 		if p.pos >= len(p.in) || p.in[p.pos] != ':' {
 			return p.fail(ErrSyntax, "':' expected after an object member name")
 		}
 		p.pos++
-		p.out = append(p.out, ':')
+		p.putByte(':')
 		ci, cc := ign.child(name), capt.child(name)
 		p.clear(cc)
 		if err := p.value(ci, cc); err != nil {
@@ -225,6 +256,7 @@ func (p *parser) object(ign, capt *trie) error {
 				p.out = p.out[:m.start-1] // and its comma
 			}
 		} else {
+			p.members = grow(p.members, 1)
 			p.members = append(p.members, m)
 		}
 		p.skipWS()
@@ -243,7 +275,7 @@ func (p *parser) object(ign, capt *trie) error {
 		break
 	}
 	p.sortMembers(open, first)
-	p.out = append(p.out, '}')
+	p.putByte('}')
 	p.members, p.arena = p.members[:first], p.arena[:arenaMark]
 	p.depth--
 	return nil
@@ -285,8 +317,8 @@ func (p *parser) sortMembers(open, first int) {
 			continue // a later member of the same name replaces this one, as in a decoded map
 		}
 		if len(p.out) > int(base) {
-			p.out = append(p.out, ',')
+			p.putByte(',')
 		}
-		p.out = append(p.out, p.scratch[m.start-base:m.end-base]...)
+		p.put(p.scratch[m.start-base : m.end-base])
 	}
 }

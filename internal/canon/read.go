@@ -34,7 +34,7 @@ type Options struct {
 	// Ignore are slash paths ("/system/network/interfaces") of object members left out of the
 	// digest; a path whose parents are not all objects ignores nothing.
 	Ignore []string
-	// Capture are paths of scalar values to return, in Doc.Values.
+	// Capture are paths of values to return, in Doc.Values.
 	Capture [][]string
 	Limits  Limits
 }
@@ -42,15 +42,19 @@ type Options struct {
 // Kind is the JSON type of a captured value.
 type Kind uint8
 
-// Kinds of captured values; Missing when the path is absent or not a scalar.
+// Kinds of captured values; Missing when the path is absent. An object or an array is
+// captured as present, without its content.
 const (
 	Missing Kind = iota
 	String
 	Number
 	Literal // true, false or null
+	Object
+	Array
 )
 
-// Value is a captured scalar: a string decoded, a number or a literal as written.
+// Value is a captured value: a string decoded, a number or a literal as written; for an object
+// or an array only its kind.
 type Value struct {
 	Kind Kind
 	Text string
@@ -62,18 +66,6 @@ type Doc struct {
 	Digest string
 	// Values holds the captured values in the order of Options.Capture.
 	Values []Value
-	// Keys are the root object's member names, in input order, duplicates once.
-	Keys []string
-}
-
-// Has reports whether the root object has a member named key.
-func (d Doc) Has(key string) bool {
-	for _, k := range d.Keys {
-		if k == key {
-			return true
-		}
-	}
-	return false
 }
 
 // Read validates body as one JSON object and returns its digest and captured values.
@@ -121,7 +113,6 @@ func (c *Compiled) Read(body []byte) (Doc, error) {
 	if p.pos >= len(body) || body[p.pos] != '{' {
 		return Doc{}, p.fail(ErrSyntax, "the document does not start with an object")
 	}
-	p.root = true
 	if err := p.value(c.ign, c.capt); err != nil {
 		return Doc{}, err
 	}
@@ -130,7 +121,7 @@ func (c *Compiled) Read(body []byte) (Doc, error) {
 		return Doc{}, p.fail(ErrSyntax, "data after the object")
 	}
 	sum := sha256.Sum256(p.out)
-	return Doc{Digest: "sha256:" + hex.EncodeToString(sum[:]), Values: p.caps, Keys: p.keys}, nil
+	return Doc{Digest: "sha256:" + hex.EncodeToString(sum[:]), Values: p.caps}, nil
 }
 
 // buffers are a parser's working memory, reused across documents: a scan reads hundreds of

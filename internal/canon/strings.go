@@ -156,6 +156,37 @@ func unquote(s []byte) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// quotedLen is the length appendString gives s.
+func quotedLen(s []byte) int {
+	n := 2
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			switch {
+			case plainByte[b]:
+				n++
+			case b == '\\' || b == '"' || b == '\b' || b == '\f' || b == '\n' || b == '\r' || b == '\t':
+				n += 2
+			default:
+				n += 6
+			}
+			i++
+			continue
+		}
+		c, size := utf8.DecodeRune(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			n += 6
+		case c == '\u2028' || c == '\u2029':
+			n += 6
+		default:
+			n += size
+		}
+		i += size
+	}
+	return n
+}
+
 // appendString appends s quoted as encoding/json's Marshal quotes a string (HTML escaping on).
 func appendString(dst, s []byte) []byte {
 	dst = append(dst, '"')

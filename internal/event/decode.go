@@ -54,7 +54,7 @@ func (d Decoder) Decode(body []byte) (BuildRequest, string, error) {
 	if err != nil {
 		return BuildRequest{}, "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if doc.Has("schema") {
+	if doc.Values[pSchema].Kind != canon.Missing {
 		var r BuildRequest
 		if err := json.Unmarshal(body, &r); err != nil {
 			return BuildRequest{}, FormatV1, fmt.Errorf("%w: %v", ErrInvalid, err)
@@ -66,7 +66,7 @@ func (d Decoder) Decode(body []byte) (BuildRequest, string, error) {
 		r.ProfileURL = redact.StripUserinfo(r.ProfileURL)
 		return r, FormatV1, nil
 	}
-	if !doc.Has("system") {
+	if doc.Values[pSystem].Kind == canon.Missing {
 		return BuildRequest{}, "", fmt.Errorf("%w: neither a build request (no schema) nor a profile (no system)", ErrInvalid)
 	}
 	spec, err := specFrom(func(i int) string { return scalar(doc.Values[i]) })

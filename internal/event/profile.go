@@ -23,7 +23,8 @@ const (
 	pBranchName
 	pBranchAuthor
 	pHostname
-	pSchema // not a spec field: tells a build request from a profile
+	pSchema // not spec fields: tell a build request from a profile
+	pSystem
 )
 
 var profilePaths = [][]string{
@@ -39,6 +40,7 @@ var profilePaths = [][]string{
 	pBranchAuthor: {"metadata", "template", "branch", "author"},
 	pHostname:     {"system", "network", "hostname"},
 	pSchema:       {"schema"},
+	pSystem:       {"system"},
 }
 
 // ProfileOptions say how ReadProfile digests a profile.
