@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/builder"
+	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/event"
 	"github.com/packuilon/packuilon/internal/state"
 )
@@ -36,16 +37,17 @@ profile JSON file, or from the flags of publish. The build is recorded in the bu
 
 // runBuild takes a request or profile JSON file, or the flags of publish.
 func runBuild(ctx context.Context, env *cmdEnv, flags *specFlags, args []string, force, asJSON bool) int {
+	cfg, log, ok := setup(env, asCommand)
+	if !ok {
+		return 1
+	}
 	var req event.BuildRequest
 	var err error
 	switch {
 	case len(args) == 1 && !flags.given():
-		req, err = requestFromFile(args[0])
+		req, err = requestFromFile(cfg, args[0])
 	case len(args) == 0 && flags.given():
-		var spec event.Spec
-		if spec, err = flags.spec(); err == nil {
-			req = event.NewRequest(spec, event.ReasonManual)
-		}
+		req, err = flags.request(cfg, "")
 	default:
 		err = fmt.Errorf("give one request or profile file, or --personality and the other publish flags")
 	}
@@ -54,10 +56,6 @@ func runBuild(ctx context.Context, env *cmdEnv, flags *specFlags, args []string,
 		return 2
 	}
 	req.Force = req.Force || force
-	cfg, log, ok := setup(env, asCommand)
-	if !ok {
-		return 1
-	}
 	rec, err := builder.BuildOnce(ctx, builder.Options{Config: cfg, Log: log}, req)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon build: %v\n", err)
@@ -75,15 +73,21 @@ func runBuild(ctx context.Context, env *cmdEnv, flags *specFlags, args []string,
 }
 
 // requestFromFile reads a build request (event v1) or an Aquilon profile (whole, or
-// packuilon.py's skeleton) from a file, exactly as the builder decodes queue messages.
-func requestFromFile(path string) (event.BuildRequest, error) {
+// packuilon.py's skeleton) from a file, exactly as the builder decodes queue messages: with the
+// configuration's IGNORE_PATHS for the digest and its IMAGE_KEY format for the key.
+func requestFromFile(cfg *config.Config, path string) (event.BuildRequest, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return event.BuildRequest{}, err
 	}
-	req, _, err := event.Decode(data)
+	req, _, err := decoder(cfg).Decode(data)
 	if err != nil {
 		return event.BuildRequest{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return req, nil
+}
+
+// decoder decodes message bodies as the builder daemon does with this configuration.
+func decoder(cfg *config.Config) event.Decoder {
+	return event.Decoder{IgnorePaths: cfg.Watch.IgnorePaths, Naming: cfg.Builder.Naming}
 }

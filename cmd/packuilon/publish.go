@@ -28,31 +28,23 @@ is validated before the broker is contacted, so a typo never reaches the queue.`
 		},
 	}
 	flags = addSpecFlags(cmd.Flags())
-	cmd.Flags().StringVar(&imageKey, "image-key", "", "image key (default <personality>-<os><os-version>)")
+	cmd.Flags().StringVar(&imageKey, "image-key", "", "image key (default: the [rabbit2packer] IMAGE_KEY format, <personality>-<os><os-version> unless set)")
 	cmd.Flags().BoolVar(&force, "force", false, "build even if the image is up to date")
 	return cmd
 }
 
 // runPublish is the packuilon.py equivalent, with its defaults.
 func runPublish(ctx context.Context, env *cmdEnv, flags *specFlags, imageKey string, force bool) int {
-	spec, err := flags.spec()
-	if err != nil {
-		fmt.Fprintf(env.stderr, "packuilon publish: %v\n", err)
-		return 2
-	}
-	req := event.NewRequest(spec, event.ReasonManual)
-	req.Force = force
-	if imageKey != "" {
-		req.ImageKey = imageKey
-	}
-	if err := req.Validate(); err != nil {
-		fmt.Fprintf(env.stderr, "packuilon publish: %v\n", err)
-		return 2
-	}
 	cfg, log, ok := setup(env, asCommand)
 	if !ok {
 		return 1
 	}
+	req, err := flags.request(cfg, imageKey)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "packuilon publish: %v\n", err)
+		return 2
+	}
+	req.Force = force
 	if err := profilewatch.Publish(ctx, cfg.Global, []event.BuildRequest{req}, log.Named("publish"), nil); err != nil {
 		fmt.Fprintf(env.stderr, "packuilon publish: %v\n", err)
 		return 1

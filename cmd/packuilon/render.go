@@ -23,13 +23,13 @@ image, fingerprint and every rendered template. Read-only: builds nothing, write
 }
 
 func runRender(env *cmdEnv, file string) int {
-	req, err := requestFromFile(file)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "packuilon render: %v\n", err)
-		return 1
-	}
 	cfg, _, ok := setup(env, readOnly)
 	if !ok {
+		return 1
+	}
+	req, err := requestFromFile(cfg, file)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "packuilon render: %v\n", err)
 		return 1
 	}
 	set, err := templates.Load(cfg.Builder.TemplateSources())

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/event"
 )
 
@@ -60,4 +61,23 @@ func (f *specFlags) spec() (event.Spec, error) {
 		return event.Spec{}, err
 	}
 	return s, nil
+}
+
+// request is the manual build request of the flags: its image key is imageKey when given, else
+// the one the configuration's IMAGE_KEY format makes, as the watcher and the builder make it.
+func (f *specFlags) request(cfg *config.Config, imageKey string) (event.BuildRequest, error) {
+	spec, err := f.spec()
+	if err != nil {
+		return event.BuildRequest{}, err
+	}
+	req := event.NewRequest(spec, event.ReasonManual)
+	if imageKey != "" {
+		req.ImageKey = imageKey
+	} else if err := cfg.Builder.Naming.Apply(&req); err != nil {
+		return event.BuildRequest{}, err
+	}
+	if err := req.Validate(); err != nil {
+		return event.BuildRequest{}, err
+	}
+	return req, nil
 }
