@@ -88,16 +88,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 
 // Flush delivers what is due now, once (a process that exits soon after); failures are
 // recorded for a later retry as in Run.
-func (d *Dispatcher) Flush(ctx context.Context) {
-	due, err := d.Store.DueNotifications(ctx, time.Now(), 100)
-	if err != nil {
-		d.Log.Error("cannot read the notification outbox", "error", err)
-		return
-	}
-	for _, n := range due {
-		d.deliver(ctx, n)
-	}
-}
+func (d *Dispatcher) Flush(ctx context.Context) { d.deliverDue(ctx) }
 
 func (d *Dispatcher) deliverDue(ctx context.Context) {
 	// Bounded: a row whose outcome cannot be recorded stays due, and must not spin the loop.

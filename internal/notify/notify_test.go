@@ -51,7 +51,11 @@ func (h *hookServer) got() []hookPost {
 	return append([]hookPost(nil), h.posts...)
 }
 
-func openStore(t *testing.T) *state.Store {
+var nullLog = hclog.NewNullLogger()
+
+func openStore(t *testing.T) *state.Store { return openStoreB(t) }
+
+func openStoreB(t testing.TB) *state.Store {
 	st, err := state.Open(filepath.Join(t.TempDir(), "builds.db"))
 	if err != nil {
 		t.Fatal(err)
