@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -146,6 +147,20 @@ func (c *Consumer) open(ctx context.Context) (*session, error) {
 	if err != nil {
 		return fail(fmt.Errorf("consume %s: %w", c.Global.Queue, err))
 	}
+	if c.HandleBatch != nil {
+		// amqp091 hands deliveries over one at a time on an unbuffered channel: copy them into
+		// a buffer of Prefetch, so a batch takes every delivery the broker has sent. The broker
+		// never sends more than Prefetch unacked, so the copy never blocks for long, and it
+		// ends when the connection closes the source channel.
+		raw, buf := s.deliveries, make(chan amqp091.Delivery, max(c.Prefetch, 1))
+		go func() {
+			defer close(buf)
+			for d := range raw {
+				buf <- d
+			}
+		}()
+		s.deliveries = buf
+	}
 	return s, nil
 }
 
@@ -199,6 +214,11 @@ func (c *Consumer) deliverBatch(ctx context.Context, s *session, ds []amqp091.De
 	errs := c.HandleBatch(ctx, ds)
 	if len(errs) != len(ds) {
 		return fmt.Errorf("batch handler returned %d results for %d deliveries", len(errs), len(ds))
+	}
+	if !slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
+		// All taken: one ack for the batch. Every earlier delivery of this channel is settled
+		// already (batches are handled one after another), so "multiple" acks exactly these.
+		return ds[len(ds)-1].Ack(true /* multiple */)
 	}
 	failed := false
 	for i, d := range ds {
