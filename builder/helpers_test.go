@@ -181,7 +181,7 @@ func mustJSON(t testing.TB, v any) []byte {
 // openStore opens the tree's build store as the CLI would, from outside the daemon.
 func openStore(t testing.TB, cfg *config.Config) *state.Store {
 	t.Helper()
-	st, err := state.Open(cfg.Builder.StateDB)
+	st, err := openBuildStore(cfg.Builder)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func (l *BuildLease) Token() int64 { return l.fence.token }
 func (s *Store) ClaimBuild(ctx context.Context, id string, owner Owner, ttl time.Duration, fingerprint string) (*BuildLease, Record, error) {
 	l := &BuildLease{s: s, id: id, ttl: ttl, fence: fence{owner: owner}}
 	var rec Record
-	err := s.tx(ctx, func(t *tx) error {
+	err := s.txLazy(ctx, func(t *tx) error {
 		if err := t.QueryRow(`SELECT image_key FROM builds WHERE id = ?`, id).Scan(&l.key); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("build %s: %w", id, ErrNotFound)
@@ -112,7 +112,7 @@ func (s *Store) ClaimBuild(ctx context.Context, id string, owner Owner, ttl time
 
 // Renew extends the lease by its ttl from now. ErrFenced means the build was taken over: stop.
 func (l *BuildLease) Renew(ctx context.Context) error {
-	err := l.s.tx(ctx, func(t *tx) error {
+	err := l.s.txLazy(ctx, func(t *tx) error {
 		if err := t.lockKey(l.key); err != nil {
 			return err
 		}
@@ -134,12 +134,12 @@ func (l *BuildLease) Renew(ctx context.Context) error {
 
 // Transition is Store.Transition under the lease.
 func (l *BuildLease) Transition(ctx context.Context, st State, stage string) (Record, error) {
-	return l.s.write(ctx, l.id, &l.fence, func(_ *tx, r *Record) (string, error) { return transition(r, st, stage) })
+	return l.s.write(ctx, l.id, &l.fence, false, func(_ *tx, r *Record) (string, error) { return transition(r, st, stage) })
 }
 
 // Progress is Store.Progress under the lease.
 func (l *BuildLease) Progress(ctx context.Context, artifacts json.RawMessage, logPath, fingerprint string) error {
-	_, err := l.s.write(ctx, l.id, &l.fence, func(_ *tx, r *Record) (string, error) {
+	_, err := l.s.write(ctx, l.id, &l.fence, false, func(_ *tx, r *Record) (string, error) {
 		return progress(r, artifacts, logPath, fingerprint)
 	})
 	return err
@@ -150,7 +150,7 @@ func (l *BuildLease) Finish(ctx context.Context, st State, msg string, cause err
 	if !st.Terminal() {
 		return Record{}, fmt.Errorf("finish build %s: %s is not an end state", l.id, st)
 	}
-	return l.s.write(ctx, l.id, &l.fence, func(t *tx, r *Record) (string, error) {
+	return l.s.write(ctx, l.id, &l.fence, true, func(t *tx, r *Record) (string, error) {
 		if err := release(t, l.key); err != nil {
 			return "", err
 		}
@@ -161,7 +161,7 @@ func (l *BuildLease) Finish(ctx context.Context, st State, msg string, cause err
 // Requeue puts an interrupted build back in the queue at its stage and gives the lease back,
 // so any builder resumes it at once (the daemon is stopping, or gave the build up).
 func (l *BuildLease) Requeue(ctx context.Context, why string) (Record, error) {
-	return l.s.write(ctx, l.id, &l.fence, func(t *tx, r *Record) (string, error) {
+	return l.s.write(ctx, l.id, &l.fence, true, func(t *tx, r *Record) (string, error) {
 		if err := release(t, l.key); err != nil {
 			return "", err
 		}

@@ -21,6 +21,12 @@ type dialect struct {
 	// clockMS is the store's clock in Unix milliseconds, read inside a transaction: every lease
 	// expiry is computed and compared on one clock, the database's, whatever the hosts' clocks.
 	clockMS func(ctx context.Context, q rowQuerier) (int64, error)
+	// syncMode sets, on the connection a transaction is about to run on, whether its commit
+	// waits for the disk (SQLite's synchronous is a setting of the connection).
+	syncMode func(ctx context.Context, c *sql.Conn, durable bool) error
+	// lazyInTx, run first in a transaction, lets its commit return before the disk write
+	// (PostgreSQL's synchronous_commit is a setting of the transaction).
+	lazyInTx string
 }
 
 // rowQuerier is a *sql.DB or *sql.Tx.
@@ -32,6 +38,16 @@ var sqliteDialect = dialect{
 	name:    "sqlite",
 	lockKey: func(context.Context, *sql.Tx, string) error { return nil },
 	clockMS: func(context.Context, rowQuerier) (int64, error) { return time.Now().UnixMilli(), nil },
+	syncMode: func(ctx context.Context, c *sql.Conn, durable bool) error {
+		// WAL: FULL syncs the log at every commit; NORMAL leaves it to the next FULL commit or
+		// checkpoint, and never corrupts the database.
+		mode := "PRAGMA synchronous = NORMAL"
+		if durable {
+			mode = "PRAGMA synchronous = FULL"
+		}
+		_, err := c.ExecContext(ctx, mode)
+		return err
+	},
 }
 
 var postgresDialect = dialect{
@@ -47,6 +63,8 @@ var postgresDialect = dialect{
 		err := q.QueryRowContext(ctx, `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint`).Scan(&ms)
 		return ms, err
 	},
+	syncMode: func(context.Context, *sql.Conn, bool) error { return nil },
+	lazyInTx: `SET LOCAL synchronous_commit TO OFF`,
 }
 
 // ddl returns a schema statement written for SQLite in the dialect.

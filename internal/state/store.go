@@ -93,11 +93,37 @@ func (s *Store) Backend() string { return s.d.name }
 // Close closes the store.
 func (s *Store) Close() error { return s.db.Close() }
 
-// tx runs fn in a write transaction.
-func (s *Store) tx(ctx context.Context, fn func(*tx) error) error {
-	t, err := s.db.BeginTx(ctx, nil)
+// tx runs fn in a write transaction whose commit is on disk when tx returns.
+func (s *Store) tx(ctx context.Context, fn func(*tx) error) error { return s.txSync(ctx, true, fn) }
+
+// txLazy runs fn in a write transaction whose commit may reach the disk only with a later
+// durable commit (a crash of the machine, not of the process, can lose it; the store stays
+// consistent). It is for the writes on the way from a queued build to packer running (claim,
+// stage transitions, progress, lease renewals): a build whose last transitions are lost resumes
+// at an earlier recorded stage, and every stage may run again. Intake, ends of builds and the
+// commands' writes stay durable.
+func (s *Store) txLazy(ctx context.Context, fn func(*tx) error) error {
+	return s.txSync(ctx, false, fn)
+}
+
+func (s *Store) txSync(ctx context.Context, durable bool, fn func(*tx) error) error {
+	conn, err := s.db.Conn(ctx) // one connection for the setting and the transaction
 	if err != nil {
 		return err
+	}
+	defer conn.Close()
+	if err := s.d.syncMode(ctx, conn, durable); err != nil {
+		return err
+	}
+	t, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if !durable && s.d.lazyInTx != "" {
+		if _, err := t.ExecContext(ctx, s.d.lazyInTx); err != nil {
+			t.Rollback()
+			return err
+		}
 	}
 	if err := fn(&tx{Tx: t, ctx: ctx, d: s.d}); err != nil {
 		t.Rollback()

@@ -18,19 +18,21 @@ var ErrNotRetryable = errors.New("only failed or cancelled builds can be retried
 // update reads a build, lets fn change it and writes it back with a journal entry, all in one
 // transaction. fn returns the journal message, or "" for no entry.
 func (s *Store) update(ctx context.Context, id string, fn func(r *Record) (string, error)) (Record, error) {
-	return s.write(ctx, id, nil, func(_ *tx, r *Record) (string, error) { return fn(r) })
+	return s.write(ctx, id, nil, true, func(_ *tx, r *Record) (string, error) { return fn(r) })
 }
 
 // updateTx is update for a change that must also read other rows in the same transaction.
 func (s *Store) updateTx(ctx context.Context, id string, fn func(t *tx, r *Record) (string, error)) (Record, error) {
-	return s.write(ctx, id, nil, fn)
+	return s.write(ctx, id, nil, true, fn)
 }
 
 // write is update under the build's key lock and, when f is set, only while f is the build's
 // current lease: a write with a stale fencing token fails with ErrFenced and changes nothing.
-func (s *Store) write(ctx context.Context, id string, f *fence, fn func(t *tx, r *Record) (string, error)) (Record, error) {
+//
+// A durable write's commit is on disk when write returns; see txLazy for the others.
+func (s *Store) write(ctx context.Context, id string, f *fence, durable bool, fn func(t *tx, r *Record) (string, error)) (Record, error) {
 	var out Record
-	err := s.tx(ctx, func(t *tx) error {
+	err := s.txSync(ctx, durable, func(t *tx) error {
 		var key string
 		err := t.QueryRow(`SELECT image_key FROM builds WHERE id = ?`, id).Scan(&key)
 		if errors.Is(err, sql.ErrNoRows) {
