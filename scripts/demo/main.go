@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -63,9 +64,10 @@ func newDemo(ctx context.Context) (*demo, error) {
 		return nil, fmt.Errorf("build the binary first (make build): %w", err)
 	}
 	os.RemoveAll(d.dir)
-	if err := os.MkdirAll(d.dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(d.dir, "home"), 0o700); err != nil {
 		return nil, err
 	}
+	privateEnv(filepath.Join(d.dir, "home"))
 	var err error
 	step("Starting a private RabbitMQ on loopback")
 	if d.rabbit, err = testenv.StartRabbit(d.dir); err != nil {
@@ -133,4 +135,16 @@ func step(format string, args ...any) {
 
 func say(format string, args ...any) {
 	fmt.Printf("    "+format+"\n", args...)
+}
+
+// privateEnv gives everything the demo starts (packuilon, packer, rally) a HOME of its own and
+// none of the caller's OS_* variables: nothing of the caller's ~/.packer.d, ~/.rally,
+// clouds.yaml or shell session reaches the demo.
+func privateEnv(home string) {
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "OS_") {
+			os.Unsetenv(k)
+		}
+	}
+	os.Setenv("HOME", home)
 }
