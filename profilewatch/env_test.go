@@ -73,6 +73,7 @@ PROFILE_MATCH = .cloud.template.json
 CACHE_DIR = %s
 SCHEDULE = off
 UDP_LISTEN = off
+HTTP_LISTEN = off
 LOCK_TIMEOUT = 5s
 %s
 `, f.queue, f.rmq.Port, info, dir, f.cacheDir, strings.Join(extra, "\n"))
