@@ -74,7 +74,7 @@ func runSmoke(ctx context.Context, env *cmdEnv, image, key, method string, wait 
 	// The boot test reaps servers of interrupted tests: the build store says which builds of
 	// the daemon still run, so their servers are left alone. No store: no daemon ever ran.
 	if bt, ok := tester.(*rally.BootTest); ok {
-		if st, err := state.OpenReadOnly(cfg.Builder.StateDB); err == nil {
+		if st, err := state.OpenReadOnly(cfg.Builder.StateDB, state.WithPasswordFile(cfg.Builder.StateDBPasswordFile)); err == nil {
 			defer st.Close()
 			bt.Builds = st.BuildRunning
 		}
