@@ -274,3 +274,10 @@ func (c *cluster) indexOf(owner state.Owner) int {
 	c.t.Fatalf("no running builder is %s", owner)
 	return -1
 }
+
+// pid returns the process id of running builder i.
+func (c *cluster) pid(i int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.procs[i].Process.Pid
+}
