@@ -3,6 +3,8 @@ package profilewatch
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -24,12 +26,12 @@ func TestCacheCodec(t *testing.T) {
 	if err := json.Unmarshal(data, &f); err != nil || f.Version != cacheVersion || !reflect.DeepEqual(f.Entries, entries) {
 		t.Fatalf("encoding/json reads it as version %d, %d entries, %v", f.Version, len(f.Entries), err)
 	}
-	got, v, ok := parseCache(data)
+	got, _, v, ok := parseCache(data)
 	if !ok || v != cacheVersion || !reflect.DeepEqual(got, entries) {
 		t.Fatalf("parseCache: ok %v version %d, %d entries", ok, v, len(got))
 	}
 	old, _ := json.Marshal(cacheFile{Version: cacheVersion, Entries: entries})
-	if got, _, ok := parseCache(old); !ok || !reflect.DeepEqual(got, entries) {
+	if got, _, _, ok := parseCache(old); !ok || !reflect.DeepEqual(got, entries) {
 		t.Errorf("parseCache does not read encoding/json's form of the cache")
 	}
 	odd := map[string]CacheEntry{"a\"b<c>.json": {MTime: -1}, "é.json": {MTime: 2, Digest: "x"}}
@@ -43,7 +45,7 @@ func TestCacheCodec(t *testing.T) {
 	}
 	for _, bad := range []string{`{"version":1,"entries":{"a":{"mtime":1}}`, `{"version":1,"entries":{"a":{"mtime":1},"a":{"mtime":2}}}`,
 		`{"version":1,"entries":{"a":{"mtime":x}}}`, `{"version":1,"entries":{}} x`} {
-		if _, _, ok := parseCache([]byte(bad)); ok {
+		if _, _, _, ok := parseCache([]byte(bad)); ok {
 			t.Errorf("parseCache accepted %s", bad)
 		}
 	}
@@ -52,7 +54,7 @@ func TestCacheCodec(t *testing.T) {
 func FuzzParseCache(f *testing.F) {
 	f.Add(appendCache(nil, map[string]CacheEntry{"a.json": {MTime: 1, Digest: "d"}, "b.json": {MTime: 2}}))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, v, ok := parseCache(data)
+		got, _, v, ok := parseCache(data)
 		if !ok {
 			return
 		}
@@ -61,4 +63,35 @@ func FuzzParseCache(f *testing.F) {
 			t.Fatalf("parseCache read %v (version %d), encoding/json %v (version %d, %v)", got, v, f.Entries, f.Version, err)
 		}
 	})
+}
+
+// TestCacheSaveMergesOrder: a loaded cache changed in place (keys added before, between and
+// after the loaded ones, keys deleted, a key deleted and set again) is saved with its keys in
+// order, exactly as a cache written from scratch.
+func TestCacheSaveMergesOrder(t *testing.T) {
+	dir := t.TempDir()
+	entries := map[string]CacheEntry{}
+	for i := range 50 {
+		entries[fmt.Sprintf("h%03d.json", 2*i+10)] = CacheEntry{MTime: int64(i)}
+	}
+	if err := (&Cache{Entries: entries}).Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := LoadCache(dir)
+	if err != nil || c.order == nil {
+		t.Fatalf("loaded %v, order %v", err, c.order)
+	}
+	for _, k := range []string{"a.json", "h011.json", "h051.json", "h050.json", "z.json"} {
+		c.set(k, CacheEntry{MTime: 7, Digest: "sha256:x"})
+	}
+	delete(c.Entries, "h012.json")
+	delete(c.Entries, "h020.json")
+	c.set("h020.json", CacheEntry{MTime: 8})
+	if err := c.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, CacheFile))
+	if want := appendCache(nil, c.Entries); string(got) != string(want) {
+		t.Fatalf("saved\n%s\nwant\n%s", got, want)
+	}
 }

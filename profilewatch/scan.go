@@ -264,7 +264,7 @@ func (c *Cache) apply(ch Changes, digests map[string]string, failed map[string]b
 			if d, ok := digests[key]; ok {
 				e.Digest = d
 			}
-			c.Entries[key] = e
+			c.set(key, e)
 		}
 	}
 }
