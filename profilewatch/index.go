@@ -27,8 +27,26 @@ func IsProfileName(name string) bool {
 	return strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".json.gz")
 }
 
+// plainName marks the bytes of a name that is safe as it is when it has no other: a single
+// path segment of these is clean and needs no escaping.
+var plainName = func() (t [256]bool) {
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-" {
+		t[c] = true
+	}
+	return t
+}()
+
 // checkName refuses names that could leave the profile directory or change the URL's meaning.
 func checkName(name string) error {
+	if len(name) <= maxNameLen && name != "." && name != ".." && name != "" {
+		i := 0
+		for i < len(name) && plainName[name[i]] {
+			i++
+		}
+		if i == len(name) { // the common case: a host name and a suffix
+			return nil
+		}
+	}
 	bad := func(why string) error { return fmt.Errorf("%w: profile name %q %s", ErrBadIndex, name, why) }
 	switch {
 	case len(name) > maxNameLen:
@@ -69,6 +87,22 @@ func parseMTime(s string) (int64, error) {
 		n *= 1000
 	}
 	return n, nil
+}
+
+// digitsValue is s as a decimal number when s is 1 to 15 digits.
+func digitsValue[S string | []byte](s S) (int64, bool) {
+	if len(s) == 0 || len(s) > 15 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // CacheKey is the name a profile is cached under: the index name without ".gz", so a site that

@@ -19,6 +19,9 @@ type BadEntry struct {
 	Err  error
 }
 
+// bytesPerEntry is about the size of one index entry: <profile mtime='1718963105'>host.domain.json</profile>.
+const bytesPerEntry = 64
+
 // maxEntryLen bounds one <profile> element; anything longer is a bad entry.
 const maxEntryLen = 64 << 10
 
@@ -39,9 +42,13 @@ var (
 // that is not a <profile> element) is skipped and returned in bad; the others are read on. The
 // document fails as a whole (ErrBadIndex) when it has no <profiles> root, is cut short before
 // </profiles>, or holds more bad entries than good ones. mtimes are normalised to milliseconds.
-func ParseIndex(r io.Reader) (Index, []BadEntry, error) {
+func ParseIndex(r io.Reader) (Index, []BadEntry, error) { return parseIndex(r, 0) }
+
+// parseIndex is ParseIndex for a document of about size bytes (0: unknown), whose map is made
+// big enough for it at once rather than grown entry by entry.
+func parseIndex(r io.Reader, size int64) (Index, []BadEntry, error) {
 	s := &indexScanner{r: r, buf: make([]byte, 0, 64<<10)}
-	idx := Index{}
+	idx := make(Index, min(size, maxIndexSize)/bytesPerEntry)
 	var bad []BadEntry
 	root := false
 	for {
@@ -125,18 +132,25 @@ func (s *indexScanner) entry(idx Index) (BadEntry, bool) {
 	if bytes.IndexByte(elem[1:], '<') >= 0 {
 		return s.badLine(errors.New("not one <profile>NAME</profile> element")), false
 	}
-	name, mtime, err := parseEntry(elem)
+	nameB, mtime, err := parseEntry(elem)
 	s.pos += j + len(tagClose)
 	if err != nil {
 		return BadEntry{Text: quote(elem), Err: err}, false
 	}
-	if !IsProfileName(name) {
+	if !bytes.HasSuffix(nameB, []byte(".json")) && !bytes.HasSuffix(nameB, []byte(".json.gz")) {
 		return BadEntry{}, true
 	}
+	name := string(nameB)
 	if err := checkName(name); err != nil {
 		return BadEntry{Text: quote([]byte(name)), Err: err}, false
 	}
-	mt, err := parseMTime(mtime)
+	mt, ok := digitsValue(mtime) // whole seconds, the common case, without a string
+	if ok && mt < msThreshold {
+		mt *= 1000
+	}
+	if !ok {
+		mt, err = parseMTime(string(mtime))
+	}
 	if err != nil {
 		return BadEntry{Name: name, Text: quote([]byte(name)), Err: err}, false
 	}
@@ -157,21 +171,21 @@ func (s *indexScanner) badLine(err error) BadEntry {
 }
 
 // parseEntry reads <profile mtime='…'>NAME (without the end tag). Entities are rare in an
-// index; an element that has one is read by encoding/xml.
-func parseEntry(elem []byte) (name, mtime string, err error) {
+// index; an element that has one is read by encoding/xml. The name is in elem or a new slice.
+func parseEntry(elem []byte) (name, mtime []byte, err error) {
 	if bytes.IndexByte(elem, '&') >= 0 {
 		var p struct {
 			MTime string `xml:"mtime,attr"`
 			Name  string `xml:",chardata"`
 		}
 		if err := xml.Unmarshal(append(elem[:len(elem):len(elem)], tagClose...), &p); err != nil {
-			return "", "", err
+			return nil, nil, err
 		}
-		return strings.TrimSpace(p.Name), p.MTime, nil
+		return []byte(strings.TrimSpace(p.Name)), []byte(p.MTime), nil
 	}
 	gt := bytes.IndexByte(elem, '>')
 	if gt < 0 || elem[gt-1] == '/' {
-		return "", "", errors.New("not a <profile>NAME</profile> element")
+		return nil, nil, errors.New("not a <profile>NAME</profile> element")
 	}
 	attrs := elem[len(tagOpen):gt]
 	for {
@@ -181,23 +195,23 @@ func parseEntry(elem []byte) (name, mtime string, err error) {
 		}
 		eq := bytes.IndexByte(attrs, '=')
 		if eq < 1 {
-			return "", "", fmt.Errorf("bad attributes %q", attrs)
+			return nil, nil, fmt.Errorf("bad attributes %q", attrs)
 		}
-		key := string(bytes.TrimSpace(attrs[:eq]))
+		key := bytes.TrimSpace(attrs[:eq])
 		v := bytes.TrimLeft(attrs[eq+1:], " \t\r\n")
 		if len(v) == 0 || (v[0] != '\'' && v[0] != '"') {
-			return "", "", fmt.Errorf("bad attributes %q", attrs)
+			return nil, nil, fmt.Errorf("bad attributes %q", attrs)
 		}
 		end := bytes.IndexByte(v[1:], v[0])
 		if end < 0 {
-			return "", "", fmt.Errorf("bad attributes %q", attrs)
+			return nil, nil, fmt.Errorf("bad attributes %q", attrs)
 		}
-		if key == "mtime" {
-			mtime = string(v[1 : end+1])
+		if string(key) == "mtime" {
+			mtime = v[1 : end+1]
 		}
 		attrs = v[end+2:]
 	}
-	return string(bytes.TrimSpace(elem[gt+1:])), mtime, nil
+	return bytes.TrimSpace(elem[gt+1:]), mtime, nil
 }
 
 func quote(b []byte) string {

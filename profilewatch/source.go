@@ -93,7 +93,7 @@ func (s *HTTPSource) Index(ctx context.Context) (Index, []BadEntry, error) {
 		return nil, nil, fmt.Errorf("fetch index: %w", err)
 	}
 	defer done()
-	idx, bad, err := ParseIndex(body)
+	idx, bad, err := parseIndex(body, resp.ContentLength)
 	if err != nil {
 		return nil, nil, fmt.Errorf("index %s: %w", u, err)
 	}
