@@ -63,6 +63,9 @@ if [ -n "$PACKUILON_FRESH_POISON" ]; then
   echo "fresh-check: /etc/keystone, /etc/glance and /etc/rabbitmq hold poisoned configuration"
 fi
 TMPDIR="$(mktemp -d /tmp/packuilon-fresh.XXXXXX)"
+# Like /tmp itself: services that run as another user (PostgreSQL's initdb refuses root) must
+# reach their directories under it.
+chmod 1777 "$TMPDIR"
 export TMPDIR
 echo "fresh-check: hidden in this namespace: ${hidden[*]:-none}; TMPDIR=$TMPDIR"
 [ $# -gt 0 ] || set -- make test
