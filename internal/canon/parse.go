@@ -72,23 +72,28 @@ func grow[T any](s []T, n int) []T {
 	return ns
 }
 
+// skipWS moves past whitespace; the test for none at all is inlined at every call.
 func (p *parser) skipWS() {
+	if p.pos < len(p.in) && p.in[p.pos] > ' ' {
+		return
+	}
+	p.skipWSRun()
+}
+
+func (p *parser) skipWSRun() {
 	in, i := p.in, p.pos
-	for i < len(in) && in[i] <= ' ' {
-		switch in[i] {
-		case ' ', '\n', '\t', '\r':
-			i++
-			// Indented profiles have long runs of spaces: eight at a time.
-			for i+8 <= len(in) && binary.LittleEndian.Uint64(in[i:]) == 0x2020202020202020 {
-				i += 8
-			}
-		default:
-			p.pos = i
-			return
+	for i < len(in) && wsByte[in[i]] {
+		i++
+		// Indented profiles have long runs of spaces: eight at a time.
+		for i+8 <= len(in) && binary.LittleEndian.Uint64(in[i:]) == 0x2020202020202020 {
+			i += 8
 		}
 	}
 	p.pos = i
 }
+
+// wsByte marks JSON's whitespace.
+var wsByte = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 // value reads one value at p.pos. ign are the ignored paths below it, capt the captured ones;
 // when capt ends a capture path, a scalar value is captured.
@@ -246,7 +251,9 @@ func (p *parser) object(ign, capt *trie) error {
 		p.pos++
 		p.putByte(':')
 		ci, cc := ign.child(name), capt.child(name)
-		p.clear(cc)
+		if cc != nil {
+			p.clear(cc)
+		}
 		if err := p.value(ci, cc); err != nil {
 			return err
 		}
@@ -274,7 +281,9 @@ func (p *parser) object(ign, capt *trie) error {
 		}
 		break
 	}
-	p.sortMembers(open, first)
+	if len(p.members)-first > 1 {
+		p.sortMembers(open, first)
+	}
 	p.putByte('}')
 	p.members, p.arena = p.members[:first], p.arena[:arenaMark]
 	p.depth--
