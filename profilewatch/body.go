@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -62,22 +63,21 @@ func (c *capReader) Read(p []byte) (int, error) {
 
 // readBody reads a whole profile or index body with openBody; nothing over max+1 bytes is held.
 func readBody(r io.Reader, name string, max int64) ([]byte, error) {
-	return readBodySized(r, name, max, 0)
+	return readBodyInto(r, name, max, 0, nil)
 }
 
-// readBodySized is readBody with the size the body announced (0: unknown), to read it into one
-// buffer of the right size rather than growing one.
-func readBodySized(r io.Reader, name string, max, size int64) ([]byte, error) {
+// readBodyInto is readBody appending to buf, with the size the body announced (0: unknown) to
+// read it into one buffer of the right size rather than growing one.
+func readBodyInto(r io.Reader, name string, max, size int64, buf []byte) ([]byte, error) {
 	body, done, err := openBody(r, name, max)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	if size <= 0 || size > max {
-		return io.ReadAll(body)
+	if size > 0 && size <= max {
+		buf = slices.Grow(buf, int(size)+bytes.MinRead)
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(size) + bytes.MinRead)
-	_, err = buf.ReadFrom(body)
-	return buf.Bytes(), err
+	b := bytes.NewBuffer(buf)
+	_, err = b.ReadFrom(body)
+	return b.Bytes(), err
 }

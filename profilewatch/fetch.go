@@ -28,8 +28,9 @@ func fetchAll(ctx context.Context, src Source, names []string, parallel int, o e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte // each worker reads every body into the same buffer
 			for i := range jobs {
-				out[i] = fetchOne(ctx, src, names[i], o)
+				out[i], buf = fetchOne(ctx, src, names[i], o, buf)
 			}
 		}()
 	}
@@ -45,13 +46,33 @@ func fetchAll(ctx context.Context, src Source, names []string, parallel int, o e
 	return out
 }
 
-func fetchOne(ctx context.Context, src Source, name string, o event.ProfileOptions) fetched {
+// fetchOne fetches and reads one profile, into buf when the source can (bufferedSource). It
+// returns the buffer to use for the next one.
+func fetchOne(ctx context.Context, src Source, name string, o event.ProfileOptions, buf []byte) (fetched, []byte) {
 	f := fetched{name: name}
-	body, err := src.Fetch(ctx, name)
+	var body []byte
+	var err error
+	if bs, ok := src.(bufferedSource); ok {
+		body, err = bs.fetchInto(ctx, name, buf[:0])
+	} else {
+		body, err = src.Fetch(ctx, name)
+	}
 	if err != nil {
 		f.err = fmt.Errorf("fetch: %w", err)
-		return f
+		return f, buf
 	}
 	f.spec, f.digest, f.err = event.ReadProfile(body, o)
-	return f
+	if cap(body) <= maxReusedBody {
+		buf = body
+	}
+	return f, buf
 }
+
+// bufferedSource reads a profile into a buffer it is given, so that a scan of hundreds of
+// profiles does not allocate (and clear, and collect) a new body for each.
+type bufferedSource interface {
+	fetchInto(ctx context.Context, name string, buf []byte) ([]byte, error)
+}
+
+// maxReusedBody: a worker keeps a buffer up to this size for the next profile.
+const maxReusedBody = 8 << 20

@@ -102,21 +102,22 @@ func (s *HTTPSource) Index(ctx context.Context) (Index, []BadEntry, error) {
 
 // Fetch downloads one profile.
 func (s *HTTPSource) Fetch(ctx context.Context, name string) ([]byte, error) {
-	return s.get(ctx, s.URL(name), s.max)
+	return s.fetchInto(ctx, name, nil)
+}
+
+// fetchInto downloads one profile into buf (bufferedSource).
+func (s *HTTPSource) fetchInto(ctx context.Context, name string, buf []byte) ([]byte, error) {
+	resp, err := s.open(ctx, s.URL(name), s.max)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return readBodyInto(resp.Body, resp.Request.URL.Path, s.max, resp.ContentLength, buf)
 }
 
 // URL joins the profile directory and the name, escaping each path segment.
 func (s *HTTPSource) URL(name string) string {
 	return s.dir.JoinPath(strings.Split(name, "/")...).String()
-}
-
-func (s *HTTPSource) get(ctx context.Context, u string, max int64) ([]byte, error) {
-	resp, err := s.open(ctx, u, max)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	return readBodySized(resp.Body, resp.Request.URL.Path, max, resp.ContentLength)
 }
 
 // open sends the GET; the caller closes the body of the 200 response it returns.
