@@ -79,11 +79,24 @@ func (c *Cache) diff(idx Index, match func(name string) bool) Changes {
 // Save writes the cache to dir atomically (fsutil.WriteFile), so a crash leaves the old cache or
 // the new one, never a torn file.
 func (c *Cache) Save(dir string) error {
-	write := func(w io.Writer) error { return writeCache(w, c.Entries, c.sortedKeys()) }
-	if err := fsutil.WriteFileFunc(filepath.Join(dir, CacheFile), 0o644, write); err != nil {
+	p, err := c.prepare(dir)
+	if err != nil {
+		return err
+	}
+	if err := p.Commit(); err != nil {
 		return fmt.Errorf("save cache: %w", err)
 	}
 	return nil
+}
+
+// prepare writes and fsyncs the cache file under a temporary name (fsutil.PrepareFile).
+func (c *Cache) prepare(dir string) (*fsutil.Pending, error) {
+	write := func(w io.Writer) error { return writeCache(w, c.Entries, c.sortedKeys()) }
+	p, err := fsutil.PrepareFile(filepath.Join(dir, CacheFile), 0o644, write)
+	if err != nil {
+		return nil, fmt.Errorf("save cache: %w", err)
+	}
+	return p, nil
 }
 
 // set puts e under key, remembering a new key for sortedKeys.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/event"
+	"github.com/packuilon/packuilon/internal/fsutil"
 )
 
 // Scanner runs scans for one configuration.
@@ -77,8 +78,9 @@ func (r Report) String() string {
 //
 //  1. fetch the index and diff it with the cache;
 //  2. fetch the candidates and keep those whose digest changed;
-//  3. publish them and wait for every confirm;
-//  4. only then save the cache.
+//  3. publish them and wait for every confirm, while the new cache is written and fsynced
+//     under a temporary name;
+//  4. only then put the new cache in place.
 //
 // A crash or a broker failure before 4 leaves the old cache, so the next scan sees the same
 // changes and publishes them again (the builder coalesces duplicates). A profile that fails in
@@ -167,25 +169,46 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	}
 	s.log.Debug("candidates fetched and digested", "candidates", len(names), "duration", time.Since(start))
 	digests, failed := s.classify(results, cache, o.PublishAll, &rep)
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.PublishTimeout)
-	defer cancel()
-	if err := s.publish(pctx, early, rep.Published); err != nil {
-		published := rep.Published
-		rep.Published = nil
-		return rep, fmt.Errorf("publish %d build requests (cache not updated; the next scan publishes them again): %w", len(published), err)
-	}
-	s.log.Debug("published and confirmed", "requests", len(rep.Published), "duration", time.Since(start))
-	for _, r := range rep.Published {
-		s.log.Info("published build request", "image_key", r.ImageKey, "profile", r.ProfileURL, "digest", r.ProfileDigest)
-	}
 	next := cache
 	if ch != nil {
 		cache.apply(*ch, digests, failed)
 	} else {
 		next = nextCache(cache, idx, digests, failed)
 	}
-	if err := next.Save(s.w.CacheDir); err != nil {
-		return rep, err
+	// The new cache is written and fsynced while the broker confirms; it takes the old one's
+	// place only once every publish is confirmed.
+	type prepared struct {
+		p   *fsutil.Pending
+		err error
+	}
+	saved := make(chan prepared, 1)
+	go func() {
+		p, err := next.prepare(s.w.CacheDir)
+		saved <- prepared{p, err}
+	}()
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.PublishTimeout)
+	defer cancel()
+	perr := s.publish(pctx, early, rep.Published)
+	if perr == nil {
+		s.log.Debug("published and confirmed", "requests", len(rep.Published), "duration", time.Since(start))
+	}
+	pc := <-saved
+	if perr != nil {
+		if pc.p != nil {
+			pc.p.Abort()
+		}
+		published := rep.Published
+		rep.Published = nil
+		return rep, fmt.Errorf("publish %d build requests (cache not updated; the next scan publishes them again): %w", len(published), perr)
+	}
+	for _, r := range rep.Published {
+		s.log.Info("published build request", "image_key", r.ImageKey, "profile", r.ProfileURL, "digest", r.ProfileDigest)
+	}
+	if pc.err != nil {
+		return rep, pc.err
+	}
+	if err := pc.p.Commit(); err != nil {
+		return rep, fmt.Errorf("save cache: %w", err)
 	}
 	rep.Duration = time.Since(start)
 	s.log.Info("scan done", "profiles", rep.Entries, "candidates", rep.Candidates, "published", len(rep.Published),

@@ -22,10 +22,27 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 // WriteFileFunc is WriteFile with the content written by write, through a buffer, so a large
 // file is never held in memory whole.
 func WriteFileFunc(path string, perm os.FileMode, write func(w io.Writer) error) error {
+	p, err := PrepareFile(path, perm, write)
+	if err != nil {
+		return err
+	}
+	return p.Commit()
+}
+
+// Pending is a file written and fsynced under a temporary name, not yet in place: Commit puts
+// it in place, Abort removes it. One of them must be called.
+type Pending struct {
+	path, tmp string
+}
+
+// PrepareFile is the first half of WriteFileFunc: the temporary file is written and fsynced.
+// The slow part of an atomic write can so run while the caller waits for what decides whether
+// the new content may replace the old (the broker's confirms, for the watcher's cache).
+func PrepareFile(path string, perm os.FileMode, write func(w io.Writer) error) (*Pending, error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	name := tmp.Name()
 	ok := false
@@ -36,28 +53,37 @@ func WriteFileFunc(path string, perm os.FileMode, write func(w io.Writer) error)
 		}
 	}()
 	if err := tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	bw := bufio.NewWriterSize(tmp, 64<<10)
 	if err := write(bw); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	ok = true
-	if d, err := os.Open(dir); err == nil {
+	return &Pending{path: path, tmp: name}, nil
+}
+
+// Commit renames the prepared file over its path and fsyncs the directory.
+func (p *Pending) Commit() error {
+	if err := os.Rename(p.tmp, p.path); err != nil {
+		os.Remove(p.tmp)
+		return fmt.Errorf("write %s: %w", p.path, err)
+	}
+	if d, err := os.Open(filepath.Dir(p.path)); err == nil {
 		d.Sync()
 		d.Close()
 	}
 	return nil
 }
+
+// Abort removes the prepared file, leaving the old content in place.
+func (p *Pending) Abort() { os.Remove(p.tmp) }

@@ -1,6 +1,7 @@
 package fsutil
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -31,5 +32,39 @@ func TestWriteFileReplacesAndKeepsMode(t *testing.T) {
 func TestWriteFileMissingDirFails(t *testing.T) {
 	if err := WriteFile(filepath.Join(t.TempDir(), "no", "such"), []byte("x"), 0o644); err == nil {
 		t.Fatal("want an error for a missing directory")
+	}
+}
+
+// TestPrepareFile: a prepared file changes nothing until Commit; Abort leaves the old content
+// and no temporary file.
+func TestPrepareFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "state.json")
+	if err := WriteFile(p, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	write := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	aborted, err := PrepareFile(p, 0o644, write("aborted"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := PrepareFile(p, 0o644, write("new"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(p); string(got) != "old" {
+		t.Fatalf("before commit: %q", got)
+	}
+	aborted.Abort()
+	if err := committed.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(p); string(got) != "new" {
+		t.Fatalf("after commit: %q", got)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
