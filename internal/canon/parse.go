@@ -3,6 +3,7 @@ package canon
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"slices"
 )
 
@@ -84,8 +85,14 @@ func (p *parser) skipWSRun() {
 	in, i := p.in, p.pos
 	for i < len(in) && wsByte[in[i]] {
 		i++
-		// Indented profiles have long runs of spaces: eight at a time.
-		for i+8 <= len(in) && binary.LittleEndian.Uint64(in[i:]) == 0x2020202020202020 {
+		// Indented profiles have runs of spaces after each newline: up to eight at a time,
+		// counted as the zero bytes of a word XORed with eight spaces.
+		for i+8 <= len(in) {
+			x := binary.LittleEndian.Uint64(in[i:]) ^ 0x2020202020202020
+			if x != 0 {
+				i += bits.TrailingZeros64(x) >> 3
+				break
+			}
 			i += 8
 		}
 	}
