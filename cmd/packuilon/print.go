@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/packuilon/packuilon/builder"
+	"github.com/packuilon/packuilon/internal/fsutil"
 	"github.com/packuilon/packuilon/internal/state"
 )
 
@@ -51,23 +51,15 @@ func printRecord(w io.Writer, r state.Record, journal []state.Entry) {
 
 // tail returns the last n lines of a file (reading at most the last 256 KiB).
 func tail(path string, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		return fmt.Sprintf("(cannot read the log: %v)\n", err)
 	}
-	defer f.Close()
-	const window = 256 << 10
-	if fi, err := f.Stat(); err == nil && fi.Size() > window {
-		f.Seek(fi.Size()-window, io.SeekStart)
-	}
-	data, _ := io.ReadAll(f)
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	var b bytes.Buffer
-	for _, l := range lines {
+	var b strings.Builder
+	for _, l := range fsutil.Tail(path, n, maxTailLine) {
 		b.WriteString("  " + l + "\n")
 	}
 	return b.String()
 }
+
+// maxTailLine is the longest log line show prints whole; longer ones are cut, as on the status page.
+const maxTailLine = 64 << 10
