@@ -2,6 +2,7 @@ package glance
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
@@ -72,8 +73,19 @@ func TestFaultPointsRetention(t *testing.T) {
 	_, c := fresh()
 	ph := r.count(keep1, promote(c))
 	t.Logf("a promotion with retention: connecting makes %d Keystone and %d Glance requests, the operation %d: %v", ph.connectK, ph.connectG, ph.opG, ph.reqs)
+	// Retention's requests are the promotion's last (the old images' deactivations); the
+	// promotion's own are enumerated by TestFaultPointsPromotion.
+	n := 0
+	for _, req := range ph.reqs {
+		if strings.HasSuffix(req, "/actions/deactivate") {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatalf("the promotion retired nothing: %v", ph.reqs)
+	}
 	ty := &tally{t: t, op: "retention"}
-	for _, fp := range ph.points(false, someFaults...) {
+	for _, fp := range ph.pointsFrom(false, ph.opG-n+1, someFaults...) {
 		ids, c := fresh()
 		reached, err := r.run(&fp, keep1, promote(c))
 		ty.single(fp, err)

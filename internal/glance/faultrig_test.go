@@ -151,6 +151,11 @@ func (r *faultRig) count(tune func(*GlanceStore), op func(*GlanceStore) error) p
 // points are the fault points of the operation (and of connecting, if withConnect): each request
 // in turn meets each of modes, and an outage starting there.
 func (ph phases) points(withConnect bool, modes ...testenv.Fault) []faultPoint {
+	return ph.pointsFrom(withConnect, 1, modes...)
+}
+
+// pointsFrom is points for the operation's requests from the first-th on.
+func (ph phases) pointsFrom(withConnect bool, first int, modes ...testenv.Fault) []faultPoint {
 	var out []faultPoint
 	add := func(connect bool, proxy string, n int) {
 		for _, m := range modes {
@@ -166,7 +171,7 @@ func (ph phases) points(withConnect bool, modes ...testenv.Fault) []faultPoint {
 			add(true, "glance", n)
 		}
 	}
-	for n := 1; n <= ph.opG; n++ {
+	for n := first; n <= ph.opG; n++ {
 		add(false, "glance", n)
 	}
 	return out
