@@ -1,9 +1,6 @@
 package glance
 
 import (
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -85,75 +82,29 @@ func TestRejectBrokenCandidate(t *testing.T) {
 	}
 }
 
-// fakeNova is a stand-in for Nova's GET /servers (Nova cannot run here): it reports a server
-// for the images in used.
-func fakeNova(t *testing.T, used map[string]bool) *gophercloud.ServiceClient {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasSuffix(r.URL.Path, "/servers/detail") || r.URL.Query().Get("all_tenants") == "" {
-			http.Error(w, "unexpected "+r.URL.String(), http.StatusBadRequest)
-			return
-		}
-		list := []map[string]any{}
-		if used[r.URL.Query().Get("image")] {
-			list = append(list, map[string]any{"id": "server-1", "name": "vm", "status": "ACTIVE",
-				"image": map[string]any{"id": r.URL.Query().Get("image")}, "flavor": map[string]any{"id": "1"},
-				"addresses": map[string]any{}, "metadata": map[string]any{}})
-		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"servers": list})
-	}))
-	t.Cleanup(srv.Close)
-	return &gophercloud.ServiceClient{ProviderClient: &gophercloud.ProviderClient{HTTPClient: *srv.Client()}, Endpoint: srv.URL + "/"}
-}
-
+// TestRetention without a compute endpoint: old images are deactivated, never deleted (see
+// TestRetentionAsksNova for the rest).
 func TestRetention(t *testing.T) {
-	for _, tc := range []struct {
-		name        string
-		withCompute bool
-	}{{"without compute: deactivate", false}, {"with compute: delete unused, keep used", true}} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
-			k, name := key(t)
-			opts := defaults()
-			opts.KeepWarehoused = 1
-			s := e.store(opts)
-			used := map[string]bool{}
-			if tc.withCompute {
-				s.c.Compute = fakeNova(t, used)
-			}
-			var ids []string
-			var last *Result
-			for range 3 { // after the third, two are warehoused; keep 1 → ids[0] retires
-				ids = append(ids, e.upload(name, images.ImageVisibilityPrivate, nil))
-				used[ids[0]] = true
-				var err error
-				if last, err = s.Promote(e.ctx, Candidate{ImageID: ids[len(ids)-1], Key: k, Name: name}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			e.checkPromoted(name, k, ids[2], ids[1])
-			if st := e.get(ids[1]).Status; st != images.ImageStatusActive {
-				t.Fatalf("newest warehoused image is %s, want kept active", st)
-			}
-			if !tc.withCompute {
-				if len(last.Deactivated) != 1 || last.Deactivated[0] != ids[0] || e.get(ids[0]).Status != images.ImageStatusDeactivated {
-					t.Fatalf("deactivated %v, want [%s]", last.Deactivated, ids[0])
-				}
-				return
-			}
-			if len(last.Deleted) != 0 || e.get(ids[0]).Status != images.ImageStatusActive {
-				t.Fatalf("an image a server uses was retired: deleted %v", last.Deleted)
-			}
-			delete(used, ids[0])
-			next := e.upload(name, images.ImageVisibilityPrivate, nil)
-			res, err := s.Promote(e.ctx, Candidate{ImageID: next, Key: k, Name: name})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(res.Deleted) != 2 {
-				t.Fatalf("deleted %v, want the 2 unused older images", res.Deleted)
-			}
-		})
+	e := newEnv(t)
+	k, name := key(t)
+	opts := defaults()
+	opts.KeepWarehoused = 1
+	s := e.store(opts)
+	var ids []string
+	var last *Result
+	for range 3 { // after the third, two are warehoused; keep 1 → ids[0] retires
+		ids = append(ids, e.upload(name, images.ImageVisibilityPrivate, nil))
+		var err error
+		if last, err = s.Promote(e.ctx, Candidate{ImageID: ids[len(ids)-1], Key: k, Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.checkPromoted(name, k, ids[2], ids[1])
+	if st := e.get(ids[1]).Status; st != images.ImageStatusActive {
+		t.Fatalf("newest warehoused image is %s, want kept active", st)
+	}
+	if len(last.Deactivated) != 1 || last.Deactivated[0] != ids[0] || e.get(ids[0]).Status != images.ImageStatusDeactivated {
+		t.Fatalf("deactivated %v, want [%s]", last.Deactivated, ids[0])
 	}
 }
 
