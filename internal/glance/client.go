@@ -50,6 +50,9 @@ func Connect(ctx context.Context, c Credentials) (*Clients, error) {
 		tlsConfig.RootCAs = pool
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
+	// Member calls run MEMBER_CONCURRENCY (up to 64) at a time: with Go's default of 2 idle
+	// connections per host, all but 2 would be closed after each request and dialled again.
+	base.MaxIdleConnsPerHost = 64
 	if tlsConfig != nil {
 		base.TLSClientConfig = tlsConfig
 	}
