@@ -21,8 +21,15 @@ type fetched struct {
 // whatever the number of candidates. Results are in the order of names. When ctx is done, the
 // remaining profiles fail with ctx's error.
 func fetchAll(ctx context.Context, src Source, names []string, parallel int, o event.ProfileOptions) []fetched {
+	return fetchEach(ctx, src, names, parallel, o, func(int, fetched) {})
+}
+
+// fetchEach is fetchAll that also calls each, in the caller's goroutine, with every result as
+// soon as it is ready (in the order they come), and its index in names.
+func fetchEach(ctx context.Context, src Source, names []string, parallel int, o event.ProfileOptions, each func(i int, f fetched)) []fetched {
 	out := make([]fetched, len(names))
 	jobs := make(chan int)
+	done := make(chan int, len(names))
 	var wg sync.WaitGroup
 	for range min(parallel, max(len(names), 1)) {
 		wg.Add(1)
@@ -31,17 +38,25 @@ func fetchAll(ctx context.Context, src Source, names []string, parallel int, o e
 			var buf []byte // each worker reads every body into the same buffer
 			for i := range jobs {
 				out[i], buf = fetchOne(ctx, src, names[i], o, buf)
+				done <- i
 			}
 		}()
 	}
-	for i := range names {
-		if ctx.Err() != nil {
-			out[i] = fetched{name: names[i], err: ctx.Err()}
-			continue
+	go func() {
+		for i := range names {
+			if ctx.Err() != nil {
+				out[i] = fetched{name: names[i], err: ctx.Err()}
+				done <- i
+				continue
+			}
+			jobs <- i
 		}
-		jobs <- i
+		close(jobs)
+	}()
+	for range names {
+		i := <-done
+		each(i, out[i])
 	}
-	close(jobs)
 	wg.Wait()
 	return out
 }

@@ -75,16 +75,7 @@ func (c connection) send(ctx context.Context, reqs []event.BuildRequest, afterCo
 	}
 	pending := make([]amqp.Deferred, 0, len(reqs))
 	for _, r := range reqs {
-		body, err := json.Marshal(r)
-		if err != nil {
-			return fmt.Errorf("encode request for %s: %w", r.ImageKey, err)
-		}
-		d, err := c.pub.Send(ctx, amqp.Message{
-			Body:        body,
-			MessageID:   r.MessageID(uuid.NewString()),
-			Type:        event.Schema,
-			ContentType: event.ContentType,
-		})
+		d, err := c.sendOne(ctx, r)
 		if err != nil {
 			return err
 		}
@@ -96,6 +87,20 @@ func (c connection) send(ctx context.Context, reqs []event.BuildRequest, afterCo
 		}
 	}
 	return nil
+}
+
+// sendOne publishes r without waiting for its confirm.
+func (c connection) sendOne(ctx context.Context, r event.BuildRequest) (amqp.Deferred, error) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return amqp.Deferred{}, fmt.Errorf("encode request for %s: %w", r.ImageKey, err)
+	}
+	return c.pub.Send(ctx, amqp.Message{
+		Body:        body,
+		MessageID:   r.MessageID(uuid.NewString()),
+		Type:        event.Schema,
+		ContentType: event.ContentType,
+	})
 }
 
 // withLog logs the first failure and every change of error, not each attempt.

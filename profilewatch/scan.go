@@ -146,8 +146,8 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		}
 	}
 	rep.Candidates = len(names)
-	// The broker connection is opened while the profiles download: at a few ms per handshake
-	// step, it would otherwise add to every scan that publishes.
+	// The broker connection is opened while the profiles download, and each request is sent as
+	// soon as its profile is read: the broker stores the first while the last are fetched.
 	early := make(chan connection, 1)
 	stopDial := func() {}
 	if len(names) > 0 {
@@ -157,18 +157,35 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	} else {
 		close(early)
 	}
-	defer func() { // stops the early dial and closes its connection, unless the publish took it
+	defer func() { // stops the early dial and closes its connection, unless the sender took it
 		stopDial()
 		if c, ok := <-early; ok {
 			c.close()
 		}
 	}()
-	results := fetchAll(ctx, s.src, names, s.w.Parallelism, s.profileOptions())
-	if err := ctx.Err(); err != nil {
-		return rep, fmt.Errorf("scan stopped before publishing: %w", err)
+	snd := newSender(s, early)
+	defer snd.close()
+	// Once a request is sent the scan runs to its end, fetches included, as a scan cancelled
+	// while publishing always has; cancelled before, it stops and publishes nothing.
+	fctx, fcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer fcancel()
+	defer context.AfterFunc(ctx, func() {
+		if snd.stopUnlessStarted() {
+			fcancel()
+		}
+	})()
+	verdicts := make([]verdict, len(names))
+	results := fetchEach(fctx, s.src, names, s.w.Parallelism, s.profileOptions(), func(i int, f fetched) {
+		verdicts[i] = s.judge(f, cache, o.PublishAll)
+		if verdicts[i].err == nil && !verdicts[i].unchanged {
+			snd.send(verdicts[i].req)
+		}
+	})
+	if ctx.Err() != nil && snd.stopUnlessStarted() {
+		return rep, fmt.Errorf("scan stopped before publishing: %w", ctx.Err())
 	}
 	s.log.Debug("candidates fetched and digested", "candidates", len(names), "duration", time.Since(start))
-	digests, failed := s.classify(results, cache, o.PublishAll, &rep)
+	digests, failed := s.classify(results, verdicts, &rep)
 	next := cache
 	if ch != nil {
 		cache.apply(*ch, digests, failed)
@@ -188,7 +205,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	}()
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.PublishTimeout)
 	defer cancel()
-	perr := s.publish(pctx, early, rep.Published)
+	perr := snd.wait(pctx)
 	if perr == nil {
 		s.log.Debug("published and confirmed", "requests", len(rep.Published), "duration", time.Since(start))
 	}
@@ -216,56 +233,55 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	return rep, nil
 }
 
-// publish sends reqs on the connection opened early (or a new one when there was none).
-func (s *Scanner) publish(ctx context.Context, early chan connection, reqs []event.BuildRequest) error {
-	if len(reqs) == 0 {
-		return nil
-	}
-	c, ok := <-early
-	if !ok {
-		return Publish(ctx, s.g, reqs, s.log, s.afterConnect)
-	}
-	close(early) // taken: the scan's deferred clean-up leaves it alone
-	if c.err != nil {
-		return c.err // connect already retried by dialPolicy
-	}
-	defer c.close()
-	return c.send(ctx, reqs, s.afterConnect)
+// verdict is what classify decided for one fetched profile: publish req, unchanged, or err.
+type verdict struct {
+	req       event.BuildRequest
+	unchanged bool
+	err       error
 }
 
-// classify turns fetched profiles into the requests to publish (rep.Published), counting the
-// unchanged and recording the failed. It returns the digest of every profile fetched, to be
-// cached, and the cache keys of the failed ones, whose old entries are kept.
-func (s *Scanner) classify(results []fetched, cache *Cache, publishAll bool, rep *Report) (map[string]string, map[string]bool) {
+// judge decides what to do with one fetched profile: nothing when its digest is the cached one
+// (unless publishAll), else the request to publish, or why there is none.
+func (s *Scanner) judge(f fetched, cache *Cache, publishAll bool) verdict {
+	if f.err == nil && !publishAll && cache.Entries[CacheKey(f.name)].Digest == f.digest {
+		return verdict{unchanged: true}
+	}
+	if f.err != nil {
+		return verdict{err: f.err}
+	}
+	req := event.NewRequest(f.spec, event.ReasonProfileChanged)
+	req.ProfileURL = s.src.URL(f.name)
+	req.ProfileDigest = f.digest
+	err := s.naming.Apply(&req)
+	if err == nil {
+		err = req.Validate()
+	}
+	return verdict{req: req, err: err}
+}
+
+// classify records the verdicts on fetched profiles in the report (rep.Published, in the order
+// of results), logging the unchanged and the failed. It returns the digest of every profile
+// fetched, to be cached, and the cache keys of the failed ones, whose old entries are kept.
+func (s *Scanner) classify(results []fetched, verdicts []verdict, rep *Report) (map[string]string, map[string]bool) {
 	digests := map[string]string{}
 	failed := map[string]bool{}
-	for _, f := range results {
+	for i, f := range results {
 		key := CacheKey(f.name)
 		log := s.log.With("profile", f.name)
-		err := f.err
-		if err == nil && !publishAll && cache.Entries[key].Digest == f.digest {
+		v := verdicts[i]
+		switch {
+		case v.unchanged:
 			log.Debug("mtime changed but content did not; nothing to build", "digest", f.digest)
 			digests[key] = f.digest
 			rep.Unchanged++
-			continue
-		}
-		var req event.BuildRequest
-		if err == nil {
-			req = event.NewRequest(f.spec, event.ReasonProfileChanged)
-			req.ProfileURL = s.src.URL(f.name)
-			req.ProfileDigest = f.digest
-			if err = s.naming.Apply(&req); err == nil {
-				err = req.Validate()
-			}
-		}
-		if err != nil {
-			log.Error("profile skipped; it keeps its cache entry and is retried next scan", "error", err)
-			rep.Failed = append(rep.Failed, Failure{Profile: f.name, Err: err})
+		case v.err != nil:
+			log.Error("profile skipped; it keeps its cache entry and is retried next scan", "error", v.err)
+			rep.Failed = append(rep.Failed, Failure{Profile: f.name, Err: v.err})
 			failed[key] = true
-			continue
+		default:
+			digests[key] = f.digest
+			rep.Published = append(rep.Published, v.req)
 		}
-		digests[key] = f.digest
-		rep.Published = append(rep.Published, req)
 	}
 	return digests, failed
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/packuilon/packuilon/internal/testenv"
 )
@@ -170,5 +171,25 @@ func TestCancelDuringPublishFinishes(t *testing.T) {
 	}
 	if rep := f.mustScan(ScanOptions{}); rep.Candidates != 0 {
 		t.Errorf("cache not saved: next scan has %d candidates", rep.Candidates)
+	}
+}
+
+// TestCancelBeforePublishStops: a scan cancelled while it fetches, before its first request is
+// sent, stops without publishing or saving anything.
+func TestCancelBeforePublishStops(t *testing.T) {
+	rmq := testenv.SharedRabbit(t)
+	f := newFixture(t, rmq, testenv.ProfileServerOptions{}, "FETCH_PARALLELISM = 1")
+	baseline := f.baselineThenChange(3)
+	f.srv.SetDelay(2 * time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	if _, err := f.scanner().Scan(ctx, ScanOptions{}); err == nil || !strings.Contains(err.Error(), "before publishing") {
+		t.Fatalf("cancelled scan: %v", err)
+	}
+	if got := keys(f.drain()); got != "" {
+		t.Errorf("cancelled scan published %q", got)
+	}
+	if f.cacheBytes() != baseline {
+		t.Error("cancelled scan changed the cache")
 	}
 }
