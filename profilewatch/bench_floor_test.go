@@ -24,13 +24,21 @@ const (
 	floorTemplates = 200
 	floorChanged   = 152
 	floorSize      = 120 << 10
-	floorRounds    = 3
 )
+
+// floorRounds is how many times the scan and the floor run, alternately, for the medians:
+// PACKUILON_SCAN_ROUNDS, else 3.
+var floorRounds = func() int {
+	if n, err := strconv.Atoi(os.Getenv("PACKUILON_SCAN_ROUNDS")); err == nil && n > 0 {
+		return n
+	}
+	return 3
+}()
 
 // BenchmarkScanVsFloor runs, on one generated site and in one run, `packuilon watch --once`
 // (the real binary, real broker, publishing with confirms, cache saved) and the floor: one curl
 // process downloading the index and exactly the changed profiles from the same HTTP server. It
-// reports the ratio of their wall times (median of 3 rounds), each wall time and the scan's
+// reports the ratio of their wall times (median of floorRounds rounds), each wall time and the scan's
 // peak RSS. With PACKUILON_SCAN_PPROF=<dir>, one more in-process scan of the same site writes
 // a CPU profile to <dir>/scan-<entries>.pprof.
 func BenchmarkScanVsFloor(b *testing.B) {
@@ -115,8 +123,10 @@ func scanVsFloor(b *testing.B, entries int) {
 			fmt.Println("  " + l)
 		}
 	}
-	fmt.Printf("scan-floor %d entries, %d changed x %d KB: watch --once %.3fs, curl floor %.3fs, ratio %.2f, peak RSS %.1f MiB (medians of %d rounds; ratios %.2f)\n",
-		entries, floorChanged, floorSize>>10, med(scans), med(floors), med(ratios), slices.Max(rsss), floorRounds, ratios)
+	load, _ := os.ReadFile("/proc/loadavg") // the figures mean little on a busy machine: say how busy
+	fmt.Printf("scan-floor %d entries, %d changed x %d KB: watch --once %.3fs, curl floor %.3fs, ratio %.2f, peak RSS %.1f MiB (medians of %d rounds; ratios %.2f; load average %s)\n",
+		entries, floorChanged, floorSize>>10, med(scans), med(floors), med(ratios), slices.Max(rsss), floorRounds, ratios,
+		strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
 	if dir := os.Getenv("PACKUILON_SCAN_PPROF"); dir != "" {
 		change(floorChanged)
 		profileScan(b, f, filepath.Join(dir, fmt.Sprintf("scan-%d.pprof", entries)))

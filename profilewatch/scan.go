@@ -77,18 +77,18 @@ func (r Report) String() string {
 // Scan runs one scan under the scan lock. The order matters and is the heart of the watcher:
 //
 //  1. fetch the index and diff it with the cache;
-//  2. fetch the candidates and keep those whose digest changed;
-//  3. publish them and wait for every confirm, while the new cache is written and fsynced
-//     under a temporary name;
+//  2. fetch the candidates; each whose digest changed is published as soon as it is read;
+//  3. wait for every confirm, while the new cache is written and fsynced under a temporary
+//     name;
 //  4. only then put the new cache in place.
 //
 // A crash or a broker failure before 4 leaves the old cache, so the next scan sees the same
 // changes and publishes them again (the builder coalesces duplicates). A profile that fails in
 // step 2 keeps its old cache entry and is retried by the next scan; the others go on.
 //
-// When ctx is cancelled during step 1 or 2 the scan stops and publishes nothing; once step 3 has
-// begun it runs to its end (bounded by PUBLISH_TIMEOUT) so a stopping daemon does not drop
-// confirmed work on the floor.
+// When ctx is cancelled before the first request is sent the scan stops and publishes nothing;
+// once one is sent it runs to its end (fetches bounded by HTTP_TIMEOUT, publishes by
+// PUBLISH_TIMEOUT) so a stopping daemon does not drop confirmed work on the floor.
 func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	start := time.Now()
 	unlock, err := Lock(ctx, s.w.CacheDir, s.w.LockTimeout)
