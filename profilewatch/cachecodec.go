@@ -123,7 +123,7 @@ func parseCache(data []byte) (entries map[string]CacheEntry, keys []string, vers
 		}
 		entries[key] = e
 	}
-	if len(bytes.TrimSpace(data[p.pos:])) != 0 {
+	if len(bytes.Trim(data[p.pos:], " \t\r\n")) != 0 { // JSON's whitespace only
 		return nil, nil, 0, false
 	}
 	return entries, keys, int(v), true

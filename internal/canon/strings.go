@@ -6,10 +6,11 @@ import (
 	"unicode/utf8"
 )
 
-// plainByte marks the bytes a string may hold and still be its own canonical form: printable
-// ASCII other than '"', '\\' and the three that encoding/json escapes for HTML ('<', '>', '&').
+// plainByte marks the bytes a string may hold and still be its own canonical form: ASCII from
+// space to DEL (which encoding/json writes as it is) other than '"', '\\' and the three that
+// encoding/json escapes for HTML ('<', '>', '&').
 var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < 0x7f; c++ {
+	for c := 0x20; c <= 0x7f; c++ {
 		t[c] = true
 	}
 	for _, c := range `"\<>&` {
