@@ -163,6 +163,26 @@ func (p *parser) value(ign, capt *trie) error {
 	return nil
 }
 
+// plainValue writes the string at p.pos when it is its own canonical form, the common case,
+// and reports whether it did; value reads it otherwise, and every other kind of value.
+func (p *parser) plainValue() bool {
+	in := p.in
+	if p.pos >= len(in) || in[p.pos] != '"' || (p.maxValues > 0 && p.values >= p.maxValues) {
+		return false
+	}
+	i := p.pos + 1
+	for i < len(in) && plainByte[in[i]] {
+		i++
+	}
+	if i >= len(in) || in[i] != '"' {
+		return false
+	}
+	p.values++
+	p.put(in[p.pos : i+1])
+	p.pos = i + 1
+	return true
+}
+
 func (p *parser) enter() error {
 	p.depth++
 	if p.depth > p.maxDepth {
@@ -185,8 +205,11 @@ func (p *parser) array() error {
 		return nil
 	}
 	for {
-		if err := p.value(nil, nil); err != nil {
-			return err
+		p.skipWS()
+		if !p.plainValue() {
+			if err := p.value(nil, nil); err != nil {
+				return err
+			}
 		}
 		p.skipWS()
 		if p.pos >= len(p.in) {
@@ -261,8 +284,11 @@ func (p *parser) object(ign, capt *trie) error {
 		if cc != nil {
 			p.clear(cc)
 		}
-		if err := p.value(ci, cc); err != nil {
-			return err
+		p.skipWS()
+		if cc != nil || !p.plainValue() {
+			if err := p.value(ci, cc); err != nil {
+				return err
+			}
 		}
 		if ci != nil && ci.idx > 0 { // an ignored member: drop what was written for it
 			p.out = p.out[:m.start]
