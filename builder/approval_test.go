@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/event"
 	"github.com/packuilon/packuilon/internal/state"
 	"github.com/packuilon/packuilon/internal/testenv"
 )
@@ -37,12 +38,14 @@ func stateOf(t *testing.T, st *state.Store, id string, want state.State) state.R
 }
 
 // only returns the one build of key not in an end state, waiting for it to reach want.
-func newest(t *testing.T, st *state.Store, key string, want state.State) state.Record {
+func newest(t *testing.T, st *state.Store, req event.BuildRequest, want state.State) state.Record {
 	t.Helper()
 	var rec state.Record
-	waitFor(t, 3*time.Minute, key+" to have a build "+string(want), func() bool {
-		recs := builds(t, st, key)
-		if len(recs) > 0 && recs[0].State == want {
+	// The build must be req's own: until req is recorded, the newest build of the key is an
+	// earlier one, which may be in the wanted state too.
+	waitFor(t, 3*time.Minute, req.ImageKey+" to have a build of "+req.ProfileDigest+" "+string(want), func() bool {
+		recs := builds(t, st, req.ImageKey)
+		if len(recs) > 0 && recs[0].State == want && recs[0].Request.ProfileDigest == req.ProfileDigest {
 			rec = recs[0]
 			return true
 		}
@@ -71,7 +74,7 @@ func TestApprovalGateAndCancel(t *testing.T) {
 
 	a := request("gate", "sha256:a")
 	publish(t, g, mustJSON(t, a))
-	recA := newest(t, st, a.ImageKey, state.AwaitingApproval)
+	recA := newest(t, st, a, state.AwaitingApproval)
 	m := smtpd.WaitMails(t, 1, time.Minute)[0]
 	body, _ := io.ReadAll(m.Body)
 	if !strings.Contains(m.Header.Get("Subject"), "awaits approval") || !strings.Contains(string(body), "packuilon approve "+recA.ID) ||
@@ -81,7 +84,7 @@ func TestApprovalGateAndCancel(t *testing.T) {
 
 	b := request("gate", "sha256:b")
 	publish(t, g, mustJSON(t, b))
-	recB := newest(t, st, b.ImageKey, state.AwaitingApproval)
+	recB := newest(t, st, b, state.AwaitingApproval)
 	if rec := stateOf(t, st, recA.ID, state.Superseded); !strings.Contains(rec.Message, recB.ID) {
 		t.Errorf("superseded build says %q", rec.Message)
 	}
@@ -90,7 +93,7 @@ func TestApprovalGateAndCancel(t *testing.T) {
 
 	c := request("gate", "sha256:c")
 	publish(t, g, mustJSON(t, c))
-	recC := newest(t, st, c.ImageKey, state.AwaitingApproval)
+	recC := newest(t, st, c, state.AwaitingApproval)
 	cli(t, bin, "deny", "--config", cfgPath, recC.ID, "--reason", "wrong kernel")
 	if rec := stateOf(t, st, recC.ID, state.Denied); !strings.Contains(rec.Message, "wrong kernel") {
 		t.Errorf("denied build says %q", rec.Message)
@@ -109,7 +112,7 @@ func TestApprovalGateAndCancel(t *testing.T) {
 	for len(started) > 0 { // packer runs of the builds above
 		<-started
 	}
-	recS := newest(t, st, slow.ImageKey, state.Building)
+	recS := newest(t, st, slow, state.Building)
 	select {
 	case <-started:
 	case <-time.After(3 * time.Minute):

@@ -88,8 +88,8 @@ func TestStatusPage(t *testing.T) {
 
 	a, bad := request("gate", "sha256:pa"), request("broken", "sha256:pb")
 	publish(t, g, mustJSON(t, a), mustJSON(t, bad))
-	recA := newest(t, st, a.ImageKey, state.AwaitingApproval)
-	recF := newest(t, st, bad.ImageKey, state.Failed)
+	recA := newest(t, st, a, state.AwaitingApproval)
+	recF := newest(t, st, bad, state.Failed)
 
 	dom := testenv.DumpDOM(t, base+"/")
 	for _, want := range []string{"Awaiting approval (1)", recA.ID, a.ImageKey, bad.ImageKey, recF.ID, ">failed<", ">Approve<", ">Deny<", "Image keys"} {
@@ -154,7 +154,7 @@ func TestStatusPage(t *testing.T) {
 
 	c := request("gate", "sha256:pc")
 	publish(t, g, mustJSON(t, c))
-	recC := newest(t, st, c.ImageKey, state.AwaitingApproval)
+	recC := newest(t, st, c, state.AwaitingApproval)
 	if resp := press(t, base, recC.ID, "deny", "alice", "s3cret-pw", url.Values{"reason": {"not this week"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("deny: %s", resp.Status)
 	}
@@ -165,7 +165,7 @@ func TestStatusPage(t *testing.T) {
 	setAuth(t, cfg, "export PACKUILON_SLEEP=300")
 	slow := request("slowpage", "sha256:ps")
 	publish(t, g, mustJSON(t, slow))
-	recS := newest(t, st, slow.ImageKey, state.Building)
+	recS := newest(t, st, slow, state.Building)
 	waitFor(t, time.Minute, "packer to run", func() bool {
 		rec, _ := st.Get(t.Context(), recS.ID)
 		return rec.Stage == "packer"
