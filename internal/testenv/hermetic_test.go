@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"gopkg.in/ini.v1"
 )
 
 // The services must read nothing of the host's configuration (issue 8): on a machine where
@@ -81,7 +83,10 @@ func TestEveryPathDefaultIsOverridden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		set := iniKeys(data)
+		set, err := iniKeys(data)
+		if err != nil {
+			t.Fatalf("%s: %v", s.conf, err)
+		}
 		for _, d := range defaults {
 			if !set[d.key] {
 				section, opt, _ := strings.Cut(d.key, " ")
@@ -131,22 +136,18 @@ func pathDefaults(sample []byte) []hostDefault {
 }
 
 // iniKeys is the set of "section option" an INI file sets.
-func iniKeys(data []byte) map[string]bool {
+func iniKeys(data []byte) (map[string]bool, error) {
+	f, err := ini.Load(data)
+	if err != nil {
+		return nil, err
+	}
 	set := map[string]bool{}
-	section := "DEFAULT"
-	for _, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(line, "["):
-			section = strings.Trim(line, "[]")
-		case line == "" || strings.HasPrefix(line, "#"):
-		default:
-			if k, _, ok := strings.Cut(line, "="); ok {
-				set[section+" "+strings.TrimSpace(k)] = true
-			}
+	for _, sec := range f.Sections() {
+		for _, k := range sec.Keys() {
+			set[sec.Name()+" "+k.Name()] = true
 		}
 	}
-	return set
+	return set, nil
 }
 
 // configFiles lists the files under dir that configure a service: everything but logs,
