@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/packuilon/packuilon/internal/fsutil"
 )
@@ -32,10 +33,14 @@ type CacheEntry struct {
 // Cache is the index as of the last completed scan, keyed by CacheKey.
 type Cache struct {
 	Entries map[string]CacheEntry
-	// order are the keys as the loaded file listed them, in strictly ascending order (nil when
-	// they were not), and added the keys put into Entries since: Save merges the two instead of
-	// sorting every key, which was most of the cost of saving 100,000 entries.
-	order, added []string
+	// lay is where the loaded file had each entry (nil when it was not in writeCache's form and
+	// order); added are the keys set since that were not loaded, dirty those set or deleted.
+	// Save writes the entries that did not change as they were read, in the order read, and
+	// merges in the others: sorting and encoding 100,000 entries was most of a scan's CPU.
+	// Once loaded, Entries must be changed through set and del only.
+	lay   *layout
+	added []string
+	dirty map[string]bool
 }
 
 type cacheFile struct {
@@ -56,9 +61,9 @@ func LoadCache(dir string) (c *Cache, found bool, err error) {
 		return nil, false, fmt.Errorf("read cache: %w", err)
 	}
 	var f cacheFile
-	var order []string
-	if entries, keys, version, ok := parseCache(data); ok {
-		f, order = cacheFile{Version: version, Entries: entries}, keys
+	var lay *layout
+	if entries, l, version, ok := parseCache(data); ok {
+		f, lay = cacheFile{Version: version, Entries: entries}, l
 	} else if err := json.Unmarshal(data, &f); err != nil {
 		return nil, false, fmt.Errorf("cache %s is corrupt (remove it to record a new baseline): %w", p, err)
 	}
@@ -68,7 +73,7 @@ func LoadCache(dir string) (c *Cache, found bool, err error) {
 	if f.Entries == nil {
 		f.Entries = map[string]CacheEntry{}
 	}
-	return &Cache{Entries: f.Entries, order: order}, true, nil
+	return &Cache{Entries: f.Entries, lay: lay, dirty: map[string]bool{}}, true, nil
 }
 
 // diff is Diff against this cache, without copying its mtimes.
@@ -91,45 +96,101 @@ func (c *Cache) Save(dir string) error {
 
 // prepare writes and fsyncs the cache file under a temporary name (fsutil.PrepareFile).
 func (c *Cache) prepare(dir string) (*fsutil.Pending, error) {
-	write := func(w io.Writer) error { return writeCache(w, c.Entries, c.sortedKeys()) }
-	p, err := fsutil.PrepareFile(filepath.Join(dir, CacheFile), 0o644, write)
+	p, err := fsutil.PrepareFile(filepath.Join(dir, CacheFile), 0o644, c.write)
 	if err != nil {
 		return nil, fmt.Errorf("save cache: %w", err)
 	}
 	return p, nil
 }
 
-// set puts e under key, remembering a new key for sortedKeys.
+// set puts e under key.
 func (c *Cache) set(key string, e CacheEntry) {
-	if _, ok := c.Entries[key]; !ok && c.order != nil {
+	if _, ok := c.Entries[key]; !ok && c.lay != nil {
 		c.added = append(c.added, key)
 	}
 	c.Entries[key] = e
+	if c.lay != nil {
+		c.dirty[key] = true
+	}
 }
 
-// sortedKeys are the keys of Entries in ascending order: the loaded order merged with the keys
-// added since, or all keys sorted when the loaded file was not in order. Keys deleted since the
-// load are still listed; the writer skips them.
-func (c *Cache) sortedKeys() []string {
-	if c.order == nil {
-		return slices.Sorted(maps.Keys(c.Entries))
+// del deletes key.
+func (c *Cache) del(key string) {
+	delete(c.Entries, key)
+	if c.lay != nil {
+		c.dirty[key] = true
 	}
-	added := slices.Clone(c.added)
-	slices.Sort(added)
-	keys := make([]string, 0, len(c.order)+len(added))
-	i, j := 0, 0
-	for i < len(c.order) || j < len(added) {
-		switch {
-		case j == len(added) || (i < len(c.order) && c.order[i] < added[j]):
-			keys = append(keys, c.order[i])
-			i++
-		case i == len(c.order) || added[j] < c.order[i]:
-			keys = append(keys, added[j])
-			j++
-		default: // the same key in both
-			keys = append(keys, added[j])
-			i, j = i+1, j+1
+}
+
+// write writes the cache file: from scratch when it was not loaded in order, else the loaded
+// bytes of the unchanged entries, in runs, merged with the changed and added ones.
+func (c *Cache) write(w io.Writer) error {
+	if c.lay == nil {
+		return writeCache(w, c.Entries, slices.Sorted(maps.Keys(c.Entries)))
+	}
+	added := slices.Sorted(slices.Values(c.added))
+	dirty := slices.Sorted(maps.Keys(c.dirty))
+	keys, spans := c.lay.keys, c.lay.spans
+	buf := make([]byte, 0, 8<<10)
+	buf = append(buf, `{"version":`...)
+	buf = strconv.AppendInt(buf, cacheVersion, 10)
+	buf = append(buf, `,"entries":{`...)
+	first, run := true, -1 // run: the first of the loaded entries not yet written, unchanged since
+	sep := func() {
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+	}
+	flush := func(to int) error { // writes the run up to keys[to], as it was read
+		if run < 0 {
+			return nil
+		}
+		sep()
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		buf = buf[:0]
+		_, err := w.Write(c.lay.raw[spans[run][0]:spans[to-1][1]])
+		run = -1
+		return err
+	}
+	entry := func(k string) {
+		if e, ok := c.Entries[k]; ok {
+			sep()
+			buf = appendEntry(buf, k, e)
 		}
 	}
-	return slices.Compact(keys)
+	i, j, d := 0, 0, 0
+	for i < len(keys) || j < len(added) {
+		if j < len(added) && (i == len(keys) || added[j] < keys[i]) {
+			if err := flush(i); err != nil {
+				return err
+			}
+			entry(added[j])
+			j++
+			continue
+		}
+		if j < len(added) && added[j] == keys[i] {
+			j++ // deleted and set again: dirty, written below
+		}
+		for d < len(dirty) && dirty[d] < keys[i] {
+			d++
+		}
+		if d < len(dirty) && dirty[d] == keys[i] {
+			if err := flush(i); err != nil {
+				return err
+			}
+			entry(keys[i])
+		} else if run < 0 {
+			run = i
+		}
+		i++
+	}
+	if err := flush(len(keys)); err != nil {
+		return err
+	}
+	buf = append(buf, "}}\n"...)
+	_, err := w.Write(buf)
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"unsafe"
@@ -45,14 +46,7 @@ func writeCache(w io.Writer, entries map[string]CacheEntry, keys []string) error
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = appendJSONString(buf, k)
-		buf = append(buf, `:{"mtime":`...)
-		buf = strconv.AppendInt(buf, e.MTime, 10)
-		if e.Digest != "" {
-			buf = append(buf, `,"digest":`...)
-			buf = appendJSONString(buf, e.Digest)
-		}
-		buf = append(buf, '}')
+		buf = appendEntry(buf, k, e)
 		if len(buf) > 7<<10 {
 			if err := flush(); err != nil {
 				return err
@@ -61,6 +55,18 @@ func writeCache(w io.Writer, entries map[string]CacheEntry, keys []string) error
 	}
 	buf = append(buf, "}}\n"...)
 	return flush()
+}
+
+// appendEntry appends one member of "entries": "key":{"mtime":N,"digest":"…"}.
+func appendEntry(buf []byte, k string, e CacheEntry) []byte {
+	buf = appendJSONString(buf, k)
+	buf = append(buf, `:{"mtime":`...)
+	buf = strconv.AppendInt(buf, e.MTime, 10)
+	if e.Digest != "" {
+		buf = append(buf, `,"digest":`...)
+		buf = appendJSONString(buf, e.Digest)
+	}
+	return append(buf, '}')
 }
 
 // appendJSONString quotes s; names and digests are printable ASCII without '"' or '\\' (the
@@ -76,11 +82,20 @@ func appendJSONString(buf []byte, s string) []byte {
 	return append(buf, '"')
 }
 
+// layout is where a loaded cache file's entries are, for writing the unchanged ones back as
+// they were read: keys in the file's (strictly ascending) order, spans[i] the bytes of keys[i]'s
+// entry in raw.
+type layout struct {
+	keys  []string
+	spans [][2]int32
+	raw   []byte
+}
+
 // parseCache reads a cache file in exactly the form appendCache writes. ok is false for
-// anything else, and the caller falls back to encoding/json. keys are the keys in the file's
-// order when it is strictly ascending (as writeCache writes them), else nil. The strings share
-// data's memory: the caller must not change data afterwards.
-func parseCache(data []byte) (entries map[string]CacheEntry, keys []string, version int, ok bool) {
+// anything else, and the caller falls back to encoding/json. lay is nil unless the keys are in
+// strictly ascending order (as writeCache writes them). The strings share data's memory: the
+// caller must not change data afterwards.
+func parseCache(data []byte) (entries map[string]CacheEntry, lay *layout, version int, ok bool) {
 	// The strings are cut from the file's bytes rather than allocated one by one (100,000 small
 	// allocations were a third of the load): data is not written to after this.
 	p := cacheParser{data: data, text: unsafe.String(unsafe.SliceData(data), len(data))}
@@ -92,19 +107,19 @@ func parseCache(data []byte) (entries map[string]CacheEntry, keys []string, vers
 		return nil, nil, 0, false
 	}
 	n := bytes.Count(data, []byte(`"mtime"`))
-	entries, keys = make(map[string]CacheEntry, n), make([]string, 0, n)
+	entries = make(map[string]CacheEntry, n)
+	lay = &layout{keys: make([]string, 0, n), spans: make([][2]int32, 0, n), raw: data}
+	if len(data) > math.MaxInt32 {
+		lay = nil
+	}
 	for !p.lit("}}") {
 		if len(entries) > 0 && !p.lit(",") {
 			return nil, nil, 0, false
 		}
+		start := p.pos
 		key, ok := p.str()
 		if !ok || !p.lit(`:{"mtime":`) {
 			return nil, nil, 0, false
-		}
-		if keys != nil && len(keys) > 0 && keys[len(keys)-1] >= key {
-			keys = nil
-		} else if keys != nil {
-			keys = append(keys, key)
 		}
 		var e CacheEntry
 		if e.MTime, ok = p.int(); !ok {
@@ -122,11 +137,17 @@ func parseCache(data []byte) (entries map[string]CacheEntry, keys []string, vers
 			return nil, nil, 0, false
 		}
 		entries[key] = e
+		if lay != nil && len(lay.keys) > 0 && lay.keys[len(lay.keys)-1] >= key {
+			lay = nil
+		} else if lay != nil {
+			lay.keys = append(lay.keys, key)
+			lay.spans = append(lay.spans, [2]int32{int32(start), int32(p.pos)})
+		}
 	}
 	if len(bytes.Trim(data[p.pos:], " \t\r\n")) != 0 { // JSON's whitespace only
 		return nil, nil, 0, false
 	}
-	return entries, keys, int(v), true
+	return entries, lay, int(v), true
 }
 
 type cacheParser struct {

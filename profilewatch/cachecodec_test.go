@@ -3,6 +3,7 @@ package profilewatch
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -78,14 +79,14 @@ func TestCacheSaveMergesOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _, err := LoadCache(dir)
-	if err != nil || c.order == nil {
-		t.Fatalf("loaded %v, order %v", err, c.order)
+	if err != nil || c.lay == nil {
+		t.Fatalf("loaded %v, layout %v", err, c.lay)
 	}
 	for _, k := range []string{"a.json", "h011.json", "h051.json", "h050.json", "z.json"} {
 		c.set(k, CacheEntry{MTime: 7, Digest: "sha256:x"})
 	}
-	delete(c.Entries, "h012.json")
-	delete(c.Entries, "h020.json")
+	c.del("h012.json")
+	c.del("h020.json")
 	c.set("h020.json", CacheEntry{MTime: 8})
 	if err := c.Save(dir); err != nil {
 		t.Fatal(err)
@@ -93,5 +94,44 @@ func TestCacheSaveMergesOrder(t *testing.T) {
 	got, _ := os.ReadFile(filepath.Join(dir, CacheFile))
 	if want := appendCache(nil, c.Entries); string(got) != string(want) {
 		t.Fatalf("saved\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestCacheSaveRandomChanges: after random sets and deletes on a loaded cache, over several
+// load-change-save rounds, the file is exactly what a cache written from scratch would be.
+func TestCacheSaveRandomChanges(t *testing.T) {
+	dir := t.TempDir()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	entries := map[string]CacheEntry{}
+	for i := range 300 {
+		entries[fmt.Sprintf("h%04d.json", 3*i)] = CacheEntry{MTime: int64(i)}
+	}
+	if err := (&Cache{Entries: entries}).Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 20 {
+		c, _, err := LoadCache(dir)
+		if err != nil || c.lay == nil {
+			t.Fatalf("round %d: loaded %v, layout %v", round, err, c.lay)
+		}
+		for range rnd.IntN(40) {
+			k := fmt.Sprintf("h%04d.json", rnd.IntN(1000))
+			if rnd.IntN(3) == 0 {
+				c.del(k)
+			} else {
+				e := CacheEntry{MTime: rnd.Int64N(1e12)}
+				if rnd.IntN(2) == 0 {
+					e.Digest = fmt.Sprintf("sha256:%x", rnd.Uint64())
+				}
+				c.set(k, e)
+			}
+		}
+		if err := c.Save(dir); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(filepath.Join(dir, CacheFile))
+		if want := appendCache(nil, c.Entries); string(got) != string(want) {
+			t.Fatalf("round %d: saved\n%s\nwant\n%s", round, got, want)
+		}
 	}
 }

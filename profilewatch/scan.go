@@ -105,9 +105,11 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	cacheCh := make(chan loaded, 1)
 	go func() {
 		c, found, err := LoadCache(s.w.CacheDir)
+		s.log.Debug("cache read", "duration", time.Since(start))
 		cacheCh <- loaded{c, found, err}
 	}()
 	idx, bad, err := s.src.Index(ctx)
+	s.log.Debug("index read", "duration", time.Since(start))
 	lc := <-cacheCh
 	if lc.err != nil {
 		return Report{}, lc.err
@@ -290,7 +292,7 @@ func (s *Scanner) classify(results []fetched, verdicts []verdict, rep *Report) (
 // confirmed: what nextCache gives, touching only the entries that changed rather than all of them.
 func (c *Cache) apply(ch Changes, digests map[string]string, failed map[string]bool) {
 	for _, key := range ch.Removed {
-		delete(c.Entries, key)
+		c.del(key)
 	}
 	for _, names := range [][]string{ch.Candidates, ch.skippedNames} {
 		for _, name := range names {
