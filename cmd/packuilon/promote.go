@@ -33,11 +33,16 @@ warehoused, members and properties carried over, retention applied (replaces ren
 			ctx := cmd.Context()
 			return exit(runGlance(ctx, env, "promote", c.Key, wait, func(cfg *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
 				res, err := store.Promote(ctx, c)
-				if err != nil || !cfg.Promote.SourceChaining || res.WarehousedID == "" {
+				if err != nil || !cfg.Promote.SourceChaining {
 					return res, err
 				}
-				if _, err := glance.ChainSourceImages(cfg.Builder.ImagesConfig, res.WarehousedID, c.ImageID); err != nil {
-					return nil, fmt.Errorf("promoted, but %w", err)
+				// The image is promoted: a chaining error is reported with the work after the
+				// swap, not as a failed promotion; the next promotion chains from both images.
+				for _, from := range res.ChainFrom {
+					if _, err := glance.ChainSourceImages(cfg.Builder.ImagesConfig, from, c.ImageID); err != nil {
+						res.Deferred = append(res.Deferred, "source chaining: "+err.Error())
+						break
+					}
 				}
 				return res, nil
 			}))
@@ -99,6 +104,9 @@ func printResult(env *cmdEnv, name string, res *glance.Result) {
 	}
 	if len(res.Deactivated) > 0 {
 		fmt.Fprintf(env.stdout, "retention deactivated (no compute endpoint to check for servers): %s\n", strings.Join(res.Deactivated, ", "))
+	}
+	for _, d := range res.Deferred {
+		fmt.Fprintf(env.stdout, "not done after the swap (the next promotion retries it): %s\n", d)
 	}
 	fmt.Fprintf(env.stdout, "api calls:  %d\n", res.Calls)
 }

@@ -180,3 +180,64 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestPromoteCommandChaining: with SOURCE_CHAINING, a hand-run promote points the source-image
+// map's entry for the previous image at the new one; an entry a failed chaining left on the
+// image before that is moved by the next promotion, as the builder's promotions do.
+func TestPromoteCommandChaining(t *testing.T) {
+	o := testenv.PrivateOpenStack(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	if err := o.WriteOpenRC(filepath.Join(dir, "admin-auth.sh"), o.Admin); err != nil {
+		t.Fatal(err)
+	}
+	img, err := o.ImageClient(ctx, o.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func() string {
+		id, err := testenv.UploadImage(ctx, img, images.CreateOpts{Name: "SL7 chained"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	a, b, c := upload(), upload(), upload()
+	sources := filepath.Join(dir, "source-images.json")
+	setSource := func(id string) {
+		if err := os.WriteFile(sources, []byte(`{"sl7x-x86_64": "`+id+`"}`+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	source := func() string {
+		data, err := os.ReadFile(sources)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	setSource(a)
+	cfgPath := filepath.Join(dir, "config.ini")
+	ini := "[global]\nSTATE_DIR = state/\n[rabbit2packer]\nPACKER_ADMIN_AUTH = admin-auth.sh\nIMAGES_CONFIG = source-images.json\n[promote]\nSOURCE_CHAINING = true\n"
+	if err := os.WriteFile(cfgPath, []byte(ini), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	promote := func(id string) string {
+		code, out, errOut := runLine(t, "promote", "--config", cfgPath, "--image", id, "--key", "sl7.chained")
+		if code != 0 {
+			t.Fatalf("promote %s: exit %d: %s%s", id, code, out, errOut)
+		}
+		return out
+	}
+	promote(a)
+	promote(b)
+	if got := source(); !strings.Contains(got, b) {
+		t.Fatalf("after promoting b over a the source map is %s, want b", got)
+	}
+	setSource(a) // as if chaining had failed when b was promoted
+	out := promote(c)
+	if got := source(); !strings.Contains(got, c) {
+		t.Fatalf("after promoting c the source map is %s, want c (chained from the image before the previous one)\n%s", got, out)
+	}
+}
