@@ -30,41 +30,65 @@ func Diff(cached map[string]int64, idx Index, match func(name string) bool) Chan
 // diff is Diff over any cache: lookup gives a key's cached mtime, keys are every cached key. It
 // builds no map: with 100,000 entries, hashing is most of the cost of a scan that changes little.
 func diff(lookup func(key string) (int64, bool), keys iter.Seq[string], cached int, idx Index, match func(name string) bool) Changes {
-	c := Changes{mtimes: map[string]int64{}}
-	known, gz := 0, 0 // index entries that are in the cache; .gz names
+	d := newDiffer(lookup, match)
 	for name, mt := range idx {
-		key := CacheKey(name)
-		if len(key) != len(name) {
-			gz++
-		}
-		old, ok := lookup(key)
-		if ok {
-			known++
-			if old == mt {
-				continue
-			}
-		}
-		c.mtimes[name] = mt
-		if !match(name) {
-			c.Skipped++
-			c.skippedNames = append(c.skippedNames, name)
-			continue
-		}
-		c.Candidates = append(c.Candidates, name)
+		d.entry(name, mt)
 	}
+	return d.finish(keys, cached, idx)
+}
+
+// differ is a diff taken one index entry at a time (entry), then finished with the whole index.
+type differ struct {
+	c         Changes
+	lookup    func(key string) (int64, bool)
+	match     func(name string) bool
+	known, gz int // index entries that are in the cache; .gz names
+	entries   int
+}
+
+func newDiffer(lookup func(key string) (int64, bool), match func(name string) bool) *differ {
+	return &differ{c: Changes{mtimes: map[string]int64{}}, lookup: lookup, match: match}
+}
+
+// entry compares one index entry with the cache.
+func (d *differ) entry(name string, mt int64) {
+	d.entries++
+	key := CacheKey(name)
+	if len(key) != len(name) {
+		d.gz++
+	}
+	old, ok := d.lookup(key)
+	if ok {
+		d.known++
+		if old == mt {
+			return
+		}
+	}
+	d.c.mtimes[name] = mt
+	if !d.match(name) {
+		d.c.Skipped++
+		d.c.skippedNames = append(d.c.skippedNames, name)
+		return
+	}
+	d.c.Candidates = append(d.c.Candidates, name)
+}
+
+// finish finds the removed entries, with every cached key and the index whose entries were
+// given to entry, each once, and sorts the results.
+func (d *differ) finish(keys iter.Seq[string], cached int, idx Index) Changes {
 	// Without .gz names each index entry has its own key, so when as many entries as there are
 	// cached keys were found in the cache, none was removed: the common case skips a second pass.
 	for key := range keys {
-		if gz == 0 && known == cached {
+		if d.gz == 0 && d.known == cached {
 			break
 		}
 		if !idx.has(key) {
-			c.Removed = append(c.Removed, key)
+			d.c.Removed = append(d.c.Removed, key)
 		}
 	}
-	sort.Strings(c.Candidates)
-	sort.Strings(c.Removed)
-	return c
+	sort.Strings(d.c.Candidates)
+	sort.Strings(d.c.Removed)
+	return d.c
 }
 
 // has reports whether the index lists the profile cached under key, plain or gzip.

@@ -1,7 +1,10 @@
 package profilewatch
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,5 +70,58 @@ func TestDiffRemovedWithGzipTwins(t *testing.T) {
 	}
 	if c := Diff(cached, Index{"a.json": 1, "c.json": 2}, func(string) bool { return true }); !reflect.DeepEqual(c.Removed, []string{"b.json"}) {
 		t.Errorf("removed %v, want b.json", c.Removed)
+	}
+}
+
+// TestStreamDiffMatchesDiff: the diff taken while the index is parsed is the ordinary diff, for
+// random caches and indexes with new, changed, removed, .gz and repeated names.
+func TestStreamDiffMatchesDiff(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	match := func(name string) bool { return strings.Contains(name, "tmpl") }
+	streamed := 0
+	defer func() {
+		if streamed < 100 {
+			t.Errorf("only %d of 200 rounds took the streamed diff", streamed)
+		}
+	}()
+	for round := range 200 {
+		c := &Cache{Entries: map[string]CacheEntry{}}
+		for i := range rnd.IntN(3000) {
+			c.Entries[fmt.Sprintf("h%d.%s.json", i, []string{"tmpl", "node"}[i%2])] = CacheEntry{MTime: int64(i) * 1000}
+		}
+		var xml strings.Builder
+		xml.WriteString("<profiles>\n")
+		for i := range rnd.IntN(3000) {
+			name := fmt.Sprintf("h%d.%s.json", i, []string{"tmpl", "node"}[i%2])
+			if rnd.IntN(50) == 0 {
+				name += ".gz"
+			}
+			mt := int64(i)
+			if rnd.IntN(20) == 0 {
+				mt++
+			}
+			times := 1
+			if round%4 == 0 && rnd.IntN(400) == 0 { // a few names twice, in some rounds
+				times = 2
+			}
+			for range times {
+				fmt.Fprintf(&xml, "<profile mtime='%d'>%s</profile>\n", mt, name)
+			}
+		}
+		xml.WriteString("</profiles>")
+		sd := startStreamDiff(func() *Cache { return c }, match)
+		idx, _, err := parseIndex(strings.NewReader(xml.String()), 0, sd.add)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := sd.changes(c, idx, match), c.diff(idx, match)
+		if sd.d.entries == len(idx) {
+			streamed++
+		}
+		slices.Sort(got.skippedNames)
+		slices.Sort(want.skippedNames)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: stream diff %+v, want %+v", round, got, want)
+		}
 	}
 }

@@ -42,12 +42,13 @@ var (
 // that is not a <profile> element) is skipped and returned in bad; the others are read on. The
 // document fails as a whole (ErrBadIndex) when it has no <profiles> root, is cut short before
 // </profiles>, or holds more bad entries than good ones. mtimes are normalised to milliseconds.
-func ParseIndex(r io.Reader) (Index, []BadEntry, error) { return parseIndex(r, 0) }
+func ParseIndex(r io.Reader) (Index, []BadEntry, error) { return parseIndex(r, 0, nil) }
 
 // parseIndex is ParseIndex for a document of about size bytes (0: unknown), whose map is made
-// big enough for it at once rather than grown entry by entry.
-func parseIndex(r io.Reader, size int64) (Index, []BadEntry, error) {
-	s := &indexScanner{r: r, buf: make([]byte, 0, 64<<10)}
+// big enough for it at once rather than grown entry by entry. each, if not nil, is given every
+// entry put into the index, as it is read.
+func parseIndex(r io.Reader, size int64, each func(name string, mt int64)) (Index, []BadEntry, error) {
+	s := &indexScanner{r: r, buf: make([]byte, 0, 64<<10), each: each}
 	idx := make(Index, min(size, maxIndexSize)/bytesPerEntry)
 	var bad []BadEntry
 	root := false
@@ -155,6 +156,9 @@ func (s *indexScanner) entry(idx Index) (BadEntry, bool) {
 		return BadEntry{Name: name, Text: quote([]byte(name)), Err: err}, false
 	}
 	idx[name] = mt
+	if s.each != nil {
+		s.each(name, mt)
+	}
 	return BadEntry{}, true
 }
 

@@ -13,6 +13,8 @@ type indexScanner struct {
 	pos int // start of the unread bytes in buf
 	eof bool
 	err error
+	// each is given every entry ParseIndex puts into the index.
+	each func(name string, mt int64)
 }
 
 func (s *indexScanner) unread() []byte { return s.buf[s.pos:] }

@@ -102,15 +102,29 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		found bool
 		err   error
 	}
-	cacheCh := make(chan loaded, 1)
+	var lc loaded
+	cacheDone := make(chan struct{})
 	go func() {
 		c, found, err := LoadCache(s.w.CacheDir)
 		s.log.Debug("cache read", "duration", time.Since(start))
-		cacheCh <- loaded{c, found, err}
+		lc = loaded{c, found, err}
+		close(cacheDone)
 	}()
-	idx, bad, err := s.src.Index(ctx)
+	var sd *streamDiff
+	var each func(name string, mt int64)
+	if !o.PublishAll {
+		sd = startStreamDiff(func() *Cache {
+			if <-cacheDone; lc.err != nil || !lc.found {
+				return nil
+			}
+			return lc.cache
+		}, s.w.Matches)
+		defer sd.stop()
+		each = sd.add
+	}
+	idx, bad, err := indexEach(ctx, s.src, each)
 	s.log.Debug("index read", "duration", time.Since(start))
-	lc := <-cacheCh
+	<-cacheDone
 	if lc.err != nil {
 		return Report{}, lc.err
 	}
@@ -130,7 +144,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	case !found:
 		return s.baseline(ctx, idx, rep, start)
 	default:
-		d := cache.diff(idx, s.w.Matches)
+		d := sd.changes(cache, idx, s.w.Matches)
 		ch = &d
 		// From here only the changes are needed: the index (100,000 names) can be collected
 		// before the cache is written, which is when the scan holds the most memory.

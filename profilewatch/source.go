@@ -77,6 +77,31 @@ func (e *HTTPError) Error() string { return fmt.Sprintf("GET %s: HTTP %d", e.URL
 // Index fetches the index; when an ".xml" URL is not found, the ".xml.gz" next to it is tried,
 // which is what Aquilon writes with gzip_output and transparent_gzip. It is parsed as it arrives.
 func (s *HTTPSource) Index(ctx context.Context) (Index, []BadEntry, error) {
+	return s.indexEach(ctx, nil)
+}
+
+// eachSource is a source that also gives each index entry to a function as it is parsed.
+type eachSource interface {
+	indexEach(ctx context.Context, each func(name string, mt int64)) (Index, []BadEntry, error)
+}
+
+// indexEach is src's index, with each (if not nil) given every entry as it is parsed when the
+// source can, else after.
+func indexEach(ctx context.Context, src Source, each func(name string, mt int64)) (Index, []BadEntry, error) {
+	if es, ok := src.(eachSource); ok {
+		return es.indexEach(ctx, each)
+	}
+	idx, bad, err := src.Index(ctx)
+	if err == nil && each != nil {
+		for name, mt := range idx {
+			each(name, mt)
+		}
+	}
+	return idx, bad, err
+}
+
+// indexEach is Index giving each entry to each as it is parsed (eachSource).
+func (s *HTTPSource) indexEach(ctx context.Context, each func(name string, mt int64)) (Index, []BadEntry, error) {
 	u := s.info.String()
 	resp, err := s.open(ctx, u, maxIndexSize)
 	var he *HTTPError
@@ -93,7 +118,7 @@ func (s *HTTPSource) Index(ctx context.Context) (Index, []BadEntry, error) {
 		return nil, nil, fmt.Errorf("fetch index: %w", err)
 	}
 	defer done()
-	idx, bad, err := parseIndex(body, resp.ContentLength)
+	idx, bad, err := parseIndex(body, resp.ContentLength, each)
 	if err != nil {
 		return nil, nil, fmt.Errorf("index %s: %w", u, err)
 	}

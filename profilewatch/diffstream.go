@@ -1,0 +1,78 @@
+package profilewatch
+
+import "maps"
+
+// streamDiff compares the index entries with the cache while the index is still being parsed,
+// on another goroutine: at 100,000 entries the cache lookups then run beside the parsing, on the
+// other core, instead of after it.
+type streamDiff struct {
+	batches chan []indexEntry
+	batch   []indexEntry
+	done    chan struct{}
+	closed  bool
+	d       *differ
+	cache   *Cache // nil when there is no usable cache: the caller diffs as before
+}
+
+type indexEntry struct {
+	name string
+	mt   int64
+}
+
+const streamBatch = 1024
+
+// startStreamDiff starts the diff; cache waits for the cache and returns it, or nil when there
+// is none to diff against.
+func startStreamDiff(cache func() *Cache, match func(name string) bool) *streamDiff {
+	sd := &streamDiff{batches: make(chan []indexEntry, 16), done: make(chan struct{}), batch: make([]indexEntry, 0, streamBatch)}
+	go func() {
+		defer close(sd.done)
+		c := cache()
+		if c != nil {
+			sd.cache = c
+			sd.d = newDiffer(func(k string) (int64, bool) { e, ok := c.Entries[k]; return e.MTime, ok }, match)
+		}
+		for b := range sd.batches {
+			if sd.d == nil {
+				continue
+			}
+			for _, e := range b {
+				sd.d.entry(e.name, e.mt)
+			}
+		}
+	}()
+	return sd
+}
+
+// add is given every index entry as the parser reads it.
+func (sd *streamDiff) add(name string, mt int64) {
+	sd.batch = append(sd.batch, indexEntry{name, mt})
+	if len(sd.batch) == streamBatch {
+		sd.batches <- sd.batch
+		sd.batch = make([]indexEntry, 0, streamBatch)
+	}
+}
+
+// stop ends the stream and waits for the goroutine; it may be called more than once.
+func (sd *streamDiff) stop() {
+	if sd.closed {
+		return
+	}
+	sd.closed = true
+	if len(sd.batch) > 0 {
+		sd.batches <- sd.batch
+	}
+	close(sd.batches)
+	<-sd.done
+}
+
+// changes is the diff of idx (the parsed index, bad entries' cache entries added) against c.
+// When the stream was not the index entry for entry (a name listed twice, bad entries kept, or
+// no cache when the stream started), it is the ordinary diff.
+func (sd *streamDiff) changes(c *Cache, idx Index, match func(name string) bool) Changes {
+	sd.stop()
+	if sd.d == nil || sd.cache != c || sd.d.entries != len(idx) {
+		return c.diff(idx, match)
+	}
+	return sd.d.finish(maps.Keys(c.Entries), len(c.Entries), idx)
+}
