@@ -5,10 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH" PACKUILON_REQUIRE_SERVICES=1
 # Scan part (issue 12): BenchmarkScanVsFloor runs watch --once and one curl of the index and the
-# changed profiles on the same generated site (20,000 and 100,000 entries) and writes a CPU
-# profile of an in-process scan of each site here (go tool pprof -top bench-pprof/scan-20000.pprof).
+# changed profiles on the same generated site (20,000 and 100,000 entries), alternately, for
+# PACKUILON_SCAN_ROUNDS rounds (medians; the line ends with the load average, as the figures of a
+# busy machine mean little), and writes a CPU profile of an in-process scan of each site here
+# (go tool pprof -top bench-pprof/scan-20000.pprof).
 mkdir -p bench-pprof
-export PACKUILON_SCAN_PPROF="$PWD/bench-pprof"
+export PACKUILON_SCAN_PPROF="$PWD/bench-pprof" PACKUILON_SCAN_ROUNDS="${PACKUILON_SCAN_ROUNDS:-5}"
 go test -run '^$' -bench . -benchmem -benchtime 1x -timeout 30m ./... 2>&1 | tee bench.out
 echo
 echo "== summary (custom metrics per benchmark)"
