@@ -19,12 +19,17 @@ type indexEntry struct {
 	mt   int64
 }
 
-const streamBatch = 1024
+const (
+	streamBatch = 1024
+	streamQueue = 1024 // batches
+)
 
 // startStreamDiff starts the diff; cache waits for the cache and returns it, or nil when there
 // is none to diff against.
 func startStreamDiff(cache func() *Cache, match func(name string) bool) *streamDiff {
-	sd := &streamDiff{batches: make(chan []indexEntry, 16), done: make(chan struct{}), batch: make([]indexEntry, 0, streamBatch)}
+	// The parser never waits for the diff, which waits for the cache to load first: the queue
+	// holds a million entries (the entries themselves are held by the index anyway).
+	sd := &streamDiff{batches: make(chan []indexEntry, streamQueue), done: make(chan struct{}), batch: make([]indexEntry, 0, streamBatch)}
 	go func() {
 		defer close(sd.done)
 		c := cache()
