@@ -62,10 +62,12 @@ func BenchmarkDispatchLatency(b *testing.B) {
 					b.Fatal(err)
 				}
 				var lat []time.Duration
+				tr := newStepTrace()
+				defer tr.stop()
 				for n := -3; n < samples; n++ { // the first ones warm up: consumers connect meanwhile
 					req := request(fmt.Sprintf("bench%d", n+3), "")
 					body := mustJSON(b, req)
-					t0 := time.Now()
+					t0 := tr.begin()
 					if err := pub.Publish(context.Background(), amqp.Message{Body: body, MessageID: req.ImageKey, Type: event.Schema}); err != nil {
 						b.Fatal(err)
 					}
@@ -73,6 +75,7 @@ func BenchmarkDispatchLatency(b *testing.B) {
 					case t1 := <-started:
 						if n >= 0 {
 							lat = append(lat, t1.Sub(t0))
+							tr.keep(t1)
 						}
 					case <-time.After(2 * time.Minute):
 						b.Fatal("packer did not start")
@@ -88,6 +91,7 @@ func BenchmarkDispatchLatency(b *testing.B) {
 				b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
 				b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
 				b.Logf("%s: dispatch latency over %d requests: p50 %s, p99 %s", setup.name, samples, p50, p99)
+				tr.report(setup.name)
 			}
 		})
 	}

@@ -36,6 +36,7 @@ func (in *intake) handle(ctx context.Context, d amqp091.Delivery) error {
 // its own result. A message that can never be a request is poison on its own; a store failure
 // sends every valid message of the batch back to the queue, none of them recorded.
 func (in *intake) handleBatch(ctx context.Context, ds []amqp091.Delivery) []error {
+	step("intake")
 	errs := make([]error, len(ds))
 	var batch []state.Incoming
 	var at []int // delivery index of each batch entry
@@ -56,6 +57,7 @@ func (in *intake) handleBatch(ctx context.Context, ds []amqp091.Delivery) []erro
 	if len(batch) == 0 {
 		return errs
 	}
+	step("decoded")
 	out, err := in.store.IntakeBatch(ctx, batch)
 	if err != nil {
 		for _, i := range at {
@@ -63,6 +65,7 @@ func (in *intake) handleBatch(ctx context.Context, ds []amqp091.Delivery) []erro
 		}
 		return errs
 	}
+	step("committed")
 	for j, r := range out {
 		req := batch[j].Request
 		in.log.Info("request recorded", "build_id", r.Record.ID, "image_key", r.Record.ImageKey, "format", formats[at[j]],

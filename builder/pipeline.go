@@ -57,6 +57,7 @@ func (p *Pipeline) RunLeased(ctx context.Context, l *state.BuildLease, rec state
 type buildWriter interface {
 	Transition(ctx context.Context, st state.State, stage string) (state.Record, error)
 	Progress(ctx context.Context, artifacts json.RawMessage, logPath, fingerprint string) error
+	Advance(ctx context.Context, artifacts json.RawMessage, logPath, fingerprint string, st state.State, stage string) (state.Record, error)
 	Finish(ctx context.Context, st state.State, msg string, cause error) (state.Record, error)
 }
 
@@ -72,6 +73,10 @@ func (w storeWriter) Transition(ctx context.Context, st state.State, stage strin
 
 func (w storeWriter) Progress(ctx context.Context, artifacts json.RawMessage, logPath, fingerprint string) error {
 	return w.s.Progress(ctx, w.id, artifacts, logPath, fingerprint)
+}
+
+func (w storeWriter) Advance(ctx context.Context, artifacts json.RawMessage, logPath, fingerprint string, st state.State, stage string) (state.Record, error) {
+	return w.s.Advance(ctx, w.id, artifacts, logPath, fingerprint, st, stage)
 }
 
 func (w storeWriter) Finish(ctx context.Context, st state.State, msg string, cause error) (state.Record, error) {
@@ -95,14 +100,36 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 		}
 		return p.cannotResume(ctx, b, rec.Stage, err)
 	}
+	step("predecessor-checked")
 	defer p.Store.ClearProcessGroup(context.WithoutCancel(ctx), b.ID)
 	var leases []*state.Lease
 	defer func() { p.release(b, leases) }() // after the cleanup below: rejection and cleanup are Glance work too
 	first := resumeAt(p.Stages, rec.Stage, b)
 	var ran []Stage
 	defer func() { p.cleanup(ctx, b, ran) }()
+	// unsaved: the stage that just succeeded (prev) has not saved what it produced; it is saved
+	// with the next transition, in one transaction (or on its own before a claim or the end).
+	unsaved := false
+	var prev Stage
+	// saveFailed ends the run when saving prev's results failed, as a failed save right after
+	// the stage always did: fenced, it stops (another builder resumes the build at its
+	// recorded stage); otherwise the build fails at prev.
+	saveFailed := func(err error) (state.Record, error) {
+		if errors.Is(err, state.ErrFenced) {
+			ran = nil
+			b.Log.Warn("build taken over by another builder; stopping", "stage", prev.Name(), "error", err)
+			return rec, err
+		}
+		return p.fail(ctx, w, b, prev, err)
+	}
 	for _, s := range p.Stages[first:] {
 		if leases == nil && slices.Contains(claimStages, s.Name()) {
+			if unsaved {
+				if err := save(context.WithoutCancel(ctx), w, b); err != nil {
+					return saveFailed(err)
+				}
+				unsaved = false
+			}
 			var err error
 			if leases, err = p.claimKeys(ctx, b); err != nil {
 				if who, ok := cancelledBy(ctx); ok {
@@ -115,9 +142,14 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 				return p.fail(ctx, w, b, s, err)
 			}
 		}
-		if _, err := w.Transition(context.WithoutCancel(ctx), stateFor(s.Name()), s.Name()); err != nil {
+		if err := p.enter(context.WithoutCancel(ctx), w, b, s, unsaved); err != nil {
+			if unsaved {
+				return saveFailed(err)
+			}
 			return rec, err
 		}
+		unsaved = false
+		step("transition-" + s.Name())
 		b.Log.Info("stage started", "stage", s.Name(), "attempts", b.Attempt)
 		ran = append(ran, s)
 		began := time.Now()
@@ -125,7 +157,12 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 		if p.Observer != nil {
 			p.Observer.StageEnded(b, s.Name(), time.Since(began), err)
 		}
-		if serr := save(context.WithoutCancel(ctx), w, b); serr != nil && (err == nil || errors.Is(serr, state.ErrFenced)) {
+		if err == nil {
+			step("ran-" + s.Name())
+			unsaved, prev = true, s
+			continue
+		}
+		if serr := save(context.WithoutCancel(ctx), w, b); serr != nil && errors.Is(serr, state.ErrFenced) {
 			err = serr
 		}
 		if errors.Is(err, state.ErrFenced) {
@@ -149,12 +186,32 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 			return p.fail(ctx, w, b, s, err)
 		}
 	}
+	if unsaved {
+		if err := save(context.WithoutCancel(ctx), w, b); err != nil {
+			return saveFailed(err)
+		}
+	}
 	out, err := w.Finish(context.WithoutCancel(ctx), state.Succeeded, "built "+artifactSummary(b.Artifacts), nil)
 	if err == nil {
 		b.Log.Info("build succeeded", "image_id", artifactSummary(b.Artifacts))
 		p.ended(ctx, out, b, config.EventBuildSucceeded)
 	}
 	return out, err
+}
+
+// enter records the move into stage s, with what the previous stage produced when it is not
+// saved yet (one transaction for both).
+func (p *Pipeline) enter(ctx context.Context, w buildWriter, b *Build, s Stage, unsaved bool) error {
+	if !unsaved {
+		_, err := w.Transition(ctx, stateFor(s.Name()), s.Name())
+		return err
+	}
+	arts, err := json.Marshal(b.Artifacts)
+	if err != nil {
+		return fmt.Errorf("save build %s: %w", b.ID, err)
+	}
+	_, err = w.Advance(ctx, arts, b.LogPath, b.Fingerprint, stateFor(s.Name()), s.Name())
+	return err
 }
 
 // ended tells the Observer how a build ended.
@@ -193,9 +250,10 @@ func save(ctx context.Context, w buildWriter, b *Build) error {
 }
 
 // resumeAt is the index of the stage a build resumes at: its recorded stage, or the render
-// stage when a build file it still needs is missing on this host. Build files are local to a
-// host, so a build taken over from another builder host is rendered again here (from this
-// host's templates, which must be the same).
+// stage when a build file it still needs is missing on this host or is not valid JSON (the
+// render stage does not wait for the disk: a crash of the machine may leave a file empty or
+// cut short). Build files are local to a host, so a build taken over from another builder host
+// is rendered again here (from this host's templates, which must be the same).
 func resumeAt(stages []Stage, stage string, b *Build) int {
 	first, render := 0, -1
 	for i, s := range stages {
@@ -213,8 +271,13 @@ func resumeAt(stages []Stage, stage string, b *Build) int {
 		if a.ImageID != "" || a.BuildFile == "" {
 			continue
 		}
-		if _, err := os.Stat(a.BuildFile); err != nil {
+		data, err := os.ReadFile(a.BuildFile)
+		if err != nil {
 			b.Log.Warn("a build file is not on this host; rendering the build again", "build_file", a.BuildFile, "stage", stage)
+			return render
+		}
+		if !json.Valid(data) {
+			b.Log.Warn("a build file is cut short (a crash of the machine); rendering the build again", "build_file", a.BuildFile, "stage", stage)
 			return render
 		}
 	}

@@ -45,6 +45,7 @@ func (p *Pipeline) recordGroup(b *Build) func(procgroup.Group) {
 		if err := p.Store.SetProcessGroup(context.Background(), b.ID, g); err != nil {
 			b.Log.Error("cannot record packer's process group; a crash now could leave it running", "error", err)
 		}
+		step("group-recorded")
 	}
 }
 

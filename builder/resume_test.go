@@ -2,6 +2,7 @@ package builder
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
@@ -71,5 +72,42 @@ func TestResumeEndsThePredecessorsPacker(t *testing.T) {
 	}
 	if _, found, _ := st.ProcessGroup(ctx, rec.ID); found {
 		t.Error("the process group record outlived the build")
+	}
+}
+
+// TestResumeRendersACutShortBuildFile: build files are written without waiting for the disk,
+// so after a crash of the machine one may be missing, empty or cut short. A build resumed past
+// the render stage renders again unless every build file it still needs is whole JSON; one
+// whose image is built already needs none.
+func TestResumeRendersACutShortBuildFile(t *testing.T) {
+	dir := t.TempDir()
+	stages := []Stage{stageFunc{name: "render"}, stageFunc{name: "packer"}, stageFunc{name: "marking"}}
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	whole := write("whole.json", `{"builders": [{"type": "null"}]}`)
+	cases := []struct {
+		name  string
+		file  string
+		image string
+		want  string
+	}{
+		{"whole", whole, "", "packer"},
+		{"cut short", write("cut.json", `{"builders": [{"ty`), "", "render"},
+		{"empty", write("empty.json", ""), "", "render"},
+		{"missing", filepath.Join(dir, "missing.json"), "", "render"},
+		{"empty but built", write("built.json", ""), "image-1", "packer"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := &Build{Log: hclog.NewNullLogger(), Artifacts: []Artifact{{BuildFile: whole}, {BuildFile: c.file, ImageID: c.image}}}
+			if got := stages[resumeAt(stages, "packer", b)].Name(); got != c.want {
+				t.Errorf("resumes at %s, want %s", got, c.want)
+			}
+		})
 	}
 }

@@ -94,6 +94,7 @@ func (s *scheduler) reap(ctx context.Context) {
 
 // dispatch starts what may start now, oldest request first.
 func (s *scheduler) dispatch(ctx, buildCtx context.Context) {
+	step("woken")
 	queued, err := s.store.Queued(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -101,6 +102,7 @@ func (s *scheduler) dispatch(ctx, buildCtx context.Context) {
 		}
 		return
 	}
+	step("queue-read")
 	cfg := s.cfg.Load()
 	for _, rec := range queued {
 		if ctx.Err() != nil {
@@ -150,6 +152,7 @@ func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *
 			}
 		}
 	}
+	step("planned")
 	lease, rec, err := s.store.ClaimBuild(ctx, rec.ID, s.owner, cfg.Builder.LeaseTimeout, fp)
 	switch {
 	case errors.Is(err, state.ErrNotQueued):
@@ -162,6 +165,7 @@ func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *
 		log.Error("cannot start the build", "error", err)
 		return
 	}
+	step("claimed")
 	if fresh && fp != "" && !rec.Request.Force { // same inputs as the current image: nothing to do
 		last, ok, err := s.store.LastSucceeded(ctx, rec.ImageKey)
 		if err != nil {
@@ -175,6 +179,7 @@ func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *
 			return
 		}
 	}
+	step("skip-checked")
 	bctx, stop := s.cancellable(buildCtx, rec.ID)
 	defer stop()
 	out, err := s.runLeased(bctx, lease, rec, cfg, log)

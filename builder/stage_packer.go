@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/packuilon/packuilon/internal/packer"
+	"github.com/packuilon/packuilon/internal/procgroup"
 )
 
 // PackerStage runs packer for every rendered template, one after another as rabbit2packer
@@ -46,6 +47,7 @@ func (s *PackerStage) Run(ctx context.Context, b *Build) error {
 	if err != nil {
 		return err
 	}
+	step("auth-read")
 	if err := ensureDir(cfg.LogDir); err != nil {
 		return err
 	}
@@ -84,12 +86,8 @@ func (s *PackerStage) one(ctx context.Context, b *Build, a *Artifact, runner *pa
 		return fmt.Errorf("open build log: %w", err)
 	}
 	defer f.Close()
+	step("log-opened")
 	a.LogPath, b.LogPath = logPath, logPath
-	if b.Checkpoint != nil { // so status/show point at the log while packer runs
-		if err := b.Checkpoint(ctx); err != nil {
-			return err
-		}
-	}
 	fmt.Fprintf(f, "packuilon: build %s attempt %d of %s from %s at %s\n", b.ID, b.Attempt, a.Key, a.Template, time.Now().UTC().Format(time.RFC3339))
 	job := packer.Job{Template: a.BuildFile, Dir: filepath.Dir(a.Template)}
 	if strings.HasSuffix(a.BuildFile, ".pkrvars.json") {
@@ -98,8 +96,27 @@ func (s *PackerStage) one(ctx context.Context, b *Build, a *Artifact, runner *pa
 	runCtx, cancel := context.WithTimeoutCause(ctx, cfg.BuildTimeout, fmt.Errorf("build timed out after %s", cfg.BuildTimeout))
 	defer cancel()
 	log := b.Log.With("template", a.Template, "log", logPath)
+	// The log path is saved once packer runs and its process group is recorded, so status
+	// and show point at the log meanwhile; saving it first would only delay packer. A failed
+	// save (the build was taken over) interrupts packer.
+	var saveErr error
+	r := *runner
+	r.Group = func(g procgroup.Group) {
+		if runner.Group != nil {
+			runner.Group(g)
+		}
+		if b.Checkpoint != nil {
+			if saveErr = b.Checkpoint(ctx); saveErr != nil {
+				cancel()
+			}
+		}
+	}
 	log.Info("packer started")
-	res, err := runner.Build(runCtx, job, f)
+	step("exec")
+	res, err := r.Build(runCtx, job, f)
+	if saveErr != nil {
+		return saveErr
+	}
 	if err != nil {
 		return fmt.Errorf("packer %s: %w (log %s)", a.Key, err, logPath)
 	}

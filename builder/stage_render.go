@@ -59,9 +59,14 @@ func (s *RenderStage) Run(ctx context.Context, b *Build) error {
 		if err != nil {
 			return err
 		}
-		if err := fsutil.WriteFile(path, r.Data, 0o600); err != nil {
+		step("rendered")
+		// Not synced: the record of the render stage's end does not wait for the disk either,
+		// and a build file a machine crash cut short is not valid JSON, which makes a resumed
+		// build render again (resumeAt).
+		if err := fsutil.WriteFileUnsynced(path, r.Data, 0o600); err != nil {
 			return err
 		}
+		step("build-file-written")
 		b.Artifacts = append(b.Artifacts, Artifact{
 			Template:      t.Path,
 			Key:           b.Request.ImageKey + "." + t.Stem,

@@ -87,3 +87,29 @@ func (p *Pending) Commit() error {
 
 // Abort removes the prepared file, leaving the old content in place.
 func (p *Pending) Abort() { os.Remove(p.tmp) }
+
+// WriteFileUnsynced writes data to path atomically against a crash of the process (a temporary
+// file renamed over path), without waiting for the disk: after a crash of the machine path may
+// be missing, empty or cut short. It is for files that can be made again and that their reader
+// checks (a build file is rendered again when it is not valid JSON).
+func WriteFileUnsynced(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -82,15 +82,16 @@ func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, err
 	if err := cmd.Start(); err != nil {
 		return Result{}, fmt.Errorf("run packer %s: %w", r.Path, err)
 	}
+	// Started first: packer runs from here on, whatever its caller records about it next.
+	if r.Started != nil {
+		r.Started(cmd.Process.Pid)
+	}
 	if r.Group != nil {
 		if g, err := procgroup.Describe(cmd.Process.Pid); err == nil {
 			r.Group(g)
 		} else {
 			fmt.Fprintf(log, "packuilon: cannot describe packer's process group: %v\n", err)
 		}
-	}
-	if r.Started != nil {
-		r.Started(cmd.Process.Pid)
 	}
 	err := cmd.Wait()
 	group.Finish()

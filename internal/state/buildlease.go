@@ -145,6 +145,13 @@ func (l *BuildLease) Progress(ctx context.Context, artifacts json.RawMessage, lo
 	return err
 }
 
+// Advance is Store.Advance under the lease.
+func (l *BuildLease) Advance(ctx context.Context, artifacts json.RawMessage, logPath, fingerprint string, st State, stage string) (Record, error) {
+	return l.s.write(ctx, l.id, &l.fence, false, func(_ *tx, r *Record) (string, error) {
+		return advance(r, artifacts, logPath, fingerprint, st, stage)
+	})
+}
+
 // Finish is Store.Finish under the lease, and gives the lease back in the same transaction.
 func (l *BuildLease) Finish(ctx context.Context, st State, msg string, cause error) (Record, error) {
 	if !st.Terminal() {

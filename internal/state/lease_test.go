@@ -57,6 +57,10 @@ func testLeaseFencing(t *testing.T, be backend) {
 	stale := []func() error{
 		func() error { _, err := la.Transition(ctx, Promoting, "promote"); return err },
 		func() error { return la.Progress(ctx, []byte(`[{"key":"x"}]`), "/x", "") },
+		func() error {
+			_, err := la.Advance(ctx, []byte(`[{"key":"x"}]`), "/x", "", Promoting, "promote")
+			return err
+		},
 		func() error { _, err := la.Finish(ctx, Succeeded, "built", nil); return err },
 		func() error { _, err := la.Requeue(ctx, "stopping"); return err },
 		func() error { return la.Renew(ctx) },
@@ -71,6 +75,16 @@ func testLeaseFencing(t *testing.T, be backend) {
 	}
 	if _, err := lb.Transition(ctx, Building, "packer"); err != nil {
 		t.Fatal(err)
+	}
+	// Advance: the packer stage's artifacts and the move into the next stage, in one write.
+	adv, err := lb.Advance(ctx, []byte(`[{"key":"y"}]`), "/log/y", "fp2", Promoting, "promote")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = other.Get(ctx, r1.ID)
+	if got.State != Promoting || got.Stage != "promote" || string(got.Artifacts) != `[{"key":"y"}]` || got.LogPath != "/log/y" ||
+		got.Fingerprint != "fp2" || len(got.Timings) < 2 || got.Timings[len(got.Timings)-2].End.IsZero() || adv.Stage != "promote" {
+		t.Fatalf("after Advance: %s at %q, artifacts %s, log %q, fingerprint %q, timings %+v", got.State, got.Stage, got.Artifacts, got.LogPath, got.Fingerprint, got.Timings)
 	}
 	if _, err := lb.Finish(ctx, Succeeded, "built", nil); err != nil {
 		t.Fatal(err)

@@ -22,11 +22,19 @@ CREATE TABLE IF NOT EXISTS process_groups (
 // SetProcessGroup records the process group packer runs in for a build (one at a time: packer
 // builds a build's templates one after another). It is written as soon as packer started, so
 // that a builder restarted after a crash finds a packer its predecessor left running.
+//
+// The commit does not wait for the disk (txLazy): the record only matters while the machine
+// that runs the group is up (a group does not survive a reboot, and Members ignores one of an
+// earlier boot), and a crash of the builder process does not lose a commit that is in the
+// database's log buffer (SQLite's WAL file, PostgreSQL's WAL buffers).
 func (s *Store) SetProcessGroup(ctx context.Context, buildID string, g procgroup.Group) error {
-	_, err := s.exec(ctx, `INSERT INTO process_groups (build_id, pgid, boot_id, start_time, recorded) VALUES (?, ?, ?, ?, ?)
+	err := s.txLazy(ctx, func(t *tx) error {
+		_, err := t.Exec(`INSERT INTO process_groups (build_id, pgid, boot_id, start_time, recorded) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (build_id) DO UPDATE SET pgid = excluded.pgid, boot_id = excluded.boot_id,
 		start_time = excluded.start_time, recorded = excluded.recorded`,
-		buildID, g.ID, g.BootID, int64(g.StartTime), now())
+			buildID, g.ID, g.BootID, int64(g.StartTime), now())
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record process group of build %s: %w", buildID, err)
 	}

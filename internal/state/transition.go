@@ -139,6 +139,19 @@ func (s *Store) Progress(ctx context.Context, id string, artifacts json.RawMessa
 	return err
 }
 
+// Advance is Progress and Transition in one transaction: what the stage that just ended
+// produced, and the move into the next stage. A crash leaves both or neither.
+func (s *Store) Advance(ctx context.Context, id string, artifacts json.RawMessage, logPath, fingerprint string, st State, stage string) (Record, error) {
+	return s.update(ctx, id, func(r *Record) (string, error) { return advance(r, artifacts, logPath, fingerprint, st, stage) })
+}
+
+func advance(r *Record, artifacts json.RawMessage, logPath, fingerprint string, st State, stage string) (string, error) {
+	if _, err := progress(r, artifacts, logPath, fingerprint); err != nil {
+		return "", err
+	}
+	return transition(r, st, stage)
+}
+
 func progress(r *Record, artifacts json.RawMessage, logPath, fingerprint string) (string, error) {
 	r.Artifacts, r.LogPath = artifacts, logPath
 	if fingerprint != "" {
