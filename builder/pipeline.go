@@ -142,11 +142,14 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 				return p.fail(ctx, w, b, s, err)
 			}
 		}
-		if err := p.enter(context.WithoutCancel(ctx), w, b, s, unsaved); err != nil {
-			if unsaved {
-				return saveFailed(err)
+		// A new build's claim moved it into its first stage already (one commit for both).
+		if claimed := entered(w) == s.Name() && len(ran) == 0 && s.Name() == rec.Stage; !claimed {
+			if err := p.enter(context.WithoutCancel(ctx), w, b, s, unsaved); err != nil {
+				if unsaved {
+					return saveFailed(err)
+				}
+				return rec, err
 			}
-			return rec, err
 		}
 		unsaved = false
 		step("transition-" + s.Name())
@@ -197,6 +200,15 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 		p.ended(ctx, out, b, config.EventBuildSucceeded)
 	}
 	return out, err
+}
+
+// entered is the stage the build's claim moved it into ("" for none; see
+// state.Store.ClaimBuildInto).
+func entered(w buildWriter) string {
+	if l, ok := w.(interface{ Entered() string }); ok {
+		return l.Entered()
+	}
+	return ""
 }
 
 // enter records the move into stage s, with what the previous stage produced when it is not

@@ -153,7 +153,26 @@ func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *
 		}
 	}
 	step("planned")
-	lease, rec, err := s.store.ClaimBuild(ctx, rec.ID, s.owner, cfg.Builder.LeaseTimeout, fp)
+	// A new build with the same inputs as the key's current image is skipped. The last
+	// success is read before the claim, so that a build that runs is claimed straight into its
+	// first stage (one commit for both); a success recorded in between only means one
+	// redundant build, as if the request had come a moment earlier.
+	skip := ""
+	if fresh && fp != "" && !rec.Request.Force {
+		last, ok, err := s.store.LastSucceeded(ctx, rec.ImageKey)
+		if err != nil {
+			log.Error("cannot read the last build", "error", err)
+		}
+		if ok && last.Fingerprint == fp {
+			skip = last.ID
+		}
+	}
+	step("skip-checked")
+	var first Stage
+	if fresh && skip == "" && len(s.pipeline.Stages) > 0 {
+		first = s.pipeline.Stages[0]
+	}
+	lease, rec, err := s.claim(ctx, rec.ID, cfg, fp, first)
 	switch {
 	case errors.Is(err, state.ErrNotQueued):
 		return // superseded or finished since the queue was read
@@ -166,20 +185,13 @@ func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *
 		return
 	}
 	step("claimed")
-	if fresh && fp != "" && !rec.Request.Force { // same inputs as the current image: nothing to do
-		last, ok, err := s.store.LastSucceeded(ctx, rec.ImageKey)
-		if err != nil {
-			log.Error("cannot read the last build", "error", err)
+	if skip != "" { // same inputs as the current image: nothing to do
+		if _, err := lease.Finish(ctx, state.Skipped, "same inputs as build "+skip, nil); err != nil {
+			log.Error("cannot record the skip", "error", err)
 		}
-		if ok && last.Fingerprint == fp {
-			if _, err := lease.Finish(ctx, state.Skipped, "same inputs as build "+last.ID, nil); err != nil {
-				log.Error("cannot record the skip", "error", err)
-			}
-			log.Info("skipped: same fingerprint as the current image", "digest", rec.Request.ProfileDigest)
-			return
-		}
+		log.Info("skipped: same fingerprint as the current image", "digest", rec.Request.ProfileDigest)
+		return
 	}
-	step("skip-checked")
 	bctx, stop := s.cancellable(buildCtx, rec.ID)
 	defer stop()
 	out, err := s.runLeased(bctx, lease, rec, cfg, log)
@@ -189,6 +201,14 @@ func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *
 	if out.State.Terminal() {
 		prune(context.WithoutCancel(buildCtx), s.store, cfg.Builder, rec.ImageKey, log)
 	}
+}
+
+// claim takes the lease of build id, moving it into stage first when set (a new build).
+func (s *scheduler) claim(ctx context.Context, id string, cfg *config.Config, fp string, first Stage) (*state.BuildLease, state.Record, error) {
+	if first == nil {
+		return s.store.ClaimBuild(ctx, id, s.owner, cfg.Builder.LeaseTimeout, fp)
+	}
+	return s.store.ClaimBuildInto(ctx, id, s.owner, cfg.Builder.LeaseTimeout, fp, stateFor(first.Name()), first.Name())
 }
 
 // runLeased runs the pipeline while a heartbeat renews the lease. A build that loses its lease

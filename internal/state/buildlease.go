@@ -48,7 +48,12 @@ type BuildLease struct {
 	key   string
 	ttl   time.Duration
 	fence fence
+	// entered is the stage the claim moved the build into (ClaimBuildInto), if any.
+	entered string
 }
+
+// Entered is the stage the claim moved a new build into, "" when it moved it into none.
+func (l *BuildLease) Entered() string { return l.entered }
 
 // Token is the lease's fencing token: it grows with every claim of the key.
 func (l *BuildLease) Token() int64 { return l.fence.token }
@@ -58,6 +63,14 @@ func (l *BuildLease) Token() int64 { return l.fence.token }
 // build left the queue, and with ErrKeyBusy if any build of its key holds the lease, even an
 // expired one: ReapExpired requeues that build first, so the older build resumes first.
 func (s *Store) ClaimBuild(ctx context.Context, id string, owner Owner, ttl time.Duration, fingerprint string) (*BuildLease, Record, error) {
+	return s.ClaimBuildInto(ctx, id, owner, ttl, fingerprint, "", "")
+}
+
+// ClaimBuildInto is ClaimBuild that also moves a new build (one that never entered a stage)
+// into its first stage st, stage in the same transaction, as Transition would: one commit
+// instead of two on the way to the first stage. A build resumed at a stage is only claimed
+// (the pipeline decides where it resumes); Entered says which happened.
+func (s *Store) ClaimBuildInto(ctx context.Context, id string, owner Owner, ttl time.Duration, fingerprint string, st State, stage string) (*BuildLease, Record, error) {
 	l := &BuildLease{s: s, id: id, ttl: ttl, fence: fence{owner: owner}}
 	var rec Record
 	err := s.txLazy(ctx, func(t *tx) error {
@@ -93,6 +106,12 @@ func (s *Store) ClaimBuild(ctx context.Context, id string, owner Owner, ttl time
 		})
 		if err != nil {
 			return err
+		}
+		if stage != "" && rec.Stage == "" {
+			if rec, err = writeIn(t, id, nil, func(_ *tx, r *Record) (string, error) { return transition(r, st, stage) }); err != nil {
+				return err
+			}
+			l.entered = stage
 		}
 		clock, err := t.clockMS()
 		if err != nil {

@@ -18,6 +18,8 @@ type dialect struct {
 	// lockKey serialises writers of one image key inside a transaction. SQLite needs nothing:
 	// BEGIN IMMEDIATE already serialises every writer of the file.
 	lockKey func(ctx context.Context, t *sql.Tx, key string) error
+	// lockSorted is lockKey for several keys, given in sorted order, in one round trip.
+	lockSorted func(ctx context.Context, t *sql.Tx, keys []string) error
 	// clockMS is the store's clock in Unix milliseconds, read inside a transaction: every lease
 	// expiry is computed and compared on one clock, the database's, whatever the hosts' clocks.
 	clockMS func(ctx context.Context, q rowQuerier) (int64, error)
@@ -35,9 +37,10 @@ type rowQuerier interface {
 }
 
 var sqliteDialect = dialect{
-	name:    "sqlite",
-	lockKey: func(context.Context, *sql.Tx, string) error { return nil },
-	clockMS: func(context.Context, rowQuerier) (int64, error) { return time.Now().UnixMilli(), nil },
+	name:       "sqlite",
+	lockKey:    func(context.Context, *sql.Tx, string) error { return nil },
+	lockSorted: func(context.Context, *sql.Tx, []string) error { return nil },
+	clockMS:    func(context.Context, rowQuerier) (int64, error) { return time.Now().UnixMilli(), nil },
 	syncMode: func(ctx context.Context, c *sql.Conn, durable bool) error {
 		// WAL: FULL syncs the log at every commit; NORMAL leaves it to the next FULL commit or
 		// checkpoint, and never corrupts the database.
@@ -56,6 +59,12 @@ var postgresDialect = dialect{
 	lockKey: func(ctx context.Context, t *sql.Tx, key string) error {
 		// A transaction-scoped advisory lock on the key's hash: released at commit or rollback.
 		_, err := t.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key)
+		return err
+	},
+	lockSorted: func(ctx context.Context, t *sql.Tx, keys []string) error {
+		// unnest yields the array in order, and each row's lock is taken as the row is made:
+		// the keys are locked in the caller's (sorted) order, as lockKey one by one would.
+		_, err := t.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k`, keys)
 		return err
 	},
 	clockMS: func(ctx context.Context, q rowQuerier) (int64, error) {
@@ -120,7 +129,7 @@ func (t *tx) QueryRow(query string, args ...any) *sql.Row {
 func (t *tx) lockKey(key string) error { return t.d.lockKey(t.ctx, t.Tx, key) }
 
 // lockKeys locks several keys in sorted order, so two transactions never wait on each other
-// in a cycle.
+// in a cycle, in one round trip.
 func (t *tx) lockKeys(keys []string) error {
 	seen := map[string]bool{}
 	var sorted []string
@@ -131,12 +140,10 @@ func (t *tx) lockKeys(keys []string) error {
 		}
 	}
 	slices.Sort(sorted)
-	for _, k := range sorted {
-		if err := t.lockKey(k); err != nil {
-			return err
-		}
+	if len(sorted) == 1 {
+		return t.lockKey(sorted[0])
 	}
-	return nil
+	return t.d.lockSorted(t.ctx, t.Tx, sorted)
 }
 
 // clockMS is the store's clock (see dialect.clockMS).

@@ -173,3 +173,28 @@ func testIntakeBatch(t *testing.T, be backend) {
 		t.Fatalf("queued = %+v", q)
 	}
 }
+
+// TestClaimBuildInto: a new build is claimed straight into its first stage (journalled as a
+// transition); a build resumed at a stage is only claimed.
+func TestClaimBuildInto(t *testing.T) { eachBackend(t, testClaimBuildInto) }
+
+func testClaimBuildInto(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := be.open(t)
+	owner := Owner("host-a/1/1")
+	r, _, _ := s.Intake(ctx, req("into", "d1"), "m1")
+	l, rec, err := s.ClaimBuildInto(ctx, r.ID, owner, time.Hour, "fp", Rendering, "render")
+	if err != nil || l.Entered() != "render" || rec.State != Rendering || rec.Stage != "render" || rec.Attempt != 1 || len(rec.Timings) != 1 {
+		t.Fatalf("claim of a new build: %v, entered %q, %s at %q, attempt %d, timings %+v", err, l.Entered(), rec.State, rec.Stage, rec.Attempt, rec.Timings)
+	}
+	if j, _ := s.Journal(ctx, r.ID); !strings.Contains(fmt.Sprint(j), "stage render started") {
+		t.Errorf("journal has no transition: %+v", j)
+	}
+	if _, err := l.Requeue(ctx, "stopping"); err != nil { // queued again, at its stage
+		t.Fatal(err)
+	}
+	l, rec, err = s.ClaimBuildInto(ctx, r.ID, owner, time.Hour, "", Rendering, "render")
+	if err != nil || l.Entered() != "" || rec.State != Queued || rec.Stage != "render" || rec.Attempt != 2 {
+		t.Fatalf("claim of a resumed build: %v, entered %q, %s at %q, attempt %d", err, l.Entered(), rec.State, rec.Stage, rec.Attempt)
+	}
+}
