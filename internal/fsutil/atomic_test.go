@@ -68,3 +68,26 @@ func TestPrepareFile(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
+
+func TestWriteFileUnsyncedReplacesAndLeavesNoTemp(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "build.json")
+	for _, content := range []string{`{"a": 1}`, `{"b": 2}`} {
+		if err := WriteFileUnsynced(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(p)
+		if err != nil || string(got) != content {
+			t.Fatalf("got %q, %v; want %q", got, err, content)
+		}
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 1 {
+		t.Errorf("%d files in the directory, want 1 (no temporary left)", len(es))
+	}
+	if err := WriteFileUnsynced(filepath.Join(dir, "missing", "x.json"), []byte("{}"), 0o600); err == nil {
+		t.Error("a write into a missing directory succeeded")
+	}
+}
