@@ -46,7 +46,7 @@ func benchConfig(b *testing.B, g config.Global, setup benchSetup) *config.Config
 func BenchmarkDispatchLatency(b *testing.B) {
 	needPacker(b)
 	rmq := testenv.SharedRabbit(b)
-	const samples = 40
+	const samples = 100
 	for _, setup := range benchSetups {
 		b.Run(setup.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

@@ -74,11 +74,11 @@ func (tr *stepTrace) report(name string) {
 		steps = append(steps, s)
 	}
 	slices.SortStableFunc(steps, func(a, b string) int { return int(med[a] - med[b]) })
-	out := fmt.Sprintf("%s: median time since publish per step (and since the previous step):", name)
+	// One line per step, "dispatch-trace <setup> <step> <ms since publish> (+<ms since the
+	// step before>)", for scripts/bench.sh to pick out; not b.Log, which a benchmark cuts short.
 	var prev time.Duration
 	for _, s := range steps {
-		out += fmt.Sprintf("\n  %-24s %8.2f ms  (+%.2f)", s, float64(med[s].Microseconds())/1000, float64((med[s]-prev).Microseconds())/1000)
+		fmt.Printf("dispatch-trace %-20s %-20s %8.2f ms  (+%.2f)\n", name, s, float64(med[s].Microseconds())/1000, float64((med[s]-prev).Microseconds())/1000)
 		prev = med[s]
 	}
-	fmt.Println(out) // not b.Log: a benchmark's log is cut at a few lines
 }

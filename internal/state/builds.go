@@ -63,14 +63,15 @@ func (s *Store) IntakeBatch(ctx context.Context, in []Incoming) ([]Recorded, err
 		if err := t.lockKeys(keys); err != nil {
 			return err
 		}
+		var j journalRows
 		for _, r := range in {
-			rec, sup, err := intakeOne(t, r.Request, r.MessageID)
+			rec, sup, err := intakeOne(t, &j, r.Request, r.MessageID)
 			if err != nil {
 				return fmt.Errorf("record request for %s: %w", r.Request.ImageKey, err)
 			}
 			out = append(out, Recorded{Record: rec, Superseded: sup})
 		}
-		return nil
+		return j.insert(t)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record %d requests: %w", len(in), err)
@@ -78,8 +79,8 @@ func (s *Store) IntakeBatch(ctx context.Context, in []Incoming) ([]Recorded, err
 	return out, nil
 }
 
-// intakeOne records one request inside t (Intake).
-func intakeOne(t *tx, req event.BuildRequest, messageID string) (Record, []string, error) {
+// intakeOne records one request inside t (Intake); its journal entries go to j.
+func intakeOne(t *tx, j *journalRows, req event.BuildRequest, messageID string) (Record, []string, error) {
 	id := newID()
 	var superseded []string
 	rows, err := t.Query(`SELECT id, request FROM builds WHERE image_key = ? AND state = ? AND stage = '' AND attempt = 0`, req.ImageKey, string(Queued))
@@ -114,17 +115,13 @@ func intakeOne(t *tx, req event.BuildRequest, messageID string) (Record, []strin
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, req.ImageKey, string(Queued), string(body), messageID, ts, ts); err != nil {
 		return Record{}, nil, err
 	}
-	if err := journal(t, id, Queued, "", "request recorded ("+req.Reason+")"); err != nil {
-		return Record{}, nil, err
-	}
+	j.add(id, Queued, "", "request recorded ("+req.Reason+")")
 	for _, old := range superseded {
 		msg := "superseded by " + id
 		if _, err := t.Exec(`UPDATE builds SET state = ?, message = ?, updated_at = ? WHERE id = ?`, string(Superseded), msg, ts, old); err != nil {
 			return Record{}, nil, err
 		}
-		if err := journal(t, old, Superseded, "", msg); err != nil {
-			return Record{}, nil, err
-		}
+		j.add(old, Superseded, "", msg)
 	}
 	rec := Record{ID: id, ImageKey: req.ImageKey, State: Queued, Request: req, MessageID: messageID,
 		Timings: []Timing{}, CreatedAt: at, UpdatedAt: at}

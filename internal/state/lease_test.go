@@ -172,6 +172,14 @@ func testIntakeBatch(t *testing.T, be backend) {
 	if len(q) != 2 || q[0].ID != out[1].Record.ID || q[1].ID != out[2].Record.ID || q[1].MessageID != "m3" {
 		t.Fatalf("queued = %+v", q)
 	}
+	// The journal entries of a batch are written together, each build's in order.
+	j, err := s.Journal(ctx, out[0].Record.ID)
+	if err != nil || len(j) != 2 || !strings.HasPrefix(j[0].Message, "request recorded") || j[1].Message != "superseded by "+out[2].Record.ID {
+		t.Fatalf("journal of the superseded build: %+v, %v", j, err)
+	}
+	if j, _ := s.Journal(ctx, out[2].Record.ID); len(j) != 1 || !strings.HasPrefix(j[0].Message, "request recorded") {
+		t.Fatalf("journal of the newest build: %+v", j)
+	}
 }
 
 // TestClaimBuildInto: a new build is claimed straight into its first stage (journalled as a

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -47,6 +48,31 @@ func scanRecords(rows *sql.Rows) ([]Record, error) {
 }
 
 func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
+
+// journalRows are journal entries written together, in order, by one multi-row INSERT per
+// journalChunk entries: one round trip instead of one per entry (intake, on PostgreSQL).
+type journalRows struct{ args []any }
+
+// journalChunk bounds the rows of one INSERT (5 parameters each, far below either database's
+// limit on parameters).
+const journalChunk = 100
+
+func (j *journalRows) add(id string, st State, stage, msg string) {
+	j.args = append(j.args, id, now(), string(st), stage, msg)
+}
+
+// insert writes the entries inside t.
+func (j *journalRows) insert(t *tx) error {
+	for args := j.args; len(args) > 0; {
+		n := min(len(args), journalChunk*5)
+		rows := strings.Repeat(", (?, ?, ?, ?, ?)", n/5)[2:]
+		if _, err := t.Exec(`INSERT INTO journal (build_id, at, state, stage, message) VALUES `+rows, args[:n]...); err != nil {
+			return err
+		}
+		args = args[n:]
+	}
+	return nil
+}
 
 // journal appends one entry for a build inside t.
 func journal(t *tx, id string, st State, stage, msg string) error {
