@@ -107,11 +107,11 @@ func TestApprovalGateAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	setAuth(t, cfg, "export PACKUILON_SLEEP=300")
-	slow := request("slow", "sha256:s")
-	publish(t, g, mustJSON(t, slow))
-	for len(started) > 0 { // packer runs of the builds above
+	for len(started) > 0 { // packer runs of the builds above (all ended or parked by now)
 		<-started
 	}
+	slow := request("slow", "sha256:s")
+	publish(t, g, mustJSON(t, slow)) // its packer may start before publish returns
 	recS := newest(t, st, slow, state.Building)
 	select {
 	case <-started:
