@@ -44,6 +44,7 @@ type differ struct {
 	match     func(name string) bool
 	known, gz int // index entries that are in the cache; .gz names
 	entries   int
+	found     func(name string) // if not nil, is given each candidate as it is found
 }
 
 func newDiffer(lookup func(key string) (int64, bool), match func(name string) bool) *differ {
@@ -71,6 +72,9 @@ func (d *differ) entry(name string, mt int64) {
 		return
 	}
 	d.c.Candidates = append(d.c.Candidates, name)
+	if d.found != nil {
+		d.found(name)
+	}
 }
 
 // finish finds the removed entries, with every cached key and the index whose entries were

@@ -109,7 +109,7 @@ func TestStreamDiffMatchesDiff(t *testing.T) {
 			}
 		}
 		xml.WriteString("</profiles>")
-		sd := startStreamDiff(func() *Cache { return c }, match)
+		sd := startStreamDiff(func() *Cache { return c }, match, nil)
 		idx, _, err := parseIndex(strings.NewReader(xml.String()), 0, sd.add)
 		if err != nil {
 			t.Fatal(err)

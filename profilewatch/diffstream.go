@@ -26,7 +26,8 @@ const (
 
 // startStreamDiff starts the diff; cache waits for the cache and returns it, or nil when there
 // is none to diff against.
-func startStreamDiff(cache func() *Cache, match func(name string) bool) *streamDiff {
+// found, if not nil, is given each candidate as it is found.
+func startStreamDiff(cache func() *Cache, match func(name string) bool, found func(name string)) *streamDiff {
 	// The parser never waits for the diff, which waits for the cache to load first: the queue
 	// holds a million entries (the entries themselves are held by the index anyway).
 	sd := &streamDiff{batches: make(chan []indexEntry, streamQueue), done: make(chan struct{}), batch: make([]indexEntry, 0, streamBatch)}
@@ -36,6 +37,7 @@ func startStreamDiff(cache func() *Cache, match func(name string) bool) *streamD
 		if c != nil {
 			sd.cache = c
 			sd.d = newDiffer(func(k string) (int64, bool) { e, ok := c.Entries[k]; return e.MTime, ok }, match)
+			sd.d.found = found
 		}
 		for b := range sd.batches {
 			if sd.d == nil {

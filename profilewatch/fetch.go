@@ -21,12 +21,13 @@ type fetched struct {
 // whatever the number of candidates. Results are in the order of names. When ctx is done, the
 // remaining profiles fail with ctx's error.
 func fetchAll(ctx context.Context, src Source, names []string, parallel int, o event.ProfileOptions) []fetched {
-	return fetchEach(ctx, src, names, parallel, o, func(int, fetched) {})
+	return fetchEach(ctx, src, names, parallel, o, nil, func(int, fetched) {})
 }
 
 // fetchEach is fetchAll that also calls each, in the caller's goroutine, with every result as
-// soon as it is ready (in the order they come), and its index in names.
-func fetchEach(ctx context.Context, src Source, names []string, parallel int, o event.ProfileOptions, each func(i int, f fetched)) []fetched {
+// soon as it is ready (in the order they come), and its index in names. A profile pf (if not
+// nil) fetched already, or is fetching, is taken from it.
+func fetchEach(ctx context.Context, src Source, names []string, parallel int, o event.ProfileOptions, pf *prefetcher, each func(i int, f fetched)) []fetched {
 	out := make([]fetched, len(names))
 	jobs := make(chan int)
 	done := make(chan int, len(names))
@@ -37,7 +38,13 @@ func fetchEach(ctx context.Context, src Source, names []string, parallel int, o 
 			defer wg.Done()
 			var buf []byte // each worker reads every body into the same buffer
 			for i := range jobs {
-				out[i], buf = fetchOne(ctx, src, names[i], o, buf)
+				if fut := pf.take(names[i]); fut != nil {
+					<-fut.done
+					out[i] = fut.f
+				} else {
+					pf.wait() // so that no more than parallel fetches run at once
+					out[i], buf = fetchOne(ctx, src, names[i], o, buf)
+				}
 				done <- i
 			}
 		}()
@@ -91,3 +98,103 @@ type bufferedSource interface {
 
 // maxReusedBody: a worker keeps a buffer up to this size for the next profile.
 const maxReusedBody = 8 << 20
+
+// prefetcher fetches and reads profiles named before the list of those to fetch is complete
+// (the candidates the streamed diff finds while the index is parsed), parallel at a time.
+type prefetcher struct {
+	ctx     context.Context
+	src     Source
+	o       event.ProfileOptions
+	mu      sync.Mutex
+	futures map[string]*future
+	jobs    chan string
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// future is a prefetched profile; f is set once done is closed.
+type future struct {
+	done chan struct{}
+	f    fetched
+}
+
+// prefetchQueue bounds the names waiting for a prefetch worker; more are fetched later as usual.
+const prefetchQueue = 4096
+
+func newPrefetcher(ctx context.Context, src Source, parallel int, o event.ProfileOptions) *prefetcher {
+	p := &prefetcher{ctx: ctx, src: src, o: o, futures: map[string]*future{}, jobs: make(chan string, prefetchQueue)}
+	for range max(parallel, 1) {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			var buf []byte
+			for name := range p.jobs {
+				p.mu.Lock()
+				fut := p.futures[name]
+				p.mu.Unlock()
+				fut.f, buf = fetchOne(ctx, src, name, o, buf)
+				close(fut.done)
+			}
+		}()
+	}
+	return p
+}
+
+// add starts fetching name, unless it is already, or the queue is full.
+func (p *prefetcher) add(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.futures[name] != nil {
+		return
+	}
+	fut := &future{done: make(chan struct{})}
+	select {
+	case p.jobs <- name:
+		p.futures[name] = fut
+	default:
+	}
+}
+
+// close takes no more names; it may be called more than once.
+func (p *prefetcher) close() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		p.closed = true
+		close(p.jobs)
+	}
+}
+
+// wait returns once the prefetcher is closed and its fetches are done.
+func (p *prefetcher) wait() {
+	if p != nil {
+		p.wg.Wait()
+	}
+}
+
+// take returns the future of name, or nil when it was not prefetched.
+func (p *prefetcher) take(name string) *future {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.futures[name]
+}
+
+// stop ends the prefetcher: when the scan ended early the fetches still running are cancelled
+// (cancel), then its workers are waited for.
+func (p *prefetcher) stop(cancel context.CancelFunc) {
+	p.close()
+	done := make(chan struct{})
+	go func() { p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	default:
+		cancel()
+		<-done
+	}
+}

@@ -110,15 +110,32 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		lc = loaded{c, found, err}
 		close(cacheDone)
 	}()
+	early := make(chan connection, 1)
+	snd := newSender(s, early)
+	defer snd.close()
+	// Once a request is sent the scan runs to its end, fetches included, as a scan cancelled
+	// while publishing always has; cancelled before, it stops and publishes nothing.
+	fctx, fcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer fcancel()
+	defer context.AfterFunc(ctx, func() {
+		if snd.stopUnlessStarted() {
+			fcancel()
+		}
+	})()
 	var sd *streamDiff
+	var pf *prefetcher
 	var each func(name string, mt int64)
 	if !o.PublishAll {
+		// The changed profiles the streamed diff finds are fetched and read at once, while the
+		// index is still parsed; they are published only once the whole index is read.
+		pf = newPrefetcher(fctx, s.src, s.w.Parallelism, s.profileOptions())
+		defer pf.stop(fcancel)
 		sd = startStreamDiff(func() *Cache {
 			if <-cacheDone; lc.err != nil || !lc.found {
 				return nil
 			}
 			return lc.cache
-		}, s.w.Matches)
+		}, s.w.Matches, pf.add)
 		defer sd.stop()
 		each = sd.add
 	}
@@ -164,7 +181,6 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	rep.Candidates = len(names)
 	// The broker connection is opened while the profiles download, and each request is sent as
 	// soon as its profile is read: the broker stores the first while the last are fetched.
-	early := make(chan connection, 1)
 	stopDial := func() {}
 	if len(names) > 0 {
 		dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.PublishTimeout)
@@ -179,19 +195,9 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 			c.close()
 		}
 	}()
-	snd := newSender(s, early)
-	defer snd.close()
-	// Once a request is sent the scan runs to its end, fetches included, as a scan cancelled
-	// while publishing always has; cancelled before, it stops and publishes nothing.
-	fctx, fcancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer fcancel()
-	defer context.AfterFunc(ctx, func() {
-		if snd.stopUnlessStarted() {
-			fcancel()
-		}
-	})()
 	verdicts := make([]verdict, len(names))
-	results := fetchEach(fctx, s.src, names, s.w.Parallelism, s.profileOptions(), func(i int, f fetched) {
+	pf.close()
+	results := fetchEach(fctx, s.src, names, s.w.Parallelism, s.profileOptions(), pf, func(i int, f fetched) {
 		verdicts[i] = s.judge(f, cache, o.PublishAll)
 		if verdicts[i].err == nil && !verdicts[i].unchanged {
 			snd.send(verdicts[i].req)
