@@ -93,7 +93,7 @@ func (s *Store) ClaimBuildInto(ctx context.Context, id string, owner Owner, ttl 
 			return fmt.Errorf("%w (build %s of %s, on %s)", ErrKeyBusy, holder, l.key, holderOwner)
 		}
 		l.fence.token = token + 1
-		rec, err = writeIn(t, id, nil, func(_ *tx, r *Record) (string, error) {
+		rec, err = writeIn(t, id, nil, func(t *tx, r *Record) (string, error) {
 			if r.State != Queued {
 				return "", fmt.Errorf("%w (build %s is %s)", ErrNotQueued, id, r.State)
 			}
@@ -102,16 +102,19 @@ func (s *Store) ClaimBuildInto(ctx context.Context, id string, owner Owner, ttl 
 				r.Fingerprint = fingerprint
 			}
 			r.Message, r.Error = "", ""
-			return fmt.Sprintf("attempt %d started by %s (lease %d)", r.Attempt, owner, l.fence.token), nil
+			msg := fmt.Sprintf("attempt %d started by %s (lease %d)", r.Attempt, owner, l.fence.token)
+			if stage == "" || r.Stage != "" {
+				return msg, nil
+			}
+			// A new build: into its first stage in the same row update, both journalled.
+			if err := journal(t, id, r.State, r.Stage, msg); err != nil {
+				return "", err
+			}
+			l.entered = stage
+			return transition(r, st, stage)
 		})
 		if err != nil {
 			return err
-		}
-		if stage != "" && rec.Stage == "" {
-			if rec, err = writeIn(t, id, nil, func(_ *tx, r *Record) (string, error) { return transition(r, st, stage) }); err != nil {
-				return err
-			}
-			l.entered = stage
 		}
 		clock, err := t.clockMS()
 		if err != nil {

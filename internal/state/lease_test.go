@@ -195,7 +195,7 @@ func testClaimBuildInto(t *testing.T, be backend) {
 	if err != nil || l.Entered() != "render" || rec.State != Rendering || rec.Stage != "render" || rec.Attempt != 1 || len(rec.Timings) != 1 {
 		t.Fatalf("claim of a new build: %v, entered %q, %s at %q, attempt %d, timings %+v", err, l.Entered(), rec.State, rec.Stage, rec.Attempt, rec.Timings)
 	}
-	if j, _ := s.Journal(ctx, r.ID); !strings.Contains(fmt.Sprint(j), "stage render started") {
+	if j, _ := s.Journal(ctx, r.ID); !strings.Contains(fmt.Sprint(j), "attempt 1 started") || !strings.Contains(fmt.Sprint(j), "stage render started") {
 		t.Errorf("journal has no transition: %+v", j)
 	}
 	if _, err := l.Requeue(ctx, "stopping"); err != nil { // queued again, at its stage
