@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 
 	"github.com/packuilon/packuilon/internal/state"
@@ -20,29 +21,8 @@ import (
 // TestPromoteAndRollbackCommands runs packuilon promote twice and rollback once against a
 // private Keystone + Glance, configured the old way: [rabbit2packer] ADMIN_AUTH_FILE.
 func TestPromoteAndRollbackCommands(t *testing.T) {
-	o := testenv.PrivateOpenStack(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	dir := t.TempDir()
-	if err := o.WriteOpenRC(filepath.Join(dir, "admin-auth.sh"), o.Admin); err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := filepath.Join(dir, "config.ini")
-	ini := "[global]\nSTATE_DIR = state/\n[rabbit2packer]\nADMIN_AUTH_FILE = admin-auth.sh\n[promote]\nKEEP_WAREHOUSED = 2\n"
-	if err := os.WriteFile(cfgPath, []byte(ini), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	img, err := o.ImageClient(ctx, o.Admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	upload := func() string {
-		id, err := testenv.UploadImage(ctx, img, images.CreateOpts{Name: "SL7 AQ"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	g := newGlanceSite(t, "[global]\nSTATE_DIR = state/\n[rabbit2packer]\nADMIN_AUTH_FILE = admin-auth.sh\n[promote]\nKEEP_WAREHOUSED = 2\n")
+	ctx, cfgPath, upload := g.ctx, g.cfgPath, g.upload
 	cmd := func(fn func(context.Context, *cmdEnv, []string) int, args ...string) string {
 		var out, errOut bytes.Buffer
 		if code := fn(ctx, &cmdEnv{stdout: &out, stderr: &errOut}, args); code != 0 {
@@ -67,29 +47,8 @@ func TestPromoteAndRollbackCommands(t *testing.T) {
 // two promotions of one key started at once run one after the other, and Glance ends with one
 // current image and the other warehoused.
 func TestPromoteClaim(t *testing.T) {
-	o := testenv.PrivateOpenStack(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	dir := t.TempDir()
-	if err := o.WriteOpenRC(filepath.Join(dir, "admin-auth.sh"), o.Admin); err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := filepath.Join(dir, "config.ini")
-	ini := "[global]\nSTATE_DIR = state/\n[rabbit2packer]\nADMIN_AUTH_FILE = admin-auth.sh\n"
-	if err := os.WriteFile(cfgPath, []byte(ini), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	img, err := o.ImageClient(ctx, o.Admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	upload := func() string {
-		id, err := testenv.UploadImage(ctx, img, images.CreateOpts{Name: "SL7 AQ"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	g := newGlanceSite(t, "[global]\nSTATE_DIR = state/\n[rabbit2packer]\nADMIN_AUTH_FILE = admin-auth.sh\n")
+	ctx, dir, cfgPath, img, upload := g.ctx, g.dir, g.cfgPath, g.img, g.upload
 	st, err := state.Open(filepath.Join(dir, "state", "builds.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -185,26 +144,9 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // map's entry for the previous image at the new one; an entry a failed chaining left on the
 // image before that is moved by the next promotion, as the builder's promotions do.
 func TestPromoteCommandChaining(t *testing.T) {
-	o := testenv.PrivateOpenStack(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	dir := t.TempDir()
-	if err := o.WriteOpenRC(filepath.Join(dir, "admin-auth.sh"), o.Admin); err != nil {
-		t.Fatal(err)
-	}
-	img, err := o.ImageClient(ctx, o.Admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	upload := func() string {
-		id, err := testenv.UploadImage(ctx, img, images.CreateOpts{Name: "SL7 chained"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
-	a, b, c := upload(), upload(), upload()
-	sources := filepath.Join(dir, "source-images.json")
+	g := newGlanceSite(t, "[global]\nSTATE_DIR = state/\n[rabbit2packer]\nPACKER_ADMIN_AUTH = admin-auth.sh\nIMAGES_CONFIG = source-images.json\n[promote]\nSOURCE_CHAINING = true\n")
+	a, b, c := g.upload(), g.upload(), g.upload()
+	sources := filepath.Join(g.dir, "source-images.json")
 	setSource := func(id string) {
 		if err := os.WriteFile(sources, []byte(`{"sl7x-x86_64": "`+id+`"}`+"\n"), 0o644); err != nil {
 			t.Fatal(err)
@@ -218,13 +160,8 @@ func TestPromoteCommandChaining(t *testing.T) {
 		return string(data)
 	}
 	setSource(a)
-	cfgPath := filepath.Join(dir, "config.ini")
-	ini := "[global]\nSTATE_DIR = state/\n[rabbit2packer]\nPACKER_ADMIN_AUTH = admin-auth.sh\nIMAGES_CONFIG = source-images.json\n[promote]\nSOURCE_CHAINING = true\n"
-	if err := os.WriteFile(cfgPath, []byte(ini), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	promote := func(id string) string {
-		code, out, errOut := runLine(t, "promote", "--config", cfgPath, "--image", id, "--key", "sl7.chained")
+		code, out, errOut := runLine(t, "promote", "--config", g.cfgPath, "--image", id, "--key", "sl7.chained")
 		if code != 0 {
 			t.Fatalf("promote %s: exit %d: %s%s", id, code, out, errOut)
 		}
@@ -240,4 +177,42 @@ func TestPromoteCommandChaining(t *testing.T) {
 	if got := source(); !strings.Contains(got, c) {
 		t.Fatalf("after promoting c the source map is %s, want c (chained from the image before the previous one)\n%s", got, out)
 	}
+}
+
+// glanceSite is a private Keystone + Glance with an admin openrc and a config.ini in a
+// temporary directory, for the tests of the commands that touch Glance.
+type glanceSite struct {
+	ctx     context.Context
+	dir     string
+	cfgPath string
+	img     *gophercloud.ServiceClient
+	upload  func() string // uploads an image named "SL7 AQ" and returns its id
+}
+
+func newGlanceSite(t *testing.T, ini string) *glanceSite {
+	t.Helper()
+	o := testenv.PrivateOpenStack(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	g := &glanceSite{ctx: ctx, dir: t.TempDir()}
+	if err := o.WriteOpenRC(filepath.Join(g.dir, "admin-auth.sh"), o.Admin); err != nil {
+		t.Fatal(err)
+	}
+	g.cfgPath = filepath.Join(g.dir, "config.ini")
+	if err := os.WriteFile(g.cfgPath, []byte(ini), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, err := o.ImageClient(ctx, o.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.img = img
+	g.upload = func() string {
+		id, err := testenv.UploadImage(ctx, img, images.CreateOpts{Name: "SL7 AQ"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	return g
 }
