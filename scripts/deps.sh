@@ -3,7 +3,12 @@
 # everything is there. Services must not start on install: a policy-rc.d that refuses is put in
 # place for the duration when the machine has none.
 set -euo pipefail
-PKGS=(util-linux mount rabbitmq-server keystone glance python3-openstackclient sqlite3 curl rally python3-rally-openstack packer time python3-aiosmtpd chromium prometheus rpm postgresql)
+# Every program the tests and demo run, named by its own package even when another one pulls it in
+# (keystone brings uwsgi and oslo.config today): uwsgi (Keystone), oslo-config-generator
+# (testenv hermetic test), systemd-analyze (scripts/package unit tests; a container has no
+# systemd), git (scripts/package version).
+PKGS=(util-linux mount rabbitmq-server keystone glance python3-openstackclient sqlite3 curl rally python3-rally-openstack packer time python3-aiosmtpd chromium prometheus rpm postgresql
+  uwsgi-core uwsgi-plugin-python3 python3-oslo.config systemd git)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
