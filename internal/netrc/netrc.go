@@ -71,7 +71,7 @@ func Parse(data []byte) (map[string]Entry, error) {
 		if i := strings.Index(line, "#"); i >= 0 && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') {
 			line = line[:i]
 		}
-		for _, tok := range strings.Fields(line) {
+		for word, tok := range strings.Fields(line) {
 			if pending != "" {
 				switch pending {
 				case "machine":
@@ -99,7 +99,8 @@ func Parse(data []byte) (map[string]Entry, error) {
 				}
 				pending = tok
 			default:
-				return nil, fmt.Errorf("line %d: unexpected %q", lineNo, tok)
+				// The word is not quoted: in a malformed file it may be the rest of a password.
+				return nil, fmt.Errorf("line %d: word %d is not a netrc keyword (machine, default, login, password, account, macdef)", lineNo, word+1)
 			}
 		}
 		if inMacro {

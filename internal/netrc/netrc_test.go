@@ -42,6 +42,10 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 			t.Errorf("Parse(%q) = %v, want an error naming the line", bad, err)
 		}
 	}
+	// A password with a space is malformed; its second half must not reach the error (or a log).
+	if _, err := Parse([]byte("machine a login x password my s3cretHalf")); err == nil || strings.Contains(err.Error(), "s3cretHalf") {
+		t.Errorf("Parse of a password with a space = %v, want an error without the password", err)
+	}
 	e, err := Parse([]byte("machine a login x\n"))
 	if err != nil || e["a"].Login != "x" {
 		t.Errorf("machine without password: %v %v", e, err)
