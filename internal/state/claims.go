@@ -76,6 +76,11 @@ CREATE TABLE IF NOT EXISTS claims (
 // TryClaim implements Claims.
 func (s *Store) TryClaim(ctx context.Context, key string, h Holder, ttl time.Duration) error {
 	err := s.tx(ctx, func(t *tx) error {
+		// Without the key's lock, two PostgreSQL transactions both read "free" and the later
+		// upsert overwrites the earlier holder: both would believe they hold the key.
+		if err := t.lockKey(key); err != nil {
+			return err
+		}
 		cur, found, err := readClaim(t, key)
 		if err != nil {
 			return err
