@@ -45,7 +45,6 @@ func Parse(data []byte) (map[string]Entry, error) {
 	var (
 		cur     *Entry
 		curName string
-		have    bool
 	)
 	flush := func() {
 		if cur != nil {
@@ -76,7 +75,7 @@ func Parse(data []byte) (map[string]Entry, error) {
 				switch pending {
 				case "machine":
 					flush()
-					cur, curName, have = &Entry{}, tok, true
+					cur, curName = &Entry{}, tok
 				case "login":
 					cur.Login = tok
 				case "password":
@@ -92,9 +91,9 @@ func Parse(data []byte) (map[string]Entry, error) {
 				pending = tok
 			case "default":
 				flush()
-				cur, curName, have = &Entry{}, "", true
+				cur, curName = &Entry{}, ""
 			case "login", "password", "account":
-				if !have || cur == nil {
+				if cur == nil {
 					return nil, fmt.Errorf("line %d: %q before any machine", lineNo, tok)
 				}
 				pending = tok
