@@ -33,12 +33,12 @@ func (s *HTTPSource) setAuth(a config.ProfileAuth) error {
 			s.auth[h] = basicAuth{a.User, pw}
 		}
 	case a.Netrc != "":
+		entries, err := netrc.Load(a.Netrc)
+		if err != nil {
+			return fmt.Errorf("PROFILE_NETRC: %w", err)
+		}
 		for _, u := range []string{s.info.Host, s.dir.Host} {
-			e, ok, err := netrc.Find(a.Netrc, hostOnly(u))
-			if err != nil {
-				return fmt.Errorf("PROFILE_NETRC: %w", err)
-			}
-			if ok {
+			if e, ok := netrc.Lookup(entries, hostOnly(u)); ok {
 				s.auth[u] = basicAuth{e.Login, e.Password}
 			}
 		}

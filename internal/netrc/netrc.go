@@ -22,19 +22,35 @@ type Entry struct {
 // Find returns the entry of host in the netrc file at path: the first "machine host", else the
 // "default" entry; ok is false when neither exists.
 func Find(path, host string) (e Entry, ok bool, err error) {
-	data, err := os.ReadFile(path)
+	entries, err := Load(path)
 	if err != nil {
 		return Entry{}, false, err
 	}
+	e, ok = Lookup(entries, host)
+	return e, ok, nil
+}
+
+// Load reads and parses the netrc file at path (Parse), for several Lookups of one read.
+func Load(path string) (map[string]Entry, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
 	entries, err := Parse(data)
 	if err != nil {
-		return Entry{}, false, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return entries, nil
+}
+
+// Lookup returns the entry of host in entries (from Parse): the first "machine host", else the
+// "default" entry; ok is false when neither exists.
+func Lookup(entries map[string]Entry, host string) (Entry, bool) {
 	if e, ok := entries[host]; ok {
-		return e, true, nil
+		return e, true
 	}
-	e, ok = entries[""]
-	return e, ok, nil
+	e, ok := entries[""]
+	return e, ok
 }
 
 // Parse reads a netrc file into its entries by machine name; "default" is under "". The first
