@@ -30,9 +30,9 @@ func openBody(r io.Reader, name string, max int64) (io.Reader, func(), error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("bad gzip: %w", err)
 		}
-		return &capReader{r: zr, left: max, gzip: true}, func() { zr.Close() }, nil
+		return &capReader{r: zr, left: max, max: max, gzip: true}, func() { zr.Close() }, nil
 	}
-	return &capReader{r: br, left: max}, func() {}, nil
+	return &capReader{r: br, left: max, max: max}, func() {}, nil
 }
 
 // capReader fails once more than left bytes come, and names gzip as the culprit of read errors.
@@ -44,9 +44,6 @@ type capReader struct {
 }
 
 func (c *capReader) Read(p []byte) (int, error) {
-	if c.max == 0 {
-		c.max = c.left
-	}
 	if int64(len(p)) > c.left+1 {
 		p = p[:c.left+1]
 	}
