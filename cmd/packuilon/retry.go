@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -26,11 +25,7 @@ stage it failed in.` + exitStatus("0  queued again", "1  the build store cannot 
 			defer store.Close()
 			rec, err := store.Retry(cmd.Context(), args[0])
 			if err != nil {
-				fmt.Fprintf(env.stderr, "packuilon retry: %v\n", err)
-				if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrNotRetryable) {
-					return exit(2)
-				}
-				return exit(1)
+				return storeError(env, "retry", err, state.ErrNotRetryable)
 			}
 			fmt.Fprintf(env.stdout, "build %s (%s) queued again; it resumes at stage %s\n", rec.ID, rec.ImageKey, rec.Stage)
 			return nil
