@@ -84,7 +84,7 @@ images are marked broken or deleted as [promote] BROKEN_ACTION says (as a reject
 			if !ok {
 				return exit(1)
 			}
-			store, err := state.Open(cfg.Builder.StateDB, state.WithPasswordFile(cfg.Builder.StateDBPasswordFile))
+			store, err := buildStore(cfg, false)
 			if err != nil {
 				return storeError(env, "deny", err)
 			}
@@ -115,7 +115,7 @@ ends cancelled. A cancelled build can be resumed at its stage with retry.` +
 			if !ok {
 				return exit(1)
 			}
-			store, err := state.Open(cfg.Builder.StateDB, state.WithPasswordFile(cfg.Builder.StateDBPasswordFile))
+			store, err := buildStore(cfg, false)
 			if err != nil {
 				return storeError(env, "cancel", err)
 			}

@@ -29,7 +29,7 @@ func waitFlag(fs *pflag.FlagSet, wait *time.Duration) {
 // on a key beside the daemon or another command. It returns fn's exit status, or claimExit
 // with a message naming the holder when the key stays claimed for wait.
 func withClaim(ctx context.Context, env *cmdEnv, cfg *config.Config, cmd, key string, wait time.Duration, fn func() int) int {
-	st, err := state.Open(cfg.Builder.StateDB, state.WithPasswordFile(cfg.Builder.StateDBPasswordFile))
+	st, err := buildStore(cfg, false)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon %s: %v\n", cmd, err)
 		return 1

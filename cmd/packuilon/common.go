@@ -7,6 +7,7 @@ import (
 
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/logging"
+	"github.com/packuilon/packuilon/internal/state"
 )
 
 // logAs says where a command logs: readOnly commands (status, show, render, check-config)
@@ -52,4 +53,12 @@ func logNotices(cfg *config.Config, log hclog.Logger, builder bool) {
 		}
 		log.Warn("configuration: "+n.Msg, "file", n.File, "section", n.Section, "key", n.Key)
 	}
+}
+
+// buildStore opens cfg's build store (STATE_DB), read-only when ro: the one place cmd opens it.
+func buildStore(cfg *config.Config, ro bool) (*state.Store, error) {
+	if ro {
+		return state.OpenReadOnly(cfg.Builder.StateDB, state.WithPasswordFile(cfg.Builder.StateDBPasswordFile))
+	}
+	return state.Open(cfg.Builder.StateDB, state.WithPasswordFile(cfg.Builder.StateDBPasswordFile))
 }

@@ -32,7 +32,7 @@ func printNotifications(w io.Writer, notes []state.Notification) {
 // queueRollback logs the rollback in the build store (the builder's packuilon_rollbacks_total)
 // and tells staff (image.rolled_back) through its outbox; the builder daemon delivers it.
 func queueRollback(ctx context.Context, env *cmdEnv, cfg *config.Config, key string, res *glance.Result) {
-	st, err := state.Open(cfg.Builder.StateDB, state.WithPasswordFile(cfg.Builder.StateDBPasswordFile))
+	st, err := buildStore(cfg, false)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon rollback: no notification: %v\n", err)
 		return

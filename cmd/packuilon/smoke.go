@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/config"
-	"github.com/packuilon/packuilon/internal/state"
 	"github.com/packuilon/packuilon/rally"
 )
 
@@ -74,7 +73,7 @@ func runSmoke(ctx context.Context, env *cmdEnv, image, key, method string, wait 
 	// The boot test reaps servers of interrupted tests: the build store says which builds of
 	// the daemon still run, so their servers are left alone. No store: no daemon ever ran.
 	if bt, ok := tester.(*rally.BootTest); ok {
-		if st, err := state.OpenReadOnly(cfg.Builder.StateDB, state.WithPasswordFile(cfg.Builder.StateDBPasswordFile)); err == nil {
+		if st, err := buildStore(cfg, true); err == nil {
 			defer st.Close()
 			bt.Builds = st.BuildRunning
 		}

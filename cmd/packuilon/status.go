@@ -82,11 +82,7 @@ func openStore(env *cmdEnv, ro bool) (*state.Store, bool) {
 	if !ok {
 		return nil, false
 	}
-	open := state.Open
-	if ro {
-		open = state.OpenReadOnly
-	}
-	st, err := open(cfg.Builder.StateDB, state.WithPasswordFile(cfg.Builder.StateDBPasswordFile))
+	st, err := buildStore(cfg, ro)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon: %v\n", err)
 		return nil, false
