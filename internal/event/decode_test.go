@@ -138,24 +138,18 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// TestSpecFromProfileNumbers: a numeric OS version reads the same whether the profile was decoded
-// to float64 (Decode) or to json.Number (the watcher's ParseProfile).
-func TestSpecFromProfileNumbers(t *testing.T) {
+// TestProfileNumbers: a numeric OS version reads as written, whether the profile comes to the
+// watcher (ReadProfile) or to the builder (Decode).
+func TestProfileNumbers(t *testing.T) {
 	body := `{"system": {"personality": {"name": "p"}, "archetype": {"name": "a"},
 		"os": {"distribution": {"name": "rocky"}, "version": {"name": 8}, "architecture": "x86_64"}},
 		"metadata": {"template": {"branch": {"type": "domain", "name": "prod"}}}}`
-	for _, useNumber := range []bool{false, true} {
-		dec := json.NewDecoder(strings.NewReader(body))
-		if useNumber {
-			dec.UseNumber()
-		}
-		var p map[string]any
-		if err := dec.Decode(&p); err != nil {
-			t.Fatal(err)
-		}
-		s, err := SpecFromProfile(p)
-		if err != nil || s.OSVersion != "8-x86_64" {
-			t.Errorf("UseNumber %v: os_version %q, err %v; want 8-x86_64", useNumber, s.OSVersion, err)
-		}
+	s, _, err := ReadProfile([]byte(body), ProfileOptions{})
+	if err != nil || s.OSVersion != "8-x86_64" {
+		t.Errorf("ReadProfile: os_version %q, err %v; want 8-x86_64", s.OSVersion, err)
+	}
+	r, _, err := Decode([]byte(body))
+	if err != nil || r.Spec.OSVersion != "8-x86_64" {
+		t.Errorf("Decode: os_version %q, err %v; want 8-x86_64", r.Spec.OSVersion, err)
 	}
 }

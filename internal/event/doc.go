@@ -3,7 +3,7 @@
 //
 // A watcher turns a profile into a request:
 //
-//	spec, err := event.SpecFromProfile(profile)
+//	spec, digest, err := event.ReadProfile(body, event.ProfileOptions{IgnorePaths: ignore})
 //	req := event.NewRequest(spec, event.ReasonProfileChanged)
 //	req.ProfileDigest = digest
 //	body, _ := json.Marshal(req)

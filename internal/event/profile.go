@@ -1,7 +1,6 @@
 package event
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,7 +9,7 @@ import (
 	"github.com/packuilon/packuilon/internal/canon"
 )
 
-// The paths SpecFromProfile reads, in the order of profilePaths.
+// The paths specFrom reads, in the order of profilePaths.
 const (
 	pPersonality = iota
 	pArchetype
@@ -55,7 +54,7 @@ type ProfileOptions struct {
 var ErrNotProfile = errors.New("profile is not a JSON object within the limits")
 
 // ReadProfile reads a whole Aquilon profile in one pass, without decoding it into memory: the
-// spec (see SpecFromProfile) and the digest of the profile minus the ignored paths,
+// spec (see specFrom) and the digest of the profile minus the ignored paths,
 // "sha256:<hex>" of its canonical JSON. The watcher and the builder (for the whole profiles
 // cdb2rabbit publishes) both take digests here, so one content has one digest.
 func ReadProfile(body []byte, o ProfileOptions) (Spec, string, error) {
@@ -82,8 +81,8 @@ func compiled(ignore []string, lim canon.Limits) *canon.Compiled {
 	return c
 }
 
-// SpecFromProfile extracts the image-defining fields from a decoded Aquilon JSON profile
-// (or packuilon.py's skeleton profile, which has the same paths):
+// specFrom makes the spec of an Aquilon JSON profile (or packuilon.py's skeleton profile,
+// which has the same paths) from get, the value at each of profilePaths:
 //
 //	personality = system.personality.name
 //	archetype   = system.archetype.name
@@ -94,10 +93,6 @@ func compiled(ignore []string, lim canon.Limits) *canon.Compiled {
 //
 // A string is taken as is, a number as written. The result is validated; the error names the
 // missing or bad field.
-func SpecFromProfile(p map[string]any) (Spec, error) {
-	return specFrom(func(i int) string { return str(p, profilePaths[i]...) })
-}
-
 func specFrom(get func(path int) string) (Spec, error) {
 	var s Spec
 	s.Personality = get(pPersonality)
@@ -131,26 +126,4 @@ func scalar(v canon.Value) string {
 		return v.Text
 	}
 	return ""
-}
-
-// str walks nested objects and returns the string (or number, printed) at path, or "".
-func str(m map[string]any, path ...string) string {
-	var cur any = m
-	for _, k := range path {
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			return ""
-		}
-		cur = obj[k]
-	}
-	switch v := cur.(type) {
-	case string:
-		return v
-	case float64:
-		return fmt.Sprint(v)
-	case json.Number: // a profile decoded with UseNumber (the watcher's)
-		return v.String()
-	default:
-		return ""
-	}
 }
