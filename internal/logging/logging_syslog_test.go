@@ -47,9 +47,10 @@ func TestJournalPrefixes(t *testing.T) {
 	log.Error("boom", "detail", "line one\nline two")
 	log.Warn("careful")
 	log.Info("fine")
+	log.Info("packer said [ERROR] but went on")
 	log.Debug("noise")
 	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
-	want := []string{"<3>", "<3>", "<3>", "<3>", "<3>", "<4>", "<6>", "<7>"}
+	want := []string{"<3>", "<3>", "<3>", "<3>", "<3>", "<4>", "<6>", "<6>", "<7>"}
 	if len(lines) != len(want) {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), out.String())
 	}

@@ -18,17 +18,28 @@ const (
 )
 
 // priority finds the level of one hclog entry, text ("[ERROR]") or JSON ("@level":"error").
+// A text entry's level is its first bracketed word (a message quoting "[ERROR]" keeps the
+// entry's own level); in JSON a quote inside a value is escaped, so the key cannot be quoted.
 func priority(p []byte) int {
 	switch {
-	case bytes.Contains(p, []byte("[ERROR]")), bytes.Contains(p, []byte(`"@level":"error"`)):
+	case hasLevel(p, "ERROR", "error"):
 		return prioErr
-	case bytes.Contains(p, []byte("[WARN]")), bytes.Contains(p, []byte(`"@level":"warn"`)):
+	case hasLevel(p, "WARN", "warn"):
 		return prioWarning
-	case bytes.Contains(p, []byte("[DEBUG]")), bytes.Contains(p, []byte("[TRACE]")),
-		bytes.Contains(p, []byte(`"@level":"debug"`)), bytes.Contains(p, []byte(`"@level":"trace"`)):
+	case hasLevel(p, "DEBUG", "debug"), hasLevel(p, "TRACE", "trace"):
 		return prioDebug
 	}
 	return prioInfo
+}
+
+// hasLevel reports whether the entry p has the level named text in hclog's text format, or
+// json in its JSON format.
+func hasLevel(p []byte, text, json string) bool {
+	if bytes.HasPrefix(p, []byte("{")) {
+		return bytes.Contains(p, []byte(`"@level":"`+json+`"`))
+	}
+	i := bytes.IndexByte(p, '[')
+	return i >= 0 && bytes.HasPrefix(p[i:], []byte("["+text+"]"))
 }
 
 // syslogWriter sends each hclog entry to syslog at the priority of its level.
