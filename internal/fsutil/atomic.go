@@ -13,16 +13,10 @@ import (
 // fsynced and renamed over path, and the directory is fsynced, so a crash leaves either the old
 // or the new content, never a torn file.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
-	return WriteFileFunc(path, perm, func(w io.Writer) error {
+	p, err := PrepareFile(path, perm, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})
-}
-
-// WriteFileFunc is WriteFile with the content written by write, through a buffer, so a large
-// file is never held in memory whole.
-func WriteFileFunc(path string, perm os.FileMode, write func(w io.Writer) error) error {
-	p, err := PrepareFile(path, perm, write)
 	if err != nil {
 		return err
 	}
@@ -35,7 +29,8 @@ type Pending struct {
 	path, tmp string
 }
 
-// PrepareFile is the first half of WriteFileFunc: the temporary file is written and fsynced.
+// PrepareFile is the first half of WriteFile, with the content written by write through a
+// buffer (a large file is never held in memory whole): the temporary file is written and fsynced.
 // The slow part of an atomic write can so run while the caller waits for what decides whether
 // the new content may replace the old (the broker's confirms, for the watcher's cache).
 func PrepareFile(path string, perm os.FileMode, write func(w io.Writer) error) (*Pending, error) {
