@@ -144,6 +144,9 @@ func TestStatusPage(t *testing.T) {
 	if resp := press(t, base, recA.ID, "approve", "alice", "wrong", nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("approve with a wrong password: %s", resp.Status)
 	}
+	if resp := press(t, base, recA.ID, "approve", "mallory", "s3cret-pw", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("approve as an unknown user with a known user's password: %s", resp.Status)
+	}
 	if resp := press(t, base, recA.ID, "approve", "alice", "s3cret-pw", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("approve: %s", resp.Status)
 	}

@@ -74,8 +74,13 @@ func (a *Auth) User(r *http.Request) (string, error) {
 	}
 	hash, known := users[user]
 	if !known {
-		// Same work as a known user, so the time taken does not tell which users exist.
+		// Same work as a known user, so the time taken does not tell which users exist: another
+		// user's hash has the file's cost (htpasswd -B makes cost 5, not bcrypt's default 10).
 		hash = []byte("$2a$10$0000000000000000000000000000000000000000000000000000.")
+		for _, h := range users {
+			hash = h
+			break
+		}
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(pw)) != nil || !known {
 		return "", errUnauthorized
