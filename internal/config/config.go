@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"gopkg.in/ini.v1"
 )
@@ -62,13 +63,13 @@ func load(path string) (*Config, Problems) {
 	// as typed), and folded to lower case for every other lookup.
 	asWritten, err := ini.LoadSources(iniOptions, data)
 	if err != nil {
-		return nil, Problems{{File: path, Msg: fmt.Sprintf("not an INI file: %v", err)}}
+		return nil, Problems{{File: path, Msg: iniError(data, err)}}
 	}
 	opts := iniOptions
 	opts.InsensitiveKeys = true
 	f, err := ini.LoadSources(opts, data)
 	if err != nil {
-		return nil, Problems{{File: path, Msg: fmt.Sprintf("not an INI file: %v", err)}}
+		return nil, Problems{{File: path, Msg: iniError(data, err)}}
 	}
 	var ps Problems
 	kn := known{}
@@ -117,4 +118,24 @@ func abs(base, p string) string {
 		return p
 	}
 	return filepath.Join(base, p)
+}
+
+// iniError describes a parse error of the INI data. A line without "=" or ":" (or without a
+// key) is named by its number, not quoted: it may be "PASSWORD secret" with the "=" forgotten.
+func iniError(data []byte, err error) string {
+	line := ""
+	if e, ok := err.(ini.ErrDelimiterNotFound); ok {
+		line = e.Line
+	} else if e, ok := err.(ini.ErrEmptyKeyName); ok {
+		line = e.Line
+	}
+	if line == "" {
+		return fmt.Sprintf("not an INI file: %v", err)
+	}
+	for n, l := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(l) == strings.TrimSpace(line) {
+			return fmt.Sprintf("not an INI file: line %d is not key = value (not shown: it may hold a secret)", n+1)
+		}
+	}
+	return "not an INI file: a line is not key = value (not shown: it may hold a secret)"
 }
