@@ -71,13 +71,17 @@ func (p *Pipeline) release(b *Build, leases []*state.Lease) {
 // builderOwner prefixes the claims of the process that holds the store's daemon lock.
 const builderOwner = "builder"
 
-// newPipeline returns the pipeline of the process that holds the store's daemon lock. The
-// claims a previous holder left (killed before it could release them) are dropped: that
-// process is gone, and its builds are resumed by this one. The smoke stage's reaper reads
-// the store.
+// newPipeline returns the pipeline of the process that holds the store's daemon lock. On
+// SQLite the claims a previous holder left (killed before it could release them) are dropped:
+// that process is gone, and its builds are resumed by this one. A shared PostgreSQL store has
+// no daemon lock and other builders may be running: their claims stay, and a dead builder's
+// lapse as any holder's do (at once on its own host, else after state.ClaimTTL). The smoke
+// stage's reaper reads the store.
 func newPipeline(ctx context.Context, st *state.Store, stages []Stage, rejecter Rejecter) (*Pipeline, error) {
-	if err := st.ReleaseOwnerPrefix(ctx, builderOwner+" "); err != nil {
-		return nil, err
+	if st.Backend() != "postgres" {
+		if err := st.ReleaseOwnerPrefix(ctx, builderOwner+" "); err != nil {
+			return nil, err
+		}
 	}
 	for _, s := range stages {
 		if ss, ok := s.(*SmokeStage); ok {
