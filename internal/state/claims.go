@@ -85,7 +85,10 @@ func (s *Store) TryClaim(ctx context.Context, key string, h Holder, ttl time.Dur
 		if err != nil {
 			return err
 		}
-		at := time.Now().UTC()
+		at, err := claimClock(t)
+		if err != nil {
+			return err
+		}
 		if found && cur.Holder.Owner != h.Owner && at.Before(cur.Expires) && !deadHolder(cur.Holder) {
 			return fmt.Errorf("%w: %s is held by %s", ErrClaimed, key, cur)
 		}
@@ -107,15 +110,35 @@ func (s *Store) TryClaim(ctx context.Context, key string, h Holder, ttl time.Dur
 
 // Renew implements Claims.
 func (s *Store) Renew(ctx context.Context, key string, h Holder, ttl time.Duration) error {
-	res, err := s.exec(ctx, `UPDATE claims SET expires_at = ? WHERE image_key = ? AND owner = ?`,
-		time.Now().UTC().Add(ttl).Format(time.RFC3339Nano), key, h.Owner)
+	var n int64
+	err := s.tx(ctx, func(t *tx) error {
+		at, err := claimClock(t)
+		if err != nil {
+			return err
+		}
+		res, err := t.Exec(`UPDATE claims SET expires_at = ? WHERE image_key = ? AND owner = ?`,
+			at.Add(ttl).Format(time.RFC3339Nano), key, h.Owner)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("renew claim %s: %w", key, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return fmt.Errorf("%w: %s", ErrClaimLost, key)
 	}
 	return nil
+}
+
+// claimClock is the store's clock (as the build leases use), not this host's: on a shared
+// PostgreSQL store the holders' hosts may disagree about the time, and a host whose clock runs
+// ahead must not take a live holder's claim for expired.
+func claimClock(t *tx) (time.Time, error) {
+	ms, err := t.clockMS()
+	return time.UnixMilli(ms).UTC(), err
 }
 
 // Release implements Claims.
