@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,12 +27,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	if _, err := os.Stat("/usr/bin/packer"); err != nil {
-		if os.Getenv(testenv.RequireEnv) != "" {
-			t.Fatal("packer is not installed (run make deps)")
-		}
-		t.Skip("packer is not installed (run make deps, or use make test)")
-	}
+	testenv.Need(t, "/usr/bin/packer")
 	boot := func(*testing.T) string { return "[smoke]\nMETHOD = boot\nBOOT_TIMEOUT = 5s\n" }
 	tests := []struct {
 		name        string

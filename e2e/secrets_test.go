@@ -27,12 +27,7 @@ func TestNoSecretAnywhereAfterAFullRun(t *testing.T) {
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	if _, err := os.Stat("/usr/bin/packer"); err != nil {
-		if os.Getenv(testenv.RequireEnv) != "" {
-			t.Fatal("packer is not installed (run make deps)")
-		}
-		t.Skip("packer is not installed (run make deps, or use make test)")
-	}
+	testenv.Need(t, "/usr/bin/packer")
 	const user, pw = "aquilon", "Sekr1t-profile-pw-4711"
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

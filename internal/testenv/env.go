@@ -86,8 +86,9 @@ func StopAll() {
 	}
 }
 
-// need skips or fails t when a program is missing, with advice.
-func need(t testing.TB, programs ...string) {
+// Need skips t when a program (a name on PATH or an absolute path) is missing, or fails it
+// under make test (RequireEnv set), with advice.
+func Need(t testing.TB, programs ...string) {
 	t.Helper()
 	for _, p := range programs {
 		if _, err := exec.LookPath(p); err != nil {

@@ -50,7 +50,7 @@ func TestGeneratedConfigsNamePrivatePathsOnly(t *testing.T) {
 // for each one the generated configuration leaves at its default. This is what catches an
 // option such as [fernet_receipts] key_repository on a machine that has /etc/keystone.
 func TestEveryPathDefaultIsOverridden(t *testing.T) {
-	need(t, "oslo-config-generator")
+	Need(t, "oslo-config-generator")
 	o := SharedOpenStack(t)
 	services := []struct {
 		conf       string

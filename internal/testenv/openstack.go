@@ -190,7 +190,7 @@ var (
 
 func needOpenStack(t testing.TB) {
 	t.Helper()
-	need(t, "uwsgi", "keystone-manage", "glance-api", "glance-manage", "sqlite3")
+	Need(t, "uwsgi", "keystone-manage", "glance-api", "glance-manage", "sqlite3")
 }
 
 // SharedOpenStack returns the package's Keystone + Glance, starting them on first use; Main

@@ -190,7 +190,7 @@ var (
 // stops it. Each test takes a database of its own with NewDatabase.
 func SharedPostgres(t testing.TB) *Postgres {
 	t.Helper()
-	need(t, filepath.Join(postgresBin, "postgres"), filepath.Join(postgresBin, "initdb"))
+	Need(t, filepath.Join(postgresBin, "postgres"), filepath.Join(postgresBin, "initdb"))
 	sharedPostgresOnce.Do(func() {
 		sharedPostgres, sharedPostgresErr = StartPostgres("")
 		if sharedPostgresErr == nil {

@@ -247,7 +247,7 @@ var (
 // Tests that stop or restart the broker should use their own StartRabbit instead.
 func SharedRabbit(t testing.TB) *Rabbit {
 	t.Helper()
-	need(t, "epmd", filepath.Join(rabbitBin, "rabbitmq-server"))
+	Need(t, "epmd", filepath.Join(rabbitBin, "rabbitmq-server"))
 	sharedRabbitOnce.Do(func() {
 		sharedRabbit, sharedRabbitErr = StartRabbit("")
 		if sharedRabbitErr == nil {
@@ -263,7 +263,7 @@ func SharedRabbit(t testing.TB) *Rabbit {
 // PrivateRabbit starts a broker for one test (for fault injection) and stops it at cleanup.
 func PrivateRabbit(t testing.TB) *Rabbit {
 	t.Helper()
-	need(t, "epmd", filepath.Join(rabbitBin, "rabbitmq-server"))
+	Need(t, "epmd", filepath.Join(rabbitBin, "rabbitmq-server"))
 	r, err := StartRabbit("")
 	if err != nil {
 		t.Fatalf("start rabbitmq: %v", err)

@@ -134,7 +134,7 @@ var (
 // Nova simulator as compute; Main removes it.
 func SharedRally(t testing.TB) (*OpenStack, *NovaSim, *Rally) {
 	t.Helper()
-	need(t, "rally")
+	Need(t, "rally")
 	o, sim := SharedNovaSim(t)
 	sharedRallyOnce.Do(func() {
 		sharedRally, sharedRallyErr = StartRally("", o)
