@@ -101,7 +101,8 @@ func (s *GlanceStore) warehouse(ctx context.Context, prev *images.Image, c Candi
 		if !img.Hidden {
 			ops = append(ops, images.ReplaceImageHidden{NewHidden: true})
 		}
-		changed = len(ops) > 0
+		// A retry after a lost answer finds the work done: the first attempt's changes count.
+		changed = changed || len(ops) > 0
 		return ops
 	})
 	if err != nil {
