@@ -2,6 +2,7 @@ package glance
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +28,8 @@ const RequestTimeout = 60 * time.Second
 
 // Transient reports whether err is worth retrying: a 5xx answer, 408, 429, 409 (a concurrent
 // update), or no answer at all (connection refused or reset, a timeout, a truncated response).
-// Other answers (400 bad request, 401, 403 refused by policy, 404, 413) are permanent.
+// Other answers (400 bad request, 401, 403 refused by policy, 404, 413) and a TLS certificate
+// that does not verify are permanent.
 func Transient(err error) bool {
 	if err == nil {
 		return false
@@ -36,6 +38,12 @@ func Transient(err error) bool {
 	if errors.As(err, &code) {
 		c := code.Actual
 		return c >= 500 || c == 408 || c == 409 || c == 429
+	}
+	// A certificate Glance's or Keystone's TLS does not verify against (a wrong CA_FILE) is
+	// bad configuration: retrying it only delays the error.
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		return false
 	}
 	var ue *url.Error
 	var ne net.Error
