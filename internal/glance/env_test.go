@@ -31,7 +31,12 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	o := testenv.SharedOpenStack(t)
+	return newEnvOn(t, testenv.SharedOpenStack(t))
+}
+
+// newEnvOn is newEnv on another Keystone + Glance than the shared one.
+func newEnvOn(t testing.TB, o *testenv.OpenStack) *env {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	t.Cleanup(cancel)
 	return &env{t: t, o: o, ctx: ctx, admin: imageClient(t, ctx, o, o.Admin)}
@@ -157,14 +162,24 @@ func (e *env) projectIDs(n int) []string {
 	e.t.Helper()
 	projectsMu.Lock()
 	defer projectsMu.Unlock()
-	for len(projects) < n {
-		id, err := e.o.CreateProject(e.ctx, fmt.Sprintf("consumer%02d", len(projects)))
+	if len(projects) < n {
+		projects = append(projects, e.createProjects(n-len(projects))...)
+	}
+	return projects[:n]
+}
+
+// createProjects creates n new member projects.
+func (e *env) createProjects(n int) []string {
+	e.t.Helper()
+	var ids []string
+	for range n {
+		id, err := e.o.CreateProject(e.ctx, fmt.Sprintf("consumer-%s", testenv.UniqueName(e.t)))
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		projects = append(projects, id)
+		ids = append(ids, id)
 	}
-	return projects[:n]
+	return ids
 }
 
 // share adds members to an image (status pending, as Glance creates them).

@@ -13,8 +13,8 @@ func (o *OpenStack) writeGlanceConfig() error {
 	conf := fmt.Sprintf(`[DEFAULT]
 bind_host = 127.0.0.1
 bind_port = %[2]d
-# 0 = serve from the one process, no forked workers.
-workers = 0
+# 0 = serve from the one process, no forked workers (the default here); more as a site runs it.
+workers = %[6]d
 log_file = %[1]s/log/glance-api.log
 enabled_backends = fs:file
 property_protection_file = %[1]s/glance/property-protections.conf
@@ -57,7 +57,7 @@ lock_path = %[1]s/glance/lock
 [oslo_policy]
 policy_file = %[1]s/glance/policy.yaml
 policy_dirs = %[1]s/glance/policy.d
-`, o.Dir, o.GlancePort, o.KeystonePort, glancePassword, region)
+`, o.Dir, o.GlancePort, o.KeystonePort, glancePassword, region, o.glanceWorkers)
 	// Our own paste pipeline: the packaged one's cors filter reads glance-api.conf from /etc/glance
 	// on its own, and its healthcheck can be disabled by a file under /etc/glance.
 	paste := fmt.Sprintf(`[pipeline:glance-api-keystone]

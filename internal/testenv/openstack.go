@@ -21,7 +21,7 @@ type Credential struct {
 }
 
 // OpenStack is a private Keystone (uwsgi, sqlite in WAL mode, fernet tokens) and Glance
-// (eventlet glance-api with one process, file store, sqlite in WAL mode) on free loopback ports,
+// (eventlet glance-api with one process unless asked for workers, file store, sqlite in WAL mode) on free loopback ports,
 // with all state in Dir. Nothing under /etc or /var/lib is written.
 //
 // Identity: project "admin" with user "admin" (role admin) owns images; project "tenant2" with
@@ -46,9 +46,11 @@ type OpenStack struct {
 	// ServiceProjectID is the project of the glance service user.
 	ServiceProjectID string
 
-	keystone *service
-	glanceMu sync.Mutex
-	glance   *service
+	// glanceWorkers is glance-api's workers option: 0, one process, unless a test asks for more.
+	glanceWorkers int
+	keystone      *service
+	glanceMu      sync.Mutex
+	glance        *service
 }
 
 // ProtectedPrefix names the properties the test Glance protects; ProtectedRole may write them.
@@ -67,7 +69,9 @@ const (
 
 // StartOpenStack starts Keystone and Glance in a new directory under dir (os.TempDir() when
 // empty) and returns when both answer and the identity objects exist. The caller must call Stop.
-func StartOpenStack(dir string) (*OpenStack, error) {
+func StartOpenStack(dir string) (*OpenStack, error) { return startOpenStack(dir, 0) }
+
+func startOpenStack(dir string, glanceWorkers int) (*OpenStack, error) {
 	for _, p := range []string{"uwsgi", "keystone-manage", "glance-api", "glance-manage", "sqlite3"} {
 		if _, err := lookPath(p); err != nil {
 			return nil, fmt.Errorf("%s is not installed (run make deps): %w", p, err)
@@ -81,6 +85,8 @@ func StartOpenStack(dir string) (*OpenStack, error) {
 		Dir:   d,
 		Admin: Credential{Username: "admin", Password: adminPassword, Project: "admin"},
 		User2: Credential{Username: "user2", Password: user2Password, Project: "tenant2"},
+
+		glanceWorkers: glanceWorkers,
 	}
 	for _, p := range []*int{&o.KeystonePort, &o.GlancePort} {
 		if *p, err = FreePort(); err != nil {
@@ -212,10 +218,14 @@ func SharedOpenStack(t testing.TB) *OpenStack {
 }
 
 // PrivateOpenStack starts Keystone + Glance for one test and stops them at cleanup.
-func PrivateOpenStack(t testing.TB) *OpenStack {
+func PrivateOpenStack(t testing.TB) *OpenStack { return PrivateOpenStackWorkers(t, 0) }
+
+// PrivateOpenStackWorkers is PrivateOpenStack with glance-api forking workers processes, as a
+// site's Glance does (its default is one per core); 0 serves from one process, as the shared one does.
+func PrivateOpenStackWorkers(t testing.TB, workers int) *OpenStack {
 	t.Helper()
 	needOpenStack(t)
-	o, err := StartOpenStack("")
+	o, err := startOpenStack("", workers)
 	if err != nil {
 		t.Fatalf("start keystone + glance: %v", err)
 	}
