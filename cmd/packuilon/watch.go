@@ -65,6 +65,9 @@ func runWatch(ctx context.Context, env *cmdEnv, once, publishAll bool) int {
 	}
 	// Run by cron or cdp-listend, stderr goes nowhere: a failure is also logged, so it reaches
 	// syslog when LOG_TARGET = syslog.
+	if profilewatch.OneShotGC(cfg.Watch.CacheDir) {
+		log.Debug("one-shot scan: garbage collection off until the heap nears the limit", "limit_bytes", profilewatch.OneShotHeap)
+	}
 	s, err := profilewatch.NewScanner(cfg, log.Named("scan"))
 	if err != nil {
 		log.Error("cannot scan", "error", err)
