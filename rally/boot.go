@@ -59,7 +59,7 @@ func OpenBootTest(ctx context.Context, cfg config.Smoke, getenv func(string) str
 
 // Test boots one server from s.ImageID and judges the image by what becomes of it.
 func (b *BootTest) Test(ctx context.Context, s Subject) (Verdict, error) {
-	if !safeID.MatchString(s.BuildID) || !safeID.MatchString(s.ImageID) {
+	if !safeID(s.BuildID) || !safeID(s.ImageID) {
 		return Verdict{}, infraErr("unsafe build id %q or image id %q", s.BuildID, s.ImageID)
 	}
 	log := b.Log.With("build_id", s.BuildID, "image_id", s.ImageID)

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/ident"
 	"github.com/packuilon/packuilon/internal/procgroup"
 )
 
@@ -36,11 +37,11 @@ func NewRunner(cfg config.Rally, log hclog.Logger) *Runner {
 	return &Runner{cfg: cfg, log: log.Named("rally"), KillGrace: 2 * time.Minute, CLITimeout: 2 * time.Minute}
 }
 
-var (
-	// safeID is what build ids and image ids may look like before they reach an argv or a tag.
-	safeID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-)
+// safeID reports whether s is what build ids and image ids may look like before they reach an
+// argv or a tag. Hand-written (not a regexp compiled at init) to keep start-up short (issue 12).
+func safeID(s string) bool { return ident.Valid(s, 128) }
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // TaskArgs are the Jinja arguments every task gets: the image by id (never by name, which the
 // candidate shares with the current image), the flavor and the network.
@@ -51,7 +52,7 @@ func (r *Runner) TaskArgs(s Subject) map[string]string {
 // Test runs the image key's task against the candidate and reads the verdict from the report,
 // which it writes to s.ReportPath.
 func (r *Runner) Test(ctx context.Context, s Subject) (Verdict, error) {
-	if !safeID.MatchString(s.BuildID) || !safeID.MatchString(s.ImageID) {
+	if !safeID(s.BuildID) || !safeID(s.ImageID) {
 		return Verdict{}, infraErr("unsafe build id %q or image id %q", s.BuildID, s.ImageID)
 	}
 	if s.ReportPath == "" {

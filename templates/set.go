@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/packuilon/packuilon/internal/event"
+	"github.com/packuilon/packuilon/internal/ident"
 )
 
 // Sources are the files a Set is loaded from (the [rabbit2packer] keys).
@@ -55,8 +55,10 @@ type Set struct {
 	naming    event.Naming
 }
 
-// stemRE: stems become parts of file names and Glance keys.
-var stemRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
+// validStem reports whether a template's stem may become part of file names and Glance keys:
+// at most 100 bytes, a letter or digit and then letters, digits, '_', '.' and '-', no "..".
+// Hand-written (not a regexp compiled at init) to keep start-up short (issue 12).
+func validStem(s string) bool { return ident.Valid(s, 100) && !strings.Contains(s, "..") }
 
 // Load reads the map, the source images and every template, and checks each legacy JSON
 // template by rendering it with sample values. Any problem fails the whole load.
@@ -115,7 +117,7 @@ func readTemplate(path string) (*Template, error) {
 	default:
 		t.Stem = strings.TrimSuffix(base, ".json")
 	}
-	if !stemRE.MatchString(t.Stem) || strings.Contains(t.Stem, "..") {
+	if !validStem(t.Stem) {
 		return nil, fmt.Errorf("template %s: file name %q is not usable in build file names", path, t.Stem)
 	}
 	sum := sha256.Sum256(data)

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strconv"
 
+	"github.com/packuilon/packuilon/internal/ident"
 	"github.com/packuilon/packuilon/internal/redact"
 )
 
@@ -73,10 +73,25 @@ func readGlobal(r *reader, base string) Global {
 	return g
 }
 
-var hostNameRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252}[A-Za-z0-9_])?$`)
-
 // validHost reports whether h is a host name or an IP address (what the AMQP URL needs there).
-func validHost(h string) bool { return net.ParseIP(h) != nil || hostNameRE.MatchString(h) }
+func validHost(h string) bool { return net.ParseIP(h) != nil || validHostName(h) }
+
+// validHostName reports whether h is 1 to 254 letters, digits, '_', '.' and '-' that neither
+// start nor end with '.' or '-' (the regexp ^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252}[A-Za-z0-9_])?$).
+// Labels are not checked. Hand-written (not a regexp compiled at init) to keep start-up short
+// (issue 12).
+func validHostName(h string) bool {
+	end := func(c byte) bool { return ident.Alnum(c) || c == '_' }
+	if len(h) == 0 || len(h) > 254 || !end(h[0]) || !end(h[len(h)-1]) {
+		return false
+	}
+	for i := 1; i < len(h)-1; i++ {
+		if !ident.NameByte(h[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 func validQueueName(q string) bool {
 	if q == "" || len(q) > 200 {

@@ -3,28 +3,68 @@ package event
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/packuilon/packuilon/internal/ident"
 )
 
 // ErrInvalid is wrapped by every validation error, so callers can tell bad input from other failures.
 var ErrInvalid = errors.New("invalid build request")
 
-var (
+// The checks below are hand-written rather than regexps: the bounded repetitions they need
+// made compiling them at init the largest part of packuilon's start-up (issue 12). Their tests
+// compare them with the regexps they replaced.
+const (
 	// Aquilon names (personality, archetype, OS, OS version, branch) are letters, digits, '_',
 	// '-' and '.'; OS versions look like "7x-x86_64" or "8.6-x86_64".
-	nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-	hostRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$`)
+	maxName = 64
 	// Image keys become parts of file names, so no '/' and no leading dot.
-	keyRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,159}$`)
-	digestRE = regexp.MustCompile(`^[A-Za-z0-9:_-]{0,200}$`)
+	maxImageKey = 160
+	maxDigest   = 200
+	maxLabel    = 63
 )
 
 // ValidName reports whether s may be used as an Aquilon name (personality, archetype, OS, branch).
-func ValidName(s string) bool { return nameRE.MatchString(s) && !strings.Contains(s, "..") }
+func ValidName(s string) bool { return ident.Valid(s, maxName) && !strings.Contains(s, "..") }
 
 // ValidImageKey reports whether s is safe as an image key: it is used in file names and Glance properties.
-func ValidImageKey(s string) bool { return keyRE.MatchString(s) && !strings.Contains(s, "..") }
+func ValidImageKey(s string) bool { return ident.Valid(s, maxImageKey) && !strings.Contains(s, "..") }
+
+// validHostLabels reports whether s is one or more dot-separated labels of 1 to 63 letters,
+// digits and '-', each starting with a letter or digit (the regexp
+// ^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$). The length of the
+// whole name is checked by the caller.
+func validHostLabels(s string) bool {
+	for {
+		label, rest, more := strings.Cut(s, ".")
+		if len(label) == 0 || len(label) > maxLabel || !ident.Alnum(label[0]) {
+			return false
+		}
+		for i := 1; i < len(label); i++ {
+			if !ident.Alnum(label[i]) && label[i] != '-' {
+				return false
+			}
+		}
+		if !more {
+			return true
+		}
+		s = rest
+	}
+}
+
+// validDigest reports whether s is at most 200 letters, digits, ':', '_' and '-' (the regexp
+// ^[A-Za-z0-9:_-]{0,200}$): "sha256:…" or empty.
+func validDigest(s string) bool {
+	if len(s) > maxDigest {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !ident.Alnum(c) && c != ':' && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate checks every field of the spec. The error names the first bad field.
 func (s Spec) Validate() error {
@@ -60,7 +100,7 @@ func (s Spec) Validate() error {
 	default:
 		return fmt.Errorf("%w: branch.type %q is neither domain nor sandbox", ErrInvalid, s.Branch.Type)
 	}
-	if s.Hostname != "" && (len(s.Hostname) > 253 || !hostRE.MatchString(s.Hostname)) {
+	if s.Hostname != "" && (len(s.Hostname) > 253 || !validHostLabels(s.Hostname)) {
 		return fmt.Errorf("%w: hostname %q is not a valid host name", ErrInvalid, s.Hostname)
 	}
 	return nil
@@ -77,7 +117,7 @@ func (r BuildRequest) Validate() error {
 	if !ValidImageKey(r.ImageKey) {
 		return fmt.Errorf("%w: image_key %q has characters that are not allowed", ErrInvalid, r.ImageKey)
 	}
-	if !digestRE.MatchString(r.ProfileDigest) {
+	if !validDigest(r.ProfileDigest) {
 		return fmt.Errorf("%w: profile_digest %q is malformed", ErrInvalid, r.ProfileDigest)
 	}
 	switch r.Reason {
