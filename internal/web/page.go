@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -19,22 +20,29 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	"when": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.Local().Format("2006-01-02 15:04:05")
-	},
-	// dict passes a build and the page to the "actions" template.
-	"dict": func(r state.Record, p *Page) actionData { return actionData{Record: r, Page: p} },
-	"span": func(a, b time.Time) string {
-		if b.IsZero() {
-			return "running"
-		}
-		return b.Sub(a).Round(time.Millisecond).String()
-	},
-}).ParseFS(templateFS, "templates/*.html"))
+// pages are the parsed templates. They are parsed on first use rather than at init, where
+// they cost every packuilon command start-up time (issue 12); a broken template still panics,
+// now on the first render, and TestTemplatesParse catches it.
+var pages = sync.OnceValue(func() *template.Template { return template.Must(parsePages()) })
+
+func parsePages() (*template.Template, error) {
+	return template.New("").Funcs(template.FuncMap{
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Local().Format("2006-01-02 15:04:05")
+		},
+		// dict passes a build and the page to the "actions" template.
+		"dict": func(r state.Record, p *Page) actionData { return actionData{Record: r, Page: p} },
+		"span": func(a, b time.Time) string {
+			if b.IsZero() {
+				return "running"
+			}
+			return b.Sub(a).Round(time.Millisecond).String()
+		},
+	}).ParseFS(templateFS, "templates/*.html")
+}
 
 // actionData is what the "actions" template needs: the build and the page.
 type actionData struct {
@@ -206,7 +214,7 @@ func (p *Page) act(w http.ResponseWriter, r *http.Request, id, action string) {
 
 func (p *Page) render(w http.ResponseWriter, name string, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := pages.ExecuteTemplate(w, name, data); err != nil {
+	if err := pages().ExecuteTemplate(w, name, data); err != nil {
 		p.Log.Error("status page", "page", name, "error", err)
 	}
 }
