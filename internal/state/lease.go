@@ -21,14 +21,28 @@ const ClaimTTL = time.Minute
 // claimPoll is how often a waiting Hold tries again: claims are held for seconds to minutes.
 const claimPoll = time.Second
 
-// Lease is a held claim, renewed in the background until Release.
+// leaseTimes are a Lease's timings: the claim's TTL, how often it is renewed, and the safety
+// margin before the TTL after which a lease whose renewals failed counts itself lost.
+type leaseTimes struct {
+	ttl, every, margin time.Duration
+}
+
+// defaultLeaseTimes are the timings of every Lease; tests hold with shorter ones (see hold).
+var defaultLeaseTimes = leaseTimes{ttl: ClaimTTL, every: ClaimTTL / 3, margin: ClaimTTL / 6}
+
+// Lease is a held claim, renewed in the background until Release or until it is lost (see
+// Lost).
 type Lease struct {
 	claims Claims
 	key    string
 	holder Holder
+	times  leaseTimes
 	stop   chan struct{}
 	done   chan struct{}
 	once   sync.Once
+	// lost is closed once the claim may be held by another process; err (written before) says why.
+	lost chan struct{}
+	err  error
 }
 
 // holders numbers the Holders of this process, so two in one process (two commands run by a
@@ -45,10 +59,16 @@ func NewHolder(kind, purpose string) Holder {
 // at once). waiting, if set, is called once with the first refusal, so the caller can say what
 // it waits for. The error of a refusal wraps ErrClaimed and names the holder.
 func Hold(ctx context.Context, c Claims, key string, h Holder, wait time.Duration, waiting func(error)) (*Lease, error) {
+	return hold(ctx, c, key, h, wait, waiting, defaultLeaseTimes)
+}
+
+func hold(ctx context.Context, c Claims, key string, h Holder, wait time.Duration, waiting func(error), times leaseTimes) (*Lease, error) {
 	deadline := time.Now().Add(wait)
 	told := false
+	var sent time.Time
 	for {
-		err := c.TryClaim(ctx, key, h, ClaimTTL)
+		sent = time.Now()
+		err := c.TryClaim(ctx, key, h, times.ttl)
 		if err == nil {
 			break
 		}
@@ -63,33 +83,86 @@ func Hold(ctx context.Context, c Claims, key string, h Holder, wait time.Duratio
 			return nil, fmt.Errorf("wait for claim on %s: %w", key, ctx.Err())
 		}
 	}
-	l := &Lease{claims: c, key: key, holder: h, stop: make(chan struct{}), done: make(chan struct{})}
-	go l.renew()
+	l := &Lease{claims: c, key: key, holder: h, times: times, stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{})}
+	go l.renew(sent)
 	return l, nil
 }
 
-// renew extends the claim until Release. A failed renewal is retried at the next tick; the
-// claim only lapses if renewals fail for a whole TTL.
-func (l *Lease) renew() {
+// renew extends the claim until Release. A failed renewal is retried at the next tick. The
+// lease is lost, and renewing stops, when a renewal says another process holds the claim, or
+// when no renewal succeeded for the TTL less the margin since the last good one was sent:
+// this host's monotonic clock from the sending on errs on the safe side of the store's expiry,
+// and a host frozen (SIGSTOP, a long pause) past it finds its expiry timer due when it wakes.
+func (l *Lease) renew(okSent time.Time) {
 	defer close(l.done)
-	t := time.NewTicker(ClaimTTL / 3)
-	defer t.Stop()
+	tick := time.NewTicker(l.times.every)
+	defer tick.Stop()
+	valid := l.times.ttl - l.times.margin
+	expiry := time.NewTimer(time.Until(okSent.Add(valid)))
+	defer expiry.Stop()
+	var last error
+	lapsed := func() {
+		l.lose(&ClaimLostError{Key: l.key, Why: fmt.Sprintf("no renewal succeeded for %s (last error: %v), so another process may have taken it over", valid, last)})
+	}
 	for {
 		select {
 		case <-l.stop:
 			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), ClaimTTL/3)
-			l.claims.Renew(ctx, l.key, l.holder, ClaimTTL)
+		case <-expiry.C:
+			lapsed()
+			return
+		case <-tick.C:
+			if !time.Now().Before(okSent.Add(valid)) { // woke from a freeze with both due
+				lapsed()
+				return
+			}
+			sent := time.Now()
+			by := sent.Add(l.times.every)
+			if okSent.Add(valid).Before(by) {
+				by = okSent.Add(valid)
+			}
+			ctx, cancel := context.WithDeadline(context.Background(), by)
+			err := l.claims.Renew(ctx, l.key, l.holder, l.times.ttl)
 			cancel()
+			switch {
+			case err == nil:
+				okSent = sent
+				expiry.Reset(time.Until(okSent.Add(valid)))
+			case errors.Is(err, ErrClaimLost):
+				l.lose(&ClaimLostError{Key: l.key, Why: "another process took it over"})
+				return
+			default:
+				last = err
+			}
 		}
 	}
+}
+
+func (l *Lease) lose(err error) {
+	l.err = err
+	close(l.lost)
 }
 
 // Key is the claimed image key.
 func (l *Lease) Key() string { return l.key }
 
-// Release stops renewing and gives the claim up. It is safe to call more than once.
+// Lost is closed once the claim may no longer be held: another process took it over, or no
+// renewal succeeded for long enough that one may have. The lease is not renewed after that.
+func (l *Lease) Lost() <-chan struct{} { return l.lost }
+
+// Err is nil while the claim is held, and a *ClaimLostError (wrapping ErrClaimLost) once it
+// is lost.
+func (l *Lease) Err() error {
+	select {
+	case <-l.lost:
+		return l.err
+	default:
+		return nil
+	}
+}
+
+// Release stops renewing and gives the claim up. It is safe to call more than once. After the
+// claim was lost it leaves the new holder's claim alone (the store matches the owner).
 func (l *Lease) Release(ctx context.Context) error {
 	var err error
 	l.once.Do(func() {
