@@ -57,6 +57,33 @@ func (p *Pipeline) claimKeys(ctx context.Context, b *Build) ([]*state.Lease, err
 	return leases, nil
 }
 
+// underClaims returns ctx cancelled, with the lease's state.ClaimLostError as its cause, as
+// soon as a claim of the build is lost: the work on the build's keys in Glance (its stages,
+// rejection, clean-up) stops beside a process that took a key over. Without claims it is ctx.
+func (b *Build) underClaims(ctx context.Context) (context.Context, context.CancelFunc) {
+	return state.WithLeases(ctx, b.leases...)
+}
+
+// claimLost is why the build must stop once one of its claims is lost (nil while all are held):
+// another process may be changing the key in Glance, so the build fails at the stage it is in
+// (not cancelled, not interrupted) and a retry resumes it there.
+func (b *Build) claimLost() error {
+	if err := b.lostLease(); err != nil {
+		return fmt.Errorf("%w; the build stopped at this stage so as not to work on the key beside it: retry it with packuilon retry once that process is done", err)
+	}
+	return nil
+}
+
+// lostLease is the state.ClaimLostError of the first of b's claims that is lost, or nil.
+func (b *Build) lostLease() error {
+	for _, l := range b.leases {
+		if err := l.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func isClaimed(err error) bool { return err != nil && errors.Is(err, state.ErrClaimed) }
 
 // release gives the build's claims up; it runs even when the daemon is stopping.

@@ -66,6 +66,14 @@ func rejectHolding(ctx context.Context, st *state.Store, b *Build, reason error)
 			return fmt.Errorf("claim %s: %w", k, err)
 		}
 		defer l.Release(context.WithoutCancel(ctx))
+		b.leases = append(b.leases, l)
 	}
-	return (&PromoteStage{}).Reject(ctx, b, reason)
+	// The marking stops if a claim is lost (another process took the key over).
+	rctx, unbind := b.underClaims(ctx)
+	defer unbind()
+	err := (&PromoteStage{}).Reject(rctx, b, reason)
+	if lost := b.lostLease(); lost != nil {
+		return lost
+	}
+	return err
 }

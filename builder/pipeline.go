@@ -102,8 +102,7 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 	}
 	step("predecessor-checked")
 	defer p.Store.ClearProcessGroup(context.WithoutCancel(ctx), b.ID)
-	var leases []*state.Lease
-	defer func() { p.release(b, leases) }() // after the cleanup below: rejection and cleanup are Glance work too
+	defer func() { p.release(b, b.leases) }() // after the cleanup below: rejection and cleanup are Glance work too
 	first := resumeAt(p.Stages, rec.Stage, b)
 	var ran []Stage
 	defer func() { p.cleanup(ctx, b, ran) }()
@@ -123,7 +122,7 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 		return p.fail(ctx, w, b, prev, err)
 	}
 	for _, s := range p.Stages[first:] {
-		if leases == nil && slices.Contains(claimStages, s.Name()) {
+		if b.leases == nil && slices.Contains(claimStages, s.Name()) {
 			if unsaved {
 				if err := save(context.WithoutCancel(ctx), w, b); err != nil {
 					return saveFailed(err)
@@ -131,7 +130,7 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 				unsaved = false
 			}
 			var err error
-			if leases, err = p.claimKeys(ctx, b); err != nil {
+			if b.leases, err = p.claimKeys(ctx, b); err != nil {
 				if who, ok := cancelledBy(ctx); ok {
 					return p.cancelled(ctx, b, s, who)
 				}
@@ -153,10 +152,20 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 		}
 		unsaved = false
 		step("transition-" + s.Name())
+		if err := b.claimLost(); err != nil && ctx.Err() == nil { // lost between stages
+			return p.fail(ctx, w, b, s, err)
+		}
 		b.Log.Info("stage started", "stage", s.Name(), "attempts", b.Attempt)
 		ran = append(ran, s)
 		began := time.Now()
-		err := s.Run(ctx, b)
+		sctx, unbind := b.underClaims(ctx)
+		err := s.Run(sctx, b)
+		unbind()
+		if lost := b.claimLost(); lost != nil && ctx.Err() == nil {
+			// Whatever the stage did, another process may have worked on the key meanwhile:
+			// the build fails here, and a retry runs the stage again.
+			err = lost
+		}
 		if p.Observer != nil {
 			p.Observer.StageEnded(b, s.Name(), time.Since(began), err)
 		}
@@ -235,7 +244,9 @@ func (p *Pipeline) ended(ctx context.Context, rec state.Record, b *Build, event 
 
 func (p *Pipeline) fail(ctx context.Context, w buildWriter, b *Build, s Stage, err error) (state.Record, error) {
 	if errors.Is(err, ErrImageRejected) && p.Rejecter != nil {
-		if rerr := p.Rejecter.Reject(context.WithoutCancel(ctx), b, err); rerr != nil {
+		rctx, unbind := b.underClaims(context.WithoutCancel(ctx))
+		defer unbind()
+		if rerr := p.Rejecter.Reject(rctx, b, err); rerr != nil {
 			b.Log.Error("cannot mark the rejected image", "stage", s.Name(), "error", rerr)
 		}
 	}
@@ -300,6 +311,8 @@ func resumeAt(stages []Stage, stage string, b *Build) int {
 func (p *Pipeline) cleanup(ctx context.Context, b *Build, ran []Stage) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
+	cctx, unbind := b.underClaims(cctx) // the Cleaners rename the build's images in Glance
+	defer unbind()
 	for i := len(ran) - 1; i >= 0; i-- {
 		if c, ok := ran[i].(Cleaner); ok {
 			c.Cleanup(cctx, b)

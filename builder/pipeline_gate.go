@@ -79,7 +79,9 @@ func (p *Pipeline) rejectSuperseded(ctx context.Context, b *Build, id string) er
 	for i := range old.Artifacts {
 		old.Artifacts[i].Rejected = !old.Artifacts[i].Promoted
 	}
-	rerr := p.Rejecter.Reject(ctx, old, fmt.Errorf("superseded by build %s before approval", b.ID))
+	rctx, unbind := b.underClaims(ctx)
+	rerr := p.Rejecter.Reject(rctx, old, fmt.Errorf("superseded by build %s before approval", b.ID))
+	unbind()
 	if err := save(ctx, storeWriter{p.Store, old.ID}, old); err != nil { // an ended build: no lease
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/event"
 	"github.com/packuilon/packuilon/internal/procgroup"
+	"github.com/packuilon/packuilon/internal/state"
 )
 
 // A Stage performs one step of a build. Run must honour ctx, and must be safe to run again
@@ -60,6 +61,8 @@ type Build struct {
 	ProcessGroup func(g procgroup.Group) `json:"-"`
 	// began is when this run of the pipeline started (the build duration metric).
 	began time.Time
+	// leases are the claims on the build's image keys once taken (see Pipeline.claimKeys).
+	leases []*state.Lease
 }
 
 // Artifact is one image a build produced from one template.
