@@ -3,7 +3,6 @@ package builder
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -22,18 +21,7 @@ import (
 // place, and can be retried.
 func TestBuildFailsWhenItsClaimIsLost(t *testing.T) {
 	ctx := context.Background()
-	st, err := state.Open(filepath.Join(t.TempDir(), "builds.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	rec, _, err := st.Intake(ctx, request("claimlost", "sha256:c"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rec, err = st.Start(ctx, rec.ID, ""); err != nil {
-		t.Fatal(err)
-	}
+	st, rec := startedBuild(t, "claimlost")
 	key := rec.ImageKey
 	marking := make(chan struct{})
 	var tested atomic.Bool

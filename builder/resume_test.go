@@ -25,23 +25,30 @@ type stageFunc struct {
 func (s stageFunc) Name() string                            { return s.name }
 func (s stageFunc) Run(ctx context.Context, b *Build) error { return s.run(ctx, b) }
 
-// TestResumeEndsThePredecessorsPacker: a build whose record names a process group that is
-// still running (a packer a killed builder left behind, here one that ignores SIGINT and
-// SIGTERM) resumes only after that group is gone: the first stage never sees it alive.
-func TestResumeEndsThePredecessorsPacker(t *testing.T) {
+// startedBuild returns a store on SQLite with one build of personality, started.
+func startedBuild(t *testing.T, personality string) (*state.Store, state.Record) {
 	ctx := context.Background()
 	st, err := state.Open(filepath.Join(t.TempDir(), "builds.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	rec, _, err := st.Intake(ctx, request("resume", "sha256:r"), "")
+	t.Cleanup(func() { st.Close() })
+	rec, _, err := st.Intake(ctx, request(personality, "sha256:"+personality), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec, err = st.Start(ctx, rec.ID, ""); err != nil {
 		t.Fatal(err)
 	}
+	return st, rec
+}
+
+// TestResumeEndsThePredecessorsPacker: a build whose record names a process group that is
+// still running (a packer a killed builder left behind, here one that ignores SIGINT and
+// SIGTERM) resumes only after that group is gone: the first stage never sees it alive.
+func TestResumeEndsThePredecessorsPacker(t *testing.T) {
+	ctx := context.Background()
+	st, rec := startedBuild(t, "resume")
 	left := exec.Command("/bin/sh", "-c", "trap '' INT TERM; sleep 60 & sleep 60")
 	left.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := left.Start(); err != nil {
