@@ -2,7 +2,6 @@ package builder
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/state"
+	"github.com/packuilon/packuilon/internal/state/statetest"
 )
 
 // TestBuildFailsWhenItsClaimIsLost: a build in a claimed stage whose claim another process
@@ -47,32 +47,14 @@ func TestBuildFailsWhenItsClaimIsLost(t *testing.T) {
 		out, err := p.Run(ctx, rec, &config.Config{}, hclog.NewNullLogger())
 		done <- result{out, err}
 	}()
-	select {
-	case <-marking:
-	case <-time.After(time.Minute):
-		t.Fatal("the marking stage did not start")
-	}
+	statetest.Await(t, marking, "the marking stage started")
 	// The builder's claim expires (as after a whole TTL without renewal) and another process
-	// takes the key; a renewal in between makes it live again, so try until it is taken.
+	// takes the key.
 	taker := state.NewHolder("promote", "promote")
-	for deadline := time.Now().Add(time.Minute); ; {
-		if err := st.TryClaim(ctx, key, p.Holder, -time.Second); err != nil {
-			t.Fatal(err)
-		}
-		err := st.TryClaim(ctx, key, taker, time.Hour)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, state.ErrClaimed) || time.Now().After(deadline) {
-			t.Fatalf("take over: %v", err)
-		}
+	if err := statetest.TakeOver(ctx, st, key, p.Holder, taker); err != nil {
+		t.Fatal(err)
 	}
-	var res result
-	select {
-	case res = <-done: // at the lease's next renewal (every state.ClaimTTL/3)
-	case <-time.After(3 * time.Minute):
-		t.Fatal("the build did not end")
-	}
+	res := statetest.Await(t, done, "the build ended") // at its lease's next renewal
 	out := res.rec
 	want := "claim on image key " + key + " lost: another process took it over"
 	if res.err != nil || out.State != state.Failed || out.Stage != "marking" || !strings.Contains(out.Message, want) ||

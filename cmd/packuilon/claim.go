@@ -28,7 +28,11 @@ func waitFlag(fs *pflag.FlagSet, wait *time.Duration) {
 // takes before it marks, tests or promotes a build of the key: a hand-run command never works
 // on a key beside the daemon or another command. It returns fn's exit status, or claimExit
 // with a message naming the holder when the key stays claimed for wait.
-func withClaim(ctx context.Context, env *cmdEnv, cfg *config.Config, cmd, key string, wait time.Duration, fn func() int) int {
+//
+// fn runs under a context cancelled when the claim is lost (another process took the key over
+// after the renewals failed for too long, see state.Lease.Lost); the command then ends with
+// lostExit and one line naming the key, and fn prints nothing of its own (see claimLost).
+func withClaim(ctx context.Context, env *cmdEnv, cfg *config.Config, cmd, key string, wait time.Duration, lostExit int, fn func(ctx context.Context) int) int {
 	st, err := buildStore(cfg, false)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon %s: %v\n", cmd, err)
@@ -46,6 +50,19 @@ func withClaim(ctx context.Context, env *cmdEnv, cfg *config.Config, cmd, key st
 		fmt.Fprintf(env.stderr, "packuilon %s: %v\n", cmd, err)
 		return 1
 	}
-	defer lease.Release(context.WithoutCancel(ctx))
-	return fn()
+	defer lease.Release(context.WithoutCancel(ctx)) // leaves a new holder's claim alone
+	held, unbind := lease.Context(ctx)
+	defer unbind()
+	code := fn(held)
+	if err := lease.Err(); err != nil {
+		fmt.Fprintf(env.stderr, "packuilon %s: %v; what it did on the key may be incomplete\n", cmd, err)
+		return lostExit
+	}
+	return code
+}
+
+// claimLost reports whether ctx, a context of withClaim, ended because the claim was lost:
+// withClaim then says so, and the command prints nothing more.
+func claimLost(ctx context.Context) bool {
+	return ctx.Err() != nil && errors.Is(context.Cause(ctx), state.ErrClaimLost)
 }

@@ -24,14 +24,13 @@ func newPromoteCmd(env *cmdEnv) *cobra.Command {
 		Short: "make an image the current one of its key in Glance (replaces rename-old-images.sh)",
 		Long: `Make a candidate image the current one of its key in Glance: the current image is
 warehoused, members and properties carried over, retention applied (replaces rename-old-images.sh).` +
-			exitStatus(exitOK, "1  Glance refused or could not be reached", exitUsage, exitClaimed),
+			exitStatus(exitOK, "1  Glance refused or could not be reached, or the claim on the key was lost (another process took it over)", exitUsage, exitClaimed),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if c.ImageID == "" || c.Key == "" {
 				return usageError("--image and --key must not be empty")
 			}
-			ctx := cmd.Context()
-			return exit(runGlance(ctx, env, "promote", c.Key, wait, func(cfg *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
+			return exit(runGlance(cmd.Context(), env, "promote", c.Key, wait, func(ctx context.Context, cfg *config.Config, store *glance.GlanceStore) (*glance.Result, error) {
 				res, err := store.Promote(ctx, c)
 				if err != nil || !cfg.Promote.SourceChaining {
 					return res, err
@@ -60,34 +59,38 @@ warehoused, members and properties carried over, retention applied (replaces ren
 	return cmd
 }
 
+// glanceFunc is the work of promote or rollback in Glance, under the claim on the key (ctx ends
+// when the claim is lost).
+type glanceFunc func(ctx context.Context, cfg *config.Config, store *glance.GlanceStore) (*glance.Result, error)
+
 // runGlance loads the config, takes the claim on key (see withClaim), connects to Glance with
 // its [promote] credentials, runs op and prints its result under the current image's name. It
 // returns the exit code.
-func runGlance(ctx context.Context, env *cmdEnv, cmd, key string, wait time.Duration, op func(*config.Config, *glance.GlanceStore) (*glance.Result, error)) int {
+func runGlance(ctx context.Context, env *cmdEnv, cmd, key string, wait time.Duration, op glanceFunc) int {
 	cfg, log, ok := setup(env, asCommand)
 	if !ok {
 		return 1
 	}
-	return withClaim(ctx, env, cfg, cmd, key, wait, func() int { return glanceOp(ctx, env, cmd, cfg, log, op) })
+	return withClaim(ctx, env, cfg, cmd, key, wait, 1, func(ctx context.Context) int { return glanceOp(ctx, env, cmd, cfg, log, op) })
 }
 
-func glanceOp(ctx context.Context, env *cmdEnv, cmd string, cfg *config.Config, log hclog.Logger, op func(*config.Config, *glance.GlanceStore) (*glance.Result, error)) int {
+func glanceOp(ctx context.Context, env *cmdEnv, cmd string, cfg *config.Config, log hclog.Logger, op glanceFunc) int {
 	store, err := glance.Open(ctx, cfg.Promote, os.Getenv, log)
-	if err != nil {
+	if err == nil {
+		var res *glance.Result
+		if res, err = op(ctx, cfg, store); err == nil {
+			name := res.CurrentID
+			if cur, err := store.Get(ctx, res.CurrentID); err == nil {
+				name = cur.Name
+			}
+			printResult(env, name, res)
+			return 0
+		}
+	}
+	if !claimLost(ctx) {
 		fmt.Fprintf(env.stderr, "packuilon %s: %v\n", cmd, err)
-		return 1
 	}
-	res, err := op(cfg, store)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "packuilon %s: %v\n", cmd, err)
-		return 1
-	}
-	name := res.CurrentID
-	if cur, err := store.Get(ctx, res.CurrentID); err == nil {
-		name = cur.Name
-	}
-	printResult(env, name, res)
-	return 0
+	return 1
 }
 
 func printResult(env *cmdEnv, name string, res *glance.Result) {

@@ -31,7 +31,7 @@ func newSmokeCmd(env *cmdEnv) *cobra.Command {
 		Short: "smoke test an image by hand with the configured test ([smoke] METHOD); print the verdict",
 		Long: `Smoke test an image by hand with the configured test ([smoke] METHOD, or --method) and
 print the verdict and the report's path.` + exitStatus("0  PASSED", "1  REJECTED: the image failed the test",
-			"2  usage error, or no smoke test configured", "3  the test could not judge the image (infrastructure)", exitClaimed+" (with --key)"),
+			"2  usage error, or no smoke test configured", "3  the test could not judge the image (infrastructure), or with --key the claim on the key was lost", exitClaimed+" (with --key)"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if image == "" {
@@ -82,7 +82,10 @@ func runSmoke(ctx context.Context, env *cmdEnv, image, key, method string, wait 
 		return smokeImage(ctx, env, tester, image, key, dir)
 	}
 	// With a key, the test holds the key's claim, as a build of the key does while it tests.
-	return withClaim(ctx, env, cfg, "smoke", key, wait, func() int { return smokeImage(ctx, env, tester, image, key, dir) })
+	// A lost claim: the test could not judge the image (1 would read as rejected).
+	return withClaim(ctx, env, cfg, "smoke", key, wait, smokeInfra, func(ctx context.Context) int {
+		return smokeImage(ctx, env, tester, image, key, dir)
+	})
 }
 
 func smokeImage(ctx context.Context, env *cmdEnv, tester rally.Tester, image, key, dir string) int {
@@ -90,6 +93,8 @@ func smokeImage(ctx context.Context, env *cmdEnv, tester rally.Tester, image, ke
 	report := filepath.Join(dir, id+".smoke.json")
 	v, err := tester.Test(ctx, rally.Subject{BuildID: id, ImageKey: key, ImageID: image, ReportPath: report, Output: env.stderr})
 	switch {
+	case err != nil && claimLost(ctx): // withClaim says so
+		return smokeInfra
 	case err != nil: // wraps rally.ErrInfrastructure: the image is not at fault
 		fmt.Fprintf(env.stderr, "packuilon smoke: the test could not judge image %s: %v\n", image, err)
 		return smokeInfra
