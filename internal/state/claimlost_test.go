@@ -109,7 +109,8 @@ func testLeaseLostWhenRenewalsFail(t *testing.T, be backend) {
 	}
 	holderStore.Close()
 	err = lost(t, l)
-	if !errors.Is(err, ErrClaimLost) || !strings.Contains(err.Error(), "k.managed") || !strings.Contains(err.Error(), "no renewal succeeded") {
+	if !errors.Is(err, ErrClaimLost) || !strings.Contains(err.Error(), "k.managed") || !strings.Contains(err.Error(), "no renewal succeeded") ||
+		!strings.Contains(err.Error(), "last error") {
 		t.Fatalf("lost with %v, want ErrClaimLost naming the key and the failed renewals", err)
 	}
 }

@@ -102,7 +102,11 @@ func (l *Lease) renew(okSent time.Time) {
 	defer expiry.Stop()
 	var last error
 	lapsed := func() {
-		l.lose(&ClaimLostError{Key: l.key, Why: fmt.Sprintf("no renewal succeeded for %s (last error: %v), so another process may have taken it over", valid, last)})
+		why := "none was tried in time: the process or its host was paused"
+		if last != nil {
+			why = fmt.Sprintf("last error: %v", last)
+		}
+		l.lose(&ClaimLostError{Key: l.key, Why: fmt.Sprintf("no renewal succeeded for %s (%s), so another process may have taken it over", valid, why)})
 	}
 	for {
 		select {
