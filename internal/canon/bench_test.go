@@ -1,6 +1,7 @@
 package canon_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/packuilon/packuilon/internal/canon"
@@ -15,6 +16,25 @@ func BenchmarkRead(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := canon.Read(body, canon.Options{Capture: [][]string{{"system", "personality", "name"}}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadSample reads the 9 KB sample profile of internal/event (2-space indentation,
+// longer values), with an ignored path and the captures the watcher asks for.
+func BenchmarkReadSample(b *testing.B) {
+	body, err := os.ReadFile("../event/testdata/profile-domain-sl7.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := canon.Compile(canon.Options{Ignore: []string{"/system/network/interfaces"}, Capture: [][]string{
+		{"system", "personality", "name"}, {"system", "archetype", "name"}, {"system", "os", "version", "name"},
+		{"metadata", "template", "branch", "name"}, {"system", "network", "hostname"}}})
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Read(body); err != nil {
 			b.Fatal(err)
 		}
 	}
