@@ -36,10 +36,16 @@ func (p *parser) object(ign, capt *trie) error {
 			out = append(out, ',')
 		}
 		var name []byte
-		if buf := out[:cap(out)]; true {
-			if j, e := copyPlain(buf[:len(buf)-1], len(out)+1, in, i+1); j < len(in) && in[j] == '"' && e < len(buf) {
-				buf[len(out)], buf[e] = '"', '"'
-				name, i, out = in[i+1:j], j+1, buf[:e+1]
+		if buf := out[:cap(out)-1]; true { // room for the closing quote
+			j, e := i+1, len(out)+1
+			if k := firstWord(buf, e, in, j); k < 64 {
+				j, e = j+k>>3, e+k>>3
+			} else {
+				j, e = copyPlain(buf, e, in, j)
+			}
+			if j < len(in) && in[j] == '"' && e <= len(buf) {
+				buf[e-(j-i)] = '"'
+				name, i, out = in[i+1:j], j+1, append(buf[:e], '"')
 			}
 		}
 		if name == nil {
@@ -61,13 +67,22 @@ func (p *parser) object(ign, capt *trie) error {
 			i = skipSpace(in, i+1)
 		}
 		out = append(out, ':')
-		ci, cc := ign.child(name), capt.child(name)
+		var ci, cc *trie
+		if ign != nil || capt != nil {
+			ci, cc = ign.child(name), capt.child(name)
+		}
 		plain := false
 		if cc == nil && i < len(in) && in[i] == '"' && (p.maxValues == 0 || p.values < p.maxValues) {
-			buf := out[:cap(out)]
-			if j, e := copyPlain(buf[:len(buf)-1], len(out)+1, in, i+1); j < len(in) && in[j] == '"' && e < len(buf) {
-				buf[len(out)], buf[e] = '"', '"'
-				i, out, plain = j+1, buf[:e+1], true
+			buf := out[:cap(out)-1]
+			j, e := i+1, len(out)+1
+			if k := firstWord(buf, e, in, j); k < 64 {
+				j, e = j+k>>3, e+k>>3
+			} else {
+				j, e = copyPlain(buf, e, in, j)
+			}
+			if j < len(in) && in[j] == '"' && e <= len(buf) {
+				buf[len(out)] = '"'
+				i, out, plain = j+1, append(buf[:e], '"'), true
 				p.values++
 			}
 		}
@@ -76,7 +91,14 @@ func (p *parser) object(ign, capt *trie) error {
 				p.clear(cc)
 			}
 			p.pos, p.out = i, out
-			if err := p.value(ci, cc); err != nil {
+			var err error
+			if cc == nil && i < len(in) && in[i] == '{' && (p.maxValues == 0 || p.values < p.maxValues) {
+				p.values++ // what value does before it calls object
+				err = p.object(ci, nil)
+			} else {
+				err = p.value(ci, cc)
+			}
+			if err != nil {
 				return err
 			}
 			i, out = p.pos, p.out
@@ -84,7 +106,8 @@ func (p *parser) object(ign, capt *trie) error {
 		if ci != nil && ci.idx > 0 { // an ignored member: drop what was written for it
 			out = out[:start]
 		} else {
-			if kept > 0 && sorted && bytes.Compare(prev, name) >= 0 {
+			if kept > 0 && sorted && (len(prev) == 0 || len(name) == 0 || prev[0] >= name[0]) &&
+				bytes.Compare(prev, name) >= 0 { // only when the first bytes do not tell
 				sorted = false
 			}
 			prev = name
@@ -112,12 +135,13 @@ func (p *parser) object(ign, capt *trie) error {
 		}
 		break
 	}
-	p.pos, p.out = i+1, out
 	p.setIndents(ind, end)
 	if !sorted {
+		p.pos, p.out = i+1, out
 		p.sortObject(open)
+		out = p.out
 	}
-	p.putByte('}')
+	p.pos, p.out = i+1, append(out, '}')
 	p.depth--
 	return nil
 }

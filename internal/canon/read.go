@@ -139,15 +139,20 @@ const maxPooled = 4 << 20
 var pool = sync.Pool{New: func() any { return &buffers{} }}
 
 // trie holds paths by member name; idx > 0 marks the end of a path (the capture index + 1 for
-// captures, any positive value for ignored paths).
+// captures, any positive value for ignored paths). under are the capture indexes + 1 of the
+// paths through it, cleared when a member of its name comes again.
 type trie struct {
-	idx  int
-	kids map[string]*trie
+	idx   int
+	kids  map[string]*trie
+	under []int
 }
 
 func (t *trie) add(path []string, idx int) *trie {
 	if t == nil {
 		t = &trie{}
+	}
+	if idx > 0 {
+		t.under = append(t.under, idx)
 	}
 	if len(path) == 0 {
 		t.idx = max(idx, 1)
@@ -170,14 +175,8 @@ func (t *trie) child(key []byte) *trie {
 // clear forgets the values captured under t: a later duplicate member replaces an earlier one,
 // as it does in a decoded map.
 func (p *parser) clear(t *trie) {
-	if t == nil {
-		return
-	}
-	if t.idx > 0 && t.idx <= len(p.caps) {
-		p.caps[t.idx-1] = Value{}
-	}
-	for _, k := range t.kids {
-		p.clear(k)
+	for _, idx := range t.under {
+		p.caps[idx-1] = Value{}
 	}
 }
 

@@ -48,14 +48,17 @@ const (
 )
 
 // special has the high bit set in the byte of w (little endian) of the first byte that is not
-// plainByte, and possibly in later ones: a byte under 0x20 or from 0x80, '"', '&', '<', '>' or
-// '\\'. A byte v-ones has its high bit set where v is 0 or from 0x80 (the latter only where w
-// is from 0x80, itself special); the borrow of a subtraction only flags bytes after a special one.
+// plainByte, and maybe in later ones. The special bytes are those under 0x20 (flagged by w minus
+// 0x20 in each byte), '"' and '&' (which differ in bit 2 only), '<' and '>' (bit 1) and '\\',
+// flagged where w's byte, so masked, XORed with them is 0 (0 minus 1 has the high bit set), and
+// those from 0x80: XORed with each of the three, a byte from 0x80 stays from 0x80, and from
+// 0x81, so flagged, for two of them at least. A subtraction only borrows from the byte after a
+// special one.
 func special(w uint64) uint64 {
-	quoteAmp := (w | 4*ones) ^ 0x26*ones // '"' (0x22) and '&' (0x26) differ in bit 2 only
-	angles := (w | 2*ones) ^ 0x3e*ones   // '<' (0x3c) and '>' (0x3e) differ in bit 1 only
+	quoteAmp := (w | 4*ones) ^ 0x26*ones
+	angles := (w | 2*ones) ^ 0x3e*ones
 	backslash := w ^ 0x5c*ones
-	return (w | (w - 0x20*ones) | (quoteAmp - ones) | (angles - ones) | (backslash - ones)) & highs
+	return ((w - 0x20*ones) | (quoteAmp - ones) | (angles - ones) | (backslash - ones)) & highs
 }
 
 // copyPlain copies the plainByte bytes of src from i to dst from o, stopping before the first
@@ -123,4 +126,18 @@ func indented(in []byte, i int, ind indent) bool {
 	a := binary.LittleEndian.Uint64(in[i+1:]) ^ 0x20*ones
 	b := binary.LittleEndian.Uint64(in[i+9:]) ^ 0x20*ones
 	return a&ind.lo|b&ind.hi == 0 && in[i+1+ind.n] > ' '
+}
+
+
+// firstWord copies the word at src[i] to dst[o] and returns 8 times the number of its bytes
+// that are plain before the first that is not (64 when all are), or 64 when either slice is
+// too short for a word. It is inlined where a string starts, as most names and values in a
+// profile are shorter than eight bytes; copyPlain goes on when it returns 64.
+func firstWord(dst []byte, o int, src []byte, i int) int {
+	if i+8 > len(src) || o+8 > len(dst) {
+		return 64
+	}
+	w := binary.LittleEndian.Uint64(src[i:])
+	binary.LittleEndian.PutUint64(dst[o:], w)
+	return bits.TrailingZeros64(special(w))
 }
