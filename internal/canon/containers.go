@@ -36,10 +36,14 @@ func (p *parser) object(ign, capt *trie) error {
 			out = append(out, ',')
 		}
 		var name []byte
+		// The name copied as it is scanned, its first two words inlined here and for the value
+		// below (most are under 16 bytes, and a call costs more than a word).
 		if buf := out[:cap(out)-1]; true { // room for the closing quote
 			j, e := i+1, len(out)+1
 			if k := firstWord(buf, e, in, j); k < 64 {
 				j, e = j+k>>3, e+k>>3
+			} else if k := firstWord(buf, e+8, in, j+8); k < 64 {
+				j, e = j+8+k>>3, e+8+k>>3
 			} else {
 				j, e = copyPlain(buf, e, in, j)
 			}
@@ -72,18 +76,20 @@ func (p *parser) object(ign, capt *trie) error {
 			ci, cc = ign.child(name), capt.child(name)
 		}
 		plain := false
-		if cc == nil && i < len(in) && in[i] == '"' && (p.maxValues == 0 || p.values < p.maxValues) {
+		if cc == nil && i < len(in) && in[i] == '"' && p.room > 0 {
 			buf := out[:cap(out)-1]
 			j, e := i+1, len(out)+1
 			if k := firstWord(buf, e, in, j); k < 64 {
 				j, e = j+k>>3, e+k>>3
+			} else if k := firstWord(buf, e+8, in, j+8); k < 64 {
+				j, e = j+8+k>>3, e+8+k>>3
 			} else {
 				j, e = copyPlain(buf, e, in, j)
 			}
 			if j < len(in) && in[j] == '"' && e <= len(buf) {
 				buf[len(out)] = '"'
 				i, out, plain = j+1, append(buf[:e], '"'), true
-				p.values++
+				p.room--
 			}
 		}
 		if !plain {
@@ -92,8 +98,8 @@ func (p *parser) object(ign, capt *trie) error {
 			}
 			p.pos, p.out = i, out
 			var err error
-			if cc == nil && i < len(in) && in[i] == '{' && (p.maxValues == 0 || p.values < p.maxValues) {
-				p.values++ // what value does before it calls object
+			if cc == nil && i < len(in) && in[i] == '{' && p.room > 0 {
+				p.room-- // what value does before it calls object
 				err = p.object(ci, nil)
 			} else {
 				err = p.value(ci, cc)
@@ -194,11 +200,11 @@ func (p *parser) array() error {
 			return nil
 		}
 		plain := false
-		if p.maxValues == 0 || p.values < p.maxValues {
+		if p.room > 0 {
 			var next int
 			if next, out, plain = plainString(out, in, i); plain {
 				i = next
-				p.values++
+				p.room--
 			}
 		}
 		if !plain {

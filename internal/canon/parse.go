@@ -13,7 +13,7 @@ type parser struct {
 	scratch   []byte
 	depth     int
 	maxDepth  int
-	values    int
+	room      int // values still allowed
 	maxValues int
 	caps      []Value
 	indent    [24]indent // by depth: see indents
@@ -60,8 +60,8 @@ func (p *parser) value(ign, capt *trie) error {
 	if p.pos >= len(p.in) {
 		return p.fail(ErrSyntax, "unexpected end of input")
 	}
-	p.values++
-	if p.maxValues > 0 && p.values > p.maxValues {
+	p.room--
+	if p.room < 0 {
 		return p.fail(ErrLimit, "more than %d values", p.maxValues)
 	}
 	switch c := p.in[p.pos]; {

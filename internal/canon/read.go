@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 )
@@ -95,6 +96,10 @@ func (c *Compiled) Read(body []byte) (Doc, error) {
 	p := parser{in: body, maxDepth: c.limits.MaxDepth, maxValues: c.limits.MaxValues}
 	if p.maxDepth <= 0 {
 		p.maxDepth = DefaultMaxDepth
+	}
+	p.room = math.MaxInt
+	if p.maxValues > 0 {
+		p.room = p.maxValues
 	}
 	p.maxOut = 2*len(body) + 1024
 	bufs := pool.Get().(*buffers)

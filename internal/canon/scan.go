@@ -128,7 +128,6 @@ func indented(in []byte, i int, ind indent) bool {
 	return a&ind.lo|b&ind.hi == 0 && in[i+1+ind.n] > ' '
 }
 
-
 // firstWord copies the word at src[i] to dst[o] and returns 8 times the number of its bytes
 // that are plain before the first that is not (64 when all are), or 64 when either slice is
 // too short for a word. It is inlined where a string starts, as most names and values in a
