@@ -11,8 +11,7 @@
 //
 // Memory is bounded by the document's structure, which is checked while it is read: nesting
 // depth, number of values (Options.Limits) and the size of the canonical form (at most twice
-// the input). Besides the input, Read holds the canonical form (room for as many bytes as the
-// input, reserved at the start) and, while it sorts an object whose members were out of order,
-// a copy of that object and 16 bytes per member: at most about 7 times the input, and about
-// once for the sorted output of Aquilon.
+// the input). Besides the input, Read holds the canonical form and, while it sorts an object
+// whose members were out of order, a copy of that object and 16 bytes per member: at most about
+// 7 times the input, and about once for the sorted output of Aquilon.
 package canon

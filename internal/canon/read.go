@@ -110,10 +110,8 @@ func (c *Compiled) Read(body []byte) (Doc, error) {
 		}
 	}()
 	p.out, p.members, p.scratch = bufs.out, bufs.members, bufs.scratch
-	// Room for the whole input and a word more: what is its own canonical form is never longer
-	// than it was written, so the hot loops copy it whole words at a time without growing out.
-	if want := len(body) + 64; cap(p.out) < want {
-		p.out = make([]byte, 0, want)
+	if want := len(body)/2 + 64; cap(p.out) < want {
+		p.out = make([]byte, 0, want) // a large document: one allocation rather than doublings
 	}
 	p.caps = make([]Value, c.captures)
 	p.skipWS()
