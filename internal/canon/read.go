@@ -146,7 +146,8 @@ var pool = sync.Pool{New: func() any { return &buffers{} }}
 // paths through it, cleared when a member of its name comes again.
 type trie struct {
 	idx   int
-	kids  map[string]*trie
+	names []string // of the kids, searched in turn: a node has a few, and hashing cost more
+	kids  []*trie
 	under []int
 }
 
@@ -161,18 +162,27 @@ func (t *trie) add(path []string, idx int) *trie {
 		t.idx = max(idx, 1)
 		return t
 	}
-	if t.kids == nil {
-		t.kids = map[string]*trie{}
+	for k, name := range t.names {
+		if name == path[0] {
+			t.kids[k] = t.kids[k].add(path[1:], idx)
+			return t
+		}
 	}
-	t.kids[path[0]] = t.kids[path[0]].add(path[1:], idx)
+	t.names = append(t.names, path[0])
+	t.kids = append(t.kids, (*trie)(nil).add(path[1:], idx))
 	return t
 }
 
 func (t *trie) child(key []byte) *trie {
-	if t == nil || t.kids == nil {
+	if t == nil {
 		return nil
 	}
-	return t.kids[string(key)]
+	for k, name := range t.names {
+		if name == string(key) {
+			return t.kids[k]
+		}
+	}
+	return nil
 }
 
 // clear forgets the values captured under t: a later duplicate member replaces an earlier one,
