@@ -103,29 +103,32 @@ func plainString(out, in []byte, i int) (next int, res []byte, ok bool) {
 // container: a newline and n spaces, as before the last one. indented checks it with two
 // word loads and branches the processor predicts, where skipSpace counts the spaces.
 type indent struct {
-	n      int
-	lo, hi uint64 // the bytes of the two words after the newline that must be spaces
+	n int
+	// skip are the bytes of the word at the newline that are not the newline or one of the n
+	// spaces (none in the zero indent, which no input matches), hi those of the next word that
+	// are spaces.
+	skip, hi uint64
 }
 
-// indentOf is the indent of the whitespace in[i:j] (0 spaces when it is not a newline and at
-// most 16 spaces).
+// indentOf is the indent of the whitespace in[i:j] (the zero indent when it is not a newline
+// and at most 15 spaces).
 func indentOf(in []byte, i, j int) indent {
 	n := j - i - 1
-	if i >= len(in) || in[i] != '\n' || n > 16 {
+	if i >= len(in) || in[i] != '\n' || n > 15 {
 		return indent{}
 	}
-	return indent{n: n, lo: ^uint64(0) >> (64 - 8*min(n, 8)), hi: ^uint64(0) >> (64 - 8*max(n-8, 0))}
+	return indent{n: n, skip: ^(^uint64(0) >> (64 - 8*min(n+1, 8))), hi: ^uint64(0) >> (64 - 8*max(n-7, 0))}
 }
 
 // indented reports whether in[i:] starts with the newline and spaces of ind, then a byte that is
 // not whitespace.
 func indented(in []byte, i int, ind indent) bool {
-	if i+17 > len(in) || in[i] != '\n' {
+	if i+17 > len(in) { // two words and the byte after 15 spaces
 		return false
 	}
-	a := binary.LittleEndian.Uint64(in[i+1:]) ^ 0x20*ones
-	b := binary.LittleEndian.Uint64(in[i+9:]) ^ 0x20*ones
-	return a&ind.lo|b&ind.hi == 0 && in[i+1+ind.n] > ' '
+	a := binary.LittleEndian.Uint64(in[i:]) ^ (0x20*ones - 0x20 + '\n')
+	b := binary.LittleEndian.Uint64(in[i+8:]) ^ 0x20*ones
+	return a&^ind.skip|b&ind.hi == 0 && in[i+1+ind.n] > ' '
 }
 
 // firstWord copies the word at src[i] to dst[o] and returns 8 times the number of its bytes
