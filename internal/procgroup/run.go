@@ -1,6 +1,7 @@
 package procgroup
 
 import (
+	"context"
 	"errors"
 	"os/exec"
 	"sync"
@@ -62,15 +63,29 @@ func (h *Handle) interrupt() error {
 
 // Finish is called after cmd.Wait returned: it stops the escalation and kills whatever of the
 // group is still there (a provisioner's background process, a child the leader left
-// behind). Nothing of the group outlives the run.
+// behind), and waits (up to finishWait) until those processes are gone: kill returns before
+// the processes it signals have died, and on a busy machine one can still be seen running.
+// Nothing of the group outlives the run.
 func (h *Handle) Finish() {
 	h.once.Do(func() {
 		close(h.done)
-		if h.cmd.Process != nil {
-			Signal(h.cmd.Process.Pid, syscall.SIGKILL)
+		if h.cmd.Process == nil {
+			return
 		}
+		pgid := h.cmd.Process.Pid
+		if errors.Is(Signal(pgid, syscall.SIGKILL), syscall.ESRCH) {
+			return // nothing was left
+		}
+		// The leader is reaped already, so its start time cannot be read; the kernel does not
+		// reuse its pid as a group id while the group has a process.
+		g := Group{ID: pgid}
+		g.BootID, _ = BootID()
+		_ = g.waitGone(context.Background(), finishWait)
 	})
 }
+
+// finishWait bounds how long Finish waits for the killed processes to go.
+const finishWait = 5 * time.Second
 
 // Signal sends sig to every process of group pgid. ESRCH means the group has no process left.
 func Signal(pgid int, sig syscall.Signal) error {
