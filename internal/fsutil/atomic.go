@@ -13,10 +13,7 @@ import (
 // fsynced and renamed over path, and the directory is fsynced, so a crash leaves either the old
 // or the new content, never a torn file.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
-	p, err := PrepareFile(path, perm, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
+	p, err := PrepareFile(path, perm, writeBytes(data))
 	if err != nil {
 		return err
 	}
@@ -34,10 +31,19 @@ type Pending struct {
 // The slow part of an atomic write can so run while the caller waits for what decides whether
 // the new content may replace the old (the broker's confirms, for the watcher's cache).
 func PrepareFile(path string, perm os.FileMode, write func(w io.Writer) error) (*Pending, error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	name, err := writeTemp(path, perm, write, true)
 	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return nil, err
+	}
+	return &Pending{path: path, tmp: name}, nil
+}
+
+// writeTemp writes a temporary file beside path with perm and the content write gives,
+// fsynced when sync is set, and returns its name; on failure nothing is left behind.
+func writeTemp(path string, perm os.FileMode, write func(w io.Writer) error, sync bool) (string, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	name := tmp.Name()
 	ok := false
@@ -48,23 +54,25 @@ func PrepareFile(path string, perm os.FileMode, write func(w io.Writer) error) (
 		}
 	}()
 	if err := tmp.Chmod(perm); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	bw := bufio.NewWriterSize(tmp, 64<<10)
 	if err := write(bw); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := bw.Flush(); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return "", fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+	if sync {
+		if err := tmp.Sync(); err != nil {
+			return "", fmt.Errorf("write %s: %w", path, err)
+		}
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	ok = true
-	return &Pending{path: path, tmp: name}, nil
+	return name, nil
 }
 
 // Commit renames the prepared file over its path and fsyncs the directory.
@@ -88,23 +96,21 @@ func (p *Pending) Abort() { os.Remove(p.tmp) }
 // be missing, empty or cut short. It is for files that can be made again and that their reader
 // checks (a build file is rendered again when it is not valid JSON).
 func WriteFileUnsynced(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	name, err := writeTemp(path, perm, writeBytes(data), false)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return err
 	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(perm)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := os.Rename(name, path); err != nil {
+		os.Remove(name)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// writeBytes is the write function of a content held in memory.
+func writeBytes(data []byte) func(w io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}
 }
