@@ -40,10 +40,11 @@ func (s *GlanceStore) adoptOps(prev, img *images.Image) images.UpdateOpts {
 	return ops
 }
 
-// adopt gives cand prev's visibility and the carried properties cand lacks. Everything goes in
-// one request; if Glance refuses it (403), the visibility is tried alone, and a refused
-// visibility stops the promotion (ErrVisibilityRefused); then each property alone, so only the
-// refused (protected) properties are left out. It returns the refused property names.
+// adopt gives cand prev's visibility and the carried properties cand lacks, one change at a
+// time, for when Glance refused them all in one request (403; promote tries that first): the
+// visibility alone, and a refused visibility stops the promotion (ErrVisibilityRefused); then
+// each property alone, so only the refused (protected) properties are left out. It returns the
+// refused property names.
 func (s *GlanceStore) adopt(ctx context.Context, prev, cand *images.Image) (*images.Image, []string, error) {
 	visOp := func(img *images.Image) images.UpdateOpts {
 		if img.Visibility == prev.Visibility {
@@ -59,11 +60,8 @@ func (s *GlanceStore) adopt(ctx context.Context, prev, cand *images.Image) (*ima
 			return images.UpdateOpts{images.UpdateImageProperty{Op: images.AddOp, Name: k, Value: prev.Properties[k].(string)}}
 		}
 	}
-	out, err := s.update(ctx, cand, func(img *images.Image) images.UpdateOpts { return s.adoptOps(prev, img) })
-	if err == nil || !gophercloud.ResponseCodeIs(err, 403) {
-		return out, nil, err
-	}
-	if out, err = s.update(ctx, cand, visOp); gophercloud.ResponseCodeIs(err, 403) {
+	out, err := s.update(ctx, cand, visOp)
+	if gophercloud.ResponseCodeIs(err, 403) {
 		return nil, nil, fmt.Errorf("make image %s %s like image %s: %w; nothing was warehoused, image %s keeps the name (%v)",
 			cand.ID, prev.Visibility, prev.ID, ErrVisibilityRefused, prev.ID, err)
 	} else if err != nil {
