@@ -15,7 +15,7 @@ import (
 // build (the request's image key and each template's packuilon key), shared with packuilon promote, rollback and smoke, and keeps it until the build ends
 // (rejection and cleanup included). Render and packer only make a new image, which no one
 // else touches, so a hand-run command does not wait for a long packer run.
-var claimStages = []string{"marking", "testing", "promoting"}
+var claimStages = []string{"marking", "testing", state.PromotingStage}
 
 // claimWaitLog is how often a build waiting for a claim says so again.
 const claimWaitLog = time.Minute

@@ -8,6 +8,7 @@ import (
 
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/glance"
+	"github.com/packuilon/packuilon/internal/state"
 )
 
 // PromoteStage makes every artifact's candidate the current image of its key in Glance (see
@@ -27,8 +28,8 @@ type PromoteStage struct {
 
 var _ Rejecter = (*PromoteStage)(nil)
 
-// Name is "promoting".
-func (s *PromoteStage) Name() string { return "promoting" }
+// Name is "promoting" (state.PromotingStage: the store's retry and approval rules name it).
+func (s *PromoteStage) Name() string { return state.PromotingStage }
 
 // ErrNoCandidate is returned when an artifact to promote has no image id.
 var ErrNoCandidate = errors.New("artifact has no candidate image")

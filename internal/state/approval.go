@@ -12,8 +12,8 @@ var ErrNotAwaiting = errors.New("build is not awaiting approval")
 // ErrNotCancellable is returned by Cancel for a build that has ended.
 var ErrNotCancellable = errors.New("build has ended")
 
-// ApprovedStage is the stage an approved build resumes at.
-const ApprovedStage = "promoting"
+// ApprovedStage is the stage an approved build resumes at: the promotion.
+const ApprovedStage = PromotingStage
 
 // Await records that a build passed its tests and now waits for staff at the approval gate
 // (its state is already awaiting_approval: the approval stage's). In the same transaction
