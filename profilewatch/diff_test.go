@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/go-hclog"
 )
 
 func TestDiffSamples(t *testing.T) {
@@ -114,7 +116,7 @@ func TestStreamDiffMatchesDiff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, want := sd.changes(c, idx, match), c.diff(idx, match)
+		got, want := sd.changes(c, idx, 0, match), c.diff(idx, match)
 		if sd.d.entries == len(idx) {
 			streamed++
 		}
@@ -123,5 +125,32 @@ func TestStreamDiffMatchesDiff(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("round %d: stream diff %+v, want %+v", round, got, want)
 		}
+	}
+}
+
+// A name listed twice and a bad entry whose cache entry is kept leave the index as long as the
+// stream of entries: the streamed diff must still not be taken, or the name is a candidate twice.
+func TestStreamDiffTwiceAndBad(t *testing.T) {
+	c := &Cache{Entries: map[string]CacheEntry{"a.json": {MTime: 1000}, "b.json": {MTime: 1000}}}
+	doc := "<profiles>\n<profile mtime='2'>a.json</profile>\n<profile mtime='2'>a.json</profile>\n" +
+		"<profile mtime='x'>b.json</profile>\n</profiles>"
+	match := func(string) bool { return true }
+	sd := startStreamDiff(func() *Cache { return c }, match, nil)
+	idx, bad, err := parseIndex(strings.NewReader(doc), 0, sd.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Scanner{log: hclog.NewNullLogger()}
+	s.keepBad(bad, c, idx)
+	sd.stop() // sd.d is the goroutine's until then
+	if len(idx) != sd.d.entries {
+		t.Fatalf("index of %d entries, stream of %d: the case is not the one tested", len(idx), sd.d.entries)
+	}
+	got, want := sd.changes(c, idx, len(bad), match), c.diff(idx, match)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("stream diff %+v, want %+v", got, want)
+	}
+	if !slices.Equal(got.Candidates, []string{"a.json"}) {
+		t.Fatalf("candidates %v, want [a.json]", got.Candidates)
 	}
 }

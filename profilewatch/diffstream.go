@@ -73,12 +73,14 @@ func (sd *streamDiff) stop() {
 	<-sd.done
 }
 
-// changes is the diff of idx (the parsed index, bad entries' cache entries added) against c.
-// When the stream was not the index entry for entry (a name listed twice, bad entries kept, or
-// no cache when the stream started), it is the ordinary diff.
-func (sd *streamDiff) changes(c *Cache, idx Index, match func(name string) bool) Changes {
+// changes is the diff of idx (the parsed index, the cache entries of its bad entries added, of
+// which there were bad) against c. When the stream was not the index entry for entry (bad
+// entries kept, a name listed twice, or no cache when the stream started), it is the ordinary
+// diff. Bad entries are checked apart: a name listed twice and one bad entry kept leave idx as
+// long as the stream.
+func (sd *streamDiff) changes(c *Cache, idx Index, bad int, match func(name string) bool) Changes {
 	sd.stop()
-	if sd.d == nil || sd.cache != c || sd.d.entries != len(idx) {
+	if sd.d == nil || sd.cache != c || bad > 0 || sd.d.entries != len(idx) {
 		return c.diff(idx, match)
 	}
 	return sd.d.finish(maps.Keys(c.Entries), len(c.Entries), idx)

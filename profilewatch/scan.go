@@ -161,7 +161,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	case !found:
 		return s.baseline(ctx, idx, rep, start)
 	default:
-		d := sd.changes(cache, idx, s.w.Matches)
+		d := sd.changes(cache, idx, len(bad), s.w.Matches)
 		ch = &d
 		// From here only the changes are needed: the index (100,000 names) can be collected
 		// before the cache is written, which is when the scan holds the most memory.
