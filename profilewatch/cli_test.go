@@ -212,6 +212,10 @@ func TestBrokerStoppedDuringPublish(t *testing.T) {
 	if f.cacheBytes() != baseline {
 		t.Fatal("cache written although publishes were not confirmed")
 	}
+	// The new cache, written under a temporary name while the broker confirmed, is removed.
+	if tmp, _ := filepath.Glob(filepath.Join(f.cacheDir, "."+CacheFile+".tmp*")); len(tmp) != 0 {
+		t.Fatalf("unconfirmed scan left %v", tmp)
+	}
 	_, errOut, code := cli(t, "watch", "--once", "--config", f.cfgPath)
 	if code == 0 || !strings.Contains(lastLine(errOut), "cache not updated") {
 		t.Errorf("with the broker down: exit %d, stderr %q", code, errOut)
