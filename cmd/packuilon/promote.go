@@ -76,21 +76,22 @@ func runGlance(ctx context.Context, env *cmdEnv, cmd, key string, wait time.Dura
 
 func glanceOp(ctx context.Context, env *cmdEnv, cmd string, cfg *config.Config, log hclog.Logger, op glanceFunc) int {
 	store, err := glance.Open(ctx, cfg.Promote, os.Getenv, log)
+	var res *glance.Result
 	if err == nil {
-		var res *glance.Result
-		if res, err = op(ctx, cfg, store); err == nil {
-			name := res.CurrentID
-			if cur, err := store.Get(ctx, res.CurrentID); err == nil {
-				name = cur.Name
-			}
-			printResult(env, name, res)
-			return 0
+		res, err = op(ctx, cfg, store)
+	}
+	if err != nil {
+		if !claimLost(ctx) { // else withClaim says so
+			fmt.Fprintf(env.stderr, "packuilon %s: %v\n", cmd, err)
 		}
+		return 1
 	}
-	if !claimLost(ctx) {
-		fmt.Fprintf(env.stderr, "packuilon %s: %v\n", cmd, err)
+	name := res.CurrentID
+	if cur, err := store.Get(ctx, res.CurrentID); err == nil {
+		name = cur.Name
 	}
-	return 1
+	printResult(env, name, res)
+	return 0
 }
 
 func printResult(env *cmdEnv, name string, res *glance.Result) {
