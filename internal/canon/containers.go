@@ -17,11 +17,7 @@ func (p *parser) object(ign, capt *trie) error {
 	kept, sorted := 0, true
 	i := p.pos + 1
 	for first := true; ; first = false {
-		if indented(in, i, ind) {
-			i += 1 + ind.n
-		} else if j := skipSpace(in, i); j != i {
-			ind, i = indentOf(in, i, j), j
-		}
+		i, ind = skipIndent(in, i, ind)
 		if first && i < len(in) && in[i] == '}' {
 			p.pos, p.out = i+1, append(out, '}')
 			p.depth--
@@ -123,11 +119,7 @@ func (p *parser) object(ign, capt *trie) error {
 			i++
 			continue
 		}
-		if indented(in, i, end) {
-			i += 1 + end.n
-		} else if j := skipSpace(in, i); j != i {
-			end, i = indentOf(in, i, j), j
-		}
+		i, end = skipIndent(in, i, end)
 		if i >= len(in) {
 			p.pos, p.out = i, out
 			return p.fail(ErrSyntax, "unexpected end of input in an object")
@@ -189,11 +181,7 @@ func (p *parser) array() error {
 	ind, end := p.indents()
 	i := p.pos + 1
 	for first := true; ; first = false {
-		if indented(in, i, ind) {
-			i += 1 + ind.n
-		} else if j := skipSpace(in, i); j != i {
-			ind, i = indentOf(in, i, j), j
-		}
+		i, ind = skipIndent(in, i, ind)
 		if first && i < len(in) && in[i] == ']' {
 			p.pos, p.out = i+1, append(out, ']')
 			p.depth--
@@ -219,11 +207,7 @@ func (p *parser) array() error {
 			out = append(out, ',')
 			continue
 		}
-		if indented(in, i, end) {
-			i += 1 + end.n
-		} else if j := skipSpace(in, i); j != i {
-			end, i = indentOf(in, i, j), j
-		}
+		i, end = skipIndent(in, i, end)
 		if i >= len(in) {
 			p.pos, p.out = i, out
 			return p.fail(ErrSyntax, "unexpected end of input in an array")

@@ -131,6 +131,18 @@ func indented(in []byte, i int, ind indent) bool {
 	return a&^ind.skip|b&ind.hi == 0 && in[i+1+ind.n] > ' '
 }
 
+// skipIndent moves past the whitespace at in[i], checked against ind first, and returns the
+// new index and the indent to expect next time.
+func skipIndent(in []byte, i int, ind indent) (int, indent) {
+	if indented(in, i, ind) {
+		return i + 1 + ind.n, ind
+	}
+	if j := skipSpace(in, i); j != i {
+		return j, indentOf(in, i, j)
+	}
+	return i, ind
+}
+
 // firstWord copies the word at src[i] to dst[o] and returns 8 times the number of its bytes
 // that are plain before the first that is not (64 when all are), or 64 when either slice is
 // too short for a word. It is inlined where a string starts, as most names and values in a
