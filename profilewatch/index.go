@@ -23,8 +23,10 @@ const maxNameLen = 512
 var ErrBadIndex = errors.New("bad profile index")
 
 // IsProfileName reports whether an index entry is a JSON profile (Aquilon's json or json.gz output).
-func IsProfileName(name string) bool {
-	return strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".json.gz")
+// The index parser gives it the name's bytes, so that an entry it skips costs no string.
+func IsProfileName[S ~string | ~[]byte](name S) bool {
+	n := len(name)
+	return n >= 5 && string(name[n-5:]) == ".json" || n >= 8 && string(name[n-8:]) == ".json.gz"
 }
 
 // plainName marks the bytes of a name that is safe as it is when it has no other: a single

@@ -138,7 +138,7 @@ func (s *indexScanner) entry(idx Index) (BadEntry, bool) {
 	if err != nil {
 		return BadEntry{Text: quote(elem), Err: err}, false
 	}
-	if !bytes.HasSuffix(nameB, []byte(".json")) && !bytes.HasSuffix(nameB, []byte(".json.gz")) {
+	if !IsProfileName(nameB) {
 		return BadEntry{}, true
 	}
 	name := string(nameB)
