@@ -63,13 +63,13 @@ func load(path string) (*Config, Problems) {
 	// as typed), and folded to lower case for every other lookup.
 	asWritten, err := ini.LoadSources(iniOptions, data)
 	if err != nil {
-		return nil, Problems{{File: path, Msg: iniError(data, err)}}
+		return nil, Problems{{File: path, Msg: iniError(data, iniOptions)}}
 	}
 	opts := iniOptions
 	opts.InsensitiveKeys = true
 	f, err := ini.LoadSources(opts, data)
 	if err != nil {
-		return nil, Problems{{File: path, Msg: iniError(data, err)}}
+		return nil, Problems{{File: path, Msg: iniError(data, opts)}}
 	}
 	var ps Problems
 	kn := known{}
@@ -120,22 +120,20 @@ func abs(base, p string) string {
 	return filepath.Join(base, p)
 }
 
-// iniError describes a parse error of the INI data. A line without "=" or ":" (or without a
-// key) is named by its number, not quoted: it may be "PASSWORD secret" with the "=" forgotten.
-func iniError(data []byte, err error) string {
-	line := ""
-	if e, ok := err.(ini.ErrDelimiterNotFound); ok {
-		line = e.Line
-	} else if e, ok := err.(ini.ErrEmptyKeyName); ok {
-		line = e.Line
+// iniError describes a parse error of the INI data by line number only: go-ini's errors quote
+// the line they stopped at (a line without "=", a quote not closed), which may be
+// "PASSWORD secret" with its "=" forgotten. The line is the one after the longest start of the
+// file that still parses, found by parsing shorter starts (only on this error path, and a
+// configuration file is short).
+func iniError(data []byte, opts ini.LoadOptions) string {
+	lines := strings.SplitAfter(string(data), "\n")
+	parses := func(n int) bool {
+		_, err := ini.LoadSources(opts, []byte(strings.Join(lines[:n], "")))
+		return err == nil
 	}
-	if line == "" {
-		return fmt.Sprintf("not an INI file: %v", err)
+	n := len(lines)
+	for n > 1 && !parses(n-1) {
+		n--
 	}
-	for n, l := range strings.Split(string(data), "\n") {
-		if strings.TrimSpace(l) == strings.TrimSpace(line) {
-			return fmt.Sprintf("not an INI file: line %d is not key = value (not shown: it may hold a secret)", n+1)
-		}
-	}
-	return "not an INI file: a line is not key = value (not shown: it may hold a secret)"
+	return fmt.Sprintf("not an INI file: line %d is not key = value, a [section] or a comment, or opens a quote it does not close (not shown: it may hold a secret)", n)
 }
