@@ -19,14 +19,17 @@ const oneShotLiveFactor = 3
 // canonical-form buffers), so the collections the default collector runs while the heap first
 // grows find little to free: about a tenth of the scan's time at 20,000 entries. Collection is
 // off until the heap nears OneShotHeap (a soft limit, so memory stays bounded), unless the
-// operator set GOGC or GOMEMLIMIT, or the cache in cacheDir is large enough that the scan's
-// live data would come near the limit (then the limit would make the collector run over and
-// over, and the default is better). It reports whether it changed anything.
+// operator set GOGC or GOMEMLIMIT, there is no cache in cacheDir yet (the baseline scan, of
+// a site whose size is unknown), or the cache is large enough that the scan's live data would
+// come near the limit (then the limit would make the collector run over and over, and the
+// default is better). It reports whether it changed anything.
 func OneShotGC(cacheDir string) bool {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return false
 	}
-	if fi, err := os.Stat(filepath.Join(cacheDir, CacheFile)); err == nil && oneShotLiveFactor*fi.Size() > OneShotHeap/2 {
+	// Without a cache (the baseline scan) the site's size is unknown: the default collector.
+	fi, err := os.Stat(filepath.Join(cacheDir, CacheFile))
+	if err != nil || oneShotLiveFactor*fi.Size() > OneShotHeap/2 {
 		return false
 	}
 	debug.SetMemoryLimit(OneShotHeap)

@@ -18,11 +18,11 @@ func TestOneShotGC(t *testing.T) {
 		env       string
 		off       bool
 	}{
-		{"no cache yet: off until the limit", -1, "", true},
+		{"no cache yet (the baseline, of a size unknown): the default", -1, "", false},
 		{"a small cache: off", 1 << 20, "", true},
 		{"a cache whose live data would near the limit keeps the default", OneShotHeap / oneShotLiveFactor, "", false},
-		{"GOGC set keeps the operator's choice", -1, "GOGC", false},
-		{"GOMEMLIMIT set keeps the operator's choice", -1, "GOMEMLIMIT", false},
+		{"GOGC set keeps the operator's choice", 1 << 20, "GOGC", false},
+		{"GOMEMLIMIT set keeps the operator's choice", 1 << 20, "GOMEMLIMIT", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			debug.SetGCPercent(100)
