@@ -231,10 +231,8 @@ func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, managed 
 	// A run of this promotion that stopped recorded what it replaces; that holds while no other
 	// image became current since.
 	if id := prop(cand, PropReplaces); id != "" && (current == nil || current.ID == id) {
-		for i := range managed {
-			if managed[i].ID == id {
-				return &managed[i], nil
-			}
+		if img := byID(managed, id); img != nil {
+			return img, nil
 		}
 		img, err := s.Get(ctx, id) // an unmanaged image found by name (migration)
 		if err == nil {
@@ -267,4 +265,14 @@ func (s *GlanceStore) previous(ctx context.Context, cand *images.Image, managed 
 		}
 	}
 	return nil, nil
+}
+
+// byID is the image of imgs with id, or nil.
+func byID(imgs []images.Image, id string) *images.Image {
+	for i := range imgs {
+		if imgs[i].ID == id {
+			return &imgs[i]
+		}
+	}
+	return nil
 }

@@ -50,10 +50,11 @@ func (s *GlanceStore) Rollback(ctx context.Context, key string) (*Result, error)
 		return nil, fmt.Errorf("roll back %s: %w", key, ErrNothingToRollBack)
 	}
 	if id := prop(target, PropReplaces); prop(target, PropRollback) == "true" && id != "" {
-		if cur, err = s.Get(ctx, id); err != nil && !gophercloud.ResponseCodeIs(err, 404) {
-			return nil, err
-		} else if err != nil {
-			cur = nil
+		// Listed just now unless it left the key; a 404 (deleted) leaves cur nil.
+		if cur = byID(managed, id); cur == nil {
+			if cur, err = s.Get(ctx, id); err != nil && !gophercloud.ResponseCodeIs(err, 404) {
+				return nil, err
+			}
 		}
 	}
 	name := prop(target, PropName)
