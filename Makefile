@@ -1,10 +1,13 @@
 # packuilon — see README.md. `make demo` and `make test` work on a fresh Debian 12 machine.
 GO      ?= go
 BIN     := bin/packuilon
+# The one-shot scan (packuilon watch --once) as its own small binary: it starts in half the time.
+ONCE    := bin/packuilon-watch-once
 PKGS    := ./...
-# The version stamped into the binary and, converted, the packages' (scripts/package).
+# The version stamped into both binaries (internal/version) and, converted, the packages'
+# (scripts/package).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-LDFLAGS := -X main.version=$(VERSION)
+LDFLAGS := -X github.com/packuilon/packuilon/internal/version.stamp=$(VERSION)
 export PATH := /usr/local/go/bin:$(PATH)
 
 .PHONY: all build deps test test-short bench demo lint fmt clean package
@@ -13,9 +16,10 @@ all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/packuilon
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(ONCE) ./cmd/packuilon-watch-once
 
 # dist/packuilon_<version>-1_amd64.deb and dist/packuilon-<version>-1.x86_64.rpm, built with nfpm
-# from packaging/nfpm.yaml (binary, units, sysusers.d, tmpfiles.d, sample /etc/packer-utils,
+# from packaging/nfpm.yaml (both binaries, units, sysusers.d, tmpfiles.d, sample /etc/packer-utils,
 # man pages, completions, LICENSE).
 package:
 	$(GO) run ./scripts/package -out dist

@@ -17,50 +17,78 @@ import (
 	"github.com/packuilon/packuilon/internal/testenv"
 )
 
+// testVersion is stamped into the binaries the tests build, as the Makefile stamps git describe.
+const testVersion = "v0.0.0-cli-test"
+
+// builtCmd is one command of the module, built once for the package's subprocess tests.
+type builtCmd struct {
+	once sync.Once
+	path string
+	err  error
+}
+
 var (
-	binOnce sync.Once
-	binDir  string
-	binPath string
-	binErr  error
+	packuilonBin, watchOnceBin builtCmd
+	binDirsMu                  sync.Mutex
+	binDirs                    []string
 )
 
-// binary builds cmd/packuilon once for the package's subprocess tests: a SIGKILL test needs a
-// real process, and exit codes and output are what cron and cdp-listend see.
-func binary(t testing.TB) string {
+// build builds cmd/<name> into a temporary directory, the first time only.
+func (b *builtCmd) build(t testing.TB, name string) string {
 	t.Helper()
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "packuilon-bin-")
-		if binErr != nil {
+	b.once.Do(func() {
+		dir, err := os.MkdirTemp("", "packuilon-bin-")
+		if err != nil {
+			b.err = err
 			return
 		}
+		binDirsMu.Lock()
+		binDirs = append(binDirs, dir)
+		binDirsMu.Unlock()
 		goTool, err := exec.LookPath("go")
 		if err != nil {
 			goTool = "/usr/local/go/bin/go"
 		}
-		binPath = filepath.Join(binDir, "packuilon")
-		out, err := exec.Command(goTool, "build", "-o", binPath, "github.com/packuilon/packuilon/cmd/packuilon").CombinedOutput()
+		b.path = filepath.Join(dir, name)
+		ldflags := "-X github.com/packuilon/packuilon/internal/version.stamp=" + testVersion
+		out, err := exec.Command(goTool, "build", "-ldflags", ldflags, "-o", b.path, "github.com/packuilon/packuilon/cmd/"+name).CombinedOutput()
 		if err != nil {
-			binErr = errors.New("go build cmd/packuilon: " + err.Error() + "\n" + string(out))
+			b.err = errors.New("go build cmd/" + name + ": " + err.Error() + "\n" + string(out))
 		}
 	})
-	if binErr != nil {
-		t.Fatal(binErr)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return binPath
+	return b.path
 }
+
+// binary builds cmd/packuilon once for the package's subprocess tests: a SIGKILL test needs a
+// real process, and exit codes and output are what cron and cdp-listend see.
+func binary(t testing.TB) string { return packuilonBin.build(t, "packuilon") }
+
+// onceBinary builds cmd/packuilon-watch-once (the one-shot scan's own small binary) once.
+func onceBinary(t testing.TB) string { return watchOnceBin.build(t, "packuilon-watch-once") }
 
 func cleanBinary() {
-	if binDir != "" {
-		os.RemoveAll(binDir)
+	binDirsMu.Lock()
+	defer binDirsMu.Unlock()
+	for _, d := range binDirs {
+		os.RemoveAll(d)
 	}
 }
 
-// cli runs the binary and returns stdout, stderr and the exit code.
+// cli runs the packuilon binary and returns stdout, stderr and the exit code.
 func cli(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	return runBin(t, binary(t), args...)
+}
+
+// runBin runs bin with args and returns stdout, stderr and the exit code.
+func runBin(t *testing.T, bin string, args ...string) (string, string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/builder"
+	"github.com/packuilon/packuilon/internal/startup"
 )
 
 func init() { register(newBuilderCmd) }
@@ -24,7 +25,7 @@ SIGTERM stops it (running builds resume at their stage on the next start).` +
 			if !ok {
 				return exit(1)
 			}
-			logNotices(cfg, log, true)
+			startup.LogNotices(cfg, log, true)
 			if err := builder.Run(cmd.Context(), builder.Options{Config: cfg, Log: log, Reload: env.reload, Reloaded: reloadVerdicts(log)}); err != nil {
 				fmt.Fprintf(env.stderr, "packuilon builder: %v\n", err)
 				return exit(1)

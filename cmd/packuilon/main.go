@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+
+	"github.com/packuilon/packuilon/internal/oneshot"
 )
 
 // cmdEnv is what main hands to a subcommand: its output streams, the reload signal and the
@@ -22,17 +24,15 @@ type cmdEnv struct {
 	config string
 }
 
-// OnceName is the name under which the binary (a symlink to it) runs one scan with no arguments:
-// cdp-listend executes its nch command without arguments, as it did cdb2rabbit.
-const OnceName = "packuilon-watch-once"
-
 func main() { os.Exit(run(os.Args)) }
 
 // run turns SIGINT/SIGTERM into a cancelled context and SIGHUP into a reload, then executes the
 // command line. Nothing below cmd/ handles signals or exits, so every daemon can run inside a test.
 func run(argv []string) int {
 	args := argv[1:]
-	if filepath.Base(argv[0]) == OnceName {
+	// Run as packuilon-watch-once (a symlink, as packages installed it before it became its own
+	// binary), it is one scan: cdp-listend executes its nch command without arguments.
+	if filepath.Base(argv[0]) == oneshot.Name {
 		args = append([]string{"watch", "--once"}, args...)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
+
+	"github.com/packuilon/packuilon/internal/version"
 )
 
 func init() { register(newManCmd) }
@@ -27,7 +29,7 @@ func newManCmd(env *cmdEnv) *cobra.Command {
 			}
 			root := cmd.Root()
 			root.DisableAutoGenTag = true // reproducible pages: no generation date
-			if err := doc.GenManTree(root, &doc.GenManHeader{Title: "PACKUILON", Section: "1", Source: "packuilon " + versionString(), Manual: "packuilon manual"}, dir); err != nil {
+			if err := doc.GenManTree(root, &doc.GenManHeader{Title: "PACKUILON", Section: "1", Source: "packuilon " + version.String(), Manual: "packuilon manual"}, dir); err != nil {
 				fmt.Fprintf(env.stderr, "packuilon man: %v\n", err)
 				return exit(1)
 			}

@@ -4,18 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"sort"
 
 	"github.com/spf13/cobra"
+
+	"github.com/packuilon/packuilon/internal/startup"
+	"github.com/packuilon/packuilon/internal/version"
 )
-
-// defaultConfig is where the packages install config.ini.
-const defaultConfig = "/etc/packer-utils/config.ini"
-
-// version is set at build time with -ldflags "-X main.version=$(git describe)"; else the module
-// version, else "devel".
-var version = ""
 
 // commands holds every subcommand's constructor; each subcommand's file registers its own in init.
 var commands []func(env *cmdEnv) *cobra.Command
@@ -29,7 +24,7 @@ func newRoot(env *cmdEnv) *cobra.Command {
 		Short: "image factory for OpenStack clouds managed by Quattor/Aquilon",
 		Long: `packuilon watches Aquilon's profiles, queues build requests, builds images with Packer,
 smoke tests them with Rally and promotes them in Glance.` + exitStatus(exitOK, exitFailed, exitUsage),
-		Version:       versionString(),
+		Version:       version.String(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// A typo in a command name gets "did you mean"; two edits away is still a suggestion.
@@ -38,7 +33,7 @@ smoke tests them with Rally and promotes them in Glance.` + exitStatus(exitOK, e
 	root.SetOut(env.stdout)
 	root.SetErr(env.stderr)
 	root.SetVersionTemplate("packuilon {{.Version}}\n")
-	root.PersistentFlags().StringVarP(&env.config, "config", "c", defaultConfig, "configuration file")
+	root.PersistentFlags().StringVarP(&env.config, "config", "c", startup.DefaultConfig, "configuration file")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: 2, err: err, usage: true}
 	})
@@ -74,15 +69,4 @@ func execute(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
 	return ee.code
-}
-
-// versionString is the stamped version, else the module's, else "devel".
-func versionString() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
 }

@@ -7,7 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/oneshot"
 	"github.com/packuilon/packuilon/internal/sdnotify"
+	"github.com/packuilon/packuilon/internal/startup"
 	"github.com/packuilon/packuilon/internal/web"
 	"github.com/packuilon/packuilon/profilewatch"
 )
@@ -21,8 +23,8 @@ func newWatchCmd(env *cmdEnv) *cobra.Command {
 		Short: "watch Aquilon's profiles and publish build requests (replaces cdb2rabbit)",
 		Long: `Watch Aquilon's profiles and publish a build request for each changed one (replaces
 cdb2rabbit). Without --once it runs as a daemon (scans at start, on SCHEDULE and on Aquilon's UDP
-notification). With --once (cron, a systemd timer, or cdp-listend's nch through the
-` + OnceName + ` symlink) it scans once.` +
+notification). With --once (cron, a systemd timer, or cdp-listend's nch) it scans once, as the
+separate, faster-starting ` + oneshot.Name + ` binary does.` +
 			exitStatus("0  the scan completed (--once), or the daemon was stopped", "1  the scan or the daemon failed (one line on stderr, and in syslog when LOG_TARGET = syslog)", exitUsage),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -34,52 +36,35 @@ notification). With --once (cron, a systemd timer, or cdp-listend's nch through 
 	return cmd
 }
 
-// runWatch is `packuilon watch [--once] [--publish-all]`. With --once it scans once: exit 0 when
-// the scan completed, 1 with one line otherwise.
+// runWatch is `packuilon watch [--once] [--publish-all]`. With --once it scans once
+// (internal/oneshot, as the packuilon-watch-once binary does): exit 0 when the scan completed, 1
+// with one line otherwise.
 func runWatch(ctx context.Context, env *cmdEnv, once, publishAll bool) int {
+	if once {
+		return oneshot.Run(ctx, oneshot.Options{Config: env.config, PublishAll: publishAll, Stdout: env.stdout, Stderr: env.stderr})
+	}
 	path := env.config
-	cfg, log, ok := setup(env, asWatcher)
+	cfg, log, ok := setup(env, startup.Watcher)
 	if !ok {
 		return 1
 	}
-	logNotices(cfg, log, false)
-	if !once {
-		endpoint := web.StartWatcher(cfg.WatchHTTP, log.Named("watch"))
-		defer endpoint.Close()
-		err := profilewatch.Run(ctx, profilewatch.Options{
-			Config:     cfg,
-			Load:       func() (*config.Config, error) { return config.Load(path) },
-			Reload:     env.reload,
-			Reloaded:   reloadVerdicts(log),
-			Log:        log.Named("watch"),
-			PublishAll: publishAll,
-			OnScan: func(r profilewatch.Report, err error) {
-				_ = sdnotify.Notify("STATUS=" + endpoint.Scanned(len(r.Published), r.Duration, err))
-			},
-		})
-		if err != nil {
-			fmt.Fprintf(env.stderr, "packuilon watch: %v\n", err)
-			return 1
-		}
-		return 0
-	}
-	// Run by cron or cdp-listend, stderr goes nowhere: a failure is also logged, so it reaches
-	// syslog when LOG_TARGET = syslog.
-	if profilewatch.OneShotGC(cfg.Watch.CacheDir) {
-		log.Debug("one-shot scan: garbage collection off until the heap nears the limit", "limit_bytes", profilewatch.OneShotHeap)
-	}
-	s, err := profilewatch.NewScanner(cfg, log.Named("scan"))
+	startup.LogNotices(cfg, log, false)
+	endpoint := web.StartWatcher(cfg.WatchHTTP, log.Named("watch"))
+	defer endpoint.Close()
+	err := profilewatch.Run(ctx, profilewatch.Options{
+		Config:     cfg,
+		Load:       func() (*config.Config, error) { return config.Load(path) },
+		Reload:     env.reload,
+		Reloaded:   reloadVerdicts(log),
+		Log:        log.Named("watch"),
+		PublishAll: publishAll,
+		OnScan: func(r profilewatch.Report, err error) {
+			_ = sdnotify.Notify("STATUS=" + endpoint.Scanned(len(r.Published), r.Duration, err))
+		},
+	})
 	if err != nil {
-		log.Error("cannot scan", "error", err)
 		fmt.Fprintf(env.stderr, "packuilon watch: %v\n", err)
 		return 1
 	}
-	rep, err := s.Scan(ctx, profilewatch.ScanOptions{PublishAll: publishAll})
-	if err != nil {
-		log.Error("scan failed", "error", err)
-		fmt.Fprintf(env.stderr, "packuilon watch: scan failed: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(env.stdout, "packuilon watch: %s\n", rep)
 	return 0
 }

@@ -74,8 +74,16 @@ func installDeb(t *testing.T, deb string) {
 	if out, err := asPackuilon("check-config"); err != nil || out != "/etc/packer-utils/config.ini: ok\n" {
 		t.Errorf("check-config of the installed sample: %v\n%s", err, out)
 	}
-	if out := run(t, "/usr/bin/packuilon", "--version"); !strings.HasPrefix(out, "packuilon 0.0.0-") && !strings.HasPrefix(out, "packuilon v") {
+	out := run(t, "/usr/bin/packuilon", "--version")
+	if !strings.HasPrefix(out, "packuilon 0.0.0-") && !strings.HasPrefix(out, "packuilon v") {
 		t.Errorf("--version: %s", out)
+	}
+	// The one-shot scan is a regular executable of its own (not a symlink), same version.
+	if fi, err := os.Lstat("/usr/bin/packuilon-watch-once"); err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o755 {
+		t.Errorf("/usr/bin/packuilon-watch-once: %v, %v (want a regular file, 0755)", fi, err)
+	}
+	if once := run(t, "/usr/bin/packuilon-watch-once", "--version"); once != out {
+		t.Errorf("packuilon-watch-once --version: %q, packuilon --version: %q", once, out)
 	}
 
 	// A store root made (the old scripts ran as root): the daemon's user gets a clear error.
@@ -92,13 +100,13 @@ func installDeb(t *testing.T, deb string) {
 	if err := os.WriteFile(filepath.Join(dir, "builds.db"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := asPackuilon("status", "--config", cfg)
+	out, err = asPackuilon("status", "--config", cfg)
 	if err == nil || !strings.Contains(out, dir+"/builds.db is not readable by user packuilon (owner root") {
 		t.Errorf("status on a root-owned store: %v\n%s", err, out)
 	}
 
 	t.Log(run(t, "dpkg", "--purge", "packuilon"))
-	for _, gone := range []string{"/usr/bin/packuilon", "/var/lib/packuilon", "/etc/packer-utils/config.ini"} {
+	for _, gone := range []string{"/usr/bin/packuilon", "/usr/bin/packuilon-watch-once", "/var/lib/packuilon", "/etc/packer-utils/config.ini"} {
 		if _, err := os.Lstat(gone); err == nil {
 			t.Errorf("%s is still there after purge", gone)
 		}

@@ -60,7 +60,9 @@ func TestPackages(t *testing.T) {
 	}
 	flags := run(t, "rpm", "-qp", "--qf", `[%{FILEFLAGS:fflags} %{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]`, rpmFile)
 	for _, want := range []string{"cn -rw-r----- root:packuilon /etc/packer-utils/config.ini", "cn -rw-r----- root:packuilon /etc/packer-utils/packer-auth.sh",
-		"cn -rw-r--r-- root:root /etc/packer-utils/template-map.json", "cn -rw-r--r-- root:root /etc/packer-utils/rally.conf"} {
+		"cn -rw-r--r-- root:root /etc/packer-utils/template-map.json", "cn -rw-r--r-- root:root /etc/packer-utils/rally.conf",
+		// the one-shot scan is its own binary, no longer a symlink to packuilon
+		" -rwxr-xr-x root:root /usr/bin/packuilon-watch-once", " -rwxr-xr-x root:root /usr/bin/packuilon"} {
 		if !strings.Contains(flags, want+"\n") {
 			t.Errorf("rpm file flags: no %q in\n%s", want, flags)
 		}

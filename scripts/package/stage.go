@@ -9,15 +9,21 @@ import (
 	"path/filepath"
 )
 
-// stageFiles builds the binary into stage with describe stamped in (-X main.version), then has
-// it write its man pages (gzipped) and its bash, zsh and fish completions.
+// versionVar is the variable both binaries print as their version (set with -ldflags -X).
+const versionVar = "github.com/packuilon/packuilon/internal/version.stamp"
+
+// stageFiles builds both binaries (packuilon and the one-shot scan packuilon-watch-once) into
+// stage with describe stamped in, then has packuilon write its man pages (gzipped) and its bash,
+// zsh and fish completions.
 func stageFiles(stage, describe string) error {
 	bin := filepath.Join(stage, "packuilon")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+describe, "-o", bin, "./cmd/packuilon")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("go build: %w", err)
+	for name, pkg := range map[string]string{"packuilon": "./cmd/packuilon", "packuilon-watch-once": "./cmd/packuilon-watch-once"} {
+		build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X "+versionVar+"="+describe, "-o", filepath.Join(stage, name), pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("go build %s: %w", pkg, err)
+		}
 	}
 	man := filepath.Join(stage, "man")
 	if out, err := exec.Command(bin, "man", "--dir", man).CombinedOutput(); err != nil {
