@@ -1,10 +1,14 @@
 package profilewatch
 
 import (
+	"bytes"
+	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -124,5 +128,45 @@ func TestWatchOnceBinaryCommandLine(t *testing.T) {
 	_, errOut, code := runBin(t, bin)
 	if code != 1 || !strings.Contains(errOut, def+": cannot read") {
 		t.Errorf("no arguments: exit %d, stderr %q (want the default %s)", code, errOut, def)
+	}
+}
+
+// TestWatchOnceBinarySIGTERM: SIGTERM while the index downloads cancels the scan, as it does
+// `packuilon watch --once`: exit 1, the same one line, nothing published, no cache written.
+func TestWatchOnceBinarySIGTERM(t *testing.T) {
+	rmq := testenv.SharedRabbit(t)
+	var lines []string
+	for _, argv := range [][]string{{onceBinary(t)}, {binary(t), "watch", "--once"}} {
+		f := newFixture(t, rmq, testenv.ProfileServerOptions{})
+		f.put(tmpl(0, 1))
+		f.srv.SetIndexDelay(time.Minute) // the server waits for the client, or a minute
+		cmd := exec.Command(argv[0], append(argv[1:], "--config", f.cfgPath)...)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(time.Minute); f.srv.IndexHits() == 0; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatalf("%s never fetched the index", filepath.Base(argv[0]))
+			}
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Fatalf("%s after SIGTERM: %v (want exit 1), stderr %s", filepath.Base(argv[0]), err, errb.String())
+		}
+		if n := len(f.drain()); n != 0 {
+			t.Errorf("%s published %d after SIGTERM", filepath.Base(argv[0]), n)
+		}
+		if f.cacheBytes() != "" {
+			t.Errorf("%s wrote a cache", filepath.Base(argv[0]))
+		}
+		lines = append(lines, strings.ReplaceAll(lastLine(errb.String()), f.srv.IndexURL(), "INDEX"))
+	}
+	if lines[0] != lines[1] || !strings.HasPrefix(lines[0], "packuilon watch: scan failed: fetch index") || !strings.Contains(lines[0], "terminated") {
+		t.Errorf("last stderr line: packuilon-watch-once %q, packuilon watch --once %q", lines[0], lines[1])
 	}
 }
