@@ -7,12 +7,13 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
+	"github.com/packuilon/packuilon/internal/oneshot"
 	"github.com/packuilon/packuilon/internal/version"
 )
 
 func init() { register(newManCmd) }
 
-// newManCmd writes the man pages, generated from the same definitions as --help. Hidden: the
+// newManCmd writes the man pages (packuilon's and packuilon-watch-once's), generated from the same definitions as --help. Hidden: the
 // packages run it at build time and ship the pages.
 func newManCmd(env *cmdEnv) *cobra.Command {
 	var dir string
@@ -27,11 +28,13 @@ func newManCmd(env *cmdEnv) *cobra.Command {
 				fmt.Fprintf(env.stderr, "packuilon man: %v\n", err)
 				return exit(1)
 			}
-			root := cmd.Root()
-			root.DisableAutoGenTag = true // reproducible pages: no generation date
-			if err := doc.GenManTree(root, &doc.GenManHeader{Title: "PACKUILON", Section: "1", Source: "packuilon " + version.String(), Manual: "packuilon manual"}, dir); err != nil {
-				fmt.Fprintf(env.stderr, "packuilon man: %v\n", err)
-				return exit(1)
+			header := &doc.GenManHeader{Title: "PACKUILON", Section: "1", Source: "packuilon " + version.String(), Manual: "packuilon manual"}
+			for _, c := range []*cobra.Command{cmd.Root(), onceManCmd()} {
+				c.DisableAutoGenTag = true // reproducible pages: no generation date
+				if err := doc.GenManTree(c, header, dir); err != nil {
+					fmt.Fprintf(env.stderr, "packuilon man: %v\n", err)
+					return exit(1)
+				}
 			}
 			return nil
 		},
@@ -39,4 +42,11 @@ func newManCmd(env *cmdEnv) *cobra.Command {
 	cmd.Flags().StringVar(&dir, "dir", "", "directory for the pages (required)")
 	cmd.MarkFlagRequired("dir")
 	return cmd
+}
+
+// onceManCmd describes the packuilon-watch-once binary (internal/oneshot) for its man page.
+func onceManCmd() *cobra.Command {
+	c := &cobra.Command{Use: oneshot.Usage, Short: oneshot.Short, Long: oneshot.Description + "\n\n" + oneshot.ExitStatus, Run: func(*cobra.Command, []string) {}}
+	c.Flags().AddFlagSet(oneshot.Flags())
+	return c
 }

@@ -52,7 +52,7 @@ func TestPackages(t *testing.T) {
 	list := run(t, "rpm", "-qpl", rpmFile)
 	for _, f := range []string{"/usr/bin/packuilon", "/usr/bin/packuilon-watch-once", "/usr/lib/systemd/system/packuilon-builder.service",
 		"/usr/lib/systemd/system/packuilon-watch-once.timer", "/usr/lib/sysusers.d/packuilon.conf", "/usr/lib/tmpfiles.d/packuilon.conf",
-		"/usr/share/man/man1/packuilon-status.1.gz", "/usr/share/bash-completion/completions/packuilon", "/usr/share/doc/packuilon/LICENSE",
+		"/usr/share/man/man1/packuilon-status.1.gz", "/usr/share/man/man1/packuilon-watch-once.1.gz", "/usr/share/bash-completion/completions/packuilon", "/usr/share/doc/packuilon/LICENSE",
 		"/etc/packer-utils/rally/boot-and-delete.yaml", "/etc/sysconfig/packuilon"} {
 		if !strings.Contains(list, f+"\n") {
 			t.Errorf("rpm -qpl: no %s", f)
