@@ -73,6 +73,7 @@ func scanVsFloor(b *testing.B, entries int) {
 	}
 	change(floorTemplates)
 	bin := binary(b)
+	var cpu float64 // user + system seconds of the last run
 	run := func(argv ...string) (time.Duration, float64, string) {
 		cmd := exec.Command(timeTool, append([]string{"-v"}, argv...)...)
 		var out, logs bytes.Buffer
@@ -87,6 +88,11 @@ func scanVsFloor(b *testing.B, entries int) {
 			kib, _ := strconv.ParseFloat(m[1], 64)
 			rss = kib / 1024
 		}
+		cpu = 0
+		for _, m := range cpuTime.FindAllStringSubmatch(logs.String(), -1) {
+			v, _ := strconv.ParseFloat(m[1], 64)
+			cpu += v
+		}
 		lastRunLog = logs.String()
 		return wall, rss, out.String()
 	}
@@ -94,7 +100,7 @@ func scanVsFloor(b *testing.B, entries int) {
 	if _, _, out := run(watch...); !strings.Contains(out, "baseline") {
 		b.Fatalf("first scan is not a baseline: %s", out)
 	}
-	var ratios, scans, floors, rsss []float64
+	var ratios, scans, floors, rsss, scanCPU, floorCPU []float64
 	b.ResetTimer()
 	for range floorRounds {
 		urls := change(floorChanged)
@@ -103,7 +109,9 @@ func scanVsFloor(b *testing.B, entries int) {
 			argv = append(argv, u, "-o", "/dev/null")
 		}
 		floor, _, _ := run(argv...)
+		floorCPU = append(floorCPU, cpu)
 		scan, rss, out := run(watch...)
+		scanCPU = append(scanCPU, cpu)
 		lastScanLog = lastRunLog
 		if !published.MatchString(out) || !strings.Contains(out, fmt.Sprintf("%d published", floorChanged)) {
 			b.Fatalf("scan did not publish %d: %s", floorChanged, out)
@@ -118,14 +126,16 @@ func scanVsFloor(b *testing.B, entries int) {
 	b.ReportMetric(med(scans), "scan-s")
 	b.ReportMetric(med(floors), "floor-s")
 	b.ReportMetric(slices.Max(rsss), "peak-RSS-MiB")
+	b.ReportMetric(med(scanCPU), "scan-cpu-s")
+	b.ReportMetric(med(floorCPU), "floor-cpu-s")
 	for _, l := range strings.Split(lastScanLog, "\n") {
 		if strings.Contains(l, "duration=") {
 			fmt.Println("  " + l)
 		}
 	}
 	load, _ := os.ReadFile("/proc/loadavg") // the figures mean little on a busy machine: say how busy
-	fmt.Printf("scan-floor %d entries, %d changed x %d KB: watch --once %.3fs, curl floor %.3fs, ratio %.2f, peak RSS %.1f MiB (medians of %d rounds; ratios %.2f; load average %s)\n",
-		entries, floorChanged, floorSize>>10, med(scans), med(floors), med(ratios), slices.Max(rsss), floorRounds, ratios,
+	fmt.Printf("scan-floor %d entries, %d changed x %d KB: watch --once %.3fs (CPU %.2fs), curl floor %.3fs (CPU %.2fs), ratio %.2f, peak RSS %.1f MiB (medians of %d rounds; ratios %.2f; load average %s)\n",
+		entries, floorChanged, floorSize>>10, med(scans), med(scanCPU), med(floors), med(floorCPU), med(ratios), slices.Max(rsss), floorRounds, ratios,
 		strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
 	if dir := os.Getenv("PACKUILON_SCAN_PPROF"); dir != "" {
 		change(floorChanged)
@@ -134,6 +144,9 @@ func scanVsFloor(b *testing.B, entries int) {
 }
 
 var lastRunLog, lastScanLog string
+
+// cpuTime is the user or the system time in /usr/bin/time -v's report (to 10 ms).
+var cpuTime = regexp.MustCompile(`(?:User|System) time \(seconds\): ([0-9.]+)`)
 
 var published = regexp.MustCompile(`\d+ published`)
 

@@ -140,7 +140,7 @@ func BenchmarkParseIndex100k(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		idx, _, err := parseIndex(bytes.NewReader(buf.Bytes()), int64(buf.Len()), nil)
+		idx, _, err := parseIndex(bytes.NewReader(buf.Bytes()), buf.Len()/bytesPerEntry, nil)
 		if err != nil || len(idx) != benchBigIndex {
 			b.Fatalf("%d entries, %v", len(idx), err)
 		}

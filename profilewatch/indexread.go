@@ -44,12 +44,12 @@ var (
 // </profiles>, or holds more bad entries than good ones. mtimes are normalised to milliseconds.
 func ParseIndex(r io.Reader) (Index, []BadEntry, error) { return parseIndex(r, 0, nil) }
 
-// parseIndex is ParseIndex for a document of about size bytes (0: unknown), whose map is made
-// big enough for it at once rather than grown entry by entry. each, if not nil, is given every
-// entry put into the index, as it is read.
-func parseIndex(r io.Reader, size int64, each func(name string, mt int64)) (Index, []BadEntry, error) {
+// parseIndex is ParseIndex for a document of about entries entries (0: unknown), whose map is
+// made big enough for them at once rather than grown entry by entry. each, if not nil, is given
+// every entry put into the index, as it is read.
+func parseIndex(r io.Reader, entries int, each func(name string, mt int64)) (Index, []BadEntry, error) {
 	s := &indexScanner{r: r, buf: make([]byte, 0, 64<<10), each: each}
-	idx := make(Index, min(size, maxIndexSize)/bytesPerEntry)
+	idx := make(Index, min(entries, maxIndexSize/bytesPerEntry))
 	var bad []BadEntry
 	root := false
 	for {

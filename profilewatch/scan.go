@@ -139,7 +139,17 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		defer sd.stop()
 		each = sd.add
 	}
-	idx, bad, err := indexEach(ctx, s.src, each)
+	cached := func() int { // the cache's size, if it is read by the time the index comes
+		select {
+		case <-cacheDone:
+			if lc.cache != nil {
+				return len(lc.cache.Entries)
+			}
+		default:
+		}
+		return 0
+	}
+	idx, bad, err := indexEach(ctx, s.src, cached, each)
 	s.log.Debug("index read", "duration", time.Since(start))
 	<-cacheDone
 	if lc.err != nil {
@@ -240,14 +250,25 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		rep.Published = nil
 		return rep, fmt.Errorf("publish %d build requests (cache not updated; the next scan publishes them again): %w", len(published), perr)
 	}
+	// Every request is confirmed: the broker's close handshake (two round trips) and the cache
+	// taking the old one's place run while the requests are logged.
+	closed := make(chan struct{})
+	go func() { snd.close(); close(closed) }()
+	defer func() { <-closed }()
+	committed := make(chan error, 1)
+	go func() {
+		if pc.err != nil {
+			committed <- pc.err
+		} else if err := pc.p.Commit(); err != nil {
+			committed <- fmt.Errorf("save cache: %w", err)
+		}
+		close(committed)
+	}()
 	for _, r := range rep.Published {
 		s.log.Info("published build request", "image_key", r.ImageKey, "profile", r.ProfileURL, "digest", r.ProfileDigest)
 	}
-	if pc.err != nil {
-		return rep, pc.err
-	}
-	if err := pc.p.Commit(); err != nil {
-		return rep, fmt.Errorf("save cache: %w", err)
+	if err := <-committed; err != nil {
+		return rep, err
 	}
 	rep.Duration = time.Since(start)
 	s.log.Info("scan done", "profiles", rep.Entries, "candidates", rep.Candidates, "published", len(rep.Published),

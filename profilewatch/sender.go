@@ -15,13 +15,14 @@ type sender struct {
 	s     *Scanner
 	early chan connection
 	mu    sync.Mutex
-	// started: a request was sent (or tried); stopped: the scan was cancelled before that.
-	started, stopped bool
-	conn             connection
-	ctx              context.Context // bounds the sends by PUBLISH_TIMEOUT from the first
-	cancel           context.CancelFunc
-	pending          []amqp.Deferred
-	err              error
+	// started: a request was sent (or tried); stopped: the scan was cancelled before that;
+	// closed: the connection is closed.
+	started, stopped, closed bool
+	conn                     connection
+	ctx                      context.Context // bounds the sends by PUBLISH_TIMEOUT from the first
+	cancel                   context.CancelFunc
+	pending                  []amqp.Deferred
+	err                      error
 }
 
 func newSender(s *Scanner, early chan connection) *sender {
@@ -88,10 +89,13 @@ func (p *sender) wait(ctx context.Context) error {
 	return nil
 }
 
-// close closes the connection the sender took.
+// close closes the connection the sender took; it may be called more than once.
 func (p *sender) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.cancel()
-	p.conn.close()
+	if !p.closed {
+		p.closed = true
+		p.cancel()
+		p.conn.close()
+	}
 }

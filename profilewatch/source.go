@@ -77,19 +77,20 @@ func (e *HTTPError) Error() string { return fmt.Sprintf("GET %s: HTTP %d", e.URL
 // Index fetches the index; when an ".xml" URL is not found, the ".xml.gz" next to it is tried,
 // which is what Aquilon writes with gzip_output and transparent_gzip. It is parsed as it arrives.
 func (s *HTTPSource) Index(ctx context.Context) (Index, []BadEntry, error) {
-	return s.indexEach(ctx, nil)
+	return s.indexEach(ctx, nil, nil)
 }
 
 // eachSource is a source that also gives each index entry to a function as it is parsed.
 type eachSource interface {
-	indexEach(ctx context.Context, each func(name string, mt int64)) (Index, []BadEntry, error)
+	indexEach(ctx context.Context, entries func() int, each func(name string, mt int64)) (Index, []BadEntry, error)
 }
 
 // indexEach is src's index, with each (if not nil) given every entry as it is parsed when the
-// source can, else after.
-func indexEach(ctx context.Context, src Source, each func(name string, mt int64)) (Index, []BadEntry, error) {
+// source can, else after. entries, if not nil, guesses the number of entries (0: no guess) once
+// the index starts to arrive.
+func indexEach(ctx context.Context, src Source, entries func() int, each func(name string, mt int64)) (Index, []BadEntry, error) {
 	if es, ok := src.(eachSource); ok {
-		return es.indexEach(ctx, each)
+		return es.indexEach(ctx, entries, each)
 	}
 	idx, bad, err := src.Index(ctx)
 	if err == nil && each != nil {
@@ -101,7 +102,7 @@ func indexEach(ctx context.Context, src Source, each func(name string, mt int64)
 }
 
 // indexEach is Index giving each entry to each as it is parsed (eachSource).
-func (s *HTTPSource) indexEach(ctx context.Context, each func(name string, mt int64)) (Index, []BadEntry, error) {
+func (s *HTTPSource) indexEach(ctx context.Context, entries func() int, each func(name string, mt int64)) (Index, []BadEntry, error) {
 	u := s.info.String()
 	resp, err := s.open(ctx, u, maxIndexSize)
 	var he *HTTPError
@@ -118,7 +119,15 @@ func (s *HTTPSource) indexEach(ctx context.Context, each func(name string, mt in
 		return nil, nil, fmt.Errorf("fetch index: %w", err)
 	}
 	defer done()
-	idx, bad, err := parseIndex(body, resp.ContentLength, each)
+	// The map is made for the entries the previous index had (the cache's, a little more), else
+	// for the length announced: a chunked index announces none.
+	n := int(min(resp.ContentLength, maxIndexSize) / bytesPerEntry)
+	if entries != nil {
+		if e := entries(); e > 0 {
+			n = e + e/16
+		}
+	}
+	idx, bad, err := parseIndex(body, n, each)
 	if err != nil {
 		return nil, nil, fmt.Errorf("index %s: %w", u, err)
 	}
