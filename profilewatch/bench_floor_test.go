@@ -35,11 +35,12 @@ var floorRounds = func() int {
 	return 3
 }()
 
-// BenchmarkScanVsFloor runs, on one generated site and in one run, `packuilon watch --once`
-// (the real binary, real broker, publishing with confirms, cache saved) and the floor: one curl
-// process downloading the index and exactly the changed profiles from the same HTTP server. It
-// reports the ratio of their wall times (median of floorRounds rounds), each wall time and the scan's
-// peak RSS. With PACKUILON_SCAN_PPROF=<dir>, one more in-process scan of the same site writes
+// BenchmarkScanVsFloor runs, on one generated site and in one run, `packuilon-watch-once` (the
+// real binary as packaged, real broker, publishing with confirms, cache saved) and the floor: one
+// curl process downloading the index and exactly the changed profiles from the same HTTP server.
+// It reports the ratio of their wall times (median of floorRounds rounds), each wall time, CPU
+// time and the scan's peak RSS; and the ratio of `packuilon watch --once`, each of its rounds
+// against a floor of its own. With PACKUILON_SCAN_PPROF=<dir>, one more in-process scan of the same site writes
 // a CPU profile to <dir>/scan-<entries>.pprof.
 func BenchmarkScanVsFloor(b *testing.B) {
 	for _, n := range []int{20_000, 100_000} {
@@ -72,7 +73,12 @@ func scanVsFloor(b *testing.B, entries int) {
 		return urls
 	}
 	change(floorTemplates)
-	bin := binary(b)
+	// The binaries as the packages build them: packuilon-watch-once is what the timer, cron and
+	// cdp-listend run; packuilon watch --once is measured beside it.
+	commands := [][]string{
+		{packagedOnceBin.build(b, "packuilon-watch-once"), "--config", f.cfgPath},
+		{packagedBin.build(b, "packuilon"), "watch", "--once", "--config", f.cfgPath},
+	}
 	var cpu float64 // user + system seconds of the last run
 	run := func(argv ...string) (time.Duration, float64, string) {
 		cmd := exec.Command(timeTool, append([]string{"-v"}, argv...)...)
@@ -96,29 +102,34 @@ func scanVsFloor(b *testing.B, entries int) {
 		lastRunLog = logs.String()
 		return wall, rss, out.String()
 	}
-	watch := []string{bin, "watch", "--once", "--config", f.cfgPath}
-	if _, _, out := run(watch...); !strings.Contains(out, "baseline") {
+	if _, _, out := run(commands[0]...); !strings.Contains(out, "baseline") {
 		b.Fatalf("first scan is not a baseline: %s", out)
 	}
-	var ratios, scans, floors, rsss, scanCPU, floorCPU []float64
+	var ratios, scans, floors, rsss, scanCPU, floorCPU, cmdRatios []float64
 	b.ResetTimer()
 	for range floorRounds {
-		urls := change(floorChanged)
-		argv := []string{curl, "-s", "-S", "-f", f.srv.IndexURL(), "-o", "/dev/null"}
-		for _, u := range urls {
-			argv = append(argv, u, "-o", "/dev/null")
+		for c, watch := range commands {
+			urls := change(floorChanged)
+			argv := []string{curl, "-s", "-S", "-f", f.srv.IndexURL(), "-o", "/dev/null"}
+			for _, u := range urls {
+				argv = append(argv, u, "-o", "/dev/null")
+			}
+			floor, _, _ := run(argv...)
+			fcpu := cpu
+			scan, rss, out := run(watch...)
+			if !published.MatchString(out) || !strings.Contains(out, fmt.Sprintf("%d published", floorChanged)) {
+				b.Fatalf("scan did not publish %d: %s", floorChanged, out)
+			}
+			f.drain()
+			if c > 0 {
+				cmdRatios = append(cmdRatios, scan.Seconds()/floor.Seconds())
+				continue
+			}
+			lastScanLog = lastRunLog
+			floorCPU, scanCPU = append(floorCPU, fcpu), append(scanCPU, cpu)
+			ratios = append(ratios, scan.Seconds()/floor.Seconds())
+			scans, floors, rsss = append(scans, scan.Seconds()), append(floors, floor.Seconds()), append(rsss, rss)
 		}
-		floor, _, _ := run(argv...)
-		floorCPU = append(floorCPU, cpu)
-		scan, rss, out := run(watch...)
-		scanCPU = append(scanCPU, cpu)
-		lastScanLog = lastRunLog
-		if !published.MatchString(out) || !strings.Contains(out, fmt.Sprintf("%d published", floorChanged)) {
-			b.Fatalf("scan did not publish %d: %s", floorChanged, out)
-		}
-		f.drain()
-		ratios = append(ratios, scan.Seconds()/floor.Seconds())
-		scans, floors, rsss = append(scans, scan.Seconds()), append(floors, floor.Seconds()), append(rsss, rss)
 	}
 	b.StopTimer()
 	med := func(v []float64) float64 { v = slices.Clone(v); slices.Sort(v); return v[len(v)/2] }
@@ -128,14 +139,15 @@ func scanVsFloor(b *testing.B, entries int) {
 	b.ReportMetric(slices.Max(rsss), "peak-RSS-MiB")
 	b.ReportMetric(med(scanCPU), "scan-cpu-s")
 	b.ReportMetric(med(floorCPU), "floor-cpu-s")
+	b.ReportMetric(med(cmdRatios), "ratio-packuilon-watch")
 	for _, l := range strings.Split(lastScanLog, "\n") {
 		if strings.Contains(l, "duration=") {
 			fmt.Println("  " + l)
 		}
 	}
 	load, _ := os.ReadFile("/proc/loadavg") // the figures mean little on a busy machine: say how busy
-	fmt.Printf("scan-floor %d entries, %d changed x %d KB: watch --once %.3fs (CPU %.2fs), curl floor %.3fs (CPU %.2fs), ratio %.2f, peak RSS %.1f MiB (medians of %d rounds; ratios %.2f; load average %s)\n",
-		entries, floorChanged, floorSize>>10, med(scans), med(scanCPU), med(floors), med(floorCPU), med(ratios), slices.Max(rsss), floorRounds, ratios,
+	fmt.Printf("scan-floor %d entries, %d changed x %d KB: packuilon-watch-once %.3fs (CPU %.2fs), curl floor %.3fs (CPU %.2fs), ratio %.2f, peak RSS %.1f MiB; packuilon watch --once ratio %.2f (medians of %d rounds; ratios %.2f; load average %s)\n",
+		entries, floorChanged, floorSize>>10, med(scans), med(scanCPU), med(floors), med(floorCPU), med(ratios), slices.Max(rsss), med(cmdRatios), floorRounds, ratios,
 		strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
 	if dir := os.Getenv("PACKUILON_SCAN_PPROF"); dir != "" {
 		change(floorChanged)

@@ -22,15 +22,19 @@ const testVersion = "v0.0.0-cli-test"
 
 // builtCmd is one command of the module, built once for the package's subprocess tests.
 type builtCmd struct {
-	once sync.Once
-	path string
-	err  error
+	// packaged: built as scripts/package builds it (-trimpath, stripped, no cgo).
+	packaged bool
+	once     sync.Once
+	path     string
+	err      error
 }
 
 var (
 	packuilonBin, watchOnceBin builtCmd
-	binDirsMu                  sync.Mutex
-	binDirs                    []string
+	// The benchmarks time the binaries as the packages ship them.
+	packagedBin, packagedOnceBin = builtCmd{packaged: true}, builtCmd{packaged: true}
+	binDirsMu                    sync.Mutex
+	binDirs                      []string
 )
 
 // build builds cmd/<name> into a temporary directory, the first time only.
@@ -51,7 +55,15 @@ func (b *builtCmd) build(t testing.TB, name string) string {
 		}
 		b.path = filepath.Join(dir, name)
 		ldflags := "-X github.com/packuilon/packuilon/internal/version.stamp=" + testVersion
-		out, err := exec.Command(goTool, "build", "-ldflags", ldflags, "-o", b.path, "github.com/packuilon/packuilon/cmd/"+name).CombinedOutput()
+		args := []string{"build", "-ldflags", ldflags}
+		if b.packaged {
+			args = []string{"build", "-trimpath", "-ldflags", "-s -w " + ldflags}
+		}
+		cmd := exec.Command(goTool, append(args, "-o", b.path, "github.com/packuilon/packuilon/cmd/"+name)...)
+		if b.packaged {
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		}
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			b.err = errors.New("go build cmd/" + name + ": " + err.Error() + "\n" + string(out))
 		}
