@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 )
 
@@ -23,10 +22,13 @@ var gzipMagic = []byte{0x1f, 0x8b}
 // with the gzip magic (Aquilon's transparent_gzip serves gzip under a plain name). The stream
 // fails with ErrTooBig past max bytes of decompressed data, so a small gzip bomb is refused too.
 func openBody(r io.Reader, name string, max int64) (io.Reader, func(), error) {
-	br := bufio.NewReader(r)
+	// A buffer just big enough to peek at the magic: a plain body's large reads then go
+	// straight into the caller's buffer, without a 4 KB buffer per profile and a copy through it.
+	br := bufio.NewReaderSize(r, 16)
 	head, _ := br.Peek(2)
 	if strings.HasSuffix(name, ".gz") || (len(head) == 2 && head[0] == gzipMagic[0] && head[1] == gzipMagic[1]) {
-		zr, err := gzip.NewReader(br)
+		// flate reads a byte at a time: it gets a buffer of its own.
+		zr, err := gzip.NewReader(bufio.NewReaderSize(br, 32<<10))
 		if err != nil {
 			return nil, nil, fmt.Errorf("bad gzip: %w", err)
 		}
@@ -71,8 +73,10 @@ func readBodyInto(r io.Reader, name string, max, size int64, buf []byte) ([]byte
 		return nil, err
 	}
 	defer done()
-	if size > 0 && size <= max {
-		buf = slices.Grow(buf, int(size)+bytes.MinRead)
+	if size > 0 && size <= max && cap(buf) < int(size)+bytes.MinRead {
+		// An eighth more than this body: the next profile, a little larger, fits too, rather than
+		// taking a new buffer (fresh memory, as a one-shot scan does not collect).
+		buf = make([]byte, 0, int(size)+int(size)/8+bytes.MinRead)
 	}
 	b := bytes.NewBuffer(buf)
 	_, err = b.ReadFrom(body)

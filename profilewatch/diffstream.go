@@ -7,6 +7,7 @@ import "maps"
 // other core, instead of after it.
 type streamDiff struct {
 	batches chan []indexEntry
+	free    chan []indexEntry // batches the diff is done with, for add to fill again
 	batch   []indexEntry
 	done    chan struct{}
 	closed  bool
@@ -30,7 +31,7 @@ const (
 func startStreamDiff(cache func() *Cache, match func(name string) bool, found func(name string)) *streamDiff {
 	// The parser never waits for the diff, which waits for the cache to load first: the queue
 	// holds a million entries (the entries themselves are held by the index anyway).
-	sd := &streamDiff{batches: make(chan []indexEntry, streamQueue), done: make(chan struct{}), batch: make([]indexEntry, 0, streamBatch)}
+	sd := &streamDiff{batches: make(chan []indexEntry, streamQueue), free: make(chan []indexEntry, 4), done: make(chan struct{}), batch: make([]indexEntry, 0, streamBatch)}
 	go func() {
 		defer close(sd.done)
 		c := cache()
@@ -46,6 +47,10 @@ func startStreamDiff(cache func() *Cache, match func(name string) bool, found fu
 			for _, e := range b {
 				sd.d.entry(e.name, e.mt)
 			}
+			select {
+			case sd.free <- b[:0]:
+			default:
+			}
 		}
 	}()
 	return sd
@@ -56,7 +61,11 @@ func (sd *streamDiff) add(name string, mt int64) {
 	sd.batch = append(sd.batch, indexEntry{name, mt})
 	if len(sd.batch) == streamBatch {
 		sd.batches <- sd.batch
-		sd.batch = make([]indexEntry, 0, streamBatch)
+		select {
+		case sd.batch = <-sd.free:
+		default:
+			sd.batch = make([]indexEntry, 0, streamBatch)
+		}
 	}
 }
 
