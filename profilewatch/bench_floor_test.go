@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,25 +80,25 @@ func scanVsFloor(b *testing.B, entries int) {
 		{packagedOnceBin.build(b, "packuilon-watch-once"), "--config", f.cfgPath},
 		{packagedBin.build(b, "packuilon"), "watch", "--once", "--config", f.cfgPath},
 	}
-	var cpu float64 // user + system seconds of the last run
+	// The CPU of the last run, in seconds: the command's (with /usr/bin/time's, about 0.5 ms),
+	// this process's (the profile server's) and the broker's while it ran.
+	var cpu, serverCPU, brokerCPU float64
 	run := func(argv ...string) (time.Duration, float64, string) {
 		cmd := exec.Command(timeTool, append([]string{"-v"}, argv...)...)
 		var out, logs bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &logs
+		self0, broker0 := selfCPU(), rmq.CPU()
 		start := time.Now()
 		if err := cmd.Run(); err != nil {
 			b.Fatalf("%s: %v: %s\n%s", argv[0], err, out.String(), lastLines(logs.String(), 5))
 		}
 		wall := time.Since(start)
+		serverCPU, brokerCPU = (selfCPU() - self0).Seconds(), (rmq.CPU() - broker0).Seconds()
+		cpu = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 		rss := 0.0
 		if m := maxRSS.FindStringSubmatch(logs.String()); m != nil {
 			kib, _ := strconv.ParseFloat(m[1], 64)
 			rss = kib / 1024
-		}
-		cpu = 0
-		for _, m := range cpuTime.FindAllStringSubmatch(logs.String(), -1) {
-			v, _ := strconv.ParseFloat(m[1], 64)
-			cpu += v
 		}
 		lastRunLog = logs.String()
 		return wall, rss, out.String()
@@ -106,6 +107,7 @@ func scanVsFloor(b *testing.B, entries int) {
 		b.Fatalf("first scan is not a baseline: %s", out)
 	}
 	var ratios, scans, floors, rsss, scanCPU, floorCPU, cmdRatios []float64
+	var scanServer, scanBroker, floorServer float64 // summed over the rounds
 	b.ResetTimer()
 	for range floorRounds {
 		for c, watch := range commands {
@@ -115,7 +117,7 @@ func scanVsFloor(b *testing.B, entries int) {
 				argv = append(argv, u, "-o", "/dev/null")
 			}
 			floor, _, _ := run(argv...)
-			fcpu := cpu
+			fcpu, fserver := cpu, serverCPU
 			scan, rss, out := run(watch...)
 			if !published.MatchString(out) || !strings.Contains(out, fmt.Sprintf("%d published", floorChanged)) {
 				b.Fatalf("scan did not publish %d: %s", floorChanged, out)
@@ -127,6 +129,7 @@ func scanVsFloor(b *testing.B, entries int) {
 			}
 			lastScanLog = lastRunLog
 			floorCPU, scanCPU = append(floorCPU, fcpu), append(scanCPU, cpu)
+			scanServer, scanBroker, floorServer = scanServer+serverCPU, scanBroker+brokerCPU, floorServer+fserver
 			ratios = append(ratios, scan.Seconds()/floor.Seconds())
 			scans, floors, rsss = append(scans, scan.Seconds()), append(floors, floor.Seconds()), append(rsss, rss)
 		}
@@ -145,6 +148,11 @@ func scanVsFloor(b *testing.B, entries int) {
 			fmt.Println("  " + l)
 		}
 	}
+	// Where the CPU of the two cores goes while each runs (means per round, ms): the scan's own,
+	// the profile server's and the broker's, against curl's and the server's.
+	n := float64(floorRounds)
+	fmt.Printf("scan-cpu %d entries: packuilon-watch-once %.1f ms + profile server %.1f ms + broker %.1f ms; curl floor %.1f ms + profile server %.1f ms (means of %d rounds)\n",
+		entries, 1000*mean(scanCPU), 1000*scanServer/n, 1000*scanBroker/n, 1000*mean(floorCPU), 1000*floorServer/n, floorRounds)
 	load, _ := os.ReadFile("/proc/loadavg") // the figures mean little on a busy machine: say how busy
 	fmt.Printf("scan-floor %d entries, %d changed x %d KB: packuilon-watch-once %.3fs (CPU %.2fs), curl floor %.3fs (CPU %.2fs), ratio %.2f, peak RSS %.1f MiB; packuilon watch --once ratio %.2f (medians of %d rounds; ratios %.2f; load average %s)\n",
 		entries, floorChanged, floorSize>>10, med(scans), med(scanCPU), med(floors), med(floorCPU), med(ratios), slices.Max(rsss), med(cmdRatios), floorRounds, ratios,
@@ -157,8 +165,20 @@ func scanVsFloor(b *testing.B, entries int) {
 
 var lastRunLog, lastScanLog string
 
-// cpuTime is the user or the system time in /usr/bin/time -v's report (to 10 ms).
-var cpuTime = regexp.MustCompile(`(?:User|System) time \(seconds\): ([0-9.]+)`)
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(max(len(v), 1))
+}
+
+// selfCPU is the processor time this process has used (the benchmark's profile server, mostly).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 var published = regexp.MustCompile(`\d+ published`)
 
