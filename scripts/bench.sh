@@ -22,7 +22,7 @@ grep -E '^Benchmark' bench.out | awk '{
 }'
 echo
 echo "== scan against the curl floor (ratio = packuilon-watch-once / curl, same site, same run), decode memory"
-grep -E '^(scan-floor|decode-memory)' bench.out || true
+grep -E '^(scan-floor|scan-cpu|decode-memory)' bench.out || true
 echo
 echo "== dispatch path: median ms from the publish to each step (+ms from the step before)"
 grep -E '^dispatch-trace' bench.out || true
