@@ -24,12 +24,38 @@ type Auth struct {
 	// File is the htpasswd file (HTTP_AUTH_FILE).
 	File string
 	key  []byte
+	// compare checks a password against a bcrypt hash (bcrypt.CompareHashAndPassword; tests
+	// count the comparisons).
+	compare func(hash, pw []byte) error
+}
+
+// staff is what an htpasswd file holds: each user's bcrypt hash, and the highest cost among
+// them, which an unknown user's check pays too.
+type staff struct {
+	hashes map[string][]byte
+	cost   int
+}
+
+// dummyHash is a well-formed bcrypt hash of cost that no password matches (an all-zero
+// digest): checking it costs what checking a known user of that cost does.
+func dummyHash(cost int) []byte {
+	return fmt.Appendf(nil, "$2a$%02d$%s", cost, strings.Repeat(".", 53))
+}
+
+// bcryptHash reports whether hash is a well-formed bcrypt hash in one of the forms htpasswd
+// and the bcrypt libraries write ($2a$, $2b$, $2y$), and its cost.
+func bcryptHash(hash string) (int, bool) {
+	if len(hash) != 60 || !(strings.HasPrefix(hash, "$2a$") || strings.HasPrefix(hash, "$2b$") || strings.HasPrefix(hash, "$2y$")) {
+		return 0, false
+	}
+	cost, err := bcrypt.Cost([]byte(hash))
+	return cost, err == nil
 }
 
 // NewAuth returns an Auth for file, with a fresh CSRF key (tokens live as long as the daemon).
 // It fails when the file cannot be read or holds a line that is not user:bcrypt-hash.
 func NewAuth(file string) (*Auth, error) {
-	a := &Auth{File: file, key: make([]byte, 32)}
+	a := &Auth{File: file, key: make([]byte, 32), compare: bcrypt.CompareHashAndPassword}
 	rand.Read(a.key)
 	if _, err := a.users(); err != nil {
 		return nil, err
@@ -38,12 +64,14 @@ func NewAuth(file string) (*Auth, error) {
 }
 
 // users reads the htpasswd file. Errors name the line, never its content.
-func (a *Auth) users() (map[string][]byte, error) {
+func (a *Auth) users() (staff, error) {
 	data, err := os.ReadFile(a.File)
 	if err != nil {
-		return nil, fmt.Errorf("HTTP_AUTH_FILE: %w", err)
+		return staff{}, fmt.Errorf("HTTP_AUTH_FILE: %w", err)
 	}
-	users := map[string][]byte{}
+	// Without users, nobody logs in; a refused login still costs what htpasswd -B's default
+	// cost (5) does.
+	users := staff{hashes: map[string][]byte{}, cost: 5}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -51,10 +79,14 @@ func (a *Auth) users() (map[string][]byte, error) {
 			continue
 		}
 		user, hash, ok := strings.Cut(line, ":")
-		if !ok || user == "" || !strings.HasPrefix(hash, "$2") {
-			return nil, fmt.Errorf("HTTP_AUTH_FILE %s line %d: not user:bcrypt-hash (make it with htpasswd -B)", a.File, n)
+		cost, bc := bcryptHash(hash)
+		if !ok || user == "" || !bc {
+			return staff{}, fmt.Errorf("HTTP_AUTH_FILE %s line %d: not user:bcrypt-hash (make it with htpasswd -B)", a.File, n)
 		}
-		users[user] = []byte(hash)
+		if len(users.hashes) == 0 || cost > users.cost {
+			users.cost = cost
+		}
+		users.hashes[user] = []byte(hash)
 	}
 	return users, nil
 }
@@ -72,17 +104,13 @@ func (a *Auth) User(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	hash, known := users[user]
+	hash, known := users.hashes[user]
 	if !known {
-		// Same work as a known user, so the time taken does not tell which users exist: another
-		// user's hash has the file's cost (htpasswd -B makes cost 5, not bcrypt's default 10).
-		hash = []byte("$2a$10$0000000000000000000000000000000000000000000000000000.")
-		for _, h := range users {
-			hash = h
-			break
-		}
+		// One bcrypt check of the file's highest cost, as for a known user, so the time taken
+		// does not tell which users exist (htpasswd -B makes cost 5, not bcrypt's default 10).
+		hash = dummyHash(users.cost)
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(pw)) != nil || !known {
+	if a.compare(hash, []byte(pw)) != nil || !known {
 		return "", errUnauthorized
 	}
 	return user, nil
