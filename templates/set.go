@@ -58,7 +58,7 @@ type Set struct {
 // validStem reports whether a template's stem may become part of file names and Glance keys:
 // at most 100 bytes, a letter or digit and then letters, digits, '_', '.' and '-', no "..".
 // Hand-written (not a regexp compiled at init) to keep start-up short (issue 12).
-func validStem(s string) bool { return ident.Valid(s, 100) && !strings.Contains(s, "..") }
+func validStem(s string) bool { return ident.PathSafe(s, 100) }
 
 // Load reads the map, the source images and every template, and checks each legacy JSON
 // template by rendering it with sample values. Any problem fails the whole load.

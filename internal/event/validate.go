@@ -25,10 +25,10 @@ const (
 )
 
 // ValidName reports whether s may be used as an Aquilon name (personality, archetype, OS, branch).
-func ValidName(s string) bool { return ident.Valid(s, maxName) && !strings.Contains(s, "..") }
+func ValidName(s string) bool { return ident.PathSafe(s, maxName) }
 
 // ValidImageKey reports whether s is safe as an image key: it is used in file names and Glance properties.
-func ValidImageKey(s string) bool { return ident.Valid(s, maxImageKey) && !strings.Contains(s, "..") }
+func ValidImageKey(s string) bool { return ident.PathSafe(s, maxImageKey) }
 
 // validHostLabels reports whether s is one or more dot-separated labels of 1 to 63 letters,
 // digits and '-', each starting with a letter or digit (the regexp

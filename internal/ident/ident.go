@@ -23,3 +23,17 @@ func Valid(s string, max int) bool {
 	}
 	return true
 }
+
+// PathSafe reports whether s is Valid for max and holds no "..": safe as a part of a file
+// name, a Glance key or a tag (Aquilon names, image keys, template stems).
+func PathSafe(s string, max int) bool {
+	if !Valid(s, max) {
+		return false
+	}
+	for i := 2; i < len(s); i++ { // s[0] is a letter or digit
+		if s[i] == '.' && s[i-1] == '.' {
+			return false
+		}
+	}
+	return true
+}

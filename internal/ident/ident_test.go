@@ -19,6 +19,17 @@ func TestValidIsTheRegexp(t *testing.T) {
 	}
 }
 
+func TestPathSafeIsTheRegexpWithoutDotDot(t *testing.T) {
+	for _, max := range []int{1, 2, 3, 64, 100, 160} {
+		t.Run(fmt.Sprint(max), func(t *testing.T) {
+			re := regexp.MustCompile(fmt.Sprintf(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,%d}$`, max-1))
+			want := func(s string) bool { return re.MatchString(s) && !strings.Contains(s, "..") }
+			inputs := append(identtest.Strings(max), "a..", "a.b..c", "a.b.c", "a-.", "a.-.", "0..0")
+			identtest.Same(t, want, func(s string) bool { return ident.PathSafe(s, max) }, inputs)
+		})
+	}
+}
+
 // TestInputsCatchDrift checks that the generated inputs tell apart matchers that differ only
 // slightly, so that TestValidIsTheRegexp and its kind in other packages can fail.
 func TestInputsCatchDrift(t *testing.T) {
