@@ -3,8 +3,6 @@ package event
 import (
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
 
 	"github.com/packuilon/packuilon/internal/canon"
 )
@@ -64,21 +62,6 @@ func ReadProfile(body []byte, o ProfileOptions) (Spec, string, error) {
 	}
 	s, err := specFrom(func(i int) string { return scalar(doc.Values[i]) })
 	return s, doc.Digest, err
-}
-
-// readers holds the compiled canon options by ignored paths and limits: a builder or watcher
-// uses one set for its life, and compiling them for every message was most of what a small
-// request cost.
-var readers sync.Map // string → *canon.Compiled
-
-func compiled(ignore []string, lim canon.Limits) *canon.Compiled {
-	key := fmt.Sprint(lim.MaxDepth, "/", lim.MaxValues, "/", strings.Join(ignore, "\x00"))
-	if c, ok := readers.Load(key); ok {
-		return c.(*canon.Compiled)
-	}
-	c := canon.Compile(canon.Options{Ignore: ignore, Capture: profilePaths, Limits: lim})
-	readers.Store(key, c)
-	return c
 }
 
 // specFrom makes the spec of an Aquilon JSON profile (or packuilon.py's skeleton profile,
