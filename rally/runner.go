@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -41,7 +40,28 @@ func NewRunner(cfg config.Rally, log hclog.Logger) *Runner {
 // argv or a tag. Hand-written (not a regexp compiled at init) to keep start-up short (issue 12).
 func safeID(s string) bool { return ident.Valid(s, 128) }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+// isUUID reports whether s is a UUID as rally prints task ids: 8-4-4-4-12 hex digits of either
+// case (the regexp ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$).
+// Hand-written (not a regexp compiled at init) to keep start-up short (issue 12).
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // TaskArgs are the Jinja arguments every task gets: the image by id (never by name, which the
 // candidate shares with the current image), the flavor and the network.
@@ -176,7 +196,7 @@ func (r *Runner) listTasks(ctx context.Context, tag string) ([]string, error) {
 	}
 	var uuids []string
 	for _, f := range strings.Fields(out) {
-		if uuidRE.MatchString(f) {
+		if isUUID(f) {
 			uuids = append(uuids, f)
 		}
 	}
