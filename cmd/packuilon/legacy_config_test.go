@@ -26,27 +26,7 @@ func TestOriginalConfigINIAgainstRealGlance(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	original, err := os.ReadFile(filepath.Join("..", "..", "internal", "config", "testdata", "original-config.ini"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.ReplaceAll(string(original), "/etc/packer-utils", dir)
-	text = strings.ReplaceAll(text, "/var/log/image-testing-rally", filepath.Join(dir, "rally-log"))
-	files := map[string]string{
-		"template-map.json":      `{"DEFAULT": ["` + filepath.Join(dir, "templates", "default.json") + `"]}`,
-		"templates/default.json": testenv.OpenStackTemplate,
-		"source-images.json":     `{"sl7x-x86_64": "00000000-0000-0000-0000-000000000000"}`,
-	}
-	for _, sub := range []string{"templates", "log", "build", "profiles", "image-testing-rally/tasks", "rally-log"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	text := writeOriginalTree(t, dir)
 	for _, name := range []string{"packer-auth.sh", "admin-auth.sh"} {
 		if err := o.WriteOpenRC(filepath.Join(dir, name), o.Admin); err != nil {
 			t.Fatal(err)
@@ -90,6 +70,35 @@ func TestOriginalConfigINIAgainstRealGlance(t *testing.T) {
 	}
 }
 
+// writeOriginalTree writes under dir the files internal/config/testdata/original-config.ini
+// names (with /etc/packer-utils and the Rally log directory moved to dir), but for the two
+// openrc files, and returns that configuration's text.
+func writeOriginalTree(t *testing.T, dir string) string {
+	t.Helper()
+	original, err := os.ReadFile(filepath.Join("..", "..", "internal", "config", "testdata", "original-config.ini"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(original), "/etc/packer-utils", dir)
+	text = strings.ReplaceAll(text, "/var/log/image-testing-rally", filepath.Join(dir, "rally-log"))
+	files := map[string]string{
+		"template-map.json":      `{"DEFAULT": ["` + filepath.Join(dir, "templates", "default.json") + `"]}`,
+		"templates/default.json": testenv.OpenStackTemplate,
+		"source-images.json":     `{"sl7x-x86_64": "00000000-0000-0000-0000-000000000000"}`,
+	}
+	for _, sub := range []string{"templates", "log", "build", "profiles", "image-testing-rally/tasks", "rally-log"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return text
+}
+
 func mustRead(t *testing.T, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -97,4 +106,45 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// TestCheckConfigDefaultSection: the original file with the broker and IMAGES_CONFIG moved to
+// a [DEFAULT] section, as configparser allowed, passes check-config (IMAGES_CONFIG's default
+// names no file); a typo in [DEFAULT] is one problem
+// line that names [DEFAULT].
+func TestCheckConfigDefaultSection(t *testing.T) {
+	dir := t.TempDir()
+	text := writeOriginalTree(t, dir)
+	openrc := "export OS_AUTH_URL=http://127.0.0.1:5000/v3\nexport OS_USERNAME=admin\nexport OS_PASSWORD=Rc-secret-5\n" +
+		"export OS_PROJECT_NAME=admin\nexport OS_USER_DOMAIN_NAME=Default\nexport OS_PROJECT_DOMAIN_NAME=Default\n"
+	for _, name := range []string{"packer-auth.sh", "admin-auth.sh"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(openrc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defaults := "[DEFAULT]\nLOG_DIR = " + filepath.Join(dir, "log") + "\nSTATE_DIR = state/\n"
+	for _, key := range []string{"RABBIT_HOST", "RABBIT_USER", "RABBIT_PW", "IMAGES_CONFIG"} {
+		i := strings.Index(text, key+" = ")
+		line := text[i : i+strings.IndexByte(text[i:], '\n')+1]
+		text = strings.Replace(text, line, "", 1)
+		defaults += line
+	}
+	cfgPath := filepath.Join(dir, "config.ini")
+	if err := os.WriteFile(cfgPath, []byte(defaults+"\n"+text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runLine(t, "check-config", "--config", cfgPath)
+	if code != 0 || strings.Contains(out, "DEFAULT") {
+		t.Fatalf("check-config with [DEFAULT]: exit %d\n%s%s", code, out, errOut)
+	}
+
+	typo := strings.Replace(defaults, "RABBIT_USER", "RABIT_USER", 1)
+	if err := os.WriteFile(cfgPath, []byte(typo+"\n"+text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runLine(t, "check-config", "--config", cfgPath)
+	want := cfgPath + ": [DEFAULT] RABIT_USER: unknown key (no section reads it); did you mean RABBIT_USER?\n1 problem(s) in " + cfgPath + "\n"
+	if code != 1 || errOut != want {
+		t.Errorf("check-config with a typo in [DEFAULT]: exit %d\n%s", code, errOut)
+	}
 }

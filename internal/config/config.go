@@ -34,6 +34,8 @@ type Config struct {
 	Notices []Notice
 	// unknown are the sections and keys of the file Load never asked for (CheckFile reports them).
 	unknown Problems
+	// inherited are the keys sections took from [DEFAULT], whose problems name [DEFAULT].
+	inherited inheritedKeys
 }
 
 // Load reads and validates the configuration at path. The error, when not nil, is Problems:
@@ -73,9 +75,10 @@ func load(path string) (*Config, Problems) {
 	}
 	var ps Problems
 	kn := known{}
+	lay := newLayers(f)
 	sec := func(name string) *reader {
 		kn.add(name, "") // a section Load reads is known even when it has no keys yet
-		r := &reader{file: path, name: name, problems: &ps, known: kn}
+		r := &reader{file: path, name: name, problems: &ps, known: kn, layers: lay}
 		from := f
 		if freeSections[name] {
 			from = asWritten
@@ -85,7 +88,7 @@ func load(path string) (*Config, Problems) {
 		}
 		return r
 	}
-	cfg := &Config{Path: path}
+	cfg := &Config{Path: path, inherited: lay.inherited}
 	base := filepath.Dir(path)
 	cfg.Global = readGlobal(sec("global"), base)
 	cfg.Watch = readWatch(sec("cdb2rabbit"), base)
@@ -98,8 +101,9 @@ func load(path string) (*Config, Problems) {
 	cfg.WatchHTTP = readHTTP(sec("cdb2rabbit"), "127.0.0.1:9781", base)
 	cfg.Approval = readApproval(sec("promote"))
 	applyLegacy(cfg, sec)
+	cfg.Notices = lay.inherited.locateNotices(cfg.Notices)
 	cfg.unknown = unknownKeys(path, asWritten, kn)
-	return cfg, ps
+	return cfg, lay.inherited.locate(ps)
 }
 
 // AsProblems returns the problems in err, or nil if err is not from Load.

@@ -78,6 +78,9 @@ func applyLegacy(cfg *Config, sec func(string) *reader) {
 			continue
 		}
 		cur := sec(a.newSection).raw(a.newKey)
+		if cur != "" && cur != v && old.inherits(a.key) {
+			continue // [DEFAULT]'s value; the section of the new key sets its own
+		}
 		if cur != "" && cur != v {
 			old.problem(a.key, "is an old name of [%s] %s, which is set to something else (%q): keep one", a.newSection, a.newKey, cur)
 			continue

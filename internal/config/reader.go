@@ -21,20 +21,40 @@ type reader struct {
 	// known collects every section and key that Load asks for, so the keys it never asks for
 	// are reported as unknown (typos).
 	known known
+	// layers finds the keys the section does not set in [DEFAULT].
+	layers *layers
 }
 
 func (r *reader) problem(key, format string, args ...any) {
 	*r.problems = append(*r.problems, Problem{File: r.file, Section: r.name, Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
-// raw returns the key's value without surrounding space; "" when the section or key is absent
-// or the value is empty, which every typed reader treats alike: take the default.
+// raw returns the key's value, from the section or [DEFAULT] and interpolated, without
+// surrounding space; "" when the section or key is absent, the value is empty, or its
+// interpolation fails (a problem), which every typed reader treats alike: take the default.
 func (r *reader) raw(key string) string {
 	r.known.add(r.name, key)
-	if r.sec == nil || !r.sec.HasKey(key) {
+	v, ok := r.layers.lookup(r.name, r.sec, key)
+	if !ok {
 		return ""
 	}
-	return strings.TrimSpace(r.sec.Key(key).String())
+	v, err := interpolate(v, func(name string) (string, bool) {
+		val, from, ok := r.layers.reference(r.name, name)
+		if ok {
+			r.known.add(from, name) // a key used in references is no unknown key
+		}
+		return val, ok
+	})
+	if err != nil {
+		r.problem(key, "%s", err)
+		return ""
+	}
+	return strings.TrimSpace(v)
+}
+
+// inherits reports whether the section took key from [DEFAULT] (after raw).
+func (r *reader) inherits(key string) bool {
+	return r.layers.inherited[r.name+" "+strings.ToUpper(key)]
 }
 
 // str returns the key's value, or def when the key is absent or empty.

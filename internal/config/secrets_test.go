@@ -12,6 +12,9 @@ func TestNoPasswordInConfigProblems(t *testing.T) {
 	for _, ini := range []string{
 		"[global]\nRABBIT_HOST = amqp://guest:" + pw + "@broker:5672/\n",
 		"[global]\nRABBIT_HOST = bad host\nRABBIT_PW = " + pw + "\n",
+		"[DEFAULT]\nRABBIT_HOST = amqp://guest:" + pw + "@broker:5672/\n[global]\n",
+		"[DEFAULT]\nRABBIT_PW = " + pw + "%(RABBIT_PWD)s\n[global]\n",
+		"[global]\nRABBIT_PW = " + pw + "%(x\n",
 		"[cdb2rabbit]\nPROFILE_INFO_URL = ftp://aq:" + pw + "@aquilon/profiles-info.xml\n",
 		"[cdb2rabbit]\nPROFILE_INFO_URL = https://aq:" + pw + "@aquilon/p/profiles-info.xml\nPROFILE_USER = aq\n",
 		"[cdb2rabbit]\nPROFILE_INFO_URL = https://aq:" + pw + "@aquilon/p/profiles-info.xml\nPROFILE_DIR_URL = https://other:x@aquilon/p/\n",

@@ -35,10 +35,12 @@ func unknownKeys(path string, f *ini.File, kn known) Problems {
 			kn.add(sec, key)
 		}
 	}
+	kn.add(defaultSection, "") // so that [default] or [DEFALT] is pointed to it
 	var ps Problems
 	for _, s := range f.Sections() {
 		name := s.Name()
-		if name == ini.DefaultSection {
+		if name == defaultSection {
+			ps = append(ps, unknownDefaults(path, s, kn)...)
 			continue
 		}
 		keys, ok := kn[name]
@@ -56,6 +58,39 @@ func unknownKeys(path string, f *ini.File, kn known) Problems {
 		}
 	}
 	return ps
+}
+
+// unknownDefaults reports the keys of [DEFAULT] that no section reads and no %(name)s names,
+// once each, with the nearest key of any section.
+func unknownDefaults(path string, s *ini.Section, kn known) Problems {
+	var ps Problems
+	for _, k := range s.KeyStrings() {
+		up := strings.ToUpper(k)
+		used := false
+		for name, keys := range kn {
+			used = used || keys[up] && !freeSections[name]
+		}
+		if !used {
+			ps = append(ps, Problem{File: path, Section: defaultSection, Key: k, Msg: "unknown key (no section reads it)" + suggestAnyKey(up, kn)})
+		}
+	}
+	return ps
+}
+
+// suggestAnyKey is "; did you mean KEY?" for the nearest key of any section, or "".
+func suggestAnyKey(up string, kn known) string {
+	best, bestD := "", 1<<30
+	for name, keys := range kn {
+		for k := range keys {
+			if d, ok := near(up, k); ok && !freeSections[name] && (d < bestD || d == bestD && k < best) {
+				best, bestD = k, d
+			}
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %s?", best)
 }
 
 // near reports whether a is a likely typo of b: at most 2 edits, or a third of the length.
@@ -89,7 +124,7 @@ func suggestKey(section, key string, kn known) string {
 func suggestSection(name string, kn known) string {
 	best, bestD := "", 1<<30
 	for s := range kn {
-		if d, ok := near(strings.ToLower(name), s); ok && (d < bestD || d == bestD && s < best) {
+		if d, ok := near(strings.ToLower(name), strings.ToLower(s)); ok && (d < bestD || d == bestD && s < best) {
 			best, bestD = s, d
 		}
 	}
