@@ -102,7 +102,7 @@ func load(path string) (*Config, Problems) {
 	cfg.Approval = readApproval(sec("promote"))
 	applyLegacy(cfg, sec)
 	cfg.Notices = lay.inherited.locateNotices(cfg.Notices)
-	cfg.unknown = unknownKeys(path, asWritten, kn)
+	cfg.unknown = append(keyBeforeSection(path, data), unknownKeys(path, asWritten, kn)...)
 	return cfg, lay.inherited.locate(ps)
 }
 

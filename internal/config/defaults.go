@@ -123,6 +123,23 @@ func expand(b *strings.Builder, rest string, ref func(string) (string, bool), de
 	return nil
 }
 
+// keyBeforeSection is the problem of a key above the first [section], which go-ini files
+// under [DEFAULT] and configparser refused, naming its line (not shown: it may be a secret).
+func keyBeforeSection(path string, data []byte) Problems {
+	for i, line := range strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || line[0] == '#' || line[0] == ';':
+			continue
+		case line[0] == '[':
+			return nil
+		}
+		return Problems{{File: path, Msg: fmt.Sprintf("line %d is a key above the first [section]: configparser refused such "+
+			"a file; packuilon reads it as a [DEFAULT] key (write [DEFAULT] above it to say so)", i+1)}}
+	}
+	return nil
+}
+
 // inheritedKeys holds "section KEY" (upper case) for each value a section took from [DEFAULT].
 type inheritedKeys map[string]bool
 

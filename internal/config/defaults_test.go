@@ -194,3 +194,19 @@ RABBIT_HOST = h
 		t.Errorf("notes %q", notes)
 	}
 }
+
+// TestKeyAboveFirstSection: a key above the first section, which configparser refused, is read
+// as a [DEFAULT] key and check-config names its line without showing it.
+func TestKeyAboveFirstSection(t *testing.T) {
+	path := write(t, "# broker\n\nRABBIT_PW = Top-secret-3\n[global]\n")
+	cfg, ps := CheckFile(path)
+	if cfg == nil || cfg.Global.RabbitPW != "Top-secret-3" {
+		t.Fatalf("cfg %v, problems %v", cfg, ps)
+	}
+	if got := ps.Error(); !strings.Contains(got, path+": line 3 is a key above the first [section]") || strings.Contains(got, "Top-secret") {
+		t.Errorf("problems:\n%s", got)
+	}
+	if _, ps := CheckFile(write(t, "\ufeff; comment\n[DEFAULT]\nRABBIT_PW = x\n[global]\n")); len(ps) != 0 {
+		t.Errorf("problems: %v", ps)
+	}
+}
