@@ -103,9 +103,10 @@ func (c *Cache) prepare(dir string) (*fsutil.Pending, error) {
 	return p, nil
 }
 
-// set puts e under key.
+// set puts e under key. A key is listed in added once: a key already dirty was either loaded
+// (and deleted since) or added already, when it was first set.
 func (c *Cache) set(key string, e CacheEntry) {
-	if _, ok := c.Entries[key]; !ok && c.lay != nil {
+	if _, ok := c.Entries[key]; !ok && c.lay != nil && !c.dirty[key] {
 		c.added = append(c.added, key)
 	}
 	c.Entries[key] = e
@@ -170,9 +171,6 @@ func (c *Cache) write(w io.Writer) error {
 			entry(added[j])
 			j++
 			continue
-		}
-		if j < len(added) && added[j] == keys[i] {
-			j++ // deleted and set again: dirty, written below
 		}
 		for d < len(dirty) && dirty[d] < keys[i] {
 			d++

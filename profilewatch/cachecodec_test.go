@@ -88,13 +88,7 @@ func TestCacheSaveMergesOrder(t *testing.T) {
 	c.del("h012.json")
 	c.del("h020.json")
 	c.set("h020.json", CacheEntry{MTime: 8})
-	if err := c.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := os.ReadFile(filepath.Join(dir, CacheFile))
-	if want := appendCache(nil, c.Entries); string(got) != string(want) {
-		t.Fatalf("saved\n%s\nwant\n%s", got, want)
-	}
+	saveAsFromScratch(t, dir, c)
 }
 
 // TestCacheSaveRandomChanges: after random sets and deletes on a loaded cache, over several
@@ -133,5 +127,38 @@ func TestCacheSaveRandomChanges(t *testing.T) {
 		if want := appendCache(nil, c.Entries); string(got) != string(want) {
 			t.Fatalf("round %d: saved\n%s\nwant\n%s", round, got, want)
 		}
+	}
+}
+
+// TestCacheSetDeleteSetOnce: a key set, deleted and set again on a loaded cache (a new key, a
+// loaded one, and a new key set twice) is saved once, as a cache written from scratch.
+func TestCacheSetDeleteSetOnce(t *testing.T) {
+	dir := t.TempDir()
+	if err := (&Cache{Entries: map[string]CacheEntry{"b.json": {MTime: 1}, "d.json": {MTime: 2}}}).Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := LoadCache(dir)
+	if err != nil || c.lay == nil {
+		t.Fatalf("loaded %v, layout %v", err, c.lay)
+	}
+	for _, k := range []string{"a.json", "b.json", "c.json", "e.json"} {
+		c.set(k, CacheEntry{MTime: 3})
+		c.del(k)
+		c.set(k, CacheEntry{MTime: 4, Digest: "sha256:x"})
+	}
+	c.set("c.json", CacheEntry{MTime: 5})
+	saveAsFromScratch(t, dir, c)
+}
+
+// saveAsFromScratch saves c in dir and fails unless the file is what a cache written from scratch
+// would be.
+func saveAsFromScratch(t *testing.T, dir string, c *Cache) {
+	t.Helper()
+	if err := c.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, CacheFile))
+	if want := appendCache(nil, c.Entries); string(got) != string(want) {
+		t.Fatalf("saved\n%s\nwant\n%s", got, want)
 	}
 }
