@@ -2,6 +2,7 @@ package profilewatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -16,21 +17,36 @@ type fetched struct {
 	err    error
 }
 
+// errStopped is why a candidate was not fetched: the scan was stopped (its context cancelled)
+// after its first request was sent. Like a failed fetch it keeps its cache entry, so the next
+// scan finds it again.
+var errStopped = errors.New("not fetched: the scan was stopped; the next scan fetches it")
+
 // fetchAll downloads, parses and extracts the named profiles with at most parallel at a time.
 // Bodies are dropped as soon as the digest is taken, so memory stays near parallel × size cap
 // whatever the number of candidates. Results are in the order of names. When ctx is done, the
 // remaining profiles fail with ctx's error.
 func fetchAll(ctx context.Context, src Source, names []string, parallel int, o event.ProfileOptions) []fetched {
-	return fetchEach(ctx, src, names, parallel, o, nil, func(int, fetched) {})
+	return fetchEach(ctx, ctx.Err, src, names, parallel, o, nil, func(int, fetched) {})
 }
 
 // fetchEach is fetchAll that also calls each, in the caller's goroutine, with every result as
 // soon as it is ready (in the order they come), and its index in names. A profile pf (if not
-// nil) fetched already, or is fetching, is taken from it.
-func fetchEach(ctx context.Context, src Source, names []string, parallel int, o event.ProfileOptions, pf *prefetcher, each func(i int, f fetched)) []fetched {
+// nil) fetched already, or is fetching, is taken from it, in the order pf fetches them: the
+// first result comes with the first fetch done, whatever the index's order. Fetches run under
+// ctx; none starts once halted returns an error: the profiles not started fail with it.
+func fetchEach(ctx context.Context, halted func() error, src Source, names []string, parallel int, o event.ProfileOptions, pf *prefetcher, each func(i int, f fetched)) []fetched {
 	out := make([]fetched, len(names))
 	jobs := make(chan int)
 	done := make(chan int, len(names))
+	prefetched := pf.index(names)
+	go func() {
+		for _, fut := range prefetched {
+			<-fut.done
+			out[fut.i] = fut.f
+			done <- fut.i
+		}
+	}()
 	var wg sync.WaitGroup
 	for range min(parallel, max(len(names), 1)) {
 		wg.Add(1)
@@ -38,21 +54,19 @@ func fetchEach(ctx context.Context, src Source, names []string, parallel int, o 
 			defer wg.Done()
 			var buf []byte // each worker reads every body into the same buffer
 			for i := range jobs {
-				if fut := pf.take(names[i]); fut != nil {
-					<-fut.done
-					out[i] = fut.f
-				} else {
-					pf.wait() // so that no more than parallel fetches run at once
-					out[i], buf = fetchOne(ctx, src, names[i], o, buf)
-				}
+				pf.wait() // so that no more than parallel fetches run at once
+				out[i], buf = fetchUnlessHalted(ctx, halted, src, names[i], o, buf)
 				done <- i
 			}
 		}()
 	}
 	go func() {
 		for i := range names {
-			if ctx.Err() != nil {
-				out[i] = fetched{name: names[i], err: ctx.Err()}
+			if pf.take(names[i]) != nil {
+				continue
+			}
+			if err := halted(); err != nil {
+				out[i] = fetched{name: names[i], err: err}
 				done <- i
 				continue
 			}
@@ -90,6 +104,14 @@ func fetchOne(ctx context.Context, src Source, name string, o event.ProfileOptio
 	return f, buf
 }
 
+// fetchUnlessHalted is fetchOne, unless halted returns an error: then name fails with it, unfetched.
+func fetchUnlessHalted(ctx context.Context, halted func() error, src Source, name string, o event.ProfileOptions, buf []byte) (fetched, []byte) {
+	if err := halted(); err != nil {
+		return fetched{name: name, err: err}, buf
+	}
+	return fetchOne(ctx, src, name, o, buf)
+}
+
 // bufferedSource reads a profile into a buffer it is given, so that a scan of hundreds of
 // profiles does not allocate (and clear, and collect) a new body for each.
 type bufferedSource interface {
@@ -100,28 +122,32 @@ type bufferedSource interface {
 const maxReusedBody = 8 << 20
 
 // prefetcher fetches and reads profiles named before the list of those to fetch is complete
-// (the candidates the streamed diff finds while the index is parsed), parallel at a time.
+// (the candidates the streamed diff finds while the index is parsed), parallel at a time. Once
+// the halted it was made with returns an error it starts no fetch: the names queued fail with it.
 type prefetcher struct {
 	ctx     context.Context
 	src     Source
 	o       event.ProfileOptions
 	mu      sync.Mutex
 	futures map[string]*future
+	order   []*future // the futures in the order they were queued
 	jobs    chan string
 	closed  bool
 	wg      sync.WaitGroup
 }
 
-// future is a prefetched profile; f is set once done is closed.
+// future is a prefetched profile; f is set once done is closed. i is its index in the names
+// fetchEach was given.
 type future struct {
 	done chan struct{}
 	f    fetched
+	i    int
 }
 
 // prefetchQueue bounds the names waiting for a prefetch worker; more are fetched later as usual.
 const prefetchQueue = 4096
 
-func newPrefetcher(ctx context.Context, src Source, parallel int, o event.ProfileOptions) *prefetcher {
+func newPrefetcher(ctx context.Context, halted func() error, src Source, parallel int, o event.ProfileOptions) *prefetcher {
 	p := &prefetcher{ctx: ctx, src: src, o: o, futures: map[string]*future{}, jobs: make(chan string, prefetchQueue)}
 	for range max(parallel, 1) {
 		p.wg.Add(1)
@@ -132,7 +158,7 @@ func newPrefetcher(ctx context.Context, src Source, parallel int, o event.Profil
 				p.mu.Lock()
 				fut := p.futures[name]
 				p.mu.Unlock()
-				fut.f, buf = fetchOne(ctx, src, name, o, buf)
+				fut.f, buf = fetchUnlessHalted(ctx, halted, src, name, o, buf)
 				close(fut.done)
 			}
 		}()
@@ -151,6 +177,7 @@ func (p *prefetcher) add(name string) {
 	select {
 	case p.jobs <- name:
 		p.futures[name] = fut
+		p.order = append(p.order, fut)
 	default:
 	}
 }
@@ -173,6 +200,33 @@ func (p *prefetcher) wait() {
 	if p != nil {
 		p.wg.Wait()
 	}
+}
+
+// index closes p and returns its futures of names, in the order they were queued, each with
+// its index in names.
+func (p *prefetcher) index(names []string) []*future {
+	if p == nil {
+		return nil
+	}
+	p.close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, fut := range p.order {
+		fut.i = -1
+	}
+	for i, name := range names {
+		if fut := p.futures[name]; fut != nil {
+			fut.i = i
+		}
+	}
+	out := p.order[:0]
+	for _, fut := range p.order {
+		if fut.i >= 0 {
+			out = append(out, fut)
+		}
+	}
+	p.order = out
+	return out
 }
 
 // take returns the future of name, or nil when it was not prefetched.

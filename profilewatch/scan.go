@@ -2,6 +2,7 @@ package profilewatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,6 +23,9 @@ type Scanner struct {
 	log    hclog.Logger
 	// afterConnect runs once the publisher is connected; tests stop the broker there.
 	afterConnect func()
+	// firstSend runs when the first request is about to be sent, before the connection is
+	// taken; tests stop the scan there.
+	firstSend func()
 }
 
 // NewScanner returns a scanner for cfg's [global] broker and [cdb2rabbit] profiles.
@@ -54,7 +58,10 @@ type Report struct {
 	Published  []event.BuildRequest
 	Unchanged  int
 	Failed     []Failure
-	Removed    int
+	// Left counts the candidates not fetched because the scan was stopped after its first
+	// publish; they keep their cache entries and the next scan finds them again.
+	Left    int
+	Removed int
 	// BadEntries counts the index entries skipped with a warning.
 	BadEntries int
 	Duration   time.Duration
@@ -70,8 +77,12 @@ func (r Report) String() string {
 		return fmt.Sprintf("no cache yet: recorded a baseline of %d profiles (digests of %d matching, %d failed) and published nothing%s (use --publish-all to publish every matching profile)",
 			r.Entries, r.Candidates-len(r.Failed), len(r.Failed), bad)
 	}
-	return fmt.Sprintf("%d profiles, %d candidates, %d published, %d unchanged, %d failed, %d removed%s",
-		r.Entries, r.Candidates, len(r.Published), r.Unchanged, len(r.Failed), r.Removed, bad)
+	left := ""
+	if r.Left > 0 {
+		left = fmt.Sprintf(", %d left for the next scan (stopped)", r.Left)
+	}
+	return fmt.Sprintf("%d profiles, %d candidates, %d published, %d unchanged, %d failed%s, %d removed%s",
+		r.Entries, r.Candidates, len(r.Published), r.Unchanged, len(r.Failed), left, r.Removed, bad)
 }
 
 // Scan runs one scan under the scan lock. The order matters and is the heart of the watcher:
@@ -86,9 +97,12 @@ func (r Report) String() string {
 // changes and publishes them again (the builder coalesces duplicates). A profile that fails in
 // step 2 keeps its old cache entry and is retried by the next scan; the others go on.
 //
-// When ctx is cancelled before the first request is sent the scan stops and publishes nothing;
-// once one is sent it runs to its end (fetches bounded by HTTP_TIMEOUT, publishes by
-// PUBLISH_TIMEOUT) so a stopping daemon does not drop confirmed work on the floor.
+// When ctx is cancelled before the first request is sent the scan stops and publishes nothing.
+// Cancelled once one is sent, it starts no more fetches but lets those running finish (bounded
+// by HTTP_TIMEOUT), publishes what they read, waits for every confirm (PUBLISH_TIMEOUT) and saves
+// the cache: the candidates not fetched keep their entries (Report.Left), like failed ones, so
+// the next scan publishes them. A stopping daemon neither drops confirmed work nor fetches
+// thousands of profiles first.
 func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	start := time.Now()
 	unlock, err := Lock(ctx, s.w.CacheDir, s.w.LockTimeout)
@@ -113,8 +127,9 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	early := make(chan connection, 1)
 	snd := newSender(s, early)
 	defer snd.close()
-	// Once a request is sent the scan runs to its end, fetches included, as a scan cancelled
-	// while publishing always has; cancelled before, it stops and publishes nothing.
+	// Cancelled before a request is sent, the scan stops and publishes nothing (fctx cancels the
+	// fetches); cancelled after, the fetches running finish but none starts (halted), and what
+	// was read is published and confirmed.
 	fctx, fcancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer fcancel()
 	defer context.AfterFunc(ctx, func() {
@@ -122,13 +137,22 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 			fcancel()
 		}
 	})()
+	halted := func() error {
+		if err := fctx.Err(); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return errStopped
+		}
+		return nil
+	}
 	var sd *streamDiff
 	var pf *prefetcher
 	var each func(name string, mt int64)
 	if !o.PublishAll {
 		// The changed profiles the streamed diff finds are fetched and read at once, while the
 		// index is still parsed; they are published only once the whole index is read.
-		pf = newPrefetcher(fctx, s.src, s.w.Parallelism, s.profileOptions())
+		pf = newPrefetcher(fctx, halted, s.src, s.w.Parallelism, s.profileOptions())
 		defer pf.stop(fcancel)
 		sd = startStreamDiff(func() *Cache {
 			if <-cacheDone; lc.err != nil || !lc.found {
@@ -207,7 +231,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	}()
 	verdicts := make([]verdict, len(names))
 	pf.close()
-	results := fetchEach(fctx, s.src, names, s.w.Parallelism, s.profileOptions(), pf, func(i int, f fetched) {
+	results := fetchEach(fctx, halted, s.src, names, s.w.Parallelism, s.profileOptions(), pf, func(i int, f fetched) {
 		verdicts[i] = s.judge(f, cache, o.PublishAll)
 		if verdicts[i].err == nil && !verdicts[i].unchanged {
 			snd.send(verdicts[i].req)
@@ -218,6 +242,10 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	}
 	s.log.Debug("candidates fetched and digested", "candidates", len(names), "duration", time.Since(start))
 	digests, failed := s.classify(results, verdicts, &rep)
+	if rep.Left > 0 {
+		s.log.Warn("scan stopped: candidates not fetched keep their cache entries and are left for the next scan",
+			"left", rep.Left, "fetched", len(names)-rep.Left)
+	}
 	next := cache
 	if ch != nil {
 		cache.apply(*ch, digests, failed)
@@ -272,7 +300,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	}
 	rep.Duration = time.Since(start)
 	s.log.Info("scan done", "profiles", rep.Entries, "candidates", rep.Candidates, "published", len(rep.Published),
-		"unchanged", rep.Unchanged, "failed", len(rep.Failed), "duration", rep.Duration)
+		"unchanged", rep.Unchanged, "failed", len(rep.Failed), "left", rep.Left, "duration", rep.Duration)
 	return rep, nil
 }
 
@@ -304,7 +332,8 @@ func (s *Scanner) judge(f fetched, cache *Cache, publishAll bool) verdict {
 
 // classify records the verdicts on fetched profiles in the report (rep.Published, in the order
 // of results), logging the unchanged and the failed. It returns the digest of every profile
-// fetched, to be cached, and the cache keys of the failed ones, whose old entries are kept.
+// fetched, to be cached, and the cache keys of the failed ones, whose old entries are kept. Those
+// not fetched because the scan was stopped are failed too, counted in rep.Left, not logged each.
 func (s *Scanner) classify(results []fetched, verdicts []verdict, rep *Report) (map[string]string, map[string]bool) {
 	digests := map[string]string{}
 	failed := map[string]bool{}
@@ -317,6 +346,9 @@ func (s *Scanner) classify(results []fetched, verdicts []verdict, rep *Report) (
 			log.Debug("mtime changed but content did not; nothing to build", "digest", f.digest)
 			digests[key] = f.digest
 			rep.Unchanged++
+		case errors.Is(v.err, errStopped):
+			failed[key] = true
+			rep.Left++
 		case v.err != nil:
 			log.Error("profile skipped; it keeps its cache entry and is retried next scan", "error", v.err)
 			rep.Failed = append(rep.Failed, Failure{Profile: f.name, Err: v.err})

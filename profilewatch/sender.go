@@ -50,6 +50,9 @@ func (p *sender) send(r event.BuildRequest) {
 	}
 	if !p.started {
 		p.started = true
+		if p.s.firstSend != nil {
+			p.s.firstSend()
+		}
 		p.ctx, p.cancel = context.WithTimeout(context.Background(), p.s.w.PublishTimeout)
 		c, ok := <-p.early
 		if ok {
