@@ -47,7 +47,7 @@ func OpenBootTest(ctx context.Context, cfg config.Smoke, getenv func(string) str
 	if err != nil {
 		return nil, infraErr("boot test credentials: %w", err)
 	}
-	cl, err := glance.Connect(ctx, creds)
+	cl, err := glance.Connect(ctx, creds, log)
 	if err != nil {
 		return nil, infraErr("boot test: %w", err)
 	}

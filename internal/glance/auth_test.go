@@ -43,7 +43,7 @@ func TestCredentialSources(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cl, err := Connect(e.ctx, creds)
+			cl, err := Connect(e.ctx, creds, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -30,7 +30,9 @@ type Clients struct {
 }
 
 // Connect authenticates and finds the image (and, if any, compute) endpoints in the catalog.
-func Connect(ctx context.Context, c Credentials) (*Clients, error) {
+// Each retry of a transient error (a slow or restarting Keystone) is logged to log at warn level
+// with the error, so an operator waiting sees why; nil logs nothing.
+func Connect(ctx context.Context, c Credentials, log hclog.Logger) (*Clients, error) {
 	counter := &CallCounter{}
 	tlsConfig := c.TLS
 	if c.CAFile != "" {
@@ -66,7 +68,10 @@ func Connect(ctx context.Context, c Credentials) (*Clients, error) {
 	}
 	pc.HTTPClient = http.Client{Transport: &countingTransport{next: base, n: &counter.n}, Timeout: timeout}
 	// Keystone's transient errors are retried like Glance's; a refusal (401) is final.
-	s := &GlanceStore{log: hclog.NewNullLogger(), retry: DefaultRetry}
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	s := &GlanceStore{log: log.With("credentials", c.Source), retry: DefaultRetry}
 	if err := s.do(ctx, "authenticate", func(ctx context.Context) error { return openstack.Authenticate(ctx, pc, c.Auth) }); err != nil {
 		return nil, fmt.Errorf("authenticate (%s): %w", c.Source, err)
 	}

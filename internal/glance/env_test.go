@@ -71,7 +71,7 @@ func (e *env) store(opts config.Promote) *GlanceStore {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	cl, err := Connect(e.ctx, creds)
+	cl, err := Connect(e.ctx, creds, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func (r *faultRig) connect(ctx context.Context, p func(*GlanceStore)) (*GlanceSt
 		return nil, err
 	}
 	creds.Timeout = 4 * time.Second
-	cl, err := Connect(ctx, creds)
+	cl, err := Connect(ctx, creds, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func ownerStore(t *testing.T, ctx context.Context, o *testenv.OpenStack, opts co
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := Connect(ctx, creds)
+	cl, err := Connect(ctx, creds, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestRetentionAsksNova(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cl, err := Connect(ctx, creds)
+		cl, err := Connect(ctx, creds, nil)
 		if err != nil || !cl.Admin || cl.Compute == nil {
 			t.Fatalf("admin connection: %v admin %v compute %v", err, cl != nil && cl.Admin, cl != nil && cl.Compute != nil)
 		}

@@ -248,7 +248,7 @@ func Open(ctx context.Context, p config.Promote, getenv func(string) string, log
 	if p.CAFile != "" {
 		creds.CAFile = p.CAFile
 	}
-	cl, err := Connect(ctx, creds)
+	cl, err := Connect(ctx, creds, log)
 	if err != nil {
 		return nil, err
 	}

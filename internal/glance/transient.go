@@ -3,11 +3,11 @@ package glance
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"syscall"
 	"time"
 
@@ -27,9 +27,12 @@ var DefaultRetry = retry.Policy{Attempts: 6, Initial: 250 * time.Millisecond, Ma
 const RequestTimeout = 60 * time.Second
 
 // Transient reports whether err is worth retrying: a 5xx answer, 408, 429, 409 (a concurrent
-// update), or no answer at all (connection refused or reset, a timeout, a truncated response).
-// Other answers (400 bad request, 401, 403 refused by policy, 404, 413) and a TLS certificate
-// that does not verify are permanent.
+// update), or no answer where a later attempt may get one: a connection refused, reset or closed
+// mid-response, a timeout, a temporary DNS failure. Everything else is permanent: the other
+// answers (400 bad request, 401, 403 refused by policy, 404, 413) and requests that cannot succeed
+// as configured, whatever the retries: a malformed URL or one of an unsupported scheme (an
+// OS_AUTH_URL of "htp://..."), a host name DNS does not know, a TLS certificate that does not
+// verify (a wrong CA_FILE), a TLS handshake the server refuses, https to a plain HTTP server.
 func Transient(err error) bool {
 	if err == nil {
 		return false
@@ -39,17 +42,56 @@ func Transient(err error) bool {
 		c := code.Actual
 		return c >= 500 || c == 408 || c == 409 || c == 429
 	}
-	// A certificate Glance's or Keystone's TLS does not verify against (a wrong CA_FILE) is
-	// bad configuration: retrying it only delays the error.
-	var cv *tls.CertificateVerificationError
-	if errors.As(err, &cv) {
+	if misconfigured(err) {
 		return false
 	}
-	var ue *url.Error
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		// Not found is a typing error in the host name; a DNS server that does not answer
+		// (or cannot be reached) may answer later.
+		return dns.IsTimeout || dns.IsTemporary
+	}
 	var ne net.Error
-	return errors.As(err, &ue) || errors.As(err, &ne) ||
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	// A failed dial, read or write: refused, reset, unreachable. The service (or the network to
+	// it) may be back for the next attempt.
+	var op *net.OpError
+	return errors.As(err, &op) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED)
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) ||
+		serverClosedIdle(err)
+}
+
+// misconfigured reports whether err is TLS refusing the connection: a certificate that does not
+// verify, an alert from either side (a handshake failure, a client certificate required), or a
+// server that does not speak TLS. Retrying only delays the error.
+func misconfigured(err error) bool {
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var rh tls.RecordHeaderError
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &rh) {
+		return true
+	}
+	// crypto/tls reports alerts as a *net.OpError of these two operations.
+	var op *net.OpError
+	return errors.As(err, &op) && (op.Op == "local error" || op.Op == "remote error")
+}
+
+// serverClosedIdle reports net/http's error for a request (a POST or PATCH, which it does not
+// resend itself) written to a kept-alive connection the server had just closed: the request was
+// not handled, another connection will take it. The error is unexported; its text is stable.
+func serverClosedIdle(err error) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if err.Error() == "http: server closed idle connection" {
+			return true
+		}
+	}
+	return false
 }
 
 // do runs fn, retrying transient errors within the store's policy; a permanent error ends it at

@@ -1,29 +1,77 @@
 package glance
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
 )
 
-// A server whose certificate the client does not trust (a wrong CA_FILE) is not retried, while
-// a refused connection (the service restarting) is.
-func TestTransientTLSVerification(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
-	_, err := (&http.Client{}).Get(srv.URL)
-	if err == nil {
-		t.Fatal("an untrusted certificate was accepted")
+// Errors of real requests are classed transient only when another attempt may succeed: a
+// refused or reset connection or a timeout (the service restarting, the network), not a request
+// that cannot work as configured (a wrong CA_FILE, a typing error in OS_AUTH_URL).
+func TestTransient(t *testing.T) {
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	t.Cleanup(tlsSrv.Close)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hang" {
+			<-r.Context().Done()
+		}
+	}))
+	t.Cleanup(plain.Close)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	reset := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		conn.(*net.TCPConn).SetLinger(0) //nolint:errcheck // a FIN is an error too
+		conn.Close()
+	}))
+	t.Cleanup(reset.Close)
+	// A client that trusts the TLS server's certificate but asks for another host name.
+	wrongName := tlsSrv.Client()
+	wrongName.Transport.(*http.Transport).TLSClientConfig.ServerName = "keystone.example.org"
+
+	get := func(c *http.Client, u string) error {
+		resp, err := c.Get(u)
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("GET %s answered %s", u, resp.Status)
+		}
+		return err
 	}
-	if Transient(err) {
-		t.Errorf("certificate error classed transient: %v", err)
-	}
-	addr := srv.Listener.Addr().String()
-	srv.Close()
-	_, err = (&http.Client{}).Get("http://" + addr)
-	if err == nil {
-		t.Fatal("a closed port answered")
-	}
-	if !Transient(err) {
-		t.Errorf("refused connection classed permanent: %v", err)
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"unknown authority", get(&http.Client{}, tlsSrv.URL), false},
+		{"hostname mismatch", get(wrongName, tlsSrv.URL), false},
+		{"https to plain http", get(&http.Client{}, "https://"+plain.Listener.Addr().String()), false},
+		{"scheme typo", get(&http.Client{}, "htp://"+plain.Listener.Addr().String()+"/v3"), false},
+		{"unparsable url", get(&http.Client{}, "http://"+plain.Listener.Addr().String()+"/%zz"), false},
+		{"no host", get(&http.Client{}, "http:///v3"), false},
+		{"name not found", &net.DNSError{Err: "no such host", Name: "keystne.example.org", IsNotFound: true}, false},
+		{"dns server failure", &net.DNSError{Err: "server misbehaving", Name: "keystone.example.org", IsTemporary: true}, true},
+		{"dns timeout", &net.DNSError{Err: "i/o timeout", Name: "keystone.example.org", IsTimeout: true}, true},
+		{"connection refused", get(&http.Client{}, closedURL), true},
+		{"connection reset", get(&http.Client{}, reset.URL), true},
+		{"timeout", get(&http.Client{Timeout: 50 * time.Millisecond}, plain.URL+"/hang"), true},
+		{"503", gophercloud.ErrUnexpectedResponseCode{Actual: 503}, true},
+		{"409", gophercloud.ErrUnexpectedResponseCode{Actual: 409}, true},
+		{"401", gophercloud.ErrUnexpectedResponseCode{Actual: 401}, false},
+		{"403", gophercloud.ErrUnexpectedResponseCode{Actual: 403}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Transient(tc.err); got != tc.want {
+				t.Errorf("Transient(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
 	}
 }

@@ -56,7 +56,7 @@ func cloud(ctx context.Context, cfg *config.Config, getenv func(string) string) 
 				return fail(name, err)
 			}
 			name += " with " + creds.Source
-			if cl, err = glance.Connect(ctx, creds); err != nil {
+			if cl, err = glance.Connect(ctx, creds, nil); err != nil {
 				return fail(name, err)
 			}
 			page, err := images.List(cl.Image, images.ListOpts{Limit: 1}).AllPages(ctx)

@@ -1,0 +1,182 @@
+package glance
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/testenv"
+)
+
+// logLines is an hclog output that keeps each line and signals the first.
+type logLines struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	first chan struct{}
+	once  sync.Once
+}
+
+func newLogLines() *logLines { return &logLines{first: make(chan struct{})} }
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.once.Do(func() { close(l.first) })
+	return l.buf.Write(p)
+}
+
+// retries returns the retry lines logged.
+func (l *logLines) retries() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, line := range strings.Split(l.buf.String(), "\n") {
+		if strings.Contains(line, "transient error; retrying") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *logLines) logger() hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Output: l, Level: hclog.Trace})
+}
+
+// withAuthURL is getenv with OS_AUTH_URL replaced.
+func withAuthURL(getenv func(string) string, authURL string) func(string) string {
+	return func(k string) string {
+		if k == "OS_AUTH_URL" {
+			return authURL
+		}
+		return getenv(k)
+	}
+}
+
+// An OS_AUTH_URL that can never work (a typing error in the scheme, https to a plain HTTP
+// Keystone) fails the first attempt: no retry is logged, no request reaches Keystone.
+func TestConnectBadAuthURLFailsAtOnce(t *testing.T) {
+	e := newEnv(t)
+	px := e.o.StartProxies(t)
+	u, err := url.Parse(px.AuthURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, authURL, want string }{
+		{"scheme typo", "htp://" + u.Host + u.Path, "unsupported protocol scheme"},
+		{"https to plain http", "https://" + u.Host + u.Path, "HTTP response to HTTPS client"},
+		{"no host", "http:///v3", "no Host"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			px.Arm()
+			creds, err := LoadCredentials("", withAuthURL(px.Getenv(e.o.Admin), tc.authURL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := newLogLines()
+			_, err = Connect(e.ctx, creds, lines.logger())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("connect with OS_AUTH_URL %s: got %v, want an error with %q", tc.authURL, err, tc.want)
+			}
+			if r := lines.retries(); len(r) != 0 {
+				t.Errorf("a permanent error was retried %d times: %q", len(r), r)
+			}
+			if n := px.Keystone.Count(); n != 0 {
+				t.Errorf("%d requests reached Keystone: %v", n, px.Keystone.Requests())
+			}
+		})
+	}
+}
+
+// A refused connection (Keystone restarting) is retried, each retry logged, until Keystone
+// listens again; then Connect succeeds.
+func TestConnectRetriesRefusedConnection(t *testing.T) {
+	e := newEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now: connections are refused
+	ks, err := url.Parse(e.o.AuthURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := LoadCredentials("", withAuthURL(e.o.StartProxies(t).Getenv(e.o.Admin), "http://"+addr+ks.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := newLogLines()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Connect(e.ctx, creds, lines.logger())
+		done <- err
+	}()
+	// Keystone comes back at the old address once the first retry is logged.
+	select {
+	case <-lines.first:
+	case err := <-done:
+		t.Fatalf("connect ended before any retry: %v", err)
+	}
+	back, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: ks.Host})}
+	go srv.Serve(back) //nolint:errcheck // ends with Close
+	t.Cleanup(func() { srv.Close() })
+	if err := <-done; err != nil {
+		t.Fatalf("connect after Keystone came back: %v", err)
+	}
+	r := lines.retries()
+	if len(r) == 0 {
+		t.Fatal("no retry logged")
+	}
+	for _, line := range r {
+		if !strings.Contains(line, "[WARN]") || !strings.Contains(line, "call=authenticate") || !strings.Contains(line, "connection refused") {
+			t.Errorf("retry line without level, call or error: %q", line)
+		}
+	}
+}
+
+// The retry lines of Connect carry the error but never the password or the token.
+func TestConnectRetryLinesHoldNoSecret(t *testing.T) {
+	e := newEnv(t)
+	px := e.o.StartProxies(t)
+	px.Keystone.FailNth(1, testenv.Fail503) // the token request
+	px.Glance.FailNth(1, testenv.Reset)     // the image endpoint's discovery, with the token
+	creds, err := LoadCredentials("", px.Getenv(e.o.Admin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := newLogLines()
+	cl, err := Connect(e.ctx, creds, lines.logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := lines.retries()
+	if len(r) != 2 || !strings.Contains(r[0], "call=authenticate") || !strings.Contains(r[1], `call="image endpoint"`) {
+		t.Fatalf("want one retry line for Keystone's 503 and one for Glance's reset, got %q", r)
+	}
+	token := cl.Image.Token()
+	if token == "" {
+		t.Fatal("no token after connecting")
+	}
+	for _, secret := range []string{e.o.Admin.Password, token} {
+		if strings.Contains(lines.String(), secret) {
+			t.Errorf("a secret is in the log:\n%s", lines)
+		}
+	}
+}
