@@ -29,7 +29,8 @@ without arguments, so with the default configuration).`
 	// ExitStatus is its "Exit status" section.
 	ExitStatus = `Exit status:
   0  the scan completed
-  1  the scan failed (one line on stderr, and in syslog when LOG_TARGET = syslog)
+  1  the scan failed, or was stopped with candidates left for the next scan (one line on stderr,
+     and in syslog when LOG_TARGET = syslog)
   2  usage error: unknown flag, arguments`
 )
 

@@ -25,7 +25,8 @@ type Options struct {
 }
 
 // Run loads the configuration, logs its notices under the watcher's syslog tag and scans once:
-// 0 when the scan completed (one report line on Stdout), 1 with one line on Stderr otherwise.
+// 0 when the scan completed (one report line on Stdout), 1 with one line on Stderr otherwise
+// (also after the report line, when the scan was stopped with candidates left for the next).
 // Cancelling ctx (SIGINT, SIGTERM) stops the scan.
 func Run(ctx context.Context, o Options) int {
 	if o.Config == "" {
@@ -54,5 +55,9 @@ func Run(ctx context.Context, o Options) int {
 		return 1
 	}
 	fmt.Fprintf(o.Stdout, "packuilon watch: %s\n", rep)
+	if rep.Left > 0 { // stopped after its first publish: what it published stands, the rest waits
+		fmt.Fprintf(o.Stderr, "packuilon watch: scan stopped: %d candidates left for the next scan\n", rep.Left)
+		return 1
+	}
 	return 0
 }
