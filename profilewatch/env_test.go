@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/packuilon/packuilon/internal/amqp"
 	"github.com/packuilon/packuilon/internal/config"
@@ -119,18 +120,8 @@ func (f *fixture) mustScan(o ScanOptions) Report {
 // drain takes every message off the queue and returns the requests, sorted by image key.
 func (f *fixture) drain() []event.BuildRequest {
 	f.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conn, err := amqp.Dial(ctx, f.cfg.Global)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer ch.Close()
+	ch, done := f.channel()
+	defer done()
 	if _, err := amqp.DeclareQueue(ch, f.queue); err != nil {
 		f.t.Fatal(err)
 	}
@@ -157,6 +148,23 @@ func (f *fixture) drain() []event.BuildRequest {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ImageKey < out[j].ImageKey })
 	return out
+}
+
+// channel opens a channel on a new connection to the fixture's broker; done closes both.
+func (f *fixture) channel() (*amqp091.Channel, func()) {
+	f.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := amqp.Dial(ctx, f.cfg.Global)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		conn.Close()
+		f.t.Fatal(err)
+	}
+	return ch, func() { ch.Close(); conn.Close() }
 }
 
 // keys is the sorted image keys of reqs.

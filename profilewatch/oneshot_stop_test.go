@@ -2,7 +2,6 @@ package profilewatch
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os/exec"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/packuilon/packuilon/internal/amqp"
 	"github.com/packuilon/packuilon/internal/testenv"
 )
 
@@ -68,18 +66,8 @@ func TestWatchOnceStoppedAfterFirstPublish(t *testing.T) {
 // queued is the number of messages on the fixture's queue, left there.
 func (f *fixture) queued() int {
 	f.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conn, err := amqp.Dial(ctx, f.cfg.Global)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer ch.Close()
+	ch, done := f.channel()
+	defer done()
 	q, err := ch.QueueDeclarePassive(f.queue, true, false, false, false, nil)
 	if err != nil {
 		return 0 // not declared yet
