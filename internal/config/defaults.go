@@ -112,7 +112,9 @@ func expand(b *strings.Builder, rest string, ref func(string) (string, bool), de
 				return errNoReference
 			}
 			rest = rest[end+2:]
-			if err := expand(b, v, ref, depth+1); err != nil {
+			if strings.IndexByte(v, '%') < 0 { // as configparser: only a value with a "%" goes one deeper
+				b.WriteString(v)
+			} else if err := expand(b, v, ref, depth+1); err != nil {
 				return err
 			}
 		default: // configparser refused it; kept (see above)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -208,5 +209,32 @@ func TestKeyAboveFirstSection(t *testing.T) {
 	}
 	if _, ps := CheckFile(write(t, "\ufeff; comment\n[DEFAULT]\nRABBIT_PW = x\n[global]\n")); len(ps) != 0 {
 		t.Errorf("problems: %v", ps)
+	}
+}
+
+// TestInterpolateDepthIsConfigparsers: Python's BasicInterpolation goes one level deeper only
+// into a referenced value that holds a "%", and refuses depth 11: a value whose references
+// chain through nine keys to a plain one is read (configparser: "xend"), one more is too deep.
+func TestInterpolateDepthIsConfigparsers(t *testing.T) {
+	chain := func(n int) func(string) (string, bool) {
+		return func(name string) (string, bool) {
+			var i int
+			if _, err := fmt.Sscanf(name, "a%d", &i); err != nil || i > n {
+				return "", false
+			}
+			switch {
+			case i == n:
+				return "end", true
+			case i == 0:
+				return "x%(a1)s", true
+			}
+			return fmt.Sprintf("%%(a%d)s", i+1), true
+		}
+	}
+	if got, err := interpolate("%(a0)s", chain(9)); err != nil || got != "xend" {
+		t.Errorf("nine keys deep: %q, %v; want \"xend\" as configparser", got, err)
+	}
+	if _, err := interpolate("%(a0)s", chain(10)); err != errTooDeep {
+		t.Errorf("ten keys deep: %v, want %v as configparser", err, errTooDeep)
 	}
 }
