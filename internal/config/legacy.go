@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/packuilon/packuilon/internal/redact"
 )
 
 // The keys of the old scripts' config.ini (every generation of cdb2rabbit, rabbit2packer,
@@ -82,7 +84,7 @@ func applyLegacy(cfg *Config, sec func(string) *reader) {
 			continue // [DEFAULT]'s value; the section of the new key sets its own
 		}
 		if cur != "" && cur != v {
-			old.problem(a.key, "is an old name of [%s] %s, which is set to something else (%q): keep one", a.newSection, a.newKey, cur)
+			old.problem(a.key, "is an old name of [%s] %s, which is set to something else (%q): keep one", a.newSection, a.newKey, redact.URL(cur))
 			continue
 		}
 		if cur != "" {

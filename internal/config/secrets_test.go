@@ -15,6 +15,7 @@ func TestNoPasswordInConfigProblems(t *testing.T) {
 		"[DEFAULT]\nRABBIT_HOST = amqp://guest:" + pw + "@broker:5672/\n[global]\n",
 		"[DEFAULT]\nRABBIT_PW = " + pw + "%(RABBIT_PWD)s\n[global]\n",
 		"[global]\nRABBIT_PW = " + pw + "%(x\n",
+		"[global]\nRABBIT_HOST = amqp://guest:" + pw + "@broker:5672/\n[cdb2rabbit]\nQUEUE_HOST = other\n",
 		"[cdb2rabbit]\nPROFILE_INFO_URL = ftp://aq:" + pw + "@aquilon/profiles-info.xml\n",
 		"[cdb2rabbit]\nPROFILE_INFO_URL = https://aq:" + pw + "@aquilon/p/profiles-info.xml\nPROFILE_USER = aq\n",
 		"[cdb2rabbit]\nPROFILE_INFO_URL = https://aq:" + pw + "@aquilon/p/profiles-info.xml\nPROFILE_DIR_URL = https://other:x@aquilon/p/\n",
