@@ -51,8 +51,9 @@ func Load(path string) (*Config, error) {
 }
 
 // iniOptions are the old scripts' configparser conventions: "#" and ";" comments, "key =
-// value" or "key: value".
-var iniOptions = ini.LoadOptions{IgnoreInlineComment: true, SkipUnrecognizableLines: false}
+// value" or "key: value", and a "\" at the end of a value is part of it (configparser has no
+// backslash continuation: go-ini's would join the next line to a password ending in "\").
+var iniOptions = ini.LoadOptions{IgnoreInlineComment: true, IgnoreContinuation: true, SkipUnrecognizableLines: false}
 
 // load reads the configuration; cfg is nil only when the file cannot be read or parsed, else it
 // holds the defaults in place of the values that are problems.

@@ -49,3 +49,15 @@ func TestProfileURLCredentialsMoveToAuth(t *testing.T) {
 		t.Error("a password without PROFILE_USER was accepted")
 	}
 }
+
+// TestBackslashEndsNoLine: a password ending in "\" is that password, and the next line is
+// still its own key, as configparser read them (no backslash continuation).
+func TestBackslashEndsNoLine(t *testing.T) {
+	cfg, err := Load(write(t, "[global]\nRABBIT_PW = Pw-ends-in\\\nQUEUE = q2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Global.RabbitPW != `Pw-ends-in\` || cfg.Global.Queue != "q2" {
+		t.Errorf("RABBIT_PW %q, QUEUE %q; want `Pw-ends-in\\` and q2", cfg.Global.RabbitPW, cfg.Global.Queue)
+	}
+}
