@@ -43,14 +43,22 @@ func dummyHash(cost int) []byte {
 }
 
 // bcryptHash reports whether hash is a well-formed bcrypt hash in one of the forms htpasswd
-// and the bcrypt libraries write ($2a$, $2b$, $2y$), and its cost.
+// and the bcrypt libraries write ($2a$, $2b$, $2y$), and its cost. Its salt and digest must be
+// in bcrypt's base64 alphabet: bcrypt.CompareHashAndPassword refuses a salt that is not at once,
+// without bcrypt's work.
 func bcryptHash(hash string) (int, bool) {
 	if len(hash) != 60 || !(strings.HasPrefix(hash, "$2a$") || strings.HasPrefix(hash, "$2b$") || strings.HasPrefix(hash, "$2y$")) {
+		return 0, false
+	}
+	if strings.Trim(hash[7:], bcryptAlphabet) != "" {
 		return 0, false
 	}
 	cost, err := bcrypt.Cost([]byte(hash))
 	return cost, err == nil
 }
+
+// bcryptAlphabet is the base64 alphabet of bcrypt's salt and digest.
+const bcryptAlphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 // NewAuth returns an Auth for file, with a fresh CSRF key (tokens live as long as the daemon).
 // It fails when the file cannot be read or holds a line that is not user:bcrypt-hash.

@@ -101,12 +101,14 @@ func TestUnknownUserCostsAKnownOne(t *testing.T) {
 func TestAuthFileRefusesOtherHashes(t *testing.T) {
 	good := hashOf(t, "pw", 4, "2y")
 	for name, hash := range map[string]string{
-		"$2x$":      "$2x" + good[3:],
-		"truncated": good[:59],
-		"bad cost":  "$2a$99" + good[6:],
-		"apr1":      "$apr1$abcdefgh$0123456789abcdefghijkl",
-		"sha":       "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",
-		"just $2":   "$2secret",
+		"$2x$":              "$2x" + good[3:],
+		"truncated":         good[:59],
+		"bad cost":          "$2a$99" + good[6:],
+		"apr1":              "$apr1$abcdefgh$0123456789abcdefghijkl",
+		"sha":               "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",
+		"just $2":           "$2secret",
+		"salt not base64":   good[:7] + "!" + good[8:],
+		"digest not base64": good[:59] + "~",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := NewAuth(authFile(t, "alice:"+good, "bob:"+hash))
