@@ -24,6 +24,7 @@ func statusPage(st *state.Store, cfg *atomic.Pointer[config.Config], poke, notif
 			log.Error("the status page is read-only", "error", err)
 			return p
 		}
+		a.Log = log.Named("auth")
 		p.Auth = a
 	}
 	p.Actions = web.Actions{

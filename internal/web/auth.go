@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 
+	"github.com/hashicorp/go-hclog"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -23,10 +25,16 @@ import (
 type Auth struct {
 	// File is the htpasswd file (HTTP_AUTH_FILE).
 	File string
-	key  []byte
+	// Log is told when the file holds a line that is not user:bcrypt-hash and the users read
+	// before are kept (nil: not told).
+	Log hclog.Logger
+	key []byte
 	// compare checks a password against a bcrypt hash (bcrypt.CompareHashAndPassword; tests
 	// count the comparisons).
 	compare func(hash, pw []byte) error
+
+	mu   sync.Mutex
+	good staff // the last reading of the file without a bad line
 }
 
 // staff is what an htpasswd file holds: each user's bcrypt hash, and the highest cost among
@@ -65,11 +73,35 @@ const bcryptAlphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 func NewAuth(file string) (*Auth, error) {
 	a := &Auth{File: file, key: make([]byte, 32), compare: bcrypt.CompareHashAndPassword}
 	rand.Read(a.key)
-	if _, err := a.users(); err != nil {
+	if _, err := a.current(); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
+
+// current is the users to check a login against: the file's, or when it now holds a bad line
+// (an htpasswd without -B adds an MD5 line), those it held before, so one bad line does not
+// lock every user out; the log names the line. A file that cannot be read lets nobody in.
+func (a *Auth) current() (staff, error) {
+	users, err := a.users()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case err == nil:
+		a.good = users
+	case errors.Is(err, errBadLine) && a.good.hashes != nil:
+		if a.Log != nil {
+			a.Log.Error("the staff file has a bad line: checking logins against the users it held before", "error", err)
+		}
+		return a.good, nil
+	case a.Log != nil:
+		a.Log.Error("the staff file cannot be used: nobody can log in", "error", err)
+	}
+	return users, err
+}
+
+// errBadLine is an htpasswd line that is not user:bcrypt-hash.
+var errBadLine = errors.New("not user:bcrypt-hash (make it with htpasswd -B)")
 
 // users reads the htpasswd file. Errors name the line, never its content.
 func (a *Auth) users() (staff, error) {
@@ -89,7 +121,7 @@ func (a *Auth) users() (staff, error) {
 		user, hash, ok := strings.Cut(line, ":")
 		cost, bc := bcryptHash(hash)
 		if !ok || user == "" || !bc {
-			return staff{}, fmt.Errorf("HTTP_AUTH_FILE %s line %d: not user:bcrypt-hash (make it with htpasswd -B)", a.File, n)
+			return staff{}, fmt.Errorf("HTTP_AUTH_FILE %s line %d: %w", a.File, n, errBadLine)
 		}
 		if len(users.hashes) == 0 || cost > users.cost {
 			users.cost = cost
@@ -108,7 +140,7 @@ func (a *Auth) User(r *http.Request) (string, error) {
 	if !ok {
 		return "", errUnauthorized
 	}
-	users, err := a.users()
+	users, err := a.current()
 	if err != nil {
 		return "", err
 	}

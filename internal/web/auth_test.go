@@ -1,12 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/go-hclog"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -116,5 +118,50 @@ func TestAuthFileRefusesOtherHashes(t *testing.T) {
 				t.Errorf("got %v; want line 2 refused, without the hash", err)
 			}
 		})
+	}
+}
+
+// TestBadLineKeepsUsers: a line that is not user:bcrypt-hash added to a working file (htpasswd
+// without -B writes MD5) does not lock the others out: logins are checked against the users
+// read before, and the log names the line without its hash; the file put right is read again,
+// and a file that is gone lets nobody in, logged too.
+func TestBadLineKeepsUsers(t *testing.T) {
+	alice := "alice:" + hashOf(t, "pw-alice", 4, "2y")
+	file := authFile(t, alice)
+	a, err := NewAuth(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	a.Log = hclog.New(&hclog.LoggerOptions{Output: &logged})
+	const md5 = "$apr1$abcdefgh$0123456789abcdefghijkl"
+	if err := os.WriteFile(file, []byte(alice+"\nbob:"+md5+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if who, err := login(a, "alice", "pw-alice"); err != nil || who != "alice" {
+		t.Errorf("alice after a bad line was added: %q, %v", who, err)
+	}
+	if _, err := login(a, "bob", "pw-bob"); err == nil {
+		t.Error("bob logged in with an MD5 line")
+	}
+	if out := logged.String(); !strings.Contains(out, "line 2") || strings.Contains(out, md5) || strings.Contains(out, "abcdefgh") {
+		t.Errorf("log: %s", out)
+	}
+	bob := "bob:" + hashOf(t, "pw-bob", 4, "2y")
+	if err := os.WriteFile(file, []byte(alice+"\n"+bob+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if who, err := login(a, "bob", "pw-bob"); err != nil || who != "bob" {
+		t.Errorf("bob once the file is right: %q, %v", who, err)
+	}
+	logged.Reset()
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := login(a, "alice", "pw-alice"); err == nil {
+		t.Error("alice logged in with the file gone")
+	}
+	if !strings.Contains(logged.String(), "nobody can log in") {
+		t.Errorf("file gone, log: %s", logged.String())
 	}
 }
