@@ -78,6 +78,12 @@ HTTP_LISTEN = off
 LOCK_TIMEOUT = 5s
 %s
 `, f.queue, f.rmq.Port, info, dir, f.cacheDir, strings.Join(extra, "\n"))
+	// An extra key replaces the line above that sets it (a key set twice is a problem).
+	for _, e := range extra {
+		if k, _, ok := strings.Cut(e, " = "); ok && strings.Count(ini, "\n"+k+" = ") > 1 {
+			ini = strings.Replace(ini, "\n"+k+" = ", "\n# replaced: ", 1)
+		}
+	}
 	if err := os.WriteFile(f.cfgPath, []byte(ini), 0o600); err != nil {
 		f.t.Fatal(err)
 	}

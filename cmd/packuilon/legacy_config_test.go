@@ -115,13 +115,7 @@ func mustRead(t *testing.T, path string) []byte {
 func TestCheckConfigDefaultSection(t *testing.T) {
 	dir := t.TempDir()
 	text := writeOriginalTree(t, dir)
-	openrc := "export OS_AUTH_URL=http://127.0.0.1:5000/v3\nexport OS_USERNAME=admin\nexport OS_PASSWORD=Rc-secret-5\n" +
-		"export OS_PROJECT_NAME=admin\nexport OS_USER_DOMAIN_NAME=Default\nexport OS_PROJECT_DOMAIN_NAME=Default\n"
-	for _, name := range []string{"packer-auth.sh", "admin-auth.sh"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(openrc), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeAuthFiles(t, dir, "Rc-secret-5")
 	defaults := "[DEFAULT]\nLOG_DIR = " + filepath.Join(dir, "log") + "\nSTATE_DIR = state/\n"
 	for _, key := range []string{"RABBIT_HOST", "RABBIT_USER", "RABBIT_PW", "IMAGES_CONFIG"} {
 		i := strings.Index(text, key+" = ")

@@ -64,17 +64,18 @@ func load(path string) (*Config, Problems) {
 	}
 	// Keys as written (for [rally-tasks], whose keys are image keys, and to report unknown keys
 	// as typed), and folded to lower case for every other lookup.
-	asWritten, err := ini.LoadSources(iniOptions, data)
+	ls := scan(path, data)
+	asWritten, err := ls.load(iniOptions)
 	if err != nil {
-		return nil, Problems{{File: path, Msg: iniError(data, iniOptions)}}
+		return nil, ls.unreadable(err, iniOptions)
 	}
 	opts := iniOptions
 	opts.InsensitiveKeys = true
-	f, err := ini.LoadSources(opts, data)
+	f, err := ls.load(opts)
 	if err != nil {
-		return nil, Problems{{File: path, Msg: iniError(data, opts)}}
+		return nil, ls.unreadable(err, opts)
 	}
-	var ps Problems
+	ps := ls.problems
 	kn := known{}
 	lay := newLayers(f)
 	sec := func(name string) *reader {

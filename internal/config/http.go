@@ -34,7 +34,7 @@ type Approval struct {
 }
 
 func readApproval(r *reader) Approval {
-	v := r.raw("REQUIRE_APPROVAL")
+	v := r.lines("REQUIRE_APPROVAL") // globs may go on several lines
 	switch strings.ToLower(v) {
 	case "", "false", "no", "off", "0":
 		return Approval{}

@@ -113,7 +113,7 @@ func applyLegacy(cfg *Config, sec func(string) *reader) {
 			Msg: fmt.Sprintf("old name, read as [%s] %s (rename it when the old scripts are gone)", a.newSection, a.newKey)})
 	}
 	for _, u := range legacyUnused {
-		if sec(u.section).raw(u.key) == "" {
+		if sec(u.section).lines(u.key) == "" { // not read: its lines do not matter
 			continue
 		}
 		cfg.Notices = append(cfg.Notices, Notice{File: cfg.Path, Section: u.section, Key: u.key, Builder: true,

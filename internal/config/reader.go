@@ -32,7 +32,19 @@ func (r *reader) problem(key, format string, args ...any) {
 // raw returns the key's value, from the section or [DEFAULT] and interpolated, without
 // surrounding space; "" when the section or key is absent, the value is empty, or its
 // interpolation fails (a problem), which every typed reader treats alike: take the default.
+// A value over several lines (continuation lines) is a problem too: only lists take one.
 func (r *reader) raw(key string) string {
+	v := r.lines(key)
+	if n := strings.Count(v, "\n") + 1; n > 1 {
+		r.problem(key, "has a value over %d lines (a line indented under a key continues its value, as in configparser), "+
+			"but takes one line; not shown: it may hold a secret", n)
+		return ""
+	}
+	return v
+}
+
+// lines is raw for the keys whose value may be spread over lines (lists).
+func (r *reader) lines(key string) string {
 	r.known.add(r.name, key)
 	v, ok := r.layers.lookup(r.name, r.sec, key)
 	if !ok {
@@ -139,7 +151,7 @@ func (r *reader) duration(key string, def time.Duration) time.Duration {
 
 // list reads a comma- or whitespace-separated list.
 func (r *reader) list(key string, def []string) []string {
-	v := r.raw(key)
+	v := r.lines(key)
 	if v == "" {
 		return def
 	}

@@ -17,6 +17,12 @@ func TestNoPasswordInConfigProblems(t *testing.T) {
 		"[global]\nRABBIT_PW = " + pw + "%(x\n",
 		"[global]\nRABBIT_HOST = amqp://guest:" + pw + "@broker:5672/\n[cdb2rabbit]\nQUEUE_HOST = other\n",
 		"[cdb2rabbit]\nPROFILE_INFO_URL = ftp://aq:" + pw + "@aquilon/profiles-info.xml\n",
+		"[global]\nRABBIT_PW = " + pw + "\n  " + pw + "\n",
+		"[global]\nRABBIT_PW = x\n  --var " + pw + "=1\n",
+		"[DEFAULT]\nRABBIT_PW =\n\t" + pw + "\n\t" + pw + "\n[global]\n",
+		"[global]\nRABBIT_PW = x\nrabbit_pw = " + pw + "\n",
+		"[global]\nRABBIT_PW = " + pw + "\n[global]\nRABBIT_PW = " + pw + "\n",
+		"[rally-tasks]\nsl7.managed = " + pw + "\n  " + pw + "\n",
 		"[cdb2rabbit]\nPROFILE_INFO_URL = https://aq:" + pw + "@aquilon/p/profiles-info.xml\nPROFILE_USER = aq\n",
 		"[cdb2rabbit]\nPROFILE_INFO_URL = https://aq:" + pw + "@aquilon/p/profiles-info.xml\nPROFILE_DIR_URL = https://other:x@aquilon/p/\n",
 	} {

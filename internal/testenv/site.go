@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"gopkg.in/ini.v1"
 )
 
 // SiteOptions describe a complete /etc/packer-utils-style tree pointing at local services.
@@ -100,10 +102,30 @@ func WriteSite(dir string, o SiteOptions) (string, error) {
 	if o.Smoke != "" {
 		fmt.Fprintf(&b, "[smoke]\nMETHOD = %s\nBOOT_TIMEOUT = 2m\n\n", o.Smoke)
 	}
-	b.WriteString(o.Extra)
+	text, err := withExtra(b.String(), o.Extra)
+	if err != nil {
+		return "", err
+	}
 	path := filepath.Join(dir, "config.ini")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		return "", err
 	}
 	return path, nil
+}
+
+// withExtra is base with the sections and keys of extra, a key of extra replacing base's: a
+// section or key given twice is a problem for packuilon, as it was for configparser.
+func withExtra(base, extra string) (string, error) {
+	if extra == "" {
+		return base, nil
+	}
+	f, err := ini.LoadSources(ini.LoadOptions{IgnoreInlineComment: true}, []byte(base), []byte(extra))
+	if err != nil {
+		return "", fmt.Errorf("site extra: %w", err)
+	}
+	var b strings.Builder
+	if _, err := f.WriteTo(&b); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
