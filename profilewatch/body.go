@@ -73,10 +73,11 @@ func readBodyInto(r io.Reader, name string, max, size int64, buf []byte) ([]byte
 		return nil, err
 	}
 	defer done()
-	if size > 0 && size <= max && cap(buf) < int(size)+bytes.MinRead {
+	if need := len(buf) + int(size) + bytes.MinRead; size > 0 && size <= max && cap(buf) < need {
 		// An eighth more than this body: the next profile, a little larger, fits too, rather than
-		// taking a new buffer (fresh memory, as a one-shot scan does not collect).
-		buf = make([]byte, 0, int(size)+int(size)/8+bytes.MinRead)
+		// taking a new buffer (fresh memory, as a one-shot scan does not collect). Only what buf
+		// holds is copied (slices.Grow would copy its whole capacity).
+		buf = append(make([]byte, 0, need+int(size)/8), buf...)
 	}
 	b := bytes.NewBuffer(buf)
 	_, err = b.ReadFrom(body)

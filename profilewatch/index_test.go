@@ -147,6 +147,19 @@ func TestReadBodyGzipIndex(t *testing.T) {
 	}
 }
 
+// TestReadBodyIntoAppends: readBodyInto appends to the buffer it is given, also when the size
+// announced makes it take a larger one (the bytes already there are kept), and reads the body
+// whole into a reused buffer too small for it.
+func TestReadBodyIntoAppends(t *testing.T) {
+	body := bytes.Repeat([]byte("profile "), 1000)
+	for _, buf := range [][]byte{[]byte("head:"), append(make([]byte, 0, 64), "head:"...), append(make([]byte, 0, 20000), "head:"...)} {
+		got, err := readBodyInto(bytes.NewReader(body), "x.json", 1<<20, int64(len(body)), buf)
+		if want := append([]byte("head:"), body...); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("cap %d: err %v, got %d bytes starting %q, want %d starting \"head:\"", cap(buf), err, len(got), got[:min(len(got), 8)], len(want))
+		}
+	}
+}
+
 func FuzzParseIndex(f *testing.F) {
 	for _, file := range []string{"profiles-info.xml", "profiles-info.prev.xml", "profiles-info.transparent_gzip-false.xml"} {
 		data, err := os.ReadFile(filepath.Join("testdata", file))
