@@ -62,8 +62,8 @@ func fetchEach(ctx context.Context, halted func() error, src Source, names []str
 	}
 	go func() {
 		for i := range names {
-			if pf.take(names[i]) != nil {
-				continue
+			if fut := pf.take(names[i]); fut != nil && fut.i == i {
+				continue // delivered by the prefetched loop above
 			}
 			if err := halted(); err != nil {
 				out[i] = fetched{name: names[i], err: err}
