@@ -49,7 +49,7 @@ func (a *cliArgs) flags() *pflag.FlagSet {
 	fs.BoolVarP(&a.help, "help", "h", false, "print this help")
 	fs.BoolVarP(&a.version, "version", "v", false, "print the version (as packuilon --version does)")
 	// --once is what this binary always does; accepted so that `packuilon watch --once`'s
-	// command line works unchanged here.
+	// command line works unchanged here (--once=false is a usage error).
 	fs.BoolVar(&a.once, "once", true, "scan once (always)")
 	_ = fs.MarkHidden("once")
 	return fs
@@ -65,8 +65,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var a cliArgs
 	fs := a.flags()
 	err := fs.Parse(args)
-	if err == nil && fs.NArg() > 0 {
+	switch {
+	case err != nil:
+	case fs.NArg() > 0:
 		err = fmt.Errorf("unexpected argument %q (%s takes only flags)", fs.Arg(0), Name)
+	case !a.once: // packuilon watch --once=false is the daemon, which this binary is not
+		err = fmt.Errorf("--once=false: %s always scans once (the daemon is packuilon watch)", Name)
 	}
 	switch {
 	case err != nil:
