@@ -113,19 +113,54 @@ func WriteSite(dir string, o SiteOptions) (string, error) {
 	return path, nil
 }
 
-// withExtra is base with the sections and keys of extra, a key of extra replacing base's: a
-// section or key given twice is a problem for packuilon, as it was for configparser.
+// withExtra is base with the sections and keys of extra, a key of extra replacing base's line
+// for it (a section or key given twice is a problem for packuilon, as it was for configparser).
+// base's other lines stay as written: tests edit the file as text.
 func withExtra(base, extra string) (string, error) {
 	if extra == "" {
 		return base, nil
 	}
-	f, err := ini.LoadSources(ini.LoadOptions{IgnoreInlineComment: true}, []byte(base), []byte(extra))
+	x, err := ini.LoadSources(ini.LoadOptions{IgnoreInlineComment: true}, []byte(extra))
 	if err != nil {
 		return "", fmt.Errorf("site extra: %w", err)
 	}
-	var b strings.Builder
-	if _, err := f.WriteTo(&b); err != nil {
-		return "", err
+	lines := strings.Split(strings.TrimRight(base, "\n"), "\n")
+	for _, xs := range x.Sections() {
+		for _, k := range xs.Keys() {
+			lines = setKey(lines, xs.Name(), k.Name(), k.Value())
+		}
 	}
-	return b.String(), nil
+	return strings.Join(lines, "\n") + "\n", nil
+}
+
+// setKey sets key = value in section of the ini lines: on the key's line when the section has
+// one, else at the end of the section, else in a new section at the end.
+func setKey(lines []string, section, key, value string) []string {
+	line := key + " = " + value
+	in, end := false, -1 // end: after the section's last non-empty line
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "[") {
+			if in {
+				break
+			}
+			in = t == "["+section+"]"
+			if in {
+				end = i + 1
+			}
+			continue
+		}
+		if !in || t == "" {
+			continue
+		}
+		end = i + 1
+		if name, _, ok := strings.Cut(t, "="); ok && strings.EqualFold(strings.TrimSpace(name), key) {
+			lines[i] = line
+			return lines
+		}
+	}
+	if end < 0 {
+		return append(lines, "", "["+section+"]", line)
+	}
+	return append(lines[:end], append([]string{line}, lines[end:]...)...)
 }
