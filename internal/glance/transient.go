@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"syscall"
 	"time"
 
@@ -27,8 +29,9 @@ var DefaultRetry = retry.Policy{Attempts: 6, Initial: 250 * time.Millisecond, Ma
 const RequestTimeout = 60 * time.Second
 
 // Transient reports whether err is worth retrying: a 5xx answer, 408, 429, 409 (a concurrent
-// update), or no answer where a later attempt may get one: a connection refused, reset or closed
-// mid-response, a timeout, a temporary DNS failure. Everything else is permanent: the other
+// update), or no answer where a later attempt may get one: a request the HTTP client could not
+// complete (connection refused, reset or closed, an HTTP/2 stream reset or GOAWAY, a timeout), a
+// response body cut short, a temporary DNS failure. Everything else is permanent: the other
 // answers (400 bad request, 401, 403 refused by policy, 404, 413) and requests that cannot succeed
 // as configured, whatever the retries: a malformed URL or one of an unsupported scheme (an
 // OS_AUTH_URL of "htp://..."), a host name DNS does not know, a TLS certificate that does not
@@ -55,14 +58,26 @@ func Transient(err error) bool {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return true
 	}
-	// A failed dial, read or write: refused, reset, unreachable. The service (or the network to
+	// Every failure of the HTTP client to get an answer comes as a *url.Error, and net/http's
+	// (HTTP/1 and HTTP/2) are mostly unexported: only a URL that can never work is permanent.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return requestable(ue.URL)
+	}
+	// A failed read of an answer's body: reset or cut short. The service (or the network to
 	// it) may be back for the next attempt.
 	var op *net.OpError
 	return errors.As(err, &op) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) ||
-		serverClosedIdle(err)
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE)
+}
+
+// requestable reports whether the HTTP client can send a request to rawURL at all: it parses,
+// its scheme is http or https and it names a host.
+func requestable(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // misconfigured reports whether err is TLS refusing the connection: a certificate that does not
@@ -74,24 +89,13 @@ func misconfigured(err error) bool {
 	var he x509.HostnameError
 	var ci x509.CertificateInvalidError
 	var rh tls.RecordHeaderError
-	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &rh) {
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &rh) ||
+		errors.Is(err, http.ErrSchemeMismatch) {
 		return true
 	}
 	// crypto/tls reports alerts as a *net.OpError of these two operations.
 	var op *net.OpError
 	return errors.As(err, &op) && (op.Op == "local error" || op.Op == "remote error")
-}
-
-// serverClosedIdle reports net/http's error for a request (a POST or PATCH, which it does not
-// resend itself) written to a kept-alive connection the server had just closed: the request was
-// not handled, another connection will take it. The error is unexported; its text is stable.
-func serverClosedIdle(err error) bool {
-	for ; err != nil; err = errors.Unwrap(err) {
-		if err.Error() == "http: server closed idle connection" {
-			return true
-		}
-	}
-	return false
 }
 
 // do runs fn, retrying transient errors within the store's policy; a permanent error ends it at

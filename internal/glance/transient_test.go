@@ -1,6 +1,8 @@
 package glance
 
 import (
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -34,6 +36,14 @@ func TestTransient(t *testing.T) {
 		conn.Close()
 	}))
 	t.Cleanup(reset.Close)
+	// An HTTP/2 front end (a TLS-terminating proxy) that resets the stream when its backend dies.
+	h2 := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		panic(http.ErrAbortHandler)
+	}))
+	h2.EnableHTTP2 = true
+	h2.Config.ErrorLog = log.New(io.Discard, "", 0)
+	h2.StartTLS()
+	t.Cleanup(h2.Close)
 	// A client that trusts the TLS server's certificate but asks for another host name.
 	wrongName := tlsSrv.Client()
 	wrongName.Transport.(*http.Transport).TLSClientConfig.ServerName = "keystone.example.org"
@@ -63,6 +73,9 @@ func TestTransient(t *testing.T) {
 		{"connection refused", get(&http.Client{}, closedURL), true},
 		{"connection reset", get(&http.Client{}, reset.URL), true},
 		{"timeout", get(&http.Client{Timeout: 50 * time.Millisecond}, plain.URL+"/hang"), true},
+		{"http2 stream reset", get(h2.Client(), h2.URL), true},
+		{"502", gophercloud.ErrUnexpectedResponseCode{Actual: 502}, true},
+		{"504", gophercloud.ErrUnexpectedResponseCode{Actual: 504}, true},
 		{"503", gophercloud.ErrUnexpectedResponseCode{Actual: 503}, true},
 		{"409", gophercloud.ErrUnexpectedResponseCode{Actual: 409}, true},
 		{"401", gophercloud.ErrUnexpectedResponseCode{Actual: 401}, false},
