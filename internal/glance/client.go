@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"sync/atomic"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -58,6 +61,9 @@ func Connect(ctx context.Context, c Credentials, log hclog.Logger) (*Clients, er
 	if tlsConfig != nil {
 		base.TLSClientConfig = tlsConfig
 	}
+	if err := checkIdentityEndpoint(c.Auth.IdentityEndpoint); err != nil {
+		return nil, fmt.Errorf("identity endpoint (OS_AUTH_URL, clouds.yaml auth_url) from %s: %w", c.Source, err)
+	}
 	pc, err := openstack.NewClient(c.Auth.IdentityEndpoint)
 	if err != nil {
 		return nil, fmt.Errorf("identity endpoint: %w", err)
@@ -93,6 +99,24 @@ func Connect(ctx context.Context, c Credentials, log hclog.Logger) (*Clients, er
 		}
 	}
 	return cl, nil
+}
+
+// checkIdentityEndpoint refuses an identity endpoint that does not parse or holds user info
+// (user:password@, which would be sent as basic authentication and named by every error about a
+// request to it). The error never repeats the URL nor, when it has an '@', a part of it.
+func checkIdentityEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) && !strings.Contains(raw, "@") {
+			return fmt.Errorf("not a URL: %w", ue.Err)
+		}
+		return errors.New("not a URL")
+	}
+	if u.User != nil {
+		return errors.New("holds user:password@: give the user and password as OS_USERNAME and OS_PASSWORD (clouds.yaml username and password)")
+	}
+	return nil
 }
 
 // hasAdminRole reports whether the token pc authenticated with has the admin role.

@@ -180,3 +180,45 @@ func TestConnectRetryLinesHoldNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// An OS_AUTH_URL with user:password@ (the password in the URL) is refused at once, and neither
+// the error nor a log line carries the password, even when the URL does not parse; no request
+// reaches Keystone, which would answer with errors naming the URL.
+func TestConnectAuthURLWithPassword(t *testing.T) {
+	e := newEnv(t)
+	px := e.o.StartProxies(t)
+	u, err := url.Parse(px.AuthURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "s3cr%zzet"
+	for _, tc := range []struct{ name, authURL string }{
+		{"parses", "http://admin:" + url.PathEscape(secret) + "@" + u.Host + u.Path},
+		{"does not parse", "http://admin:" + secret + "@" + u.Host + u.Path},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			px.Arm()
+			px.Keystone.FailNth(1, testenv.Fail503) // an answer naming the URL, were it sent
+			creds, err := LoadCredentials("", withAuthURL(px.Getenv(e.o.Admin), tc.authURL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := newLogLines()
+			_, err = Connect(e.ctx, creds, lines.logger())
+			if err == nil {
+				t.Fatalf("connected with a password in OS_AUTH_URL; log:\n%s", lines)
+			}
+			for _, s := range []string{secret, url.PathEscape(secret), "s3cr"} {
+				if strings.Contains(err.Error(), s) || strings.Contains(lines.String(), s) {
+					t.Fatalf("the password is in the error or the log:\nerror: %v\nlog:\n%s", err, lines)
+				}
+			}
+			if !strings.Contains(err.Error(), "OS_AUTH_URL") && !strings.Contains(err.Error(), "auth_url") {
+				t.Errorf("the error does not name the setting: %v", err)
+			}
+			if n := px.Keystone.Count(); n != 0 {
+				t.Errorf("%d requests reached Keystone: %v", n, px.Keystone.Requests())
+			}
+		})
+	}
+}
