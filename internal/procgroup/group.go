@@ -53,26 +53,43 @@ func BootID() (string, error) {
 // reaped, do not count). None after a reboot or once the group ended; none either if the
 // group id now belongs to a later group (its leader started after the recorded one).
 func (g Group) Members() ([]int, error) {
+	var pids []int
+	err := g.each(func(pid int, _ stat) { pids = append(pids, pid) })
+	return pids, err
+}
+
+// clockTick is the unit of /proc/<pid>/stat's times (USER_HZ, 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// CPU is the processor time (user and system) the group's live processes have used so far, to
+// the kernel's 10 ms tick; the time of processes that ended is not counted.
+func (g Group) CPU() (time.Duration, error) {
+	var ticks uint64
+	err := g.each(func(_ int, st stat) { ticks += st.cpu })
+	return time.Duration(ticks) * clockTick, err
+}
+
+// each calls fn for each live process of the group (see Members).
+func (g Group) each(fn func(pid int, st stat)) error {
 	if g.ID <= 1 {
-		return nil, nil
+		return nil
 	}
 	boot, err := BootID()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if boot != g.BootID {
-		return nil, nil // the machine rebooted: the group died with it
+		return nil // the machine rebooted: the group died with it
 	}
 	// The kernel does not reuse a pid while a group of that id exists: a process with the
 	// leader's pid but another start time means the recorded group is gone.
 	if st, err := readStat(g.ID); err == nil && st.start != g.StartTime {
-		return nil, nil
+		return nil
 	}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return nil, fmt.Errorf("list processes: %w", err)
+		return fmt.Errorf("list processes: %w", err)
 	}
-	var pids []int
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -82,9 +99,9 @@ func (g Group) Members() ([]int, error) {
 		if err != nil || st.pgrp != g.ID || st.state == 'Z' || st.state == 'X' || st.start < g.StartTime {
 			continue
 		}
-		pids = append(pids, pid)
+		fn(pid, st)
 	}
-	return pids, nil
+	return nil
 }
 
 // Alive reports whether any process of the group still runs.
@@ -159,10 +176,11 @@ type stat struct {
 	state byte
 	pgrp  int
 	start uint64
+	cpu   uint64 // user and system time in clock ticks
 }
 
 // readStat reads the fields of /proc/<pid>/stat that identify a process: its state (3), process
-// group (5) and start time (22). The command name (2) is in parentheses and may hold spaces
+// group (5) and start time (22), and its user and system time (14, 15). The command name (2) is in parentheses and may hold spaces
 // and parentheses itself, so the fields are counted from the last ')'.
 func readStat(pid int) (stat, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
@@ -179,8 +197,10 @@ func readStat(pid int) (stat, error) {
 	}
 	pgrp, err1 := strconv.Atoi(f[2])
 	start, err2 := strconv.ParseUint(f[19], 10, 64)
-	if err1 != nil || err2 != nil {
+	utime, err3 := strconv.ParseUint(f[11], 10, 64)
+	stime, err4 := strconv.ParseUint(f[12], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
 		return stat{}, fmt.Errorf("malformed /proc/%d/stat", pid)
 	}
-	return stat{state: f[0][0], pgrp: pgrp, start: start}, nil
+	return stat{state: f[0][0], pgrp: pgrp, start: start, cpu: utime + stime}, nil
 }

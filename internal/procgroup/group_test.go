@@ -96,3 +96,35 @@ func waitMembers(t *testing.T, g Group, n int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestCPU: the processor time of a group counts its members' (here a busy loop's), and a record
+// of another boot counts nothing.
+func TestCPU(t *testing.T) {
+	cmd := exec.Command("/bin/sh", "-c", "while :; do :; done & sleep 60")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { Signal(cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
+	g, err := Describe(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := g.CPU()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d >= 2*clockTick {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("group %v used %v after 10 s of a busy loop", g, d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if d, err := (Group{ID: g.ID, BootID: "another-boot", StartTime: g.StartTime}).CPU(); err != nil || d != 0 {
+		t.Errorf("a record of another boot used %v (%v), want 0", d, err)
+	}
+}
