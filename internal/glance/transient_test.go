@@ -44,6 +44,22 @@ func TestTransient(t *testing.T) {
 	h2.Config.ErrorLog = log.New(io.Discard, "", 0)
 	h2.StartTLS()
 	t.Cleanup(h2.Close)
+	// A TLS front end that resets every connection before its handshake (restarting, overloaded).
+	tlsReset, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tlsReset.Close() })
+	go func() {
+		for {
+			conn, err := tlsReset.Accept()
+			if err != nil {
+				return
+			}
+			conn.(*net.TCPConn).SetLinger(0) //nolint:errcheck // a FIN is an error too
+			conn.Close()
+		}
+	}()
 	// A client that trusts the TLS server's certificate but asks for another host name.
 	wrongName := tlsSrv.Client()
 	wrongName.Transport.(*http.Transport).TLSClientConfig.ServerName = "keystone.example.org"
@@ -74,6 +90,7 @@ func TestTransient(t *testing.T) {
 		{"connection reset", get(&http.Client{}, reset.URL), true},
 		{"timeout", get(&http.Client{Timeout: 50 * time.Millisecond}, plain.URL+"/hang"), true},
 		{"http2 stream reset", get(h2.Client(), h2.URL), true},
+		{"reset during TLS handshake", get(tlsSrv.Client(), "https://"+tlsReset.Addr().String()), true},
 		{"502", gophercloud.ErrUnexpectedResponseCode{Actual: 502}, true},
 		{"504", gophercloud.ErrUnexpectedResponseCode{Actual: 504}, true},
 		{"503", gophercloud.ErrUnexpectedResponseCode{Actual: 503}, true},
