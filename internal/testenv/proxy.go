@@ -31,11 +31,14 @@ const (
 	// Hang holds the request, unforwarded, until the client gives up (its timeout) or the proxy
 	// closes.
 	Hang
+	// Fail401 answers 401 Unauthorized without forwarding, as a service does to an expired or
+	// revoked token: the client authenticates again.
+	Fail401
 )
 
 // String names the fault for test names.
 func (f Fault) String() string {
-	return [...]string{"forward", "503", "reset", "reset-after", "hang"}[f]
+	return [...]string{"forward", "503", "reset", "reset-after", "hang", "401"}[f]
 }
 
 // Proxy is a real HTTP proxy on a free loopback port in front of one service. It forwards every
@@ -175,6 +178,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	case Fail503:
 		io.Copy(io.Discard, r.Body) //nolint:errcheck // the body is dropped
 		http.Error(w, "injected fault: service unavailable", http.StatusServiceUnavailable)
+	case Fail401:
+		io.Copy(io.Discard, r.Body) //nolint:errcheck // the body is dropped
+		http.Error(w, "injected fault: the token is not valid", http.StatusUnauthorized)
 	case Reset:
 		reset(w)
 	case Hang:
