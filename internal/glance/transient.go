@@ -29,7 +29,7 @@ var DefaultRetry = retry.Policy{Attempts: 6, Initial: 250 * time.Millisecond, Ma
 const RequestTimeout = 60 * time.Second
 
 // Transient reports whether err is worth retrying: a 5xx answer, 408, 429, 409 (a concurrent
-// update), or no answer where a later attempt may get one: a request the HTTP client could not
+// update), the same from Keystone renewing an expired token, or no answer where a later attempt may get one: a request the HTTP client could not
 // complete (connection refused, reset or closed, an HTTP/2 stream reset or GOAWAY, a timeout), a
 // response body cut short, a temporary DNS failure. Everything else is permanent: the other
 // answers (400 bad request, 401, 403 refused by policy, 404, 413) and requests that cannot succeed
@@ -39,6 +39,12 @@ const RequestTimeout = 60 * time.Second
 func Transient(err error) bool {
 	if err == nil {
 		return false
+	}
+	// A 401 (an expired token) whose renewal failed is as transient as the renewal's error:
+	// gophercloud's error does not unwrap to it.
+	var reauth *gophercloud.ErrUnableToReauthenticate
+	if errors.As(err, &reauth) {
+		return Transient(reauth.ErrReauth)
 	}
 	var code gophercloud.ErrUnexpectedResponseCode
 	if errors.As(err, &code) {
