@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net"
 	"net/smtp"
+	"net/textproto"
 	"os"
 	"strings"
 	"time"
@@ -78,6 +79,10 @@ func SendMail(ctx context.Context, n config.Notify, to []string, ev Event) error
 		}
 	}
 	if err := c.Mail(n.MailFrom); err != nil {
+		var te *textproto.Error
+		if n.SMTPUser == "" && errors.As(err, &te) && te.Code == 530 {
+			return fmt.Errorf("SMTP %s requires authentication: set SMTP_USER and SMTP_PASSWORD_FILE in [notify]: %w", n.SMTPServer, err)
+		}
 		return fmt.Errorf("SMTP %s: MAIL FROM: %w", n.SMTPServer, err)
 	}
 	for _, a := range to {

@@ -22,16 +22,20 @@ type SMTP struct {
 	// Maildir is where the mails land (new/ holds one file per mail).
 	Maildir string
 	svc     *service
+	authLog string
 }
 
 // ErrNoAiosmtpd says python3-aiosmtpd is missing.
 var ErrNoAiosmtpd = errors.New("python3-aiosmtpd is not installed (run make deps)")
 
 // SMTPOptions choose TLS for the server: with Cert and Key (PEM files) it offers and requires
-// STARTTLS, or, with Implicit, speaks TLS from the start (SMTPS).
+// STARTTLS, or, with Implicit, speaks TLS from the start (SMTPS). With AuthUser, it requires
+// AUTH as AuthUser with AuthPassword before MAIL (over plain text too, as the server is on
+// 127.0.0.1; after STARTTLS when it has a certificate) and records the attempts (AuthAttempts).
 type SMTPOptions struct {
-	Cert, Key string
-	Implicit  bool
+	Cert, Key              string
+	Implicit               bool
+	AuthUser, AuthPassword string
 }
 
 // StartSMTPServer starts an SMTP server on a free loopback port, its Maildir and log in dir.
@@ -55,6 +59,11 @@ func StartSMTPServer(dir string, o SMTPOptions) (*SMTP, error) {
 		argv = append(argv, "--tlscert", o.Cert, "--tlskey", o.Key)
 	}
 	argv = append(argv, "-c", "aiosmtpd.handlers.Mailbox", s.Maildir)
+	if o.AuthUser != "" {
+		if argv, err = s.authArgv(dir, strconv.Itoa(port), o); err != nil {
+			return nil, err
+		}
+	}
 	if s.svc, err = startService(dir, "smtp", nil, argv...); err != nil {
 		return nil, err
 	}
