@@ -21,7 +21,7 @@ func Check(c *Config) error {
 	for _, chk := range extraChecks {
 		ps = append(ps, chk(c)...)
 	}
-	if ps = c.inherited.locate(ps); len(ps) > 0 {
+	if ps = c.inherited.locate(c.written.problems(ps)); len(ps) > 0 {
 		return ps
 	}
 	return nil

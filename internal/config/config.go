@@ -36,6 +36,8 @@ type Config struct {
 	unknown Problems
 	// inherited are the keys sections took from [DEFAULT], whose problems name [DEFAULT].
 	inherited inheritedKeys
+	// written are the values with %(name)s references, whose messages show them as written.
+	written writtenValues
 }
 
 // Load reads and validates the configuration at path. The error, when not nil, is Problems:
@@ -90,7 +92,7 @@ func load(path string) (*Config, Problems) {
 		}
 		return r
 	}
-	cfg := &Config{Path: path, inherited: lay.inherited}
+	cfg := &Config{Path: path, inherited: lay.inherited, written: lay.written}
 	base := filepath.Dir(path)
 	cfg.Global = readGlobal(sec("global"), base)
 	cfg.Watch = readWatch(sec("cdb2rabbit"), base)
@@ -103,9 +105,9 @@ func load(path string) (*Config, Problems) {
 	cfg.WatchHTTP = readHTTP(sec("cdb2rabbit"), "127.0.0.1:9781", base)
 	cfg.Approval = readApproval(sec("promote"))
 	applyLegacy(cfg, sec)
-	cfg.Notices = lay.inherited.locateNotices(cfg.Notices)
+	cfg.Notices = lay.inherited.locateNotices(lay.written.notices(cfg.Notices))
 	cfg.unknown = append(keyBeforeSection(path, data), unknownKeys(path, asWritten, kn)...)
-	return cfg, lay.inherited.locate(ps)
+	return cfg, lay.inherited.locate(lay.written.problems(ps))
 }
 
 // AsProblems returns the problems in err, or nil if err is not from Load.

@@ -33,10 +33,12 @@ type layers struct {
 	defaults *ini.Section
 	// inherited holds the keys a section took from [DEFAULT].
 	inherited inheritedKeys
+	// written holds how the values with references are written, to show them so.
+	written writtenValues
 }
 
 func newLayers(f *ini.File) *layers {
-	l := &layers{f: f, inherited: inheritedKeys{}}
+	l := &layers{f: f, inherited: inheritedKeys{}, written: writtenValues{}}
 	if s, err := f.GetSection(defaultSection); err == nil && len(s.Keys()) > 0 {
 		l.defaults = s
 	}
@@ -81,12 +83,18 @@ var (
 
 // interpolate expands val as BasicInterpolation did; ref finds a referenced key's raw value.
 func interpolate(val string, ref func(name string) (string, bool)) (string, error) {
+	return interpolateSeen(val, ref, nil)
+}
+
+// interpolateSeen is interpolate that also tells seen, when not nil, each reference (at every
+// depth) as written, "%(name)s", and what it expanded to.
+func interpolateSeen(val string, ref func(name string) (string, bool), seen func(written, expanded string)) (string, error) {
 	var b strings.Builder
-	err := expand(&b, val, ref, 1)
+	err := expand(&b, val, ref, seen, 1)
 	return b.String(), err
 }
 
-func expand(b *strings.Builder, rest string, ref func(string) (string, bool), depth int) error {
+func expand(b *strings.Builder, rest string, ref func(string) (string, bool), seen func(string, string), depth int) error {
 	if depth > maxInterpolationDepth {
 		return errTooDeep
 	}
@@ -111,11 +119,18 @@ func expand(b *strings.Builder, rest string, ref func(string) (string, bool), de
 			if !ok {
 				return errNoReference
 			}
+			written := rest[:end+2]
 			rest = rest[end+2:]
-			if strings.IndexByte(v, '%') < 0 { // as configparser: only a value with a "%" goes one deeper
-				b.WriteString(v)
-			} else if err := expand(b, v, ref, depth+1); err != nil {
-				return err
+			if strings.IndexByte(v, '%') >= 0 { // as configparser: only a value with a "%" goes one deeper
+				var sub strings.Builder
+				if err := expand(&sub, v, ref, seen, depth+1); err != nil {
+					return err
+				}
+				v = sub.String()
+			}
+			b.WriteString(v)
+			if seen != nil {
+				seen(written, v)
 			}
 		default: // configparser refused it; kept (see above)
 			b.WriteByte('%')

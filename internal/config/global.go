@@ -68,7 +68,7 @@ func readGlobal(r *reader, base string) Global {
 	}
 	if !validHost(g.RabbitHost) {
 		// The value may be a whole URL with a password in it: never shown as written.
-		r.problem("RABBIT_HOST", "%q is not a host name or IP address", redact.URL(g.RabbitHost))
+		r.problem("RABBIT_HOST", "%q is not a host name or IP address", redact.URL(r.shown("RABBIT_HOST", g.RabbitHost)))
 	}
 	return g
 }

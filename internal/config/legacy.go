@@ -80,11 +80,12 @@ func applyLegacy(cfg *Config, sec func(string) *reader) {
 			continue
 		}
 		cur := sec(a.newSection).raw(a.newKey)
+		shownCur := sec(a.newSection).shown(a.newKey, cur) // the clash is said at the old key: cur's references are not its own
 		if cur != "" && cur != v && old.inherits(a.key) {
 			continue // [DEFAULT]'s value; the section of the new key sets its own
 		}
 		if cur != "" && cur != v {
-			old.problem(a.key, "is an old name of [%s] %s, which is set to something else (%q): keep one", a.newSection, a.newKey, redact.URL(cur))
+			old.problem(a.key, "is an old name of [%s] %s, which is set to something else (%q): keep one", a.newSection, a.newKey, redact.URL(shownCur))
 			continue
 		}
 		if cur != "" {

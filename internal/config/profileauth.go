@@ -53,9 +53,9 @@ func readProfileAuth(r *reader, w *Watch, base string) ProfileAuth {
 		}
 		switch {
 		case a.User != "" || a.Netrc != "":
-			r.problem(f.key, "%s has a user:password, and PROFILE_USER or PROFILE_NETRC are set too: give the credentials once", redact.URL(*f.v))
+			r.problem(f.key, "%s has a user:password, and PROFILE_USER or PROFILE_NETRC are set too: give the credentials once", redact.URL(r.shown(f.key, *f.v)))
 		case fromURL != nil && fromURL.String() != u.User.String():
-			r.problem(f.key, "%s has another user:password than PROFILE_INFO_URL", redact.URL(*f.v))
+			r.problem(f.key, "%s has another user:password than PROFILE_INFO_URL", redact.URL(r.shown(f.key, *f.v)))
 		}
 		fromURL = u.User
 		*f.v = redact.StripUserinfo(*f.v)

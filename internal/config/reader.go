@@ -46,22 +46,31 @@ func (r *reader) raw(key string) string {
 // lines is raw for the keys whose value may be spread over lines (lists).
 func (r *reader) lines(key string) string {
 	r.known.add(r.name, key)
-	v, ok := r.layers.lookup(r.name, r.sec, key)
+	raw, ok := r.layers.lookup(r.name, r.sec, key)
 	if !ok {
 		return ""
 	}
-	v, err := interpolate(v, func(name string) (string, bool) {
+	var refs []refPair
+	v, err := interpolateSeen(raw, func(name string) (string, bool) {
 		val, from, ok := r.layers.reference(r.name, name)
 		if ok {
 			r.known.add(from, name) // a key used in references is no unknown key
 		}
 		return val, ok
-	})
+	}, func(written, expanded string) { refs = append(refs, refPair{expanded, written}) })
 	if err != nil {
 		r.problem(key, "%s", err)
 		return ""
 	}
-	return strings.TrimSpace(v)
+	v = strings.TrimSpace(v)
+	r.layers.written.note(r.name, key, raw, v, refs)
+	return v
+}
+
+// shown is v, a value read from key or quoted from it, as the file writes it: what came from
+// %(name)s references (which may be secrets) is shown as the references.
+func (r *reader) shown(key, v string) string {
+	return r.layers.written.hide(r.name, key, v)
 }
 
 // inherits reports whether the section took key from [DEFAULT] (after raw).
@@ -84,7 +93,7 @@ func (r *reader) int(key string, def, min, max int) int {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		r.problem(key, "%q is not a whole number", v)
+		r.problem(key, "%q is not a whole number", r.shown(key, v))
 		return def
 	}
 	if n < min || n > max {
@@ -112,7 +121,7 @@ func (r *reader) size(key string, def int64) int64 {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	if err != nil || n <= 0 {
-		r.problem(key, "%q is not a positive size (e.g. 64M)", raw)
+		r.problem(key, "%q is not a positive size (e.g. 64M)", r.shown(key, raw))
 		return def
 	}
 	return n * mult
@@ -128,7 +137,7 @@ func (r *reader) bool(key string, def bool) bool {
 	case "0", "false", "no", "off":
 		return false
 	}
-	r.problem(key, "%q is not a boolean (true/false)", v)
+	r.problem(key, "%q is not a boolean (true/false)", r.shown(key, v))
 	return def
 }
 
@@ -143,7 +152,7 @@ func (r *reader) duration(key string, def time.Duration) time.Duration {
 	}
 	// A negative timeout would expire at once (LOCK_TIMEOUT = -5 never waits for the lock).
 	if err != nil || d < 0 {
-		r.problem(key, "%q is not a duration of 0 or more (e.g. 90s, 30m, 2h)", raw)
+		r.problem(key, "%q is not a duration of 0 or more (e.g. 90s, 30m, 2h)", r.shown(key, raw))
 		return def
 	}
 	return d
@@ -155,7 +164,7 @@ func (r *reader) list(key string, def []string) []string {
 	if v == "" {
 		return def
 	}
-	return strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ' ' || c == '\t' || c == '\n' })
+	return strings.FieldsFunc(v, listSeparator)
 }
 
 // url reads an http(s) or file URL; "" when the key is absent. Whether a URL is needed depends
@@ -167,7 +176,7 @@ func (r *reader) url(key string) string {
 	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") || (u.Scheme != "file" && u.Host == "") {
-		r.problem(key, "%q is not an http(s):// or file:// URL", redact.URL(v))
+		r.problem(key, "%q is not an http(s):// or file:// URL", redact.URL(r.shown(key, v)))
 	}
 	return v
 }
@@ -179,6 +188,6 @@ func (r *reader) oneOf(key, def string, allowed ...string) string {
 			return v
 		}
 	}
-	r.problem(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	r.problem(key, "%q is not one of %s", r.shown(key, v), strings.Join(allowed, ", "))
 	return def
 }

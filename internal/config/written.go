@@ -1,0 +1,84 @@
+package config
+
+import (
+	"sort"
+	"strings"
+)
+
+// A value with %(name)s references is shown as written, never as it expands: a reference may
+// bring in a secret, and RABBIT_PORT = %(RABBIT_PW)s must not say that the password is not a
+// whole number. So every problem and notice about such a key (Load's, Check's, check-config's)
+// says "%(RABBIT_PW)s" where its message would hold the expansion, the expansion of any of its
+// references (at every depth), or an item of one (list keys quote items); and the messages that
+// quote a URL redact it as written (an expansion URL-escaped would escape this).
+
+// refPair is what a value, or one of its references, expanded to, and how the file writes it.
+type refPair struct{ expanded, written string }
+
+// writtenValues maps "section KEY" (upper case: the section that reads the key) to the pairs
+// of a value read there that has references, longest expansion first.
+type writtenValues map[string][]refPair
+
+// note records what key, read by section, is written as (raw) and expands to (val), and refs,
+// its references; a value without references is shown as it is.
+func (w writtenValues) note(section, key, raw, val string, refs []refPair) {
+	id := section + " " + strings.ToUpper(key)
+	if len(refs) == 0 {
+		delete(w, id)
+		return
+	}
+	pairs := []refPair{{val, raw}, {strings.TrimSpace(val), strings.TrimSpace(raw)}}
+	for _, p := range refs {
+		pairs = append(pairs, p)
+		// An item of a list is quoted alone; items of 1 or 2 characters are left (they say
+		// nothing of a secret, and masking them would garble the message).
+		if items := strings.FieldsFunc(p.expanded, listSeparator); len(items) > 1 {
+			for _, it := range items {
+				if len(it) > 2 {
+					pairs = append(pairs, refPair{it, p.written})
+				}
+			}
+		}
+	}
+	kept := pairs[:0]
+	for _, p := range pairs {
+		if p.expanded != "" && p.expanded != p.written {
+			kept = append(kept, p)
+		}
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return len(kept[i].expanded) > len(kept[j].expanded) })
+	w[id] = kept
+}
+
+// listSeparator separates the items of a list value (reader.list).
+func listSeparator(c rune) bool { return c == ',' || c == ' ' || c == '\t' || c == '\n' }
+
+// hide returns s with what the value of key, read by section, expanded to shown as written.
+func (w writtenValues) hide(section, key, s string) string {
+	pairs := w[section+" "+strings.ToUpper(key)]
+	if len(pairs) == 0 || key == "" {
+		return s
+	}
+	args := make([]string, 0, 2*len(pairs))
+	for _, p := range pairs {
+		args = append(args, p.expanded, p.written)
+	}
+	return strings.NewReplacer(args...).Replace(s)
+}
+
+// problems hides the expansions in each problem's message (before inheritedKeys.locate, which
+// moves an inherited key's problem to [DEFAULT]).
+func (w writtenValues) problems(ps Problems) Problems {
+	for i := range ps {
+		ps[i].Msg = w.hide(ps[i].Section, ps[i].Key, ps[i].Msg)
+	}
+	return ps
+}
+
+// notices is problems for notices.
+func (w writtenValues) notices(ns []Notice) []Notice {
+	for i := range ns {
+		ns[i].Msg = w.hide(ns[i].Section, ns[i].Key, ns[i].Msg)
+	}
+	return ns
+}
