@@ -122,6 +122,16 @@ func TestNoSecretThroughReference(t *testing.T) {
 	}
 }
 
+// TestQuotedSecretThroughReference: a secret with a quote in it, which %q escapes, is not shown
+// escaped either.
+func TestQuotedSecretThroughReference(t *testing.T) {
+	const pw = `Quote"secret\60`
+	err := loadProblemWithout(t, "[DEFAULT]\nPW = "+pw+"\n[notify]\nMAIL_FROM = <%(PW)s\n", pw)
+	if err != nil && strings.Contains(err.Error(), `Quote\"secret\\60`) {
+		t.Errorf("problem shows the password escaped: %v", err)
+	}
+}
+
 // TestReferenceShownAsWritten: the message of a bad interpolated value quotes it as written.
 func TestReferenceShownAsWritten(t *testing.T) {
 	_, err := Load(write(t, "[global]\nRABBIT_PW = Ref-secret-58\nRABBIT_PORT = %(RABBIT_PW)s\n"))

@@ -2,6 +2,7 @@ package config
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -42,12 +43,23 @@ func (w writtenValues) note(section, key, raw, val string, refs []refPair) {
 	}
 	kept := pairs[:0]
 	for _, p := range pairs {
-		if p.expanded != "" && p.expanded != p.written {
-			kept = append(kept, p)
+		if p.expanded == "" || p.expanded == p.written {
+			continue
+		}
+		kept = append(kept, p)
+		// Messages quote with %q: a quote, backslash or control character is then escaped.
+		if q := quoted(p.expanded); q != p.expanded {
+			kept = append(kept, refPair{q, quoted(p.written)})
 		}
 	}
 	sort.SliceStable(kept, func(i, j int) bool { return len(kept[i].expanded) > len(kept[j].expanded) })
 	w[id] = kept
+}
+
+// quoted is s as %q shows it, without the surrounding quotes.
+func quoted(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 // listSeparator separates the items of a list value (reader.list).
