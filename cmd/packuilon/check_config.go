@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/logging"
 	"github.com/packuilon/packuilon/internal/preflight"
 )
 
@@ -56,7 +57,15 @@ func runCheckConfig(ctx context.Context, env *cmdEnv, online bool) int {
 	}
 	if online && cfg != nil {
 		failed := 0
-		for _, r := range preflight.Run(ctx, cfg, os.Getenv) {
+		// Retries of a slow Keystone are logged to stderr as the read-only commands log, so
+		// stdout keeps one line per check.
+		g := cfg.Global
+		log, err := logging.New(logging.Options{Target: "stderr", Level: g.LogLevel, Format: g.LogFormat, Output: env.stderr})
+		if err != nil {
+			fmt.Fprintf(env.stderr, "packuilon check-config: %v\n", err)
+			return 1
+		}
+		for _, r := range preflight.Run(ctx, cfg, os.Getenv, log) {
 			fmt.Fprintln(env.stdout, r)
 			if !r.OK && !r.Skipped {
 				failed++

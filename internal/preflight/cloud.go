@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/glance"
@@ -44,8 +45,9 @@ func accounts(cfg *config.Config, getenv func(string) string) []account {
 }
 
 // cloud authenticates to Keystone with each account and lists one image in Glance; with
-// packer's account it also looks up every source image of IMAGES_CONFIG.
-func cloud(ctx context.Context, cfg *config.Config, getenv func(string) string) []Result {
+// packer's account it also looks up every source image of IMAGES_CONFIG. Retries of transient
+// errors while connecting are logged to log (the check and the auth file's name, never a secret).
+func cloud(ctx context.Context, cfg *config.Config, getenv func(string) string, log hclog.Logger) []Result {
 	var out []Result
 	for _, a := range accounts(cfg, getenv) {
 		name := "keystone+glance for " + a.use
@@ -56,7 +58,7 @@ func cloud(ctx context.Context, cfg *config.Config, getenv func(string) string) 
 				return fail(name, err)
 			}
 			name += " with " + creds.Source
-			if cl, err = glance.Connect(ctx, creds, nil); err != nil {
+			if cl, err = glance.Connect(ctx, creds, log.With("check", "keystone+glance for "+a.use)); err != nil {
 				return fail(name, err)
 			}
 			page, err := images.List(cl.Image, images.ListOpts{Limit: 1}).AllPages(ctx)

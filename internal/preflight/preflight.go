@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/packuilon/packuilon/internal/config"
 )
 
@@ -38,10 +40,15 @@ func (r Result) String() string {
 const Timeout = 30 * time.Second
 
 // Run runs every check that applies to cfg, in order. getenv supplies OS_CLOUD and the OS_*
-// variables for the accounts that have no auth file.
-func Run(ctx context.Context, cfg *config.Config, getenv func(string) string) []Result {
+// variables for the accounts that have no auth file. log gets a warning for each retry of a
+// transient error (a slow or restarting Keystone), so an operator waiting sees why; nil logs
+// nothing. The Results are the only output about the checks themselves.
+func Run(ctx context.Context, cfg *config.Config, getenv func(string) string, log hclog.Logger) []Result {
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
 	out := []Result{broker(ctx, cfg.Global)}
-	out = append(out, cloud(ctx, cfg, getenv)...)
+	out = append(out, cloud(ctx, cfg, getenv, log)...)
 	out = append(out, programs(ctx, cfg)...)
 	return out
 }

@@ -69,7 +69,7 @@ func TestOnline(t *testing.T) {
 		return cfg
 	}
 
-	good := Run(ctx, site(queue, source, rally.DeploymentUUID, "/usr/bin/packer"), func(string) string { return "" })
+	good := Run(ctx, site(queue, source, rally.DeploymentUUID, "/usr/bin/packer"), func(string) string { return "" }, nil)
 	var lines []string
 	for _, r := range good {
 		lines = append(lines, r.String())
@@ -93,7 +93,7 @@ func TestOnline(t *testing.T) {
 		"packer ([rabbit2packer] PACKER_PATH":    "no-packer",
 		"rally deployment 11111111-1111-1111-11": "deployment show",
 	}
-	for _, r := range Run(ctx, bad, func(string) string { return "" }) {
+	for _, r := range Run(ctx, bad, func(string) string { return "" }, nil) {
 		t.Log(r)
 		for prefix, reason := range want {
 			if strings.HasPrefix(r.Name, prefix) {
