@@ -30,7 +30,7 @@ func testLeaseLostToTakeover(t *testing.T, be backend) {
 	ctx := context.Background()
 	st, _ := be.open(t)
 	old, taker := NewHolder("builder", "build B1"), NewHolder("promote", "promote")
-	l, err := hold(ctx, st, "k.managed", old, 0, nil, leaseTimes{ttl: time.Hour, every: 50 * time.Millisecond, margin: time.Minute})
+	l, err := hold(ctx, st, "k.managed", old, 0, nil, LeaseTimings{TTL: time.Hour, Renew: 50 * time.Millisecond, Margin: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func testLeaseLostWhenRenewalsFail(t *testing.T, be backend) {
 	_, target := be.open(t)
 	holderStore := be.reopen(t, target) // the holder's connection, which goes away
 	counted := &countingClaims{Claims: holderStore}
-	times := leaseTimes{ttl: 2 * time.Second, every: 100 * time.Millisecond, margin: 500 * time.Millisecond}
+	times := LeaseTimings{TTL: 2 * time.Second, Renew: 100 * time.Millisecond, Margin: 500 * time.Millisecond}
 	l, err := hold(ctx, counted, "k.managed", NewHolder("builder", "build B1"), 0, nil, times)
 	if err != nil {
 		t.Fatal(err)

@@ -21,22 +21,13 @@ const ClaimTTL = time.Minute
 // claimPoll is how often a waiting Hold tries again: claims are held for seconds to minutes.
 const claimPoll = time.Second
 
-// leaseTimes are a Lease's timings: the claim's TTL, how often it is renewed, and the safety
-// margin before the TTL after which a lease whose renewals failed counts itself lost.
-type leaseTimes struct {
-	ttl, every, margin time.Duration
-}
-
-// defaultLeaseTimes are the timings of every Lease; tests hold with shorter ones (see hold).
-var defaultLeaseTimes = leaseTimes{ttl: ClaimTTL, every: ClaimTTL / 3, margin: ClaimTTL / 6}
-
 // Lease is a held claim, renewed in the background until Release or until it is lost (see
 // Lost).
 type Lease struct {
 	claims Claims
 	key    string
 	holder Holder
-	times  leaseTimes
+	times  LeaseTimings
 	stop   chan struct{}
 	done   chan struct{}
 	once   sync.Once
@@ -57,18 +48,19 @@ func NewHolder(kind, purpose string) Holder {
 
 // Hold takes the claim on key for h, waiting up to wait while another holder has it (0: refuse
 // at once). waiting, if set, is called once with the first refusal, so the caller can say what
-// it waits for. The error of a refusal wraps ErrClaimed and names the holder.
+// it waits for. The error of a refusal wraps ErrClaimed and names the holder. The lease has c's
+// timings when c is a *Store (see WithLeaseTimings), else DefaultLeaseTimings.
 func Hold(ctx context.Context, c Claims, key string, h Holder, wait time.Duration, waiting func(error)) (*Lease, error) {
-	return hold(ctx, c, key, h, wait, waiting, defaultLeaseTimes)
+	return hold(ctx, c, key, h, wait, waiting, timingsOf(c))
 }
 
-func hold(ctx context.Context, c Claims, key string, h Holder, wait time.Duration, waiting func(error), times leaseTimes) (*Lease, error) {
+func hold(ctx context.Context, c Claims, key string, h Holder, wait time.Duration, waiting func(error), times LeaseTimings) (*Lease, error) {
 	deadline := time.Now().Add(wait)
 	told := false
 	var sent time.Time
 	for {
 		sent = time.Now()
-		err := c.TryClaim(ctx, key, h, times.ttl)
+		err := c.TryClaim(ctx, key, h, times.TTL)
 		if err == nil {
 			break
 		}
@@ -95,9 +87,9 @@ func hold(ctx context.Context, c Claims, key string, h Holder, wait time.Duratio
 // and a host frozen (SIGSTOP, a long pause) past it finds its expiry timer due when it wakes.
 func (l *Lease) renew(okSent time.Time) {
 	defer close(l.done)
-	tick := time.NewTicker(l.times.every)
+	tick := time.NewTicker(l.times.Renew)
 	defer tick.Stop()
-	valid := l.times.ttl - l.times.margin
+	valid := l.times.TTL - l.times.Margin
 	expiry := time.NewTimer(time.Until(okSent.Add(valid)))
 	defer expiry.Stop()
 	var last error
@@ -121,12 +113,12 @@ func (l *Lease) renew(okSent time.Time) {
 				return
 			}
 			sent := time.Now()
-			by := sent.Add(l.times.every)
+			by := sent.Add(l.times.Renew)
 			if okSent.Add(valid).Before(by) {
 				by = okSent.Add(valid)
 			}
 			ctx, cancel := context.WithDeadline(context.Background(), by)
-			err := l.claims.Renew(ctx, l.key, l.holder, l.times.ttl)
+			err := l.claims.Renew(ctx, l.key, l.holder, l.times.TTL)
 			cancel()
 			switch {
 			case err == nil:

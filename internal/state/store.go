@@ -17,6 +17,8 @@ type Store struct {
 	d  dialect
 	// path is the SQLite file, or the PostgreSQL URL without its password.
 	path string
+	// leases are the timings of the Leases held on it; zero: DefaultLeaseTimings.
+	leases LeaseTimings
 }
 
 // schema is migration 1: the tables of the first release.
@@ -58,6 +60,7 @@ type Option func(*options)
 type options struct {
 	passwordFile string
 	readOnly     bool
+	leases       LeaseTimings
 }
 
 // WithPasswordFile reads the PostgreSQL password from a file (its first line). Without it, a
@@ -78,10 +81,23 @@ func Open(target string, opts ...Option) (*Store, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	if IsPostgres(target) {
-		return openPostgres(target, o)
+	if o.leases != (LeaseTimings{}) {
+		if err := o.leases.check(); err != nil {
+			return nil, err
+		}
 	}
-	return openSQLite(target)
+	var s *Store
+	var err error
+	if IsPostgres(target) {
+		s, err = openPostgres(target, o)
+	} else {
+		s, err = openSQLite(target)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.leases = o.leases
+	return s, nil
 }
 
 // Path is the store's file, or its PostgreSQL URL without a password.
