@@ -21,7 +21,7 @@ import (
 // place, and can be retried.
 func TestBuildFailsWhenItsClaimIsLost(t *testing.T) {
 	ctx := context.Background()
-	st, rec := startedBuild(t, "claimlost")
+	st, rec := startedBuild(t, "claimlost", state.WithLeaseTimings(statetest.ShortLeases))
 	key := rec.ImageKey
 	marking := make(chan struct{})
 	var tested atomic.Bool

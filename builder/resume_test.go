@@ -25,10 +25,11 @@ type stageFunc struct {
 func (s stageFunc) Name() string                            { return s.name }
 func (s stageFunc) Run(ctx context.Context, b *Build) error { return s.run(ctx, b) }
 
-// startedBuild returns a store on SQLite with one build of personality, started.
-func startedBuild(t *testing.T, personality string) (*state.Store, state.Record) {
+// startedBuild returns a store on SQLite, opened with opts, with one build of personality,
+// started.
+func startedBuild(t *testing.T, personality string, opts ...state.Option) (*state.Store, state.Record) {
 	ctx := context.Background()
-	st, err := state.Open(filepath.Join(t.TempDir(), "builds.db"))
+	st, err := state.Open(filepath.Join(t.TempDir(), "builds.db"), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

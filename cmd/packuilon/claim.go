@@ -33,7 +33,7 @@ func waitFlag(fs *pflag.FlagSet, wait *time.Duration) {
 // after the renewals failed for too long, see state.Lease.Lost); the command then ends with
 // lostExit and one line naming the key, and fn prints nothing of its own (see claimLost).
 func withClaim(ctx context.Context, env *cmdEnv, cfg *config.Config, cmd, key string, wait time.Duration, lostExit int, fn func(ctx context.Context) int) int {
-	st, err := buildStore(cfg, false)
+	st, err := buildStore(cfg, false, env.storeOpts...)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "packuilon %s: %v\n", cmd, err)
 		return 1

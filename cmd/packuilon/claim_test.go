@@ -28,7 +28,7 @@ func TestCommandClaimLost(t *testing.T) {
 	defer st.Close()
 	const key = "sl7.managed"
 	var errOut syncBuffer
-	env := &cmdEnv{stdout: &syncBuffer{}, stderr: &errOut}
+	env := &cmdEnv{stdout: &syncBuffer{}, stderr: &errOut, storeOpts: []state.Option{state.WithLeaseTimings(statetest.ShortLeases)}}
 	working := make(chan struct{})
 	var cause error
 	done := make(chan int, 1)

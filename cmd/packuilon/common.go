@@ -24,9 +24,10 @@ func setup(env *cmdEnv, as logAs) (*config.Config, hclog.Logger, bool) {
 }
 
 // buildStore opens cfg's build store (STATE_DB), read-only when ro: the one place cmd opens it.
-func buildStore(cfg *config.Config, ro bool) (*state.Store, error) {
+func buildStore(cfg *config.Config, ro bool, opts ...state.Option) (*state.Store, error) {
+	opts = append([]state.Option{state.WithPasswordFile(cfg.Builder.StateDBPasswordFile)}, opts...)
 	if ro {
-		return state.OpenReadOnly(cfg.Builder.StateDB, state.WithPasswordFile(cfg.Builder.StateDBPasswordFile))
+		return state.OpenReadOnly(cfg.Builder.StateDB, opts...)
 	}
-	return state.Open(cfg.Builder.StateDB, state.WithPasswordFile(cfg.Builder.StateDBPasswordFile))
+	return state.Open(cfg.Builder.StateDB, opts...)
 }

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/packuilon/packuilon/internal/oneshot"
+	"github.com/packuilon/packuilon/internal/state"
 )
 
 // cmdEnv is what main hands to a subcommand: its output streams, the reload signal and the
@@ -22,6 +23,9 @@ type cmdEnv struct {
 	reload <-chan struct{}
 	// config is the --config flag (every command takes it, before or after its name).
 	config string
+	// storeOpts are added to the options of the build store the claiming commands open (see
+	// withClaim); run sets none, tests shorten the lease timings with them.
+	storeOpts []state.Option
 }
 
 func main() { os.Exit(run(os.Args)) }
