@@ -22,7 +22,8 @@ const maxBackoff = time.Hour
 
 // Dispatcher delivers the outbox: every due notification is sent; a failed one is tried again
 // after RETRY_DELAY, doubling, until RETRIES deliveries failed, and then logged and marked
-// failed (packuilon show lists it). Only the daemon holding the store's lock runs one.
+// failed (packuilon show lists it). A permanent error (retry.Permanent: a refused SMTP AUTH, a
+// webhook's 4xx) marks it failed at once. Only the daemon holding the store's lock runs one.
 type Dispatcher struct {
 	Store *state.Store
 	// Config returns the current [notify] settings (they follow reloads).
@@ -132,7 +133,11 @@ func (d *Dispatcher) deliver(ctx context.Context, n state.Notification) {
 	attempts := n.Attempts + 1
 	if retry.IsPermanent(err) || attempts >= cfg.Retries {
 		d.observe(GaveUp)
-		log.Error("notification undeliverable; giving up", "attempts", attempts, "error", err)
+		msg := "notification undeliverable; giving up"
+		if retry.IsPermanent(err) {
+			msg = "notification undeliverable; not retried"
+		}
+		log.Error(msg, "attempts", attempts, "error", err)
 		if serr := d.Store.NoteAttemptFailed(wctx, n.Seq, time.Time{}, err.Error()); serr != nil {
 			log.Error("cannot record the notification", "error", serr)
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/retry"
 )
 
 // smtpTimeout bounds one mail delivery, from dial to QUIT.
@@ -23,7 +24,8 @@ const smtpTimeout = 2 * time.Minute
 // SendMail delivers ev as a plain-text mail to the addresses, through [notify] SMTP_SERVER
 // with SMTP_TLS and, when set, AUTH PLAIN as SMTP_USER (the password is read from
 // SMTP_PASSWORD_FILE now, so a rotated password needs no restart). Errors never contain the
-// password.
+// password. A refused AUTH (5xx) and a server requiring AUTH while SMTP_USER is unset are
+// permanent (retry.Permanent); 4xx replies and connection failures are worth retrying.
 func SendMail(ctx context.Context, n config.Notify, to []string, ev Event) error {
 	if len(to) == 0 {
 		return errors.New("no mail address configured")
@@ -75,13 +77,16 @@ func SendMail(ctx context.Context, n config.Notify, to []string, ev Event) error
 			return fmt.Errorf("SMTP_PASSWORD_FILE: %w", err)
 		}
 		if err := c.Auth(smtp.PlainAuth("", n.SMTPUser, strings.TrimRight(string(pw), "\r\n"), host)); err != nil {
+			if replyCode(err) >= 500 {
+				return configError(fmt.Errorf("SMTP %s: authentication as %s failed (check SMTP_USER and SMTP_PASSWORD_FILE in [notify]): %w",
+					n.SMTPServer, n.SMTPUser, err))
+			}
 			return fmt.Errorf("SMTP %s: authentication as %s failed: %w", n.SMTPServer, n.SMTPUser, err)
 		}
 	}
 	if err := c.Mail(n.MailFrom); err != nil {
-		var te *textproto.Error
-		if n.SMTPUser == "" && errors.As(err, &te) && te.Code == 530 {
-			return fmt.Errorf("SMTP %s requires authentication: set SMTP_USER and SMTP_PASSWORD_FILE in [notify]: %w", n.SMTPServer, err)
+		if n.SMTPUser == "" && replyCode(err) == 530 {
+			return configError(fmt.Errorf("SMTP %s requires authentication: set SMTP_USER and SMTP_PASSWORD_FILE in [notify]: %w", n.SMTPServer, err))
 		}
 		return fmt.Errorf("SMTP %s: MAIL FROM: %w", n.SMTPServer, err)
 	}
@@ -101,6 +106,23 @@ func SendMail(ctx context.Context, n config.Notify, to []string, ev Event) error
 		return fmt.Errorf("SMTP %s: message refused: %w", n.SMTPServer, err)
 	}
 	return c.Quit()
+}
+
+// replyCode is the SMTP reply code of err, or 0 when err is not a server reply (a refused,
+// reset or timed-out connection).
+func replyCode(err error) int {
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return te.Code
+	}
+	return 0
+}
+
+// configError marks an SMTP failure that no retry can cure until the operator fixes [notify]
+// (a refused AUTH, or a server requiring AUTH while SMTP_USER is unset): the Dispatcher gives
+// the notification up at once instead of sending the credentials RETRIES times.
+func configError(err error) error {
+	return retry.Permanent(fmt.Errorf("configuration problem, not retried: %w", err))
 }
 
 // tlsConfig verifies the server as host, with SMTP_CA_FILE when set.

@@ -73,6 +73,26 @@ func runDispatcher(t *testing.T, st *state.Store, n config.Notify) *Dispatcher {
 	return d
 }
 
+// dispatchOne runs a Dispatcher with n on a new store holding ev's one notification, and
+// returns a function waiting until that notification satisfies ok, which returns it.
+func dispatchOne(t *testing.T, n config.Notify, ev Event) func(what string, ok func(state.Notification) bool) state.Notification {
+	t.Helper()
+	st := openStore(t)
+	if err := Queue(context.Background(), st, n, ev); err != nil {
+		t.Fatal(err)
+	}
+	runDispatcher(t, st, n) // after Queue: its first look at the outbox finds the notification
+	return func(what string, ok func(state.Notification) bool) state.Notification {
+		t.Helper()
+		var notes []state.Notification
+		waitFor(t, what, func() bool {
+			notes, _ = st.Notifications(context.Background(), ev.BuildID)
+			return len(notes) == 1 && ok(notes[0])
+		})
+		return notes[0]
+	}
+}
+
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
@@ -104,7 +124,7 @@ func TestMailAndHooks(t *testing.T) {
 		Webhooks: []string{hook.srv.URL + "/hooks/T0KEN"}, WebhookFormat: config.WebhookJSON, WebhookSecret: "s3cret",
 		SlackSuccessHook: slack.srv.URL + "/services/SLACKTOKEN", Events: config.AllEvents, RetryDelay: time.Second, Retries: 3}
 	st := openStore(t)
-	runDispatcher(t, st, n)
+	d := runDispatcher(t, st, n)
 	ctx := context.Background()
 	if err := Queue(ctx, st, n, failedEvent()); err != nil {
 		t.Fatal(err)
@@ -115,6 +135,7 @@ func TestMailAndHooks(t *testing.T) {
 	if err := Queue(ctx, st, n, ok); err != nil {
 		t.Fatal(err)
 	}
+	d.Poke() // as the builder does after queueing, rather than wait for the next poll
 	mails := smtpd.WaitMails(t, 2, time.Minute)
 	byTo := map[string]string{}
 	for _, m := range mails {
@@ -164,22 +185,13 @@ func TestUndeliverable(t *testing.T) {
 	hook := startHook(t, 500)
 	n := config.Notify{Webhooks: []string{hook.srv.URL + "/hooks/T0KEN"}, WebhookFormat: config.WebhookSlack,
 		Events: config.AllEvents, RetryDelay: 10 * time.Millisecond, Retries: 3}
-	st := openStore(t)
-	runDispatcher(t, st, n)
-	ev := failedEvent()
-	if err := Queue(context.Background(), st, n, ev); err != nil {
-		t.Fatal(err)
+	note := dispatchOne(t, n, failedEvent())("the notification to fail",
+		func(nt state.Notification) bool { return nt.Status == state.NoteFailed })
+	if note.Attempts != 3 || len(hook.got()) != 3 {
+		t.Errorf("attempts = %d, posts = %d; want 3", note.Attempts, len(hook.got()))
 	}
-	var notes []state.Notification
-	waitFor(t, "the notification to fail", func() bool {
-		notes, _ = st.Notifications(context.Background(), ev.BuildID)
-		return len(notes) == 1 && notes[0].Status == state.NoteFailed
-	})
-	if notes[0].Attempts != 3 || len(hook.got()) != 3 {
-		t.Errorf("attempts = %d, posts = %d; want 3", notes[0].Attempts, len(hook.got()))
-	}
-	if !strings.Contains(notes[0].LastError, "500") || strings.Contains(notes[0].LastError, "T0KEN") {
-		t.Errorf("last error = %q", notes[0].LastError)
+	if !strings.Contains(note.LastError, "500") || strings.Contains(note.LastError, "T0KEN") {
+		t.Errorf("last error = %q", note.LastError)
 	}
 }
 
