@@ -68,6 +68,10 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	obs := observe(st, log)
+	endings, err := newEndingCounter(ctx, st, obs.metrics, log)
+	if err != nil {
+		return err
+	}
 	disp := newDispatcher(st, cfg, log)
 	disp.Observe = obs.delivered
 	pipe.Observer = &notifier{store: st, cfg: cfg, log: log, poke: disp.Poke, next: metricsObserver{obs.metrics}}
@@ -84,6 +88,7 @@ func Run(ctx context.Context, o Options) error {
 	obs.serve(o.Config.BuilderHTTP, statusPage(st, cfg, sched.poke, disp.Poke, log))
 	defer obs.close()
 	go obs.status(notifyCtx, st)
+	go endings.run(notifyCtx, pollInterval)
 
 	var wg sync.WaitGroup
 	wg.Add(3)

@@ -22,6 +22,10 @@ var results = map[string]string{
 	config.EventBuildCancelled: "cancelled",
 }
 
+// fromJournal are the events whose builds the endingCounter counts (from the store's journal),
+// so the pipeline does not count them again.
+var fromJournal = map[string]bool{config.EventBuildDenied: true, config.EventBuildCancelled: true}
+
 func (o metricsObserver) StageEnded(b *Build, stage string, d time.Duration, err error) {
 	outcome := "ok"
 	if err != nil {
@@ -49,7 +53,9 @@ func (o metricsObserver) BuildEnded(_ context.Context, rec state.Record, b *Buil
 	if !ok {
 		return // awaiting approval: not an end
 	}
-	o.m.Builds.WithLabelValues(res).Inc()
+	if !fromJournal[event] {
+		o.m.Builds.WithLabelValues(res).Inc()
+	}
 	if b != nil && !b.began.IsZero() {
 		o.m.BuildDuration.WithLabelValues(res).Observe(time.Since(b.began).Seconds())
 	}

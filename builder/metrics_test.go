@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/state"
 	"github.com/packuilon/packuilon/internal/testenv"
 )
 
@@ -106,6 +107,19 @@ func TestMetricsAndHealth(t *testing.T) {
 	if err := st.RecordRollback(context.Background(), good.ImageKey+".managed", "img-b", "img-a", "alice"); err != nil {
 		t.Fatal(err)
 	}
+	// A denial made outside the daemon's pipeline (as by packuilon deny) is counted from the
+	// journal: the failed build is put at the gate by hand, then denied through the store.
+	ctx := context.Background()
+	gated := builds(t, st, bad.ImageKey)[0].ID
+	if _, err := st.Transition(ctx, gated, state.AwaitingApproval, "approval"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Deny(ctx, gated, "alice", "wrong kernel"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Minute, "/metrics to count the denial", func() bool {
+		return value(scrape(t, base), "packuilon_builds_total", map[string]string{"result": "denied"}) == 1
+	})
 	fams := scrape(t, base)
 	for _, c := range []struct {
 		name   string

@@ -39,7 +39,7 @@ func NewMetrics(inProgress CountStates, rollbacks func(ctx context.Context) (int
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		Builds: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "packuilon_builds_total",
-			Help: "Builds that ended, by result (succeeded, failed, rejected, denied, cancelled, skipped)."}, []string{"result"}),
+			Help: "Builds that ended since the daemon started, by result (succeeded, failed, rejected, denied, cancelled)."}, []string{"result"}),
 		BuildDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "packuilon_build_duration_seconds",
 			Help: "Duration of ended builds (this attempt), by result.", Buckets: buildBuckets}, []string{"result"}),
 		StageDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "packuilon_stage_duration_seconds",

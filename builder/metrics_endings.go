@@ -1,0 +1,91 @@
+package builder
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/packuilon/packuilon/internal/retry"
+	"github.com/packuilon/packuilon/internal/state"
+	"github.com/packuilon/packuilon/internal/web"
+)
+
+// journalResults are the results of packuilon_builds_total counted from the store's journal
+// rather than from the pipeline: a denial (packuilon deny, the status page) never passes
+// through the pipeline, and a cancellation of a queued or waiting build is made by the command
+// or the page, often in another process. A running build cancelled on request ends in the
+// pipeline, but is counted here too, not there, so each cancellation is counted once.
+var journalResults = map[state.State]string{state.Denied: "denied", state.Cancelled: "cancelled"}
+
+// endingsLookback is how far (in journal entries) each read looks back behind the newest entry
+// seen: on PostgreSQL a transaction can commit its journal entry after a later-numbered one.
+const endingsLookback = 1000
+
+// endingCounter counts the denials and cancellations journalled since the daemon started
+// (whichever process made them) in packuilon_builds_total, each once: endings from before
+// the start, or from while the daemon was stopped, are not counted after a restart.
+type endingCounter struct {
+	store *state.Store
+	m     *web.Metrics
+	log   hclog.Logger
+	// start is the newest journal entry when the daemon started; mark the newest one read.
+	start, mark int64
+	// counted are the entries counted within the lookback window.
+	counted map[int64]bool
+}
+
+// newEndingCounter starts counting after the journal's newest entry.
+func newEndingCounter(ctx context.Context, st *state.Store, m *web.Metrics, log hclog.Logger) (*endingCounter, error) {
+	mark, err := st.JournalMark(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &endingCounter{store: st, m: m, log: log, start: mark, mark: mark, counted: map[int64]bool{}}, nil
+}
+
+// run counts every interval until ctx is done. A store error is logged when it changes.
+func (c *endingCounter) run(ctx context.Context, interval time.Duration) {
+	failing := retry.OnChange(func(_ int, err error, _ time.Duration) {
+		c.log.Warn("cannot count ended builds from the build store", "error", err)
+	})
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := c.count(ctx); err != nil && ctx.Err() == nil {
+			failing(0, err, interval)
+		}
+	}
+}
+
+// count adds the endings journalled since the last read.
+func (c *endingCounter) count(ctx context.Context) error {
+	top, err := c.store.JournalMark(ctx)
+	if err != nil {
+		return err
+	}
+	floor := max(c.start, c.mark-endingsLookback)
+	ends, err := c.store.Endings(ctx, floor, top, state.Denied, state.Cancelled)
+	if err != nil {
+		return err
+	}
+	for _, e := range ends {
+		if c.counted[e.Seq] {
+			continue
+		}
+		c.counted[e.Seq] = true
+		c.m.Builds.WithLabelValues(journalResults[e.State]).Inc()
+	}
+	c.mark = max(c.mark, top)
+	for seq := range c.counted {
+		if seq <= c.mark-endingsLookback {
+			delete(c.counted, seq)
+		}
+	}
+	return nil
+}
