@@ -97,7 +97,8 @@ func (r *reader) int(key string, def, min, max int) int {
 		return def
 	}
 	if n < min || n > max {
-		r.problem(key, "%d is out of range %d..%d", n, min, max)
+		// v as read, not n: n drops a sign or leading zeros, which the written form would not hide.
+		r.problem(key, "%s is out of range %d..%d", r.shown(key, v), min, max)
 		return def
 	}
 	return n

@@ -132,6 +132,17 @@ func TestQuotedSecretThroughReference(t *testing.T) {
 	}
 }
 
+// TestNumericSecretOutOfRange: a secret that is a whole number out of a key's range, taken
+// through a reference, is not shown either, not even as the number it parses to.
+func TestNumericSecretOutOfRange(t *testing.T) {
+	for _, pw := range []string{"+7123456", "007123456"} {
+		err := loadProblemWithout(t, "[global]\nRABBIT_PW = "+pw+"\nRABBIT_PORT = %(RABBIT_PW)s\n", "7123456")
+		if err != nil && !strings.Contains(err.Error(), "%(RABBIT_PW)s is out of range") {
+			t.Errorf("got %v; want RABBIT_PORT's value as written", err)
+		}
+	}
+}
+
 // TestReferenceShownAsWritten: the message of a bad interpolated value quotes it as written.
 func TestReferenceShownAsWritten(t *testing.T) {
 	_, err := Load(write(t, "[global]\nRABBIT_PW = Ref-secret-58\nRABBIT_PORT = %(RABBIT_PW)s\n"))
