@@ -20,7 +20,7 @@ type refPair struct{ expanded, written string }
 // of a value read there that has references, longest expansion first.
 type writtenValues map[string][]refPair
 
-// note records what key, read by section, is written as (raw) and expands to (val), and refs,
+// note records what key, read by section, is written as (raw) and expands to (val, trimmed), and refs,
 // its references; a value without references is shown as it is.
 func (w writtenValues) note(section, key, raw, val string, refs []refPair) {
 	id := section + " " + strings.ToUpper(key)
@@ -28,7 +28,7 @@ func (w writtenValues) note(section, key, raw, val string, refs []refPair) {
 		delete(w, id)
 		return
 	}
-	pairs := []refPair{{val, raw}, {strings.TrimSpace(val), strings.TrimSpace(raw)}}
+	pairs := []refPair{{val, strings.TrimSpace(raw)}} // val is trimmed already (reader.lines)
 	for _, p := range refs {
 		pairs = append(pairs, p)
 		// An item of a list is quoted alone; items of 1 or 2 characters are left (they say
