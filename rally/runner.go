@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/packuilon/packuilon/internal/config"
@@ -42,26 +43,8 @@ func safeID(s string) bool { return ident.Valid(s, 128) }
 
 // isUUID reports whether s is a UUID as rally prints task ids: 8-4-4-4-12 hex digits of either
 // case (the regexp ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$).
-// Hand-written (not a regexp compiled at init) to keep start-up short (issue 12).
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := range len(s) {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
-}
+// uuid.Validate also takes the braced, urn: and 32-digit forms, which differ in length.
+func isUUID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }
 
 // TaskArgs are the Jinja arguments every task gets: the image by id (never by name, which the
 // candidate shares with the current image), the flavor and the network.
