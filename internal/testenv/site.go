@@ -29,7 +29,8 @@ type SiteOptions struct {
 	// Promote is the [promote] ENABLED value: auto, true or false.
 	Promote     string
 	ThreadCount int
-	// Extra is appended to config.ini verbatim (more sections or keys).
+	// Extra holds more sections and keys, merged into config.ini's text: a key it sets replaces
+	// the line of that key, a new key goes at the end of its section, a new section at the end.
 	Extra string
 }
 
@@ -120,7 +121,9 @@ func withExtra(base, extra string) (string, error) {
 	if extra == "" {
 		return base, nil
 	}
-	x, err := ini.LoadSources(ini.LoadOptions{IgnoreInlineComment: true}, []byte(extra))
+	// Values as written: go-ini would otherwise strip surrounding quotes and join a line ending
+	// in a backslash with the next (packuilon, like configparser, does neither).
+	x, err := ini.LoadSources(ini.LoadOptions{IgnoreInlineComment: true, PreserveSurroundedQuote: true, IgnoreContinuation: true}, []byte(extra))
 	if err != nil {
 		return "", fmt.Errorf("site extra: %w", err)
 	}
