@@ -126,7 +126,11 @@ func (a *Auth) users() (staff, error) {
 		if len(users.hashes) == 0 || cost > users.cost {
 			users.cost = cost
 		}
-		users.hashes[user] = []byte(hash)
+		// As Apache's mod_authn_file, the first line of a user counts (a line added at the
+		// end by hand does not replace a password).
+		if _, dup := users.hashes[user]; !dup {
+			users.hashes[user] = []byte(hash)
+		}
 	}
 	return users, nil
 }

@@ -165,3 +165,15 @@ func TestBadLineKeepsUsers(t *testing.T) {
 		t.Errorf("file gone, log: %s", logged.String())
 	}
 }
+
+// TestFirstLineOfAUserCounts: a user listed twice logs in with the first line's password only,
+// as Apache's mod_authn_file reads an htpasswd file.
+func TestFirstLineOfAUserCounts(t *testing.T) {
+	a, _ := countingAuth(t, authFile(t, "ann:"+hashOf(t, "first-pw", 4, "2y"), "ann:"+hashOf(t, "second-pw", 4, "2y")))
+	if user, err := login(a, "ann", "first-pw"); err != nil || user != "ann" {
+		t.Errorf("first line's password: %q, %v; want ann", user, err)
+	}
+	if _, err := login(a, "ann", "second-pw"); err == nil {
+		t.Error("the second line's password is taken too")
+	}
+}
