@@ -130,6 +130,11 @@ func TestApprovalGateAndCancel(t *testing.T) {
 
 	// The denial made by the command (another process) is counted from the store's journal;
 	// the running build cancelled on request is counted once, not also by the pipeline.
+	waitFor(t, time.Minute, "/metrics to count the denial and the cancellation", func() bool {
+		fams := scrape(t, base)
+		return value(fams, "packuilon_builds_total", map[string]string{"result": "denied"}) >= 1 &&
+			value(fams, "packuilon_builds_total", map[string]string{"result": "cancelled"}) >= 1
+	})
 	fams := scrape(t, base)
 	for res, want := range map[string]float64{"succeeded": 2, "denied": 1, "cancelled": 1} {
 		if got := value(fams, "packuilon_builds_total", map[string]string{"result": res}); got != want && !(want == 0 && got == -1) {

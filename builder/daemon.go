@@ -88,7 +88,7 @@ func Run(ctx context.Context, o Options) error {
 	obs.serve(o.Config.BuilderHTTP, statusPage(st, cfg, sched.poke, disp.Poke, log))
 	defer obs.close()
 	go obs.status(notifyCtx, st)
-	go endings.run(notifyCtx, pollInterval)
+	go endings.run(notifyCtx, endingsInterval)
 
 	var wg sync.WaitGroup
 	wg.Add(3)

@@ -22,6 +22,10 @@ var journalResults = map[state.State]string{state.Denied: "denied", state.Cancel
 // seen: on PostgreSQL a transaction can commit its journal entry after a later-numbered one.
 const endingsLookback = 1000
 
+// endingsInterval is how often the journal is read: each read scans up to endingsLookback
+// entries on every builder, and the counter is scraped far less often than every second.
+const endingsInterval = 5 * time.Second
+
 // endingCounter counts the denials and cancellations journalled since the daemon started
 // (whichever process made them) in packuilon_builds_total, each once: endings from before
 // the start, or from while the daemon was stopped, are not counted after a restart.
