@@ -90,6 +90,11 @@ func readNotify(r *reader, g *reader, base string) Notify {
 	if (n.SMTPUser == "") != (n.SMTPPasswordFile == "") {
 		r.problem("SMTP_USER", "SMTP_USER and SMTP_PASSWORD_FILE go together")
 	}
+	if host, _, err := net.SplitHostPort(n.SMTPServer); err == nil && n.SMTPUser != "" && n.SMTPTLS == SMTPTLSNone && !smtpLocal(host) {
+		// net/smtp refuses AUTH PLAIN in clear to another server: every mail would fail.
+		r.problem("SMTP_TLS", "SMTP_USER needs SMTP_TLS = starttls or tls: a password is sent in clear only to "+
+			"localhost, 127.0.0.1 or ::1 (SMTP_SERVER)")
+	}
 	for _, key := range []string{"FAILURE_ADDRESS", "SUCCESS_ADDRESS"} {
 		for _, a := range g.list(key, nil) {
 			if !strings.Contains(a, "@") || strings.ContainsAny(a, "\r\n<>") {
@@ -151,3 +156,6 @@ func (n Notify) Wants(e string) bool {
 	}
 	return false
 }
+
+// smtpLocal reports whether host is one net/smtp's AUTH PLAIN sends a password to without TLS.
+func smtpLocal(host string) bool { return host == "localhost" || host == "127.0.0.1" || host == "::1" }
