@@ -29,9 +29,10 @@ var DefaultRetry = retry.Policy{Attempts: 6, Initial: 250 * time.Millisecond, Ma
 const RequestTimeout = 60 * time.Second
 
 // Transient reports whether err is worth retrying: a 5xx answer, 408, 429, 409 (a concurrent
-// update), the same from Keystone renewing an expired token, or no answer where a later attempt may get one: a request the HTTP client could not
-// complete (connection refused, reset or closed, an HTTP/2 stream reset or GOAWAY, a timeout), a
-// response body cut short, a temporary DNS failure. Everything else is permanent: the other
+// update), the same from Keystone renewing an expired token, or no answer where a later attempt
+// may get one: a request the HTTP client could not complete (connection refused, reset or
+// closed, an HTTP/2 stream reset or GOAWAY, a timeout), a response body cut short, a temporary
+// DNS failure. Everything else is permanent: the other
 // answers (400 bad request, 401, 403 refused by policy, 404, 413) and requests that cannot succeed
 // as configured, whatever the retries: a malformed URL or one of an unsupported scheme (an
 // OS_AUTH_URL of "htp://..."), a host name DNS does not know, a TLS certificate that does not
