@@ -31,7 +31,7 @@ var ErrNoAiosmtpd = errors.New("python3-aiosmtpd is not installed (run make deps
 // SMTPOptions choose TLS for the server: with Cert and Key (PEM files) it offers and requires
 // STARTTLS, or, with Implicit, speaks TLS from the start (SMTPS). With AuthUser, it requires
 // AUTH as AuthUser with AuthPassword before MAIL (over plain text too, as the server is on
-// 127.0.0.1; after STARTTLS when it has a certificate) and records the attempts (AuthAttempts).
+// 127.0.0.1; after STARTTLS when it offers it) and records the attempts (AuthAttempts).
 type SMTPOptions struct {
 	Cert, Key              string
 	Implicit               bool

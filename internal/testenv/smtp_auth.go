@@ -11,7 +11,8 @@ import (
 // as the user and password read from files before MAIL. `python3 -m aiosmtpd` has no option
 // for AUTH, hence this script. Every AUTH attempt is appended to the auth log as
 // "ok|refused MECHANISM LOGIN" (never the password). Plain text AUTH is allowed only without
-// TLS (the server is on 127.0.0.1); with a certificate it offers and requires STARTTLS first.
+// TLS (the server is on 127.0.0.1); with a certificate it offers and requires STARTTLS first,
+// or, implicit, takes AUTH at once (aiosmtpd's auth_require_tls counts STARTTLS only).
 const smtpAuthScript = `import asyncio, signal, ssl, sys
 from aiosmtpd.handlers import Mailbox
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
@@ -36,7 +37,7 @@ handler = Mailbox(maildir)
 
 def factory():
     return SMTP(handler, authenticator=authenticator, auth_required=True,
-                auth_require_tls=bool(cert), tls_context=starttls, require_starttls=starttls is not None)
+                auth_require_tls=starttls is not None, tls_context=starttls, require_starttls=starttls is not None)
 
 loop = asyncio.new_event_loop()
 asyncio.set_event_loop(loop)
