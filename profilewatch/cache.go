@@ -115,8 +115,12 @@ func (c *Cache) set(key string, e CacheEntry) {
 	}
 }
 
-// del deletes key.
+// del deletes key. Only a key c holds is marked dirty: set counts on a dirty key being loaded or
+// listed in added already.
 func (c *Cache) del(key string) {
+	if _, ok := c.Entries[key]; !ok {
+		return
+	}
 	delete(c.Entries, key)
 	if c.lay != nil {
 		c.dirty[key] = true

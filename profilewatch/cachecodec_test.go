@@ -162,3 +162,19 @@ func saveAsFromScratch(t *testing.T, dir string, c *Cache) {
 		t.Fatalf("saved\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestCacheDeleteAbsentThenSet: deleting a key the loaded cache does not hold, then setting it,
+// saves it (a delete of nothing must not make the key look added already).
+func TestCacheDeleteAbsentThenSet(t *testing.T) {
+	dir := t.TempDir()
+	if err := (&Cache{Entries: map[string]CacheEntry{"b.json": {MTime: 1}}}).Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := LoadCache(dir)
+	if err != nil || c.lay == nil {
+		t.Fatalf("loaded %v, layout %v", err, c.lay)
+	}
+	c.del("a.json")
+	c.set("a.json", CacheEntry{MTime: 2, Digest: "sha256:y"})
+	saveAsFromScratch(t, dir, c)
+}
