@@ -2,7 +2,6 @@ package glance
 
 import (
 	"bytes"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -112,20 +111,20 @@ func TestConnectBadAuthURLFailsAtOnce(t *testing.T) {
 }
 
 // A refused connection (Keystone restarting) is retried, each retry logged, until Keystone
-// listens again; then Connect succeeds.
+// listens again; then Connect succeeds. The port is held (bound, not listening) throughout, so
+// no other process can take it between the refusals and Keystone's return.
 func TestConnectRetriesRefusedConnection(t *testing.T) {
 	e := newEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	held, err := testenv.HoldPort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now: connections are refused
+	t.Cleanup(held.Close)
 	ks, err := url.Parse(e.o.AuthURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	creds, err := LoadCredentials("", withAuthURL(e.o.StartProxies(t).Getenv(e.o.Admin), "http://"+addr+ks.Path))
+	creds, err := LoadCredentials("", withAuthURL(e.o.StartProxies(t).Getenv(e.o.Admin), "http://"+held.Addr+ks.Path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +140,7 @@ func TestConnectRetriesRefusedConnection(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("connect ended before any retry: %v", err)
 	}
-	back, err := net.Listen("tcp", addr)
+	back, err := held.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
