@@ -29,14 +29,18 @@ type Policy struct {
 
 // OnChange wraps an OnRetry function so it runs for the first failure and then only when the
 // error differs from the previous one: a broker down for ten minutes is one log line, not one
-// per attempt. Make a new one for each Do call.
+// per attempt. Call the returned function with a nil error when the operation succeeds: the
+// outage is over, and the next failure, even with the same error, is logged again as a new
+// outage (Do never does; a loop that keeps one across successes must). Make a new one for each
+// Do call. Outage does the same and can log the recovery too.
 func OnChange(fn func(attempt int, err error, wait time.Duration)) func(attempt int, err error, wait time.Duration) {
-	var last string
+	o := &Outage{Failing: fn}
 	return func(attempt int, err error, wait time.Duration) {
-		if msg := err.Error(); msg != last {
-			last = msg
-			fn(attempt, err, wait)
+		if err == nil {
+			o.OK()
+			return
 		}
+		o.Fail(attempt, err, wait)
 	}
 }
 

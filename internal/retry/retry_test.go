@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +96,41 @@ func TestOnChange(t *testing.T) {
 	// One wait after each of attempts 1-4: refused, refused (same), timeout, refused.
 	if got := strings.Join(logged, ","); got != "refused,timeout,refused" {
 		t.Errorf("logged %q, want the first failure and each change", got)
+	}
+}
+
+// A second outage with the same error as the first is logged again once the first is over.
+func TestOnChangeLogsEachOutage(t *testing.T) {
+	var logged []string
+	failing := OnChange(func(_ int, err error, _ time.Duration) { logged = append(logged, err.Error()) })
+	for _, e := range []string{"refused", "refused", "", "refused", "refused", "timeout", "", "", "timeout"} {
+		if e == "" {
+			failing(0, nil, 0)
+			continue
+		}
+		failing(0, errors.New(e), 0)
+	}
+	if got := strings.Join(logged, ","); got != "refused,refused,timeout,timeout" {
+		t.Errorf("logged %q, want the start of each outage and each change within one", got)
+	}
+}
+
+// Outage logs the start of each outage, each change of error, and each recovery once.
+func TestOutage(t *testing.T) {
+	var logged []string
+	o := &Outage{
+		Failing:   func(_ int, err error, _ time.Duration) { logged = append(logged, err.Error()) },
+		Recovered: func(failures int, _ time.Duration) { logged = append(logged, "ok after "+strconv.Itoa(failures)) },
+	}
+	o.OK() // no outage: nothing to say
+	for _, e := range []string{"refused", "refused", "timeout", "", "", "refused", ""} {
+		if e == "" {
+			o.OK()
+			continue
+		}
+		o.Fail(0, errors.New(e), 0)
+	}
+	if got := strings.Join(logged, ","); got != "refused,timeout,ok after 3,refused,ok after 1" {
+		t.Errorf("logged %q", got)
 	}
 }
