@@ -105,6 +105,7 @@ func load(path string) (*Config, Problems) {
 	cfg.WatchHTTP = readHTTP(sec("cdb2rabbit"), "127.0.0.1:9781", base)
 	cfg.Approval = readApproval(sec("promote"))
 	applyLegacy(cfg, sec)
+	cfg.Notices = append(cfg.Notices, ls.quoteNotices()...)
 	cfg.Notices = lay.inherited.locateNotices(lay.written.notices(cfg.Notices))
 	cfg.unknown = append(keyBeforeSection(path, data), unknownKeys(path, asWritten, kn)...)
 	return cfg, lay.inherited.locate(lay.written.problems(ps))

@@ -21,22 +21,28 @@ import (
 //   - a section opened twice ([DEFAULT] excepted) or a key set twice in a section (names of
 //     keys in any case) made configparser (strict) refuse the file; go-ini merges them, the last
 //     value winning: each is a problem naming its line and the first one.
-// go-ini still reads every line that is not a continuation; the value of a key with
-// continuation lines is configparser's (its first line is not unquoted as go-ini would).
+//   - a value is the text after the first "=" or ":", stripped, quotes and all: go-ini strips
+//     the quotes around a value ("abc" or 'abc'), and reads a value opening with a backtick or
+//     three double quotes as a quoted block, up to the closing one, lines below included (or
+//     refuses the file when there is none). A password written "abc" was those 5 characters
+//     for the old scripts.
+// go-ini still reads the sections and the keys' names; every value is configparser's (go-ini
+// is given each key line without its value, so it interprets none).
 
 // lines is a configuration file as configparser saw it.
 type lines struct {
 	path string
-	// data is the file with its continuation lines emptied, for go-ini; line numbers are kept.
+	// data is the file with its continuation lines emptied and its values cut off, for go-ini;
+	// line numbers are kept.
 	data []byte
-	// joined are the keys whose value continues on other lines.
-	joined []joinedValue
+	// values are the keys' values as configparser read them, in file order.
+	values []keyValue
 	// problems are the duplicate sections and keys.
 	problems Problems
 }
 
-// joinedValue is the value of a key spread over lines.
-type joinedValue struct {
+// keyValue is the value of a key (over one line or several).
+type keyValue struct {
 	section, key string // key as written
 	line         int
 	value        string
@@ -49,15 +55,13 @@ func scan(path string, data []byte) *lines {
 	sections := map[string]int{} // section -> line it was opened on
 	keys := map[string]int{}     // section + " " + lower-case key -> line it was set on
 	section := defaultSection    // go-ini files a key above every section under [DEFAULT]
-	var cur *joinedValue         // the key whose value may go on
+	var cur *keyValue            // the key whose value may go on
 	var parts []string           // cur's lines: its first value, then continuation lines
 	level := 0                   // indent of the last key or section line
 	end := func() {
-		if cur != nil && len(parts) > 1 {
+		if cur != nil {
 			cur.value = strings.TrimRightFunc(strings.Join(parts, "\n"), unicode.IsSpace)
-			if strings.Contains(cur.value, "\n") {
-				out.joined = append(out.joined, *cur)
-			}
+			out.values = append(out.values, *cur)
 		}
 		cur, parts = nil, nil
 	}
@@ -105,30 +109,30 @@ func scan(path string, data []byte) *lines {
 		} else {
 			keys[id] = n
 		}
-		cur, parts = &joinedValue{section: section, key: key, line: n}, []string{strings.TrimSpace(trimmed[d+1:])}
+		cur, parts = &keyValue{section: section, key: key, line: n}, []string{strings.TrimSpace(trimmed[d+1:])}
+		text[i] = l[:indent+d+1] // go-ini reads the key and an empty value
 	}
 	end()
 	out.data = []byte(strings.Join(text, "\n"))
 	return out
 }
 
-// load reads the file with go-ini and opts, with configparser's values for the keys whose
-// value continues on other lines.
+// load reads the file with go-ini and opts, with configparser's values.
 func (ls *lines) load(opts ini.LoadOptions) (*ini.File, error) {
 	f, err := ini.LoadSources(opts, ls.data)
 	if err != nil {
 		return nil, err
 	}
-	for _, j := range ls.joined {
+	for _, j := range ls.values {
 		s, err := f.GetSection(j.section)
 		if err == nil && s.HasKey(j.key) {
 			s.Key(j.key).SetValue(j.value)
 			continue
 		}
-		// go-ini read the key's name otherwise (quotes around it): say so rather than keep its
-		// first line only.
+		// go-ini read the key's name otherwise (quotes around it): say so rather than lose or
+		// misfile its value.
 		return nil, Problem{File: ls.path, Msg: fmt.Sprintf("line %d: the name of its key is not read as configparser did "+
-			"(quotes around it?), so its value on the lines below cannot be", j.line)}
+			"(quotes around it?), so its value cannot be", j.line)}
 	}
 	return f, nil
 }
@@ -140,4 +144,19 @@ func (ls *lines) unreadable(err error, opts ini.LoadOptions) Problems {
 		return Problems{p}
 	}
 	return Problems{{File: ls.path, Msg: iniError(ls.data, opts)}}
+}
+
+// quoteNotices says which values are read with the quotes an earlier packuilon (go-ini)
+// dropped or read as a block: the values are not shown (they may be secrets).
+func (ls *lines) quoteNotices() []Notice {
+	var ns []Notice
+	for _, v := range ls.values {
+		q := v.value
+		wrapped := len(q) >= 2 && (q[0] == '"' || q[0] == '\'') && q[len(q)-1] == q[0]
+		if wrapped || strings.HasPrefix(q, "`") || strings.HasPrefix(q, `"""`) {
+			ns = append(ns, Notice{File: ls.path, Section: v.section, Key: v.key,
+				Msg: "the value is read with its quotes, as configparser did (earlier packuilon versions dropped them); not shown: it may hold a secret"})
+		}
+	}
+	return ns
 }
