@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -82,6 +84,9 @@ func Connect(ctx context.Context, c Credentials, log hclog.Logger) (*Clients, er
 		return nil, fmt.Errorf("authenticate (%s): %w", c.Source, err)
 	}
 	// Creating a service client asks the endpoint for its versions: a request like any other.
+	if err := checkCatalogEndpoint(pc, "image", c.Endpoint); err != nil {
+		return nil, err
+	}
 	var img *gophercloud.ServiceClient
 	err = s.do(ctx, "image endpoint", func(context.Context) (err error) { img, err = openstack.NewImageV2(pc, c.Endpoint); return err })
 	if err != nil {
@@ -90,7 +95,12 @@ func Connect(ctx context.Context, c Credentials, log hclog.Logger) (*Clients, er
 	cl := &Clients{Image: img, Calls: counter, Admin: hasAdminRole(pc)}
 	// Only the catalog is consulted here: a missing compute service is normal on test clouds.
 	if _, err := pc.EndpointLocator(gophercloud.EndpointOpts{Type: "compute", Region: c.Endpoint.Region, Availability: c.Endpoint.Availability}); err == nil {
-		err := s.do(ctx, "compute endpoint", func(context.Context) (err error) {
+		err := checkCatalogEndpoint(pc, "compute", c.Endpoint)
+		if err != nil {
+			cl.ComputeErr = err
+			return cl, nil
+		}
+		err = s.do(ctx, "compute endpoint", func(context.Context) (err error) {
 			cl.Compute, err = openstack.NewComputeV2(pc, c.Endpoint)
 			return err
 		})
@@ -101,20 +111,80 @@ func Connect(ctx context.Context, c Credentials, log hclog.Logger) (*Clients, er
 	return cl, nil
 }
 
-// checkIdentityEndpoint refuses an identity endpoint that does not parse or holds user info
+// checkIdentityEndpoint refuses an identity endpoint that does not parse, holds user info
 // (user:password@, which would be sent as basic authentication and named by every error about a
-// request to it). The error never repeats the URL nor, when it has an '@', a part of it.
+// request to it) or names a port no connection can have (0, or above 65535). The error never
+// repeats the URL nor, when it has an '@', a part of it.
 func checkIdentityEndpoint(raw string) error {
+	u, err := checkURL(raw)
+	if err != nil {
+		return err
+	}
+	if u.User != nil {
+		return errors.New("holds user:password@: give the user and password as OS_USERNAME and OS_PASSWORD (clouds.yaml username and password)")
+	}
+	return nil
+}
+
+// checkURL parses raw and checks its port (see checkIdentityEndpoint).
+func checkURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) && !strings.Contains(raw, "@") {
-			return fmt.Errorf("not a URL: %w", ue.Err)
+			return nil, fmt.Errorf("not a URL: %w", ue.Err)
 		}
-		return errors.New("not a URL")
+		return nil, errors.New("not a URL")
 	}
-	if u.User != nil {
-		return errors.New("holds user:password@: give the user and password as OS_USERNAME and OS_PASSWORD (clouds.yaml username and password)")
+	if !validPort(u.Port()) {
+		return nil, fmt.Errorf("port %s is not a port (1 to 65535)", u.Port())
+	}
+	return u, nil
+}
+
+// validPort reports whether port (of url.URL.Port: digits, or "" for the scheme's default) is
+// one a connection can be made to.
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
+}
+
+// checkCatalogEndpoint refuses the catalog's endpoints of service type kind that gophercloud may
+// ask (the type or its aliases, opts's interface, region and name) when one cannot be used: it
+// does not parse, names an impossible port, or holds user:password@ (sent as basic
+// authentication to the service and named by errors). It runs before any request to them; the
+// error names the service, never the URL.
+func checkCatalogEndpoint(pc *gophercloud.ProviderClient, kind string, opts gophercloud.EndpointOpts) error {
+	r, ok := pc.GetAuthResult().(tokens.CreateResult)
+	if !ok {
+		return nil
+	}
+	catalog, err := r.ExtractServiceCatalog()
+	if err != nil {
+		return nil // gophercloud says so when it looks the endpoint up
+	}
+	opts.Type = kind
+	opts.ApplyDefaults(kind)
+	for _, entry := range catalog.Entries {
+		if !slices.Contains(opts.Types(), entry.Type) || (opts.Name != "" && entry.Name != opts.Name) {
+			continue
+		}
+		for _, ep := range entry.Endpoints {
+			if gophercloud.Availability(ep.Interface) != opts.Availability ||
+				(opts.Region != "" && ep.Region != opts.Region && ep.RegionID != opts.Region) {
+				continue
+			}
+			u, err := checkURL(ep.URL)
+			if err == nil && u.User != nil {
+				err = errors.New("holds user:password@ (not shown); fix the endpoint in Keystone's catalog")
+			}
+			if err != nil {
+				return fmt.Errorf("%s endpoint (%s, region %q) in the Keystone catalog: %w", kind, ep.Interface, ep.Region, err)
+			}
+		}
 	}
 	return nil
 }

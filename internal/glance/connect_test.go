@@ -80,6 +80,8 @@ func TestConnectBadAuthURLFailsAtOnce(t *testing.T) {
 		{"scheme typo", "htp://" + u.Host + u.Path, "unsupported protocol scheme"},
 		{"https to plain http", "https://" + u.Host + u.Path, "HTTP response to HTTPS client"},
 		{"no host", "http:///v3", "no Host"},
+		{"port above 65535", "http://" + u.Hostname() + ":99999" + u.Path, "port 99999 is not a port"},
+		{"port 0", "http://" + u.Hostname() + ":0" + u.Path, "port 0 is not a port"},
 		{"password, parses", "http://admin:" + url.PathEscape(secret) + "@" + u.Host + u.Path, "OS_AUTH_URL"},
 		{"password, does not parse", "http://admin:" + secret + "@" + u.Host + u.Path, "OS_AUTH_URL"},
 	} {
@@ -188,5 +190,30 @@ func TestConnectRetryLinesHoldNoSecret(t *testing.T) {
 		if strings.Contains(lines.String(), secret) {
 			t.Errorf("a secret is in the log:\n%s", lines)
 		}
+	}
+}
+
+// An endpoint in Keystone's catalog with user:password@ is refused before any request to it
+// (the password would go to the service as basic authentication and into errors naming the
+// URL); neither the error nor the log repeats the password.
+func TestConnectRefusesCatalogEndpointWithPassword(t *testing.T) {
+	e := newEnv(t)
+	px := e.o.StartProxies(t)
+	const secret = "cat-s3cret"
+	px.Keystone.Rewrite(px.Glance.URL, strings.Replace(px.Glance.URL, "http://", "http://glance:"+secret+"@", 1))
+	creds, err := LoadCredentials("", px.Getenv(e.o.Admin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := newLogLines()
+	_, err = Connect(e.ctx, creds, lines.logger())
+	if err == nil || !strings.Contains(err.Error(), "image endpoint") || !strings.Contains(err.Error(), "user:password@") {
+		t.Fatalf("connect with a catalog endpoint holding a password: got %v; log:\n%s", err, lines)
+	}
+	if strings.Contains(err.Error(), secret) || strings.Contains(lines.String(), secret) {
+		t.Fatalf("the password is in the error or the log:\nerror: %v\nlog:\n%s", err, lines)
+	}
+	if n := px.Glance.Count(); n != 0 {
+		t.Errorf("%d requests reached Glance: %v", n, px.Glance.Requests())
 	}
 }

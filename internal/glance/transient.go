@@ -35,7 +35,7 @@ const RequestTimeout = 60 * time.Second
 // DNS failure. Everything else is permanent: the other
 // answers (400 bad request, 401, 403 refused by policy, 404, 413) and requests that cannot succeed
 // as configured, whatever the retries: a malformed URL or one of an unsupported scheme (an
-// OS_AUTH_URL of "htp://..."), a host name DNS does not know, a TLS certificate that does not
+// OS_AUTH_URL of "htp://..." or a port above 65535), a host name DNS does not know, a TLS certificate that does not
 // verify (a wrong CA_FILE), a TLS handshake the server refuses, https to a plain HTTP server.
 func Transient(err error) bool {
 	if err == nil {
@@ -81,10 +81,10 @@ func Transient(err error) bool {
 }
 
 // requestable reports whether the HTTP client can send a request to rawURL at all: it parses,
-// its scheme is http or https and it names a host.
+// its scheme is http or https, it names a host, and its port is one (1 to 65535).
 func requestable(rawURL string) bool {
 	u, err := url.Parse(rawURL)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && validPort(u.Port())
 }
 
 // misconfigured reports whether err is TLS refusing the connection: a certificate that does not

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
+
+	"github.com/packuilon/packuilon/internal/testenv"
 )
 
 // Errors of real requests are classed transient only when another attempt may succeed: a
@@ -24,9 +26,13 @@ func TestTransient(t *testing.T) {
 		}
 	}))
 	t.Cleanup(plain.Close)
-	closed := httptest.NewServer(http.NotFoundHandler())
-	closedURL := closed.URL
-	closed.Close()
+	// A port held without listening: connections are refused, and no other process can take it.
+	closed, err := testenv.HoldPort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closed.Close)
+	closedURL := "http://" + closed.Addr
 	reset := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		conn, _, err := w.(http.Hijacker).Hijack()
 		if err != nil {
@@ -83,6 +89,8 @@ func TestTransient(t *testing.T) {
 		{"scheme typo", get(&http.Client{}, "htp://"+plain.Listener.Addr().String()+"/v3"), false},
 		{"unparsable url", get(&http.Client{}, "http://"+plain.Listener.Addr().String()+"/%zz"), false},
 		{"no host", get(&http.Client{}, "http:///v3"), false},
+		{"port above 65535", get(&http.Client{}, "http://127.0.0.1:99999/v3"), false},
+		{"port 0", get(&http.Client{}, "http://127.0.0.1:0/v3"), false},
 		{"name not found", &net.DNSError{Err: "no such host", Name: "keystne.example.org", IsNotFound: true}, false},
 		{"dns server failure", &net.DNSError{Err: "server misbehaving", Name: "keystone.example.org", IsTemporary: true}, true},
 		{"dns timeout", &net.DNSError{Err: "i/o timeout", Name: "keystone.example.org", IsTimeout: true}, true},
