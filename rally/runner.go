@@ -125,7 +125,7 @@ func (r *Runner) start(ctx context.Context, out io.Writer, recordGroup func(proc
 	// within KillGrace. Rally runs iterations in child processes: its own process group lets
 	// them all hear it, and nothing of the group outlives the run.
 	group := procgroup.Setup(cmd, r.KillGrace)
-	defer group.Finish()
+	defer group.Finish() //nolint:errcheck // reported below, after Wait
 	cmd.Stdout, cmd.Stderr = out, out
 	err := cmd.Start()
 	if err == nil {
@@ -134,7 +134,9 @@ func (r *Runner) start(ctx context.Context, out io.Writer, recordGroup func(proc
 		}
 		err = cmd.Wait()
 	}
-	group.Finish()
+	if ferr := group.Finish(); ferr != nil {
+		fmt.Fprintf(out, "packuilon: %v\n", ferr) // a process of rally's SIGKILL did not end
+	}
 	var exit *exec.ExitError
 	switch {
 	case tctx.Err() != nil && ctx.Err() == nil:

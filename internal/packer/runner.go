@@ -70,7 +70,7 @@ func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, err
 	// If the daemon itself dies (SIGKILL), packer gets SIGTERM and cancels; the restarted daemon
 	// ends what is left of the group (Group) before it resumes the build.
 	group := procgroup.Setup(cmd, r.KillGrace)
-	defer group.Finish()
+	defer group.Finish() //nolint:errcheck // reported below, after Wait
 	col := newCollector()
 	var mu sync.Mutex // stdout and stderr are copied by two goroutines of exec
 	out := &lineWriter{mu: &mu, fn: func(l string) { io.WriteString(log, col.line(l)+"\n") }}
@@ -94,7 +94,11 @@ func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, err
 		}
 	}
 	err := cmd.Wait()
-	group.Finish()
+	if ferr := group.Finish(); ferr != nil {
+		// Not the build's failure, but never hidden: a process of packer's that even SIGKILL
+		// did not end (uninterruptible sleep) is named for the operator.
+		fmt.Fprintf(log, "packuilon: %v\n", ferr)
+	}
 	out.flush()
 	errw.flush()
 	res := Result{Artifacts: col.result(), ExitCode: cmd.ProcessState.ExitCode()}

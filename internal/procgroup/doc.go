@@ -17,7 +17,7 @@
 //	if err := cmd.Start(); err != nil { ... }
 //	g, _ := procgroup.Describe(cmd.Process.Pid) // save g with the build
 //	err := cmd.Wait()
-//	h.Finish() // nothing of the group outlives the run
+//	if err := h.Finish(); err != nil { log(err) } // nothing of the group outlives the run unnoticed
 //
 //	// later, in a new process
 //	if alive, _ := g.Alive(); alive { g.Reap(ctx, killGrace) }

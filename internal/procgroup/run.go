@@ -3,6 +3,7 @@ package procgroup
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
 	"sync"
 	"syscall"
@@ -15,6 +16,7 @@ type Handle struct {
 	grace time.Duration
 	once  sync.Once
 	done  chan struct{}
+	err   error // Finish's
 }
 
 // Setup makes cmd (not started yet) the leader of a new process group and has its context's
@@ -65,8 +67,11 @@ func (h *Handle) interrupt() error {
 // group is still there (a provisioner's background process, a child the leader left
 // behind), and waits (up to finishWait) until those processes are gone: kill returns before
 // the processes it signals have died, and on a busy machine one can still be seen running.
-// Nothing of the group outlives the run.
-func (h *Handle) Finish() {
+// Nothing of the group outlives the run unnoticed: if processes of the group are still there
+// after the wait (in uninterruptible sleep, or joined to the group after the kill), the error
+// (ErrSurvived) names the group and their pids for the caller to log. Later calls return the
+// same error.
+func (h *Handle) Finish() error {
 	h.once.Do(func() {
 		close(h.done)
 		if h.cmd.Process == nil {
@@ -80,8 +85,28 @@ func (h *Handle) Finish() {
 		// reuse its pid as a group id while the group has a process.
 		g := Group{ID: pgid}
 		g.BootID, _ = BootID()
-		_ = g.waitGone(context.Background(), finishWait)
+		h.err = survivors(g, g.waitGone(context.Background(), finishWait))
 	})
+	return h.err
+}
+
+// survivors turns waitGone's error into Finish's: nil when the group is gone, else an error
+// naming the pids still there (or why the group could not be read).
+func survivors(g Group, err error) error {
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("process group %d after SIGKILL: %w", g.ID, err)
+	}
+	pids, merr := g.Members()
+	if merr != nil {
+		return fmt.Errorf("process group %d after SIGKILL: %w", g.ID, merr)
+	}
+	if len(pids) == 0 {
+		return nil // gone since the last look
+	}
+	return fmt.Errorf("process group %d: pids %v still there %s after SIGKILL: %w", g.ID, pids, finishWait, ErrSurvived)
 }
 
 // finishWait bounds how long Finish waits for the killed processes to go.
