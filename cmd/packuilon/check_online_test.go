@@ -25,10 +25,22 @@ func TestCheckConfigOnlineRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	packerAuth := filepath.Join(dir, "packer-auth.sh")
-	data, err := os.ReadFile(packerAuth)
+	// Packer's auth file is in a directory whose name the configuration writes through a
+	// reference (which might bring in a secret): results and log lines show it as written.
+	const secretDir = "s3cret-dir-77"
+	data, err := os.ReadFile(filepath.Join(dir, "packer-auth.sh"))
 	if err == nil {
-		err = os.WriteFile(packerAuth, []byte(strings.ReplaceAll(string(data), o.AuthURL, px.AuthURL)), 0o600)
+		err = os.Mkdir(filepath.Join(dir, secretDir), 0o700)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, secretDir, "packer-auth.sh"), []byte(strings.ReplaceAll(string(data), o.AuthURL, px.AuthURL)), 0o600)
+	}
+	if err == nil {
+		data, err = os.ReadFile(cfg)
+	}
+	if err == nil {
+		err = os.WriteFile(cfg, []byte(strings.Replace(string(data), "PACKER_AUTH_FILE = packer-auth.sh\n",
+			"PACKER_AUTH_DIR = "+secretDir+"\nPACKER_AUTH_FILE = %(PACKER_AUTH_DIR)s/packer-auth.sh\n", 1)), 0o600)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +66,9 @@ func TestCheckConfigOnlineRetry(t *testing.T) {
 	}
 	if strings.Contains(out+errOut, o.Admin.Password) {
 		t.Errorf("the output contains the password:\n%s\n%s", out, errOut)
+	}
+	if strings.Contains(out+errOut, secretDir) || !strings.Contains(errOut, "%(PACKER_AUTH_DIR)s/packer-auth.sh") {
+		t.Errorf("the auth file's path is not shown as written:\n%s\n%s", out, errOut)
 	}
 	t.Logf("%d result lines; stderr:\n%s", checks, errOut)
 }

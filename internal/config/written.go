@@ -94,3 +94,32 @@ func (w writtenValues) notices(ns []Notice) []Notice {
 	}
 	return ns
 }
+
+// all is hide for text that may quote any key's value (the key is not known): every expansion
+// of every value with references is shown as written, longest first.
+func (w writtenValues) all(s string) string {
+	var pairs []refPair
+	for _, ps := range w {
+		pairs = append(pairs, ps...)
+	}
+	if len(pairs) == 0 {
+		return s
+	}
+	sort.SliceStable(pairs, func(i, j int) bool { return len(pairs[i].expanded) > len(pairs[j].expanded) })
+	args := make([]string, 0, 2*len(pairs))
+	for _, p := range pairs {
+		args = append(args, p.expanded, p.written)
+	}
+	return strings.NewReplacer(args...).Replace(s)
+}
+
+// AsWritten returns s, output that may quote values of the configuration (paths, names, errors
+// naming them: check-config --online's results), with what any value's %(name)s references
+// brought in shown as the file writes it, as Load's problems do: a reference may bring in a
+// secret.
+func (c *Config) AsWritten(s string) string {
+	if c == nil {
+		return s
+	}
+	return c.written.all(s)
+}

@@ -42,7 +42,8 @@ const Timeout = 30 * time.Second
 // Run runs every check that applies to cfg, in order. getenv supplies OS_CLOUD and the OS_*
 // variables for the accounts that have no auth file. log gets a warning for each retry of a
 // transient error (a slow or restarting Keystone), so an operator waiting sees why; nil logs
-// nothing. The Results are the only output about the checks themselves.
+// nothing. The Results are the only output about the checks themselves; they show values with %(name)s
+// references as written (Config.AsWritten).
 func Run(ctx context.Context, cfg *config.Config, getenv func(string) string, log hclog.Logger) []Result {
 	if log == nil {
 		log = hclog.NewNullLogger()
@@ -50,6 +51,11 @@ func Run(ctx context.Context, cfg *config.Config, getenv func(string) string, lo
 	out := []Result{broker(ctx, cfg.Global)}
 	out = append(out, cloud(ctx, cfg, getenv, log)...)
 	out = append(out, programs(ctx, cfg)...)
+	// Names and details quote paths and values of the configuration: what a %(name)s reference
+	// brought into them (it may be a secret) is shown as written.
+	for i := range out {
+		out[i].Name, out[i].Detail = cfg.AsWritten(out[i].Name), cfg.AsWritten(out[i].Detail)
+	}
 	return out
 }
 
