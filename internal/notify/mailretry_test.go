@@ -51,12 +51,14 @@ func TestMailAuthNotRetried(t *testing.T) {
 // RETRIES = 3), and once it listens the mail is delivered, after one AUTH.
 func TestMailDownThenUp(t *testing.T) {
 	s := testenv.StartSMTPWith(t, testenv.SMTPOptions{AuthUser: authUser, AuthPassword: authPassword})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// The port is held (bound, not listening) throughout: connections are refused, and no other
+	// process can take it before the server comes up there.
+	held, err := testenv.HoldPort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now: connections are refused
+	t.Cleanup(held.Close)
+	addr := held.Addr
 	n := authNotify(t, s, authUser, authPassword)
 	n.SMTPServer, n.Retries = addr, 3
 	wait := dispatchOne(t, n, failedEvent())
@@ -64,7 +66,7 @@ func TestMailDownThenUp(t *testing.T) {
 	if note.Status != state.NotePending || !strings.Contains(note.LastError, "connection refused") {
 		t.Fatalf("after a refused connection: status %s, reason %q; want pending", note.Status, note.LastError)
 	}
-	forward(t, addr, s.Addr) // the server comes up at SMTP_SERVER
+	forward(t, held, s.Addr) // the server comes up at SMTP_SERVER
 	note = wait("the notification to be sent or given up", func(nt state.Notification) bool { return nt.Status != state.NotePending })
 	if note.Status != state.NoteSent {
 		t.Fatalf("status %s after %d attempts (%s), want sent", note.Status, note.Attempts, note.LastError)
@@ -73,10 +75,11 @@ func TestMailDownThenUp(t *testing.T) {
 	wantAuth(t, s, "ok PLAIN "+authUser)
 }
 
-// forward listens on addr and relays every connection to the real server at to, until t ends.
-func forward(t *testing.T, addr, to string) {
+// forward listens on the held port and relays every connection to the real server at to,
+// until t ends.
+func forward(t *testing.T, held *testenv.HeldPort, to string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", addr)
+	ln, err := held.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
