@@ -16,7 +16,7 @@ func (s *Scanner) baseline(ctx context.Context, idx Index, rep Report, start tim
 	names := All(idx, s.w.Matches)
 	rep.Candidates = len(names)
 	digests := make(map[string]string, len(names))
-	for _, f := range fetchAll(ctx, s.src, names, s.w.Parallelism, s.profileOptions()) {
+	for _, f := range fetchAll(ctx, s.src, names, s.w.Parallelism, readOptions{ProfileOptions: s.profileOptions()}) {
 		if f.err != nil {
 			s.log.Warn("baseline: profile not digested; its next change is published", "profile", f.name, "error", f.err)
 			rep.Failed = append(rep.Failed, Failure{Profile: f.name, Err: f.err})

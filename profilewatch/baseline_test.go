@@ -41,12 +41,7 @@ func TestBaselinePublishesOnlyRealChanges(t *testing.T) {
 			f.srv.Touch(tmpl(i, 1).FQDN())
 			continue
 		}
-		var p any
-		if err := json.Unmarshal(tmpl(i, 1).JSON(), &p); err != nil {
-			t.Fatal(err)
-		}
-		reformatted, _ := json.MarshalIndent(p, "", "    ")
-		f.srv.Put(tmpl(i, 1).FQDN(), reformatted)
+		f.srv.Put(tmpl(i, 1).FQDN(), reformat(t, tmpl(i, 1).JSON(), "    "))
 	}
 	var want []string
 	for i := unchanged; i < unchanged+changed; i++ {
@@ -67,6 +62,20 @@ func TestBaselinePublishesOnlyRealChanges(t *testing.T) {
 	if keys(got) != keys(fakeRequests(want)) {
 		t.Errorf("published %s, want %s", keys(got), strings.Join(want, ","))
 	}
+}
+
+// reformat is body indented with indent instead: the same content, other bytes.
+func reformat(t *testing.T, body []byte, indent string) []byte {
+	t.Helper()
+	var p any
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.MarshalIndent(p, "", indent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestBaselineFailureLeavesMTimeOnly: a profile the baseline cannot read is logged and cached

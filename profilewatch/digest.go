@@ -14,10 +14,10 @@ func profileLimits(maxSize int64) canon.Limits {
 	return canon.Limits{MaxValues: int(max(maxSize/8, 1<<16))}
 }
 
-// Digest is "sha256:<hex>" of the profile's canonical JSON (keys sorted, no whitespace, numbers
+// Digest is "blake3:<hex>" of the profile's canonical JSON (keys sorted, no whitespace, numbers
 // exactly as written), with the ignored paths removed: a recompile that changes neither content
-// nor ignored parts gives the same digest. It is the digest the watcher has always cached (the
-// canonical form is encoding/json's), taken in one pass without decoding the profile.
+// nor ignored parts gives the same digest. The canonical form is encoding/json's, the one whose
+// SHA-256 earlier versions cached; it is taken in one pass without decoding the profile.
 func Digest(body []byte, ignore []string) (string, error) {
 	doc, err := canon.Read(body, canon.Options{Ignore: ignore})
 	if err != nil {

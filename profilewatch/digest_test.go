@@ -46,13 +46,21 @@ func TestDigest(t *testing.T) {
 			}
 		})
 	}
-	if d := digest(a, nil); !strings.HasPrefix(d, "sha256:") || len(d) != 71 {
-		t.Errorf("digest %q is not sha256:<64 hex>", d)
+	if d := digest(a, nil); !strings.HasPrefix(d, "blake3:") || len(d) != 71 {
+		t.Errorf("digest %q is not blake3:<64 hex>", d)
 	}
-	// The digest of the sample as the watcher cached it before the streaming reader (decode to a
-	// map with UseNumber, json.Marshal, sha256): existing caches stay valid.
+	// The SHA-256 of the sample is the digest the watcher cached before BLAKE3 (decode to a map
+	// with UseNumber, json.Marshal, sha256): the digest of the same canonical bytes, so caches
+	// of earlier versions are still compared right.
 	sl7 := readTestdata(t, "profile-domain-sl7.json")
-	if d := digest(sl7, nil); d != "sha256:3ad662020ae0c5936eda8b260aba6281c0928502992f15f19ced1111213a055a" {
+	_, d, sha, err := event.ReadProfileWithSHA256(sl7, event.ProfileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sha != "sha256:3ad662020ae0c5936eda8b260aba6281c0928502992f15f19ced1111213a055a" {
+		t.Errorf("sample SHA-256 %s changed", sha)
+	}
+	if d != digest(sl7, nil) || d != "blake3:40a886d17f71af673c5fda6a33cc75f9c0b33a22938a717d3f55aa4abba84ead" {
 		t.Errorf("sample digest %s changed", d)
 	}
 }

@@ -14,7 +14,19 @@ type fetched struct {
 	name   string
 	spec   event.Spec
 	digest string
+	// sha256 is the digest an earlier version would have cached ("sha256:<hex>"), taken only
+	// when the profile's cache entry holds one (readOptions.sha256).
+	sha256 string
 	err    error
+}
+
+// readOptions are how a scan reads its profiles.
+type readOptions struct {
+	event.ProfileOptions
+	// sha256, when not nil, reports whether name's cache entry holds the SHA-256 digest an
+	// earlier version cached: such a profile's SHA-256 is taken too, so that an unchanged
+	// profile is not published again after an upgrade. It is called while the cache is read only.
+	sha256 func(name string) bool
 }
 
 // errStopped is why a candidate was not fetched: the scan was stopped (its context cancelled)
@@ -26,7 +38,7 @@ var errStopped = errors.New("not fetched: the scan was stopped; the next scan fe
 // Bodies are dropped as soon as the digest is taken, so memory stays near parallel × size cap
 // whatever the number of candidates. Results are in the order of names. When ctx is done, the
 // remaining profiles fail with ctx's error.
-func fetchAll(ctx context.Context, src Source, names []string, parallel int, o event.ProfileOptions) []fetched {
+func fetchAll(ctx context.Context, src Source, names []string, parallel int, o readOptions) []fetched {
 	return fetchEach(ctx, ctx.Err, src, names, parallel, o, nil, func(int, fetched) {})
 }
 
@@ -35,7 +47,7 @@ func fetchAll(ctx context.Context, src Source, names []string, parallel int, o e
 // nil) fetched already, or is fetching, is taken from it, in the order pf fetches them: the
 // first result comes with the first fetch done, whatever the index's order. Fetches run under
 // ctx; none starts once halted returns an error: the profiles not started fail with it.
-func fetchEach(ctx context.Context, halted func() error, src Source, names []string, parallel int, o event.ProfileOptions, pf *prefetcher, each func(i int, f fetched)) []fetched {
+func fetchEach(ctx context.Context, halted func() error, src Source, names []string, parallel int, o readOptions, pf *prefetcher, each func(i int, f fetched)) []fetched {
 	out := make([]fetched, len(names))
 	jobs := make(chan int)
 	done := make(chan int, len(names))
@@ -84,7 +96,7 @@ func fetchEach(ctx context.Context, halted func() error, src Source, names []str
 
 // fetchOne fetches and reads one profile, into buf when the source can (bufferedSource). It
 // returns the buffer to use for the next one.
-func fetchOne(ctx context.Context, src Source, name string, o event.ProfileOptions, buf []byte) (fetched, []byte) {
+func fetchOne(ctx context.Context, src Source, name string, o readOptions, buf []byte) (fetched, []byte) {
 	f := fetched{name: name}
 	var body []byte
 	var err error
@@ -97,7 +109,11 @@ func fetchOne(ctx context.Context, src Source, name string, o event.ProfileOptio
 		f.err = fmt.Errorf("fetch: %w", err)
 		return f, buf
 	}
-	f.spec, f.digest, f.err = event.ReadProfile(body, o)
+	if o.sha256 != nil && o.sha256(name) {
+		f.spec, f.digest, f.sha256, f.err = event.ReadProfileWithSHA256(body, o.ProfileOptions)
+	} else {
+		f.spec, f.digest, f.err = event.ReadProfile(body, o.ProfileOptions)
+	}
 	if cap(body) <= maxReusedBody {
 		buf = body
 	}
@@ -105,7 +121,7 @@ func fetchOne(ctx context.Context, src Source, name string, o event.ProfileOptio
 }
 
 // fetchUnlessHalted is fetchOne, unless halted returns an error: then name fails with it, unfetched.
-func fetchUnlessHalted(ctx context.Context, halted func() error, src Source, name string, o event.ProfileOptions, buf []byte) (fetched, []byte) {
+func fetchUnlessHalted(ctx context.Context, halted func() error, src Source, name string, o readOptions, buf []byte) (fetched, []byte) {
 	if err := halted(); err != nil {
 		return fetched{name: name, err: err}, buf
 	}
@@ -127,7 +143,7 @@ const maxReusedBody = 8 << 20
 type prefetcher struct {
 	ctx     context.Context
 	src     Source
-	o       event.ProfileOptions
+	o       readOptions
 	mu      sync.Mutex
 	futures map[string]*future
 	order   []*future // the futures in the order they were queued
@@ -147,7 +163,7 @@ type future struct {
 // prefetchQueue bounds the names waiting for a prefetch worker; more are fetched later as usual.
 const prefetchQueue = 4096
 
-func newPrefetcher(ctx context.Context, halted func() error, src Source, parallel int, o event.ProfileOptions) *prefetcher {
+func newPrefetcher(ctx context.Context, halted func() error, src Source, parallel int, o readOptions) *prefetcher {
 	p := &prefetcher{ctx: ctx, src: src, o: o, futures: map[string]*future{}, jobs: make(chan string, prefetchQueue)}
 	for range max(parallel, 1) {
 		p.wg.Add(1)

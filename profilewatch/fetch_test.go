@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/packuilon/packuilon/internal/event"
 )
 
 // TestFetchEachNameTwice: fetchEach given a name twice, the first prefetched, delivers every
@@ -22,14 +20,14 @@ func TestFetchEachNameTwice(t *testing.T) {
 	}
 	src := &DirSource{Dir: dir, MaxSize: 1 << 20}
 	halted := func() error { return nil }
-	pf := newPrefetcher(context.Background(), halted, src, 2, event.ProfileOptions{})
+	pf := newPrefetcher(context.Background(), halted, src, 2, readOptions{})
 	defer pf.stop(func() {})
 	pf.add("a.json")
 	names := []string{"a.json", "b.json", "a.json"}
 	seen := make([]int, len(names))
 	done := make(chan []fetched)
 	go func() {
-		done <- fetchEach(context.Background(), halted, src, names, 2, event.ProfileOptions{}, pf, func(i int, _ fetched) { seen[i]++ })
+		done <- fetchEach(context.Background(), halted, src, names, 2, readOptions{}, pf, func(i int, _ fetched) { seen[i]++ })
 	}()
 	select {
 	case out := <-done:

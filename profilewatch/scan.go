@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -146,13 +147,18 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		}
 		return nil
 	}
+	// A profile whose cache entry an earlier version wrote also gets that version's digest.
+	ro := readOptions{ProfileOptions: s.profileOptions(), sha256: func(name string) bool {
+		<-cacheDone
+		return lc.cache != nil && strings.HasPrefix(lc.cache.Entries[CacheKey(name)].Digest, sha256Prefix)
+	}}
 	var sd *streamDiff
 	var pf *prefetcher
 	var each func(name string, mt int64)
 	if !o.PublishAll {
 		// The changed profiles the streamed diff finds are fetched and read at once, while the
 		// index is still parsed; they are published only once the whole index is read.
-		pf = newPrefetcher(fctx, halted, s.src, s.w.Parallelism, s.profileOptions())
+		pf = newPrefetcher(fctx, halted, s.src, s.w.Parallelism, ro)
 		defer pf.stop(fcancel)
 		sd = startStreamDiff(func() *Cache {
 			if <-cacheDone; lc.err != nil || !lc.found {
@@ -231,12 +237,15 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	}()
 	verdicts := make([]verdict, len(names))
 	pf.close()
-	results := fetchEach(fctx, halted, s.src, names, s.w.Parallelism, s.profileOptions(), pf, func(i int, f fetched) {
+	results := fetchEach(fctx, halted, s.src, names, s.w.Parallelism, ro, pf, func(i int, f fetched) {
 		verdicts[i] = s.judge(f, cache, o.PublishAll)
 		if verdicts[i].err == nil && !verdicts[i].unchanged {
 			snd.send(verdicts[i].req)
 		}
 	})
+	if pf != nil {
+		pf.stop(fcancel) // no fetch reads the cache once it changes below
+	}
 	if ctx.Err() != nil && snd.stopUnlessStarted() {
 		return rep, fmt.Errorf("scan stopped before publishing: %w", ctx.Err())
 	}
@@ -311,10 +320,15 @@ type verdict struct {
 	err       error
 }
 
+// sha256Prefix starts the digests earlier versions cached; the watcher now takes "blake3:".
+const sha256Prefix = "sha256:"
+
 // judge decides what to do with one fetched profile: nothing when its digest is the cached one
-// (unless publishAll), else the request to publish, or why there is none.
+// (unless publishAll), else the request to publish, or why there is none. A digest an earlier
+// version cached is compared with the profile's SHA-256; the new digest replaces it in the cache.
 func (s *Scanner) judge(f fetched, cache *Cache, publishAll bool) verdict {
-	if f.err == nil && !publishAll && cache.Entries[CacheKey(f.name)].Digest == f.digest {
+	if cached := cache.Entries[CacheKey(f.name)].Digest; f.err == nil && !publishAll &&
+		(cached == f.digest || f.sha256 != "" && cached == f.sha256) {
 		return verdict{unchanged: true}
 	}
 	if f.err != nil {

@@ -3,11 +3,12 @@
 // paths left out) and picks the few values a caller asks for.
 //
 // The canonical form is byte for byte what encoding/json's Marshal writes for the map that
-// Decoder.UseNumber decodes, so a digest is the same as the one the watcher has always cached:
+// Decoder.UseNumber decodes. The digest is its BLAKE3; ReadWithSHA256 also gives its SHA-256, the
+// digest earlier versions cached:
 //
 //	doc, err := canon.Read(body, canon.Options{Ignore: []string{"/system/network/interfaces"},
 //		Capture: [][]string{{"system", "personality", "name"}}})
-//	doc.Digest // "sha256:…"
+//	doc.Digest // "blake3:…"
 //
 // Memory is bounded by the document's structure, which is checked while it is read: nesting
 // depth, number of values (Options.Limits) and the size of the canonical form (at most twice

@@ -12,32 +12,35 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zeebo/blake3"
 )
 
-// referenceDigest is the digest as the watcher computed it before this package: decode to a map
-// with UseNumber, remove the ignored paths, json.Marshal, sha256. Caches hold these digests.
-func referenceDigest(body []byte, ignore []string) (string, error) {
+// referenceDigest is the digest of the canonical form as the watcher made it before this package:
+// decode to a map with UseNumber, remove the ignored paths, json.Marshal; then BLAKE3, and the
+// SHA-256 that caches of earlier versions hold.
+func referenceDigest(body []byte, ignore []string) (digest, sha string, err error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var p map[string]any
 	if err := dec.Decode(&p); err != nil {
-		return "", err
+		return "", "", err
 	}
 	if p == nil {
-		return "", errors.New("null")
+		return "", "", errors.New("null")
 	}
 	if dec.More() {
-		return "", errors.New("data after the object")
+		return "", "", errors.New("data after the object")
 	}
 	for _, path := range ignore {
 		p = refWithout(p, strings.Split(strings.Trim(path, "/"), "/"))
 	}
 	data, err := json.Marshal(p)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
+	b3, sum := blake3.Sum256(data), sha256.Sum256(data)
+	return "blake3:" + hex.EncodeToString(b3[:]), "sha256:" + hex.EncodeToString(sum[:]), nil
 }
 
 func refWithout(m map[string]any, path []string) map[string]any {
@@ -68,13 +71,18 @@ var testIgnores = [][]string{
 	{"/x/y/z", ""},
 }
 
-// checkSame fails unless Read and the reference agree on body: the same digest when both
-// accept it; when only the reference accepts it, Read must have refused it by a limit or for
-// data after the object (which the old check let through when it began with ']' or '}').
+// checkSame fails unless Read and the reference agree on body: the same digests when both
+// accept it (ReadWithSHA256 also the SHA-256, and Read the same BLAKE3 as ReadWithSHA256); when
+// only the reference accepts it, Read must have refused it by a limit or for data after the
+// object (which the old check let through when it began with ']' or '}').
 func checkSame(t *testing.T, body []byte, ignore []string) {
 	t.Helper()
-	want, refErr := referenceDigest(body, ignore)
-	doc, err := Read(body, Options{Ignore: ignore})
+	want, wantSHA, refErr := referenceDigest(body, ignore)
+	c := Compile(Options{Ignore: ignore})
+	doc, err := c.ReadWithSHA256(body)
+	if plain, perr := c.Read(body); (perr == nil) != (err == nil) || plain.Digest != doc.Digest || plain.SHA256 != "" {
+		t.Fatalf("Read (%q, %v) and ReadWithSHA256 (%q, %v) disagree, or Read took the SHA-256", plain.Digest, perr, doc.Digest, err)
+	}
 	switch {
 	case err == nil && refErr != nil:
 		t.Fatalf("Read accepts what encoding/json refuses (%v): %q", refErr, body)
@@ -82,8 +90,8 @@ func checkSame(t *testing.T, body []byte, ignore []string) {
 		t.Fatalf("error wraps neither ErrSyntax nor ErrLimit: %v", err)
 	case err != nil && refErr == nil && !errors.Is(err, ErrLimit) && !strings.Contains(err.Error(), "data after"):
 		t.Fatalf("Read refuses what encoding/json accepts: %v: %q", err, body)
-	case err == nil && doc.Digest != want:
-		t.Fatalf("ignore %q: digest %s, want %s, for %q", ignore, doc.Digest, want, body)
+	case err == nil && (doc.Digest != want || doc.SHA256 != wantSHA):
+		t.Fatalf("ignore %q: digests %s %s, want %s %s, for %q", ignore, doc.Digest, doc.SHA256, want, wantSHA, body)
 	}
 }
 

@@ -53,15 +53,31 @@ var ErrNotProfile = errors.New("profile is not a JSON object within the limits")
 
 // ReadProfile reads a whole Aquilon profile in one pass, without decoding it into memory: the
 // spec (see specFrom) and the digest of the profile minus the ignored paths,
-// "sha256:<hex>" of its canonical JSON. The watcher and the builder (for the whole profiles
+// "blake3:<hex>" of its canonical JSON. The watcher and the builder (for the whole profiles
 // cdb2rabbit publishes) both take digests here, so one content has one digest.
 func ReadProfile(body []byte, o ProfileOptions) (Spec, string, error) {
-	doc, err := compiled(o.IgnorePaths, o.Limits).Read(body)
+	s, d, _, err := readProfileDigests(body, o, false)
+	return s, d, err
+}
+
+// ReadProfileWithSHA256 is ReadProfile that also returns the digest earlier versions took,
+// "sha256:<hex>" of the same canonical JSON, for the watcher to compare with their cache.
+func ReadProfileWithSHA256(body []byte, o ProfileOptions) (spec Spec, digest, sha256 string, err error) {
+	return readProfileDigests(body, o, true)
+}
+
+func readProfileDigests(body []byte, o ProfileOptions, withSHA256 bool) (Spec, string, string, error) {
+	c := compiled(o.IgnorePaths, o.Limits)
+	read := c.Read
+	if withSHA256 {
+		read = c.ReadWithSHA256
+	}
+	doc, err := read(body)
 	if err != nil {
-		return Spec{}, "", fmt.Errorf("%w: %w", ErrNotProfile, err)
+		return Spec{}, "", "", fmt.Errorf("%w: %w", ErrNotProfile, err)
 	}
 	s, err := specFrom(func(i int) string { return scalar(doc.Values[i]) })
-	return s, doc.Digest, err
+	return s, doc.Digest, doc.SHA256, err
 }
 
 // specFrom makes the spec of an Aquilon JSON profile (or packuilon.py's skeleton profile,

@@ -53,7 +53,7 @@ func validHostLabels(s string) bool {
 }
 
 // validDigest reports whether s is at most 200 letters, digits, ':', '_' and '-' (the regexp
-// ^[A-Za-z0-9:_-]{0,200}$): "sha256:…" or empty.
+// ^[A-Za-z0-9:_-]{0,200}$): "blake3:…", "sha256:…" (earlier versions) or empty.
 func validDigest(s string) bool {
 	if len(s) > maxDigest {
 		return false
