@@ -37,6 +37,8 @@ type endingCounter struct {
 	start, mark int64
 	// counted are the entries counted within the lookback window.
 	counted map[int64]bool
+	// outage logs the store's outages.
+	outage *retry.Outage
 }
 
 // newEndingCounter starts counting after the journal's newest entry.
@@ -45,14 +47,18 @@ func newEndingCounter(ctx context.Context, st *state.Store, m *web.Metrics, log 
 	if err != nil {
 		return nil, err
 	}
-	return &endingCounter{store: st, m: m, log: log, start: mark, mark: mark, counted: map[int64]bool{}}, nil
+	return &endingCounter{store: st, m: m, log: log, start: mark, mark: mark, counted: map[int64]bool{}, outage: &retry.Outage{
+		Failing: func(_ int, err error, _ time.Duration) {
+			log.Warn("cannot count ended builds from the build store", "error", err)
+		},
+		Recovered: func(failures int, since time.Duration) {
+			log.Info("counting ended builds from the build store again", "failed_reads", failures, "outage", since.Round(time.Millisecond))
+		},
+	}}, nil
 }
 
-// run counts every interval until ctx is done. A store error is logged when it changes.
+// run counts every interval until ctx is done.
 func (c *endingCounter) run(ctx context.Context, interval time.Duration) {
-	failing := retry.OnChange(func(_ int, err error, _ time.Duration) {
-		c.log.Warn("cannot count ended builds from the build store", "error", err)
-	})
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -61,9 +67,19 @@ func (c *endingCounter) run(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		if err := c.count(ctx); err != nil && ctx.Err() == nil {
-			failing(0, err, interval)
-		}
+		c.tick(ctx)
+	}
+}
+
+// tick counts once. A store error is logged when an outage of the store starts and when its
+// error changes, and the first read that succeeds after it says so.
+func (c *endingCounter) tick(ctx context.Context) {
+	err := c.count(ctx)
+	switch {
+	case err == nil:
+		c.outage.OK()
+	case ctx.Err() == nil:
+		c.outage.Fail(0, err, 0)
 	}
 }
 
