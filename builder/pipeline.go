@@ -250,9 +250,11 @@ func (p *Pipeline) fail(ctx context.Context, w buildWriter, b *Build, s Stage, e
 			b.Log.Error("cannot mark the rejected image", "stage", s.Name(), "error", rerr)
 		}
 	}
-	msg := fmt.Sprintf("stage %s failed: %v", s.Name(), err)
+	// The message is shown by status, show, the page and mails: what %(name)s references of the
+	// configuration brought into it (a path in an error) is shown as written.
+	msg := config.AsWritten(fmt.Sprintf("stage %s failed: %v", s.Name(), err))
 	b.Log.Error("build failed", "stage", s.Name(), "error", err)
-	out, ferr := w.Finish(context.WithoutCancel(ctx), state.Failed, msg, err)
+	out, ferr := w.Finish(context.WithoutCancel(ctx), state.Failed, msg, asWritten(err))
 	if ferr == nil {
 		ev := config.EventBuildFailed
 		if errors.Is(err, ErrImageRejected) {

@@ -53,7 +53,7 @@ func (p *Pipeline) recordGroup(b *Build) func(procgroup.Group) {
 // would run the build twice. `packuilon retry` resumes it once the processes are gone.
 func (p *Pipeline) cannotResume(ctx context.Context, b *Build, stage string, err error) (state.Record, error) {
 	b.Log.Error("build failed", "stage", stage, "error", err)
-	out, ferr := p.Store.Finish(context.WithoutCancel(ctx), b.ID, state.Failed, "cannot resume: "+err.Error(), err)
+	out, ferr := p.Store.Finish(context.WithoutCancel(ctx), b.ID, state.Failed, config.AsWritten("cannot resume: "+err.Error()), asWritten(err))
 	if ferr == nil {
 		p.ended(ctx, out, b, config.EventBuildFailed)
 	}

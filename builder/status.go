@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/sdnotify"
 	"github.com/packuilon/packuilon/internal/state"
 	"github.com/packuilon/packuilon/internal/web"
@@ -55,7 +56,7 @@ func reportStatus(ctx context.Context, st *state.Store, h *web.Health, log hclog
 	t := time.NewTicker(statusInterval)
 	defer t.Stop()
 	for {
-		if s := statusText(ctx, st, h); s != last && ctx.Err() == nil {
+		if s := config.AsWritten(statusText(ctx, st, h)); s != last && ctx.Err() == nil {
 			last = s
 			log.Debug("status", "status", s)
 			_ = sdnotify.Notify("STATUS=" + s)

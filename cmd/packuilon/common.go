@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/packuilon/packuilon/internal/config"
@@ -19,8 +21,28 @@ const (
 
 // setup loads the configuration at --config and builds the root logger. On failure it prints
 // the problems (one per line, each naming file and key) and returns ok=false.
+//
+// From then on the command's messages on stderr (errors quoting an auth file's path, a URL)
+// show what %(name)s references of the configuration brought in as written: it may be a secret.
 func setup(env *cmdEnv, as logAs) (*config.Config, hclog.Logger, bool) {
-	return startup.Setup(env.config, env.stderr, as)
+	cfg, log, ok := startup.Setup(env.config, env.stderr, as)
+	if ok {
+		if _, done := env.stderr.(hiding); !done {
+			env.stderr = hiding{env.stderr}
+		}
+	}
+	return cfg, log, ok
+}
+
+// hiding writes through w with the expansions of %(name)s references of the configuration
+// shown as written (config.AsWritten). Each message is one Write (fmt.Fprintf, hclog).
+type hiding struct{ w io.Writer }
+
+func (h hiding) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(h.w, config.AsWritten(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // buildStore opens cfg's build store (STATE_DB), read-only when ro: the one place cmd opens it.

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 
+	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/fsutil"
 )
 
@@ -45,7 +46,8 @@ func reloadVerdicts(log hclog.Logger) func(error) {
 		n++
 		line := fmt.Sprintf("%d %d ok\n", os.Getpid(), n)
 		if err != nil {
-			line = fmt.Sprintf("%d %d failed: %s\n", os.Getpid(), n, strings.ReplaceAll(err.Error(), "\n", "; "))
+			// The reason may quote a path of the configuration: shown as written.
+			line = fmt.Sprintf("%d %d failed: %s\n", os.Getpid(), n, strings.ReplaceAll(config.AsWritten(err.Error()), "\n", "; "))
 		}
 		if werr := fsutil.WriteFile(path, []byte(line), 0o640); werr != nil {
 			log.Warn("cannot record the reload's outcome for systemctl reload", "error", werr)

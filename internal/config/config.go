@@ -108,6 +108,7 @@ func load(path string) (*Config, Problems) {
 	cfg.Notices = append(cfg.Notices, ls.quoteNotices()...)
 	cfg.Notices = lay.inherited.locateNotices(lay.written.notices(cfg.Notices))
 	cfg.unknown = append(keyBeforeSection(path, data), unknownKeys(path, asWritten, kn)...)
+	loaded.remember(lay.written)
 	return cfg, lay.inherited.locate(lay.written.problems(ps))
 }
 

@@ -26,6 +26,9 @@ type Options struct {
 	SyslogSocket string
 	// Output replaces stderr for Target "stderr" (tests).
 	Output io.Writer
+	// Hide, if set, rewrites each entry before it is written, whatever the target: the
+	// programs show what %(name)s references of the configuration brought in as written.
+	Hide func(string) string
 }
 
 // name is the root logger's name.
@@ -59,7 +62,23 @@ func New(o Options) (hclog.Logger, error) {
 		opts.Output = &journalWriter{w: os.Stderr}
 		opts.DisableTime = true // the journal stamps the time itself
 	}
+	if o.Hide != nil {
+		opts.Output = hidingWriter{w: opts.Output, hide: o.Hide}
+	}
 	return hclog.New(opts), nil
+}
+
+// hidingWriter writes each entry (hclog writes one per Write) rewritten by hide.
+type hidingWriter struct {
+	w    io.Writer
+	hide func(string) string
+}
+
+func (h hidingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(h.w, h.hide(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // dialSyslog connects to the system's syslog, or to the unix socket at path.

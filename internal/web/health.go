@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/packuilon/packuilon/internal/config"
 )
 
 // Health is what /healthz and systemd's STATUS= say: whether the broker is connected (and why
@@ -44,8 +46,13 @@ func (h *Health) SetLastError(err error) {
 	}
 }
 
-// Problem returns "" when healthy, else the reason.
+// Problem returns "" when healthy, else the reason, with what %(name)s references of the
+// configuration brought into it (an error may quote a path or URL) shown as written.
 func (h *Health) Problem(ctx context.Context) string {
+	return config.AsWritten(h.problem(ctx))
+}
+
+func (h *Health) problem(ctx context.Context) string {
 	h.mu.Lock()
 	connected, brokerErr, permanent, lastErr := h.connected, h.brokerErr, h.permanent, h.lastErr
 	h.mu.Unlock()

@@ -41,7 +41,7 @@ func (w *Watcher) Scanned(published int, d time.Duration, err error) string {
 	w.Metrics.ScanDuration.Observe(d.Seconds())
 	if err != nil {
 		w.Metrics.Scans.WithLabelValues("failed").Inc()
-		return fmt.Sprintf("last scan %s failed: %v", time.Now().Format(time.TimeOnly), err)
+		return config.AsWritten(fmt.Sprintf("last scan %s failed: %v", time.Now().Format(time.TimeOnly), err))
 	}
 	w.Metrics.Scans.WithLabelValues("ok").Inc()
 	w.Metrics.Published.Add(float64(published))

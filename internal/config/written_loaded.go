@@ -1,0 +1,68 @@
+package config
+
+import (
+	"sort"
+	"strings"
+	"sync"
+)
+
+// loaded holds what the %(name)s references of every configuration this process loaded (at
+// its start and at each reload) brought in, for AsWritten.
+var loaded loadedValues
+
+// loadedValues is a set of expansions and how they are written, with their replacer.
+type loadedValues struct {
+	mu       sync.RWMutex
+	seen     map[refPair]bool
+	pairs    []refPair
+	replacer *strings.Replacer // nil until built, and after each new pair
+}
+
+// remember adds the expansions of one configuration.
+func (l *loadedValues) remember(w writtenValues) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, ps := range w {
+		for _, p := range ps {
+			if l.seen[p] {
+				continue
+			}
+			if l.seen == nil {
+				l.seen = map[refPair]bool{}
+			}
+			l.seen[p] = true
+			l.pairs = append(l.pairs, p)
+			l.replacer = nil
+		}
+	}
+}
+
+// hide returns s with every expansion remembered shown as written, longest first.
+func (l *loadedValues) hide(s string) string {
+	l.mu.RLock()
+	r, n := l.replacer, len(l.pairs)
+	l.mu.RUnlock()
+	if n == 0 {
+		return s
+	}
+	if r == nil {
+		l.mu.Lock()
+		if l.replacer == nil {
+			sort.SliceStable(l.pairs, func(i, j int) bool { return len(l.pairs[i].expanded) > len(l.pairs[j].expanded) })
+			args := make([]string, 0, 2*len(l.pairs))
+			for _, p := range l.pairs {
+				args = append(args, p.expanded, p.written)
+			}
+			l.replacer = strings.NewReplacer(args...)
+		}
+		r = l.replacer
+		l.mu.Unlock()
+	}
+	return r.Replace(s)
+}
+
+// AsWritten is Config.AsWritten for every configuration this process loaded, at its start
+// and at each reload (a daemon's log may quote a path of the configuration it ran with
+// before): the daemons' and commands' logs and messages go through it, so that what a
+// %(name)s reference brought into a path or value (it may be a secret) is never shown.
+func AsWritten(s string) string { return loaded.hide(s) }
