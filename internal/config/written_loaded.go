@@ -24,7 +24,7 @@ func (l *loadedValues) remember(w writtenValues) {
 	defer l.mu.Unlock()
 	for _, ps := range w {
 		for _, p := range ps {
-			if l.seen[p] {
+			if l.seen[p] || tooCommon(p.expanded) {
 				continue
 			}
 			if l.seen == nil {
@@ -35,6 +35,16 @@ func (l *loadedValues) remember(w writtenValues) {
 			l.replacer = nil
 		}
 	}
+}
+
+// tooCommon says whether an expansion is left as it is in every line: one under 4 characters
+// (THREAD_COUNT = %(n)s) or a number under 6 digits (a port) says nothing of a secret, and
+// hiding it would garble every line holding it (times, counts, ids).
+func tooCommon(s string) bool {
+	if len(s) < 4 {
+		return true
+	}
+	return len(s) < 6 && strings.Trim(s, "0123456789") == ""
 }
 
 // hide returns s with every expansion remembered shown as written, longest first.

@@ -1,0 +1,38 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAsWrittenEveryLoad: AsWritten hides what the references of every configuration loaded
+// brought in (a reload's new secret and the old one), and leaves short values and small
+// numbers, which say nothing of a secret, so that lines with times and counts stay readable.
+func TestAsWrittenEveryLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.ini")
+	load := func(pw string) {
+		t.Helper()
+		ini := "[DEFAULT]\nRABBIT_PW = " + pw + "\nn = 2\nport = 5672\n" +
+			"[global]\nRABBIT_PORT = %(port)s\n" +
+			"[rabbit2packer]\nTHREAD_COUNT = %(n)s\nADMIN_AUTH_FILE = /srv/%(RABBIT_PW)s/admin-auth.sh\n"
+		if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load("first-s3cret-81")
+	load("second-s3cret-82") // a reload with a new password
+	got := AsWritten("12:02:25 auth file /srv/first-s3cret-81/admin-auth.sh, then /srv/second-s3cret-82/admin-auth.sh, port 5672")
+	want := "12:02:25 auth file /srv/%(RABBIT_PW)s/admin-auth.sh, then /srv/%(RABBIT_PW)s/admin-auth.sh, port 5672"
+	if got != want {
+		t.Errorf("AsWritten:\n got %q\nwant %q", got, want)
+	}
+	if strings.Contains(got, "s3cret") {
+		t.Error("a secret is shown")
+	}
+}
