@@ -66,8 +66,8 @@ func (s *scheduler) run(ctx, buildCtx context.Context) {
 	t := time.NewTicker(min(pollInterval, s.cfg.Load().Builder.Heartbeat()))
 	defer t.Stop()
 	for {
+		s.dispatch(ctx, buildCtx) // first: a queued build does not wait for the cancel requests' read
 		s.watchCancels(ctx)
-		s.dispatch(ctx, buildCtx)
 		select {
 		case <-ctx.Done():
 			return

@@ -14,34 +14,34 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 type backend struct {
 	name string
 	// open returns a fresh empty store and its target (path or URL).
-	open func(t *testing.T) (*Store, string)
+	open func(t testing.TB) (*Store, string)
 	// reopen opens target again, as a second process would.
-	reopen func(t *testing.T, target string) *Store
+	reopen func(t testing.TB, target string) *Store
 }
 
 var backends = []backend{
 	{
 		name: "sqlite",
-		open: func(t *testing.T) (*Store, string) {
+		open: func(t testing.TB) (*Store, string) {
 			path := filepath.Join(t.TempDir(), "builds.db")
 			return mustOpen(t, path), path
 		},
-		reopen: func(t *testing.T, path string) *Store { return mustOpen(t, path) },
+		reopen: func(t testing.TB, path string) *Store { return mustOpen(t, path) },
 	},
 	{
 		name: "postgres",
-		open: func(t *testing.T) (*Store, string) {
+		open: func(t testing.TB) (*Store, string) {
 			pg := testenv.SharedPostgres(t)
 			url := pg.NewDatabase(t)
 			return mustOpen(t, url, WithPasswordFile(pg.PasswordFile)), url
 		},
-		reopen: func(t *testing.T, url string) *Store {
+		reopen: func(t testing.TB, url string) *Store {
 			return mustOpen(t, url, WithPasswordFile(testenv.SharedPostgres(t).PasswordFile))
 		},
 	},
 }
 
-func mustOpen(t *testing.T, target string, opts ...Option) *Store {
+func mustOpen(t testing.TB, target string, opts ...Option) *Store {
 	t.Helper()
 	s, err := Open(target, opts...)
 	if err != nil {

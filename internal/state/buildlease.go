@@ -23,19 +23,29 @@ type fence struct {
 	token int64
 }
 
+// held is a key's lease row as a transaction read it: build "" when no build holds it.
+type held struct {
+	build, owner string
+	token        int64
+}
+
 // check fails with ErrFenced unless the key's lease names build id, owner and token.
 func (f *fence) check(t *tx, key, id string) error {
-	var build, owner string
-	var token int64
-	err := t.QueryRow(`SELECT build_id, owner, token FROM leases WHERE image_key = ?`, key).Scan(&build, &owner, &token)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%w (build %s holds no lease)", ErrFenced, id)
-	}
-	if err != nil {
+	var h held
+	err := t.QueryRow(`SELECT build_id, owner, token FROM leases WHERE image_key = ?`, key).Scan(&h.build, &h.owner, &h.token)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	if build != id || owner != string(f.owner) || token != f.token {
-		return fmt.Errorf("%w (build %s, token %d; the lease of %s is at token %d)", ErrFenced, id, f.token, key, token)
+	return f.matches(h, key, id)
+}
+
+// matches is check on the lease row h of key, read already.
+func (f *fence) matches(h held, key, id string) error {
+	if h.build == "" && h.token == 0 {
+		return fmt.Errorf("%w (build %s holds no lease)", ErrFenced, id)
+	}
+	if h.build != id || h.owner != string(f.owner) || h.token != f.token {
+		return fmt.Errorf("%w (build %s, token %d; the lease of %s is at token %d)", ErrFenced, id, f.token, key, h.token)
 	}
 	return nil
 }
@@ -74,56 +84,46 @@ func (s *Store) ClaimBuildInto(ctx context.Context, id string, owner Owner, ttl 
 	l := &BuildLease{s: s, id: id, ttl: ttl, fence: fence{owner: owner}}
 	var rec Record
 	err := s.txLazy(ctx, func(t *tx) error {
-		if err := t.QueryRow(`SELECT image_key FROM builds WHERE id = ?`, id).Scan(&l.key); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("build %s: %w", id, ErrNotFound)
-			}
+		if err := t.lockBuild(id); err != nil {
 			return err
 		}
-		if err := t.lockKey(l.key); err != nil {
+		var h held
+		var err error
+		if rec, h, err = readHeld(t, id); err != nil {
 			return err
 		}
-		var holder, holderOwner string
-		var token int64
-		err := t.QueryRow(`SELECT build_id, owner, token FROM leases WHERE image_key = ?`, l.key).Scan(&holder, &holderOwner, &token)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
+		l.key = rec.ImageKey
+		if h.build != "" {
+			return fmt.Errorf("%w (build %s of %s, on %s)", ErrKeyBusy, h.build, l.key, h.owner)
 		}
-		if holder != "" {
-			return fmt.Errorf("%w (build %s of %s, on %s)", ErrKeyBusy, holder, l.key, holderOwner)
+		if rec.State != Queued {
+			return fmt.Errorf("%w (build %s is %s)", ErrNotQueued, id, rec.State)
 		}
-		l.fence.token = token + 1
-		rec, err = writeIn(t, id, nil, func(t *tx, r *Record) (string, error) {
-			if r.State != Queued {
-				return "", fmt.Errorf("%w (build %s is %s)", ErrNotQueued, id, r.State)
-			}
-			r.Attempt++
-			if fingerprint != "" {
-				r.Fingerprint = fingerprint
-			}
-			r.Message, r.Error = "", ""
-			msg := fmt.Sprintf("attempt %d started by %s (lease %d)", r.Attempt, owner, l.fence.token)
-			if stage == "" || r.Stage != "" {
-				return msg, nil
-			}
-			// A new build: into its first stage in the same row update, both journalled.
-			if err := journal(t, id, r.State, r.Stage, msg); err != nil {
-				return "", err
-			}
+		l.fence.token = h.token + 1
+		rec.Attempt++
+		if fingerprint != "" {
+			rec.Fingerprint = fingerprint
+		}
+		rec.Message, rec.Error = "", ""
+		var j journalRows
+		msg := fmt.Sprintf("attempt %d started by %s (lease %d)", rec.Attempt, owner, l.fence.token)
+		if stage != "" && rec.Stage == "" { // a new build: into its first stage in the same row update
+			j.add(id, rec.State, rec.Stage, msg)
+			msg, _ = transition(&rec, st, stage)
 			l.entered = stage
-			return transition(r, st, stage)
-		})
-		if err != nil {
+		}
+		j.add(id, rec.State, rec.Stage, msg)
+		if err := saveRecord(t, &rec); err != nil {
 			return err
 		}
-		clock, err := t.clockMS()
-		if err != nil {
+		if err := j.insert(t); err != nil {
 			return err
 		}
-		_, err = t.Exec(`INSERT INTO leases (image_key, build_id, owner, token, expires_ms) VALUES (?, ?, ?, ?, ?)
+		// The expiry is computed on the store's clock, in the statement.
+		_, err = t.Exec(`INSERT INTO leases (image_key, build_id, owner, token, expires_ms) VALUES (?, ?, ?, ?, `+t.d.clockSQL+` + ?)
 			ON CONFLICT (image_key) DO UPDATE SET build_id = excluded.build_id, owner = excluded.owner,
 			token = excluded.token, expires_ms = excluded.expires_ms`,
-			l.key, id, string(owner), l.fence.token, clock+ttl.Milliseconds())
+			l.key, id, string(owner), l.fence.token, ttl.Milliseconds())
 		return err
 	})
 	if err != nil {

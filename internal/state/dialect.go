@@ -3,6 +3,8 @@ package state
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,66 +17,96 @@ type dialect struct {
 	name string
 	// numbered rewrites "?" placeholders to $1, $2, ... (PostgreSQL).
 	numbered bool
+	// roundTrips: every statement costs a round trip to the server, so one statement doing
+	// the work of two is faster (PostgreSQL). SQLite runs statements in the process and
+	// compiles each one: there two simple statements cost less than one with a join.
+	roundTrips bool
 	// lockKey serialises writers of one image key inside a transaction. SQLite needs nothing:
 	// BEGIN IMMEDIATE already serialises every writer of the file.
-	lockKey func(ctx context.Context, t *sql.Tx, key string) error
+	lockKey func(ctx context.Context, t sqlTx, key string) error
 	// lockSorted is lockKey for several keys, given in sorted order, in one round trip.
-	lockSorted func(ctx context.Context, t *sql.Tx, keys []string) error
+	lockSorted func(ctx context.Context, t sqlTx, keys []string) error
+	// lockBuild reads the image key of build ? and takes that key's lock (as lockKey) in the
+	// same statement: one round trip for both. "": no statement (SQLite, as lockKey).
+	lockBuild string
+	// clockSQL is the expression of clockMS, for a statement that computes an expiry itself.
+	clockSQL string
 	// clockMS is the store's clock in Unix milliseconds, read inside a transaction: every lease
 	// expiry is computed and compared on one clock, the database's, whatever the hosts' clocks.
 	clockMS func(ctx context.Context, q rowQuerier) (int64, error)
-	// syncMode sets, on the connection a transaction is about to run on, whether its commit
-	// waits for the disk (SQLite's synchronous is a setting of the connection).
-	syncMode func(ctx context.Context, c *sql.Conn, durable bool) error
-	// lazyInTx, run first in a transaction, lets its commit return before the disk write
-	// (PostgreSQL's synchronous_commit is a setting of the transaction).
-	lazyInTx string
+	// begin starts a transaction on c whose commit waits for the disk when durable (see
+	// Store.txLazy for the others).
+	begin func(ctx context.Context, c *sql.Conn, durable bool) (sqlTx, error)
 }
 
-// rowQuerier is a *sql.DB or *sql.Tx.
+// sqlTx is an open transaction: a *sql.Tx, or a pgTx.
+type sqlTx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	Commit() error
+	Rollback() error
+}
+
+// rowQuerier is a *sql.DB, a *sql.Conn or an sqlTx.
 type rowQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 var sqliteDialect = dialect{
 	name:       "sqlite",
-	lockKey:    func(context.Context, *sql.Tx, string) error { return nil },
-	lockSorted: func(context.Context, *sql.Tx, []string) error { return nil },
+	lockKey:    func(context.Context, sqlTx, string) error { return nil },
+	lockSorted: func(context.Context, sqlTx, []string) error { return nil },
 	clockMS:    func(context.Context, rowQuerier) (int64, error) { return time.Now().UnixMilli(), nil },
-	syncMode: func(ctx context.Context, c *sql.Conn, durable bool) error {
-		// WAL: FULL syncs the log at every commit; NORMAL leaves it to the next FULL commit or
-		// checkpoint, and never corrupts the database.
+	clockSQL:   `CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
+	begin: func(ctx context.Context, c *sql.Conn, durable bool) (sqlTx, error) {
+		// SQLite's synchronous is a setting of the connection. WAL: FULL syncs the log at
+		// every commit; NORMAL leaves it to the next FULL commit or checkpoint, and never
+		// corrupts the database.
 		mode := "PRAGMA synchronous = NORMAL"
 		if durable {
 			mode = "PRAGMA synchronous = FULL"
 		}
-		_, err := c.ExecContext(ctx, mode)
-		return err
+		if _, err := c.ExecContext(ctx, mode); err != nil {
+			return nil, err
+		}
+		t, err := c.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
 	},
 }
 
 var postgresDialect = dialect{
-	name:     "postgres",
-	numbered: true,
-	lockKey: func(ctx context.Context, t *sql.Tx, key string) error {
+	name:       "postgres",
+	numbered:   true,
+	roundTrips: true,
+	lockKey: func(ctx context.Context, t sqlTx, key string) error {
 		// A transaction-scoped advisory lock on the key's hash: released at commit or rollback.
 		_, err := t.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key)
 		return err
 	},
-	lockSorted: func(ctx context.Context, t *sql.Tx, keys []string) error {
+	lockSorted: func(ctx context.Context, t sqlTx, keys []string) error {
 		// unnest yields the array in order, and each row's lock is taken as the row is made:
 		// the keys are locked in the caller's (sorted) order, as lockKey one by one would.
 		_, err := t.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k`, keys)
 		return err
 	},
+	// The lateral call runs once per row of builds the WHERE clause kept: this build's key only.
+	lockBuild: `SELECT b.image_key FROM builds b, pg_advisory_xact_lock(hashtextextended(b.image_key, 0)) WHERE b.id = ?`,
 	clockMS: func(ctx context.Context, q rowQuerier) (int64, error) {
 		var ms int64
-		err := q.QueryRowContext(ctx, `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint`).Scan(&ms)
+		err := q.QueryRowContext(ctx, `SELECT `+pgClockSQL).Scan(&ms)
 		return ms, err
 	},
-	syncMode: func(context.Context, *sql.Conn, bool) error { return nil },
-	lazyInTx: `SET LOCAL synchronous_commit TO OFF`,
+	clockSQL: pgClockSQL,
+	begin:    beginPG,
 }
+
+// pgClockSQL is PostgreSQL's clock in Unix milliseconds (clock_timestamp: the time now, not
+// the transaction's start).
+const pgClockSQL = `(extract(epoch FROM clock_timestamp()) * 1000)::bigint`
 
 // ddl returns a schema statement written for SQLite in the dialect.
 func (d dialect) ddl(stmt string) string {
@@ -105,28 +137,42 @@ func (d dialect) q(query string) string {
 
 // tx is a write transaction in the store's dialect: its query methods take "?" placeholders.
 type tx struct {
-	*sql.Tx
+	q   sqlTx
 	ctx context.Context
 	d   dialect
 }
 
 // Exec runs a statement.
 func (t *tx) Exec(query string, args ...any) (sql.Result, error) {
-	return t.Tx.ExecContext(t.ctx, t.d.q(query), args...)
+	return t.q.ExecContext(t.ctx, t.d.q(query), args...)
 }
 
 // Query runs a query.
 func (t *tx) Query(query string, args ...any) (*sql.Rows, error) {
-	return t.Tx.QueryContext(t.ctx, t.d.q(query), args...)
+	return t.q.QueryContext(t.ctx, t.d.q(query), args...)
 }
 
 // QueryRow runs a query of one row.
 func (t *tx) QueryRow(query string, args ...any) *sql.Row {
-	return t.Tx.QueryRowContext(t.ctx, t.d.q(query), args...)
+	return t.q.QueryRowContext(t.ctx, t.d.q(query), args...)
 }
 
 // lockKey serialises this transaction with every other writer of key.
-func (t *tx) lockKey(key string) error { return t.d.lockKey(t.ctx, t.Tx, key) }
+func (t *tx) lockKey(key string) error { return t.d.lockKey(t.ctx, t.q, key) }
+
+// lockBuild is lockKey for the image key of build id: ErrNotFound for an unknown build (on
+// PostgreSQL; on SQLite the caller's read of the build finds that out).
+func (t *tx) lockBuild(id string) error {
+	if t.d.lockBuild == "" {
+		return nil
+	}
+	var key string
+	err := t.QueryRow(t.d.lockBuild, id).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("build %s: %w", id, ErrNotFound)
+	}
+	return err
+}
 
 // lockKeys locks several keys in sorted order, so two transactions never wait on each other
 // in a cycle, in one round trip.
@@ -143,8 +189,8 @@ func (t *tx) lockKeys(keys []string) error {
 	if len(sorted) == 1 {
 		return t.lockKey(sorted[0])
 	}
-	return t.d.lockSorted(t.ctx, t.Tx, sorted)
+	return t.d.lockSorted(t.ctx, t.q, sorted)
 }
 
 // clockMS is the store's clock (see dialect.clockMS).
-func (t *tx) clockMS() (int64, error) { return t.d.clockMS(t.ctx, t.Tx) }
+func (t *tx) clockMS() (int64, error) { return t.d.clockMS(t.ctx, t.q) }

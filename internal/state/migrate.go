@@ -57,7 +57,7 @@ func migrate(ctx context.Context, s *Store) error {
 		if _, err := t.Exec(s.d.ddl(versionTable)); err != nil {
 			return err
 		}
-		cur, err := currentVersion(ctx, t.Tx)
+		cur, err := currentVersion(ctx, t.q)
 		if err != nil {
 			return err
 		}

@@ -13,11 +13,12 @@ const recordCols = `id, image_key, state, stage, request, message_id, fingerprin
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanRecord(row scanner) (Record, error) {
+// scanRecord scans the recordCols of row, and then its further columns into more.
+func scanRecord(row scanner, more ...any) (Record, error) {
 	var r Record
 	var req, arts, timings, created, updated string
-	if err := row.Scan(&r.ID, &r.ImageKey, &r.State, &r.Stage, &req, &r.MessageID, &r.Fingerprint,
-		&r.Message, &r.Error, &r.LogPath, &arts, &r.Attempt, &timings, &created, &updated); err != nil {
+	if err := row.Scan(append([]any{&r.ID, &r.ImageKey, &r.State, &r.Stage, &req, &r.MessageID, &r.Fingerprint,
+		&r.Message, &r.Error, &r.LogPath, &arts, &r.Attempt, &timings, &created, &updated}, more...)...); err != nil {
 		return r, err
 	}
 	if err := json.Unmarshal([]byte(req), &r.Request); err != nil {
@@ -61,8 +62,20 @@ func (j *journalRows) add(id string, st State, stage, msg string) {
 	j.args = append(j.args, id, now(), string(st), stage, msg)
 }
 
+// sqliteAlone: up to this many entries, SQLite inserts each by its own statement: compiling
+// a multi-row INSERT costs it more than two small ones (see dialect.roundTrips).
+const sqliteAlone = 2
+
 // insert writes the entries inside t.
 func (j *journalRows) insert(t *tx) error {
+	if !t.d.roundTrips && len(j.args) <= sqliteAlone*5 {
+		for args := j.args; len(args) > 0; args = args[5:] {
+			if _, err := t.Exec(`INSERT INTO journal (build_id, at, state, stage, message) VALUES (?, ?, ?, ?, ?)`, args[:5]...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for args := j.args; len(args) > 0; {
 		n := min(len(args), journalChunk*5)
 		rows := strings.Repeat(", (?, ?, ?, ?, ?)", n/5)[2:]

@@ -128,20 +128,11 @@ func (s *Store) txSync(ctx context.Context, durable bool, fn func(*tx) error) er
 		return err
 	}
 	defer conn.Close()
-	if err := s.d.syncMode(ctx, conn, durable); err != nil {
-		return err
-	}
-	t, err := conn.BeginTx(ctx, nil)
+	t, err := s.d.begin(ctx, conn, durable)
 	if err != nil {
 		return err
 	}
-	if !durable && s.d.lazyInTx != "" {
-		if _, err := t.ExecContext(ctx, s.d.lazyInTx); err != nil {
-			t.Rollback()
-			return err
-		}
-	}
-	if err := fn(&tx{Tx: t, ctx: ctx, d: s.d}); err != nil {
+	if err := fn(&tx{q: t, ctx: ctx, d: s.d}); err != nil {
 		t.Rollback()
 		return err
 	}

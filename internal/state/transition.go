@@ -33,17 +33,10 @@ func (s *Store) updateTx(ctx context.Context, id string, fn func(t *tx, r *Recor
 func (s *Store) write(ctx context.Context, id string, f *fence, durable bool, fn func(t *tx, r *Record) (string, error)) (Record, error) {
 	var out Record
 	err := s.txSync(ctx, durable, func(t *tx) error {
-		var key string
-		err := t.QueryRow(`SELECT image_key FROM builds WHERE id = ?`, id).Scan(&key)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("build %s: %w", id, ErrNotFound)
-		}
-		if err != nil {
+		if err := t.lockBuild(id); err != nil {
 			return err
 		}
-		if err := t.lockKey(key); err != nil {
-			return err
-		}
+		var err error
 		out, err = writeIn(t, id, f, fn)
 		return err
 	})
@@ -55,15 +48,12 @@ func (s *Store) write(ctx context.Context, id string, f *fence, durable bool, fn
 
 // writeIn is write's read-check-change-write inside t, whose caller holds the key lock.
 func writeIn(t *tx, id string, f *fence, fn func(t *tx, r *Record) (string, error)) (Record, error) {
-	r, err := scanRecord(t.QueryRow(`SELECT `+recordCols+` FROM builds WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("build %s: %w", id, ErrNotFound)
-	}
+	r, h, err := readHeld(t, id)
 	if err != nil {
 		return r, err
 	}
 	if f != nil {
-		if err := f.check(t, r.ImageKey, id); err != nil {
+		if err := f.matches(h, r.ImageKey, id); err != nil {
 			return r, err
 		}
 	}
@@ -71,14 +61,7 @@ func writeIn(t *tx, id string, f *fence, fn func(t *tx, r *Record) (string, erro
 	if err != nil {
 		return r, err
 	}
-	timings, err := json.Marshal(r.Timings)
-	if err != nil {
-		return r, err
-	}
-	if _, err := t.Exec(`UPDATE builds SET state = ?, stage = ?, fingerprint = ?, message = ?, error = ?,
-		log_path = ?, artifacts = ?, attempt = ?, timings = ?, updated_at = ? WHERE id = ?`,
-		string(r.State), r.Stage, r.Fingerprint, r.Message, r.Error, r.LogPath, string(r.Artifacts),
-		r.Attempt, string(timings), now(), id); err != nil {
+	if err := saveRecord(t, &r); err != nil {
 		return r, err
 	}
 	if msg != "" {
@@ -87,6 +70,40 @@ func writeIn(t *tx, id string, f *fence, fn func(t *tx, r *Record) (string, erro
 		}
 	}
 	return r, nil
+}
+
+// readHeld reads a build and its key's lease row (a zero held: no lease row), in one query
+// where that saves a round trip.
+func readHeld(t *tx, id string) (Record, held, error) {
+	var h held
+	var r Record
+	var err error
+	if t.d.roundTrips {
+		r, err = scanRecord(t.QueryRow(`SELECT `+recordCols+`, COALESCE(build_id, ''), COALESCE(owner, ''), COALESCE(token, 0)
+			FROM builds LEFT JOIN leases USING (image_key) WHERE id = ?`, id), &h.build, &h.owner, &h.token)
+	} else if r, err = scanRecord(t.QueryRow(`SELECT `+recordCols+` FROM builds WHERE id = ?`, id)); err == nil {
+		err = t.QueryRow(`SELECT build_id, owner, token FROM leases WHERE image_key = ?`, r.ImageKey).Scan(&h.build, &h.owner, &h.token)
+		if errors.Is(err, sql.ErrNoRows) {
+			return r, held{}, nil
+		}
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, h, fmt.Errorf("build %s: %w", id, ErrNotFound)
+	}
+	return r, h, err
+}
+
+// saveRecord writes r's changeable fields back to its row.
+func saveRecord(t *tx, r *Record) error {
+	timings, err := json.Marshal(r.Timings)
+	if err != nil {
+		return err
+	}
+	_, err = t.Exec(`UPDATE builds SET state = ?, stage = ?, fingerprint = ?, message = ?, error = ?,
+		log_path = ?, artifacts = ?, attempt = ?, timings = ?, updated_at = ? WHERE id = ?`,
+		string(r.State), r.Stage, r.Fingerprint, r.Message, r.Error, r.LogPath, string(r.Artifacts),
+		r.Attempt, string(timings), now(), r.ID)
+	return err
 }
 
 // endTiming closes the open timing of the current stage, if any.
