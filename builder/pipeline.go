@@ -227,7 +227,7 @@ func (p *Pipeline) enter(ctx context.Context, w buildWriter, b *Build, s Stage, 
 		_, err := w.Transition(ctx, stateFor(s.Name()), s.Name())
 		return err
 	}
-	arts, err := json.Marshal(b.Artifacts)
+	arts, err := artifactsJSON(b)
 	if err != nil {
 		return fmt.Errorf("save build %s: %w", b.ID, err)
 	}
@@ -267,7 +267,7 @@ func (p *Pipeline) fail(ctx context.Context, w buildWriter, b *Build, s Stage, e
 
 // save writes the build's artifacts and log path into its record.
 func save(ctx context.Context, w buildWriter, b *Build) error {
-	arts, err := json.Marshal(b.Artifacts)
+	arts, err := artifactsJSON(b)
 	if err != nil {
 		return fmt.Errorf("save build %s: %w", b.ID, err)
 	}

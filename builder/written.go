@@ -1,6 +1,10 @@
 package builder
 
-import "github.com/packuilon/packuilon/internal/config"
+import (
+	"encoding/json"
+
+	"github.com/packuilon/packuilon/internal/config"
+)
 
 // writtenError is an error whose text shows what %(name)s references of the configuration
 // brought into it (a path, a URL) as written (config.AsWritten): the store keeps it as the
@@ -18,3 +22,19 @@ func asWritten(err error) error {
 func (e writtenError) Error() string { return config.AsWritten(e.err.Error()) }
 
 func (e writtenError) Unwrap() error { return e.err }
+
+// artifactsJSON is the build's artifacts as the store keeps them. Their texts for people (a
+// smoke test's verdict, the warnings of a promotion), which may quote an error naming a path
+// or URL of the configuration, show what %(name)s references brought in as written, in the
+// store and in the build's mails alike; paths the build reads again (build files, logs,
+// reports) are kept as they are.
+func artifactsJSON(b *Build) ([]byte, error) {
+	for i := range b.Artifacts {
+		a := &b.Artifacts[i]
+		a.TestVerdict = config.AsWritten(a.TestVerdict)
+		for j, w := range a.PromoteWarnings {
+			a.PromoteWarnings[j] = config.AsWritten(w)
+		}
+	}
+	return json.Marshal(b.Artifacts)
+}

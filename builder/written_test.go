@@ -15,8 +15,9 @@ import (
 
 // TestFailedBuildHidesSecretBroughtIntoPath: ADMIN_AUTH_FILE's path is built from a %(name)s
 // reference to a secret (RABBIT_PW), and the file is missing: the promote stage fails with an
-// error naming it. The build's recorded message and error (shown by status, show, the page
-// and mails) name the path as written, never the secret.
+// error naming it, after a test stage that could not judge the image for the same reason. The
+// build's recorded message, error and test verdict (shown by status, show, the page and mails)
+// name the path as written, never the secret.
 func TestFailedBuildHidesSecretBroughtIntoPath(t *testing.T) {
 	const secret = "s3cret-rabbit-pw-5151"
 	dir := t.TempDir()
@@ -41,11 +42,17 @@ func TestFailedBuildHidesSecretBroughtIntoPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A test stage judges nothing and says why: the auth file cannot be read.
+	testing := stageFunc{"testing", func(_ context.Context, b *Build) error {
+		_, err := os.ReadFile(b.Config.Promote.AuthFile)
+		b.Artifacts = []Artifact{{Key: rec.ImageKey, Name: "SL7", ImageID: "0b1e9e42-3e58-4b4b-8a8e-000000000001",
+			TestVerdict: "not judged: " + err.Error()}}
+		return nil
+	}}
 	promote := stageFunc{state.PromotingStage, func(ctx context.Context, b *Build) error {
-		b.Artifacts = []Artifact{{Key: rec.ImageKey, Name: "SL7", ImageID: "0b1e9e42-3e58-4b4b-8a8e-000000000001"}}
 		return (&PromoteStage{}).Run(ctx, b)
 	}}
-	out, err := (&Pipeline{Stages: []Stage{promote}, Store: st}).Run(ctx, rec, cfg, hclog.NewNullLogger())
+	out, err := (&Pipeline{Stages: []Stage{testing, promote}, Store: st}).Run(ctx, rec, cfg, hclog.NewNullLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +61,8 @@ func TestFailedBuildHidesSecretBroughtIntoPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	written := filepath.Join(dir, "%(RABBIT_PW)s", "admin-auth.sh")
-	for what, s := range map[string]string{"message": out.Message, "recorded message": got.Message, "recorded error": got.Error} {
+	for what, s := range map[string]string{"message": out.Message, "recorded message": got.Message, "recorded error": got.Error,
+		"recorded artifacts": string(got.Artifacts)} {
 		if strings.Contains(s, secret) || !strings.Contains(s, written) {
 			t.Errorf("%s %q: want the auth file's path as written (%s)", what, s, written)
 		}
