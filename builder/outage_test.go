@@ -83,7 +83,9 @@ func outages(t *testing.T, proxy *testenv.TCPProxy, buf *logBuffer, failing, rec
 		if got := buf.count(failing); got != n {
 			t.Fatalf("outage %d: %d lines %q, want %d:\n%s", n, got, failing, n, buf)
 		}
-		proxy.Restore()
+		if err := proxy.Restore(); err != nil {
+			t.Fatal(err)
+		}
 		step()
 		if got := buf.count(recovered); got != n {
 			t.Fatalf("after outage %d: %d lines %q, want %d:\n%s", n, got, recovered, n, buf)

@@ -5,95 +5,179 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"syscall"
 )
 
 // TCPProxy is a real TCP proxy on a free loopback port in front of one service that does not
 // speak HTTP (PostgreSQL): it copies bytes both ways. Cut makes an outage of the service as
-// its clients see it, as a load balancer in front of a service that went down does: every
-// connection through the proxy is closed, and each new one is closed as soon as it is
-// accepted, until Restore. The port stays the proxy's all along.
+// its clients see a service that went down: every connection through the proxy is closed,
+// and new connections are refused for real (the kernel answers with a reset: "connection
+// refused") until Restore. The port stays the proxy's all along: no other process can take it
+// while the proxy is cut.
 type TCPProxy struct {
 	// Addr is host:port (127.0.0.1:port).
 	Addr string
 
-	ln     net.Listener
 	target string
+	fd     int // the proxy's socket: bound from start to Close, listening unless cut
 	wg     sync.WaitGroup
 
-	mu      sync.Mutex
-	cut     bool
-	closed  bool
-	conns   map[net.Conn]struct{}
-	refused int
+	mu     sync.Mutex
+	ln     net.Listener // nil while cut
+	closed bool
+	conns  map[net.Conn]struct{}
 }
 
 // StartTCPProxy starts a proxy forwarding to target (host:port). The caller must Close it.
 func StartTCPProxy(target string) (*TCPProxy, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	fd, port, err := bindHeld()
 	if err != nil {
 		return nil, fmt.Errorf("tcp proxy: %w", err)
 	}
-	p := &TCPProxy{Addr: ln.Addr().String(), ln: ln, target: target, conns: map[net.Conn]struct{}{}}
-	p.wg.Add(1)
-	go p.accept()
+	p := &TCPProxy{Addr: fmt.Sprintf("127.0.0.1:%d", port), target: target, fd: fd, conns: map[net.Conn]struct{}{}}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.listen(); err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("tcp proxy: %w", err)
+	}
 	return p, nil
 }
 
-// Cut closes every connection through the proxy, and every new one until Restore.
+// bindHeld binds a free loopback port that only the returned socket can use: the port is
+// picked by a first socket and bound by number by the second (both with SO_REUSEADDR, so
+// nothing can take it in between); a socket bound by number keeps its port when a shutdown
+// stops its listening, and without SO_REUSEADDR (cleared once bound) no other socket can bind
+// the port while it does not listen.
+func bindHeld() (fd, port int, err error) {
+	loopback := [4]byte{127, 0, 0, 1}
+	socket := func() (int, error) {
+		s, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err == nil {
+			if err = syscall.SetsockoptInt(s, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
+				syscall.Close(s)
+			}
+		}
+		return s, err
+	}
+	picker, err := socket()
+	if err != nil {
+		return -1, 0, err
+	}
+	defer syscall.Close(picker)
+	if err := syscall.Bind(picker, &syscall.SockaddrInet4{Addr: loopback}); err != nil {
+		return -1, 0, err
+	}
+	sa, err := syscall.Getsockname(picker)
+	if err != nil {
+		return -1, 0, err
+	}
+	in4, ok := sa.(*syscall.SockaddrInet4)
+	if !ok {
+		return -1, 0, fmt.Errorf("unexpected address %T", sa)
+	}
+	if fd, err = socket(); err != nil {
+		return -1, 0, err
+	}
+	err = syscall.Bind(fd, &syscall.SockaddrInet4{Port: in4.Port, Addr: loopback})
+	if err == nil {
+		err = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 0)
+	}
+	if err != nil {
+		syscall.Close(fd)
+		return -1, 0, err
+	}
+	return fd, in4.Port, nil
+}
+
+// listen starts listening on the proxy's socket and accepting (p.mu held). SO_REUSEADDR is
+// set while it listens (a listening socket keeps its port from everyone anyway): the
+// connections it accepts inherit it, so that after a cut their TIME_WAIT does not keep it
+// from listening again on its port.
+func (p *TCPProxy) listen() error {
+	if err := syscall.SetsockoptInt(p.fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
+		return err
+	}
+	if err := syscall.Listen(p.fd, syscall.SOMAXCONN); err != nil {
+		return fmt.Errorf("listen on %s: %w", p.Addr, err)
+	}
+	dup, err := syscall.Dup(p.fd)
+	if err != nil {
+		return err
+	}
+	syscall.CloseOnExec(dup)
+	f := os.NewFile(uintptr(dup), "tcp-proxy")
+	defer f.Close() // FileListener holds a duplicate of its own
+	ln, err := net.FileListener(f)
+	if err != nil {
+		return err
+	}
+	p.ln = ln
+	p.wg.Add(1)
+	go p.accept(ln)
+	return nil
+}
+
+// Cut stops listening (new connections are refused) and closes every connection through the
+// proxy, until Restore.
 func (p *TCPProxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.cut = true
+	if p.ln == nil || p.closed {
+		return
+	}
+	// On a listening socket, shutdown stops the listening (connections waiting to be accepted
+	// are reset) and keeps the socket bound.
+	syscall.Shutdown(p.fd, syscall.SHUT_RD) //nolint:errcheck // closing the listener stops accepting anyway
+	// Not listening, the socket keeps the port from other sockets only without SO_REUSEADDR.
+	syscall.SetsockoptInt(p.fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 0) //nolint:errcheck // best effort
+	p.ln.Close()
+	p.ln = nil
 	for c := range p.conns {
 		c.Close()
 	}
 }
 
-// Restore forwards new connections again.
-func (p *TCPProxy) Restore() {
-	p.mu.Lock()
-	p.cut = false
-	p.mu.Unlock()
-}
-
-// Refused is how many connections were closed on arrival while the proxy was cut.
-func (p *TCPProxy) Refused() int {
+// Restore listens again on the same port: new connections are forwarded again.
+func (p *TCPProxy) Restore() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.refused
+	if p.ln != nil || p.closed {
+		return nil
+	}
+	return p.listen()
 }
 
-// Close stops the proxy and closes every connection through it.
+// Close stops the proxy, closes every connection through it and gives the port up.
 func (p *TCPProxy) Close() {
 	p.mu.Lock()
-	p.closed = true
-	for c := range p.conns {
-		c.Close()
+	if !p.closed {
+		p.closed = true
+		if p.ln != nil {
+			p.ln.Close()
+			p.ln = nil
+		}
+		for c := range p.conns {
+			c.Close()
+		}
+		syscall.Close(p.fd)
 	}
 	p.mu.Unlock()
-	p.ln.Close()
 	p.wg.Wait()
 }
 
-func (p *TCPProxy) accept() {
+func (p *TCPProxy) accept(ln net.Listener) {
 	defer p.wg.Done()
 	for {
-		c, err := p.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
+			if errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EINVAL) {
+				return // cut or closed
 			}
 			continue
 		}
-		p.mu.Lock()
-		if p.cut || p.closed {
-			p.refused++
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		p.mu.Unlock()
 		p.wg.Add(1)
 		go p.forward(c)
 	}
@@ -134,7 +218,7 @@ func (p *TCPProxy) forward(c net.Conn) {
 func (p *TCPProxy) track(c, up net.Conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cut || p.closed {
+	if p.ln == nil || p.closed {
 		return false
 	}
 	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
