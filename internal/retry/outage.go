@@ -1,6 +1,7 @@
 package retry
 
 import (
+	"regexp"
 	"sync"
 	"time"
 )
@@ -26,10 +27,21 @@ type Outage struct {
 	began    time.Time
 }
 
+// localAddr is the local end of a socket as a net.OpError shows it ("read tcp
+// 127.0.0.1:41234->127.0.0.1:5432"): each connection has a port of its own.
+var localAddr = regexp.MustCompile(`\b((?:tcp|udp)[46]?) [^ ]+->`)
+
+// sameness is what two errors of an outage must share to be the same error: their text
+// without the local ends of sockets, so that an outage whose every attempt is reset on a new
+// connection is one error, not one per attempt.
+func sameness(err error) string {
+	return localAddr.ReplaceAllString(err.Error(), "$1 ->")
+}
+
 // Fail records a failed attempt (err must not be nil) and calls Failing if it starts an outage
-// or changes its error.
+// or changes its error (which the local end of a connection does not).
 func (o *Outage) Fail(attempt int, err error, wait time.Duration) {
-	msg := err.Error()
+	msg := sameness(err)
 	o.mu.Lock()
 	first, changed := o.failures == 0, msg != o.last
 	if first {

@@ -3,6 +3,8 @@ package retry
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,5 +134,53 @@ func TestOutage(t *testing.T) {
 	}
 	if got := strings.Join(logged, ","); got != "refused,timeout,ok after 3,refused,ok after 1" {
 		t.Errorf("logged %q", got)
+	}
+}
+
+// An outage whose attempts are each reset on a new connection is one error, though each error
+// names its own local port.
+func TestOutageIgnoresLocalPorts(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Read(make([]byte, 1)) // the client is connected
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close() // a reset
+		}
+	}()
+	reset := func() error {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Read(make([]byte, 1))
+		if err == nil {
+			t.Fatal("read from a reset connection succeeded")
+		}
+		return fmt.Errorf("renew: %w", err)
+	}
+	var logged []string
+	o := &Outage{Failing: func(_ int, err error, _ time.Duration) { logged = append(logged, err.Error()) }}
+	first, second := reset(), reset()
+	if first.Error() == second.Error() {
+		t.Fatalf("both errors are %q: they should differ by the local port", first)
+	}
+	o.Fail(1, first, 0)
+	o.Fail(2, second, 0)
+	o.Fail(3, errors.New("renew: timeout"), 0)
+	if len(logged) != 2 || logged[0] != first.Error() || logged[1] != "renew: timeout" {
+		t.Errorf("logged %q, want the first reset and the timeout", logged)
 	}
 }
