@@ -33,6 +33,10 @@ type Dispatcher struct {
 	Observe func(Outcome)
 	once    sync.Once
 	poke    chan struct{}
+	// outbox follows the outages of the store as the outbox is read: each is logged when it
+	// starts, when its error changes and when it ends, not at every poll.
+	outbox     *retry.Outage
+	outboxOnce sync.Once
 }
 
 // Outcome is the result of one delivery attempt.
@@ -57,6 +61,20 @@ func (d *Dispatcher) Poke() {
 	case d.pokeChan() <- struct{}{}:
 	default:
 	}
+}
+
+func (d *Dispatcher) outboxOutage() *retry.Outage {
+	d.outboxOnce.Do(func() {
+		d.outbox = &retry.Outage{
+			Failing: func(_ int, err error, _ time.Duration) {
+				d.Log.Error("cannot read the notification outbox", "error", err)
+			},
+			Recovered: func(failures int, since time.Duration) {
+				d.Log.Info("reading the notification outbox again", "failed_reads", failures, "outage", since.Round(time.Millisecond))
+			},
+		}
+	})
+	return d.outbox
 }
 
 func (d *Dispatcher) pokeChan() chan struct{} {
@@ -96,9 +114,12 @@ func (d *Dispatcher) deliverDue(ctx context.Context) {
 	for round := 0; round < 50 && ctx.Err() == nil; round++ {
 		due, err := d.Store.DueNotifications(ctx, time.Now(), 20)
 		if err != nil {
-			d.Log.Error("cannot read the notification outbox", "error", err)
+			if ctx.Err() == nil {
+				d.outboxOutage().Fail(round+1, err, 0)
+			}
 			return
 		}
+		d.outboxOutage().OK()
 		if len(due) == 0 {
 			return
 		}
@@ -138,7 +159,7 @@ func (d *Dispatcher) deliver(ctx context.Context, n state.Notification) {
 			msg = "notification undeliverable; not retried"
 		}
 		log.Error(msg, "attempts", attempts, "error", err)
-		if serr := d.Store.NoteAttemptFailed(wctx, n.Seq, time.Time{}, err.Error()); serr != nil {
+		if serr := d.Store.NoteAttemptFailed(wctx, n.Seq, time.Time{}, config.AsWritten(err.Error())); serr != nil {
 			log.Error("cannot record the notification", "error", serr)
 		}
 		return
@@ -149,7 +170,7 @@ func (d *Dispatcher) deliver(ctx context.Context, n state.Notification) {
 		wait = maxBackoff
 	}
 	log.Warn("notification not delivered; will retry", "attempts", attempts, "retry_in", wait, "error", err)
-	if serr := d.Store.NoteAttemptFailed(wctx, n.Seq, time.Now().Add(wait), err.Error()); serr != nil {
+	if serr := d.Store.NoteAttemptFailed(wctx, n.Seq, time.Now().Add(wait), config.AsWritten(err.Error())); serr != nil {
 		log.Error("cannot record the notification", "error", serr)
 	}
 }
