@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,40 +14,9 @@ import (
 	"github.com/packuilon/packuilon/internal/web"
 )
 
-// logBuffer collects a logger's lines for a test.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// count is how many lines contain s.
-func (l *logBuffer) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, line := range strings.Split(l.b.String(), "\n") {
-		if strings.Contains(line, s) {
-			n++
-		}
-	}
-	return n
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // storeThroughProxy opens a PostgreSQL build store reached through a TCP proxy the test cuts
 // to make real outages of the store, and a logger writing to the returned buffer.
-func storeThroughProxy(t *testing.T) (*state.Store, *testenv.TCPProxy, hclog.Logger, *logBuffer) {
+func storeThroughProxy(t *testing.T) (*state.Store, *testenv.TCPProxy, hclog.Logger, *testenv.LogBuffer) {
 	t.Helper()
 	pg := testenv.SharedPostgres(t)
 	url := pg.NewDatabase(t)
@@ -66,7 +34,7 @@ func storeThroughProxy(t *testing.T) (*state.Store, *testenv.TCPProxy, hclog.Log
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	buf := &logBuffer{}
+	buf := &testenv.LogBuffer{}
 	return st, proxy, hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Info, Output: buf}), buf
 }
 
@@ -74,20 +42,20 @@ func storeThroughProxy(t *testing.T) (*state.Store, *testenv.TCPProxy, hclog.Log
 // after, and checks that each outage's start and each recovery is logged once. (One failed
 // step per outage: within an outage, the error can change from a broken pooled connection to
 // a refused new one, and each change is logged.)
-func outages(t *testing.T, proxy *testenv.TCPProxy, buf *logBuffer, failing, recovered string, step func()) {
+func outages(t *testing.T, proxy *testenv.TCPProxy, buf *testenv.LogBuffer, failing, recovered string, step func()) {
 	t.Helper()
 	step()
 	for n := 1; n <= 2; n++ {
 		proxy.Cut()
 		step()
-		if got := buf.count(failing); got != n {
+		if got := buf.Lines(failing); got != n {
 			t.Fatalf("outage %d: %d lines %q, want %d:\n%s", n, got, failing, n, buf)
 		}
 		if err := proxy.Restore(); err != nil {
 			t.Fatal(err)
 		}
 		step()
-		if got := buf.count(recovered); got != n {
+		if got := buf.Lines(recovered); got != n {
 			t.Fatalf("after outage %d: %d lines %q, want %d:\n%s", n, got, recovered, n, buf)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
@@ -13,30 +12,6 @@ import (
 	"github.com/packuilon/packuilon/internal/state"
 	"github.com/packuilon/packuilon/internal/testenv"
 )
-
-// lines is a logger's output, safe for concurrent writes.
-type lines struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lines) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
-
-func (l *lines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestOutboxOutageLoggedOnce: with the build store (PostgreSQL, through a proxy) down, the
 // outbox read of every poll fails; the outage is logged when it starts (and if its error
@@ -62,7 +37,7 @@ func TestOutboxOutageLoggedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	out := &lines{}
+	out := &testenv.LogBuffer{}
 	d := &Dispatcher{Store: st, Config: func() config.Notify { return config.Notify{} },
 		Log: hclog.New(&hclog.LoggerOptions{Output: out})}
 	ctx := context.Background()
@@ -73,7 +48,7 @@ func TestOutboxOutageLoggedOnce(t *testing.T) {
 		d.deliverDue(ctx)
 	}
 	// A broken pooled connection first, then refused ones: at most one change of error.
-	if n := out.count("cannot read the notification outbox"); n < 1 || n > 2 {
+	if n := out.Lines("cannot read the notification outbox"); n < 1 || n > 2 {
 		t.Fatalf("%d lines for an outage of %d polls, want the start of the outage (and a change of its error):\n%s", n, polls, out)
 	}
 	if err := proxy.Restore(); err != nil {
@@ -81,7 +56,7 @@ func TestOutboxOutageLoggedOnce(t *testing.T) {
 	}
 	d.deliverDue(ctx)
 	d.deliverDue(ctx)
-	if n := out.count("reading the notification outbox again"); n != 1 {
+	if n := out.Lines("reading the notification outbox again"); n != 1 {
 		t.Errorf("%d recovery lines, want 1:\n%s", n, out)
 	}
 }
