@@ -122,26 +122,32 @@ func TestFinishReportsSurvivors(t *testing.T) {
 	cmd.Stderr = stderr
 	h := Setup(cmd, time.Second)
 	cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS // the mount is seen by the group only
-	server := 0
+	// The server, once known: its pid and start time (a pid is only that process while the
+	// start time matches: never signal or wait for another one).
+	server, serverStart := 0, uint64(0)
+	serverAlive := func() bool {
+		st, err := readStat(server)
+		return server > 0 && err == nil && st.start == serverStart && st.state != 'Z' && st.state != 'X'
+	}
 	// Registered before the start, so it runs on every way out (after the deferred closes, before
 	// TempDir's removal): the lifeline's end makes the server exit, which ends the stuck member.
 	t.Cleanup(func() {
 		keep.Close()
 		h.Finish()
-		if server > 0 {
-			Signal(server, syscall.SIGKILL)
+		if serverAlive() {
+			syscall.Kill(server, syscall.SIGKILL) // the lifeline ends it; this only makes sure
 		}
 		if cmd.Process == nil {
 			return
 		}
+		boot, err := BootID()
+		if err != nil {
+			t.Error(err)
+			return
+		}
 		gone := func() bool {
-			if server > 0 {
-				if st, err := readStat(server); err == nil && st.state != 'Z' && st.state != 'X' {
-					return false
-				}
-			}
-			alive, err := (Group{ID: cmd.Process.Pid}).Alive()
-			return err == nil && !alive
+			alive, err := (Group{ID: cmd.Process.Pid, BootID: boot}).Alive()
+			return !serverAlive() && err == nil && !alive
 		}
 		for end := time.Now().Add(30 * time.Second); !gone(); time.Sleep(pollInterval) {
 			if time.Now().After(end) {
@@ -152,7 +158,11 @@ func TestFinishReportsSurvivors(t *testing.T) {
 	})
 	err = cmd.Run()
 	if b, rerr := os.ReadFile(pidfile); rerr == nil {
-		server, _ = strconv.Atoi(string(b)) // for the cleanup, whatever happened
+		if pid, aerr := strconv.Atoi(string(b)); aerr == nil {
+			if st, serr := readStat(pid); serr == nil && st.pgrp == pid { // its own group, as stuck makes it
+				server, serverStart = pid, st.start
+			}
+		}
 	}
 	if err != nil {
 		msg, _ := os.ReadFile(stderr.Name())
