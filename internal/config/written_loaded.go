@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 	"sync"
@@ -24,17 +25,37 @@ func (l *loadedValues) remember(w writtenValues) {
 	defer l.mu.Unlock()
 	for _, ps := range w {
 		for _, p := range ps {
-			if l.seen[p] || tooCommon(p.expanded) {
+			if tooCommon(p.expanded) {
 				continue
 			}
-			if l.seen == nil {
-				l.seen = map[refPair]bool{}
+			for _, v := range logForms(p) {
+				if l.seen[v] {
+					continue
+				}
+				if l.seen == nil {
+					l.seen = map[refPair]bool{}
+				}
+				l.seen[v] = true
+				l.pairs = append(l.pairs, v)
+				l.replacer = nil
 			}
-			l.seen[p] = true
-			l.pairs = append(l.pairs, p)
-			l.replacer = nil
 		}
 	}
+}
+
+// logForms is p and p as log lines show a value: hclog's text format escapes the quotes of a
+// quoted value (\"), its JSON format escapes as encoding/json does (\", \\, \u0026 for &).
+func logForms(p refPair) []refPair {
+	forms := []refPair{p}
+	for _, esc := range []func(string) string{
+		func(s string) string { return strings.ReplaceAll(s, `"`, `\"`) },
+		func(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) },
+	} {
+		if e := esc(p.expanded); e != p.expanded {
+			forms = append(forms, refPair{e, esc(p.written)})
+		}
+	}
+	return forms
 }
 
 // tooCommon says whether an expansion is left as it is in every line: one under 4 characters

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/go-hclog"
 )
 
 // TestAsWrittenEveryLoad: AsWritten hides what the references of every configuration loaded
@@ -34,5 +36,29 @@ func TestAsWrittenEveryLoad(t *testing.T) {
 	}
 	if strings.Contains(got, "s3cret") {
 		t.Error("a secret is shown")
+	}
+}
+
+// TestAsWrittenInLogLines: a secret with quotes, a backslash and HTML characters, brought into
+// a path by a reference, is hidden in hclog's text and JSON lines, which escape them.
+func TestAsWrittenInLogLines(t *testing.T) {
+	const secret = `pw&<1>"2\3`
+	path := filepath.Join(t.TempDir(), "config.ini")
+	ini := "[DEFAULT]\nRABBIT_PW = " + secret + "\n[rabbit2packer]\nADMIN_AUTH_FILE = /srv/%(RABBIT_PW)s/admin\n"
+	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, jsonFormat := range []bool{false, true} {
+		var b strings.Builder
+		log := hclog.New(&hclog.LoggerOptions{Output: &b, JSONFormat: jsonFormat})
+		log.Warn("cannot connect", "credentials", "auth file "+cfg.Promote.AuthFile, "error", "open "+cfg.Promote.AuthFile+": no such file")
+		got := AsWritten(b.String())
+		if strings.Contains(got, "pw&") || strings.Contains(got, `pw\u0026`) || strings.Count(got, "/srv/%(RABBIT_PW)s/admin") != 2 {
+			t.Errorf("json %v: %s", jsonFormat, got)
+		}
 	}
 }
