@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -63,7 +62,7 @@ func runCheckConfig(ctx context.Context, env *cmdEnv, online bool) int {
 		g := cfg.Global
 		// Its lines name auth files, whose paths may hold a %(name)s reference: shown as written.
 		log, err := logging.New(logging.Options{Target: "stderr", Level: g.LogLevel, Format: g.LogFormat,
-			Output: asWritten{env.stderr, cfg}})
+			Output: hiding{env.stderr}})
 		if err != nil {
 			fmt.Fprintf(env.stderr, "packuilon check-config: %v\n", err)
 			return 1
@@ -80,18 +79,4 @@ func runCheckConfig(ctx context.Context, env *cmdEnv, online bool) int {
 		}
 	}
 	return code
-}
-
-// asWritten writes through w what hclog writes (one whole line per Write) with the expansions
-// of %(name)s references shown as written (config.Config.AsWritten).
-type asWritten struct {
-	w   io.Writer
-	cfg *config.Config
-}
-
-func (a asWritten) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(a.w, a.cfg.AsWritten(string(p))); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }
