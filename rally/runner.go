@@ -71,6 +71,10 @@ func (r *Runner) Test(ctx context.Context, s Subject) (Verdict, error) {
 	out := s.Output
 	if out == nil {
 		out = io.Discard
+	} else {
+		// Rally's output may quote paths of the configuration (a value cut between two of the
+		// pipe's reads is not recognised).
+		out = config.AsWrittenWriter(out)
 	}
 	log := r.log.With("build_id", s.BuildID, "image_id", s.ImageID)
 	// The build's tag finds the task's UUID. A retried build reuses its tag: remember the

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -97,3 +98,17 @@ func (l *loadedValues) hide(s string) string {
 // before): the daemons' and commands' logs and messages go through it, so that what a
 // %(name)s reference brought into a path or value (it may be a secret) is never shown.
 func AsWritten(s string) string { return loaded.hide(s) }
+
+// AsWrittenWriter returns w with AsWritten applied to each Write: for a build's log, where
+// packer's command line and output may quote a path of the configuration. Each Write must hold
+// whole lines (a value cut in two is not recognised).
+func AsWrittenWriter(w io.Writer) io.Writer { return asWrittenWriter{w} }
+
+type asWrittenWriter struct{ w io.Writer }
+
+func (a asWrittenWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(a.w, AsWritten(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/procgroup"
 )
 
@@ -58,6 +59,9 @@ var ErrFailed = errors.New("packer build failed")
 // temporary server; SIGTERM half way through KillGrace; SIGKILL at its end. When Build returns
 // no process of the group is left.
 func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, error) {
+	// The command line and packer's output may quote paths of the configuration: what their
+	// %(name)s references brought in (it may be a secret) is shown as written.
+	log = config.AsWrittenWriter(log)
 	args := []string{"build", "-machine-readable"}
 	if job.VarFile != "" {
 		args = append(args, "-var-file="+job.VarFile)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/procgroup"
 	"github.com/packuilon/packuilon/internal/testenv"
 )
@@ -163,4 +164,35 @@ func zombie(pid int) bool {
 	}
 	i := bytes.LastIndexByte(b, ')')
 	return i > 0 && i+2 < len(b) && b[i+2] == 'Z'
+}
+
+// TestRunnerLogHidesReferencedPath: PACKER_PATH is built from a %(name)s reference to a
+// secret; the build log (shown on the status page and in mails) names packer as written.
+func TestRunnerLogHidesReferencedPath(t *testing.T) {
+	needPacker(t)
+	const secret = "s3cret-rabbit-pw-6161"
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, secret), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/usr/bin/packer", filepath.Join(dir, secret, "packer")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "config.ini")
+	ini := "[DEFAULT]\nRABBIT_PW = " + secret + "\n[rabbit2packer]\nPACKER_PATH = " + dir + "/%(RABBIT_PW)s/packer\n"
+	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Path: cfg.Builder.PackerPath, KillGrace: 10 * time.Second}
+	var log syncBuf
+	if _, err := r.Build(context.Background(), Job{Template: template(t, `"echo built"`)}, &log); err != nil {
+		t.Fatalf("build: %v\n%s", err, log.String())
+	}
+	if strings.Contains(log.String(), secret) || !strings.Contains(log.String(), filepath.Join(dir, "%(RABBIT_PW)s", "packer")+" build") {
+		t.Errorf("the log does not name packer as written:\n%s", log.String())
+	}
 }
