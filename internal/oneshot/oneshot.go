@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/startup"
 	"github.com/packuilon/packuilon/profilewatch"
 )
@@ -36,6 +37,9 @@ func Run(ctx context.Context, o Options) int {
 	if !ok {
 		return 1
 	}
+	// Its failure line quotes paths and URLs of the configuration: what their %(name)s
+	// references brought in (it may be a secret) is shown as written.
+	o.Stderr = config.AsWrittenWriter(o.Stderr)
 	startup.LogNotices(cfg, log, false)
 	// Run by cron or cdp-listend, stderr goes nowhere: a failure is also logged, so it reaches
 	// syslog when LOG_TARGET = syslog.
