@@ -57,7 +57,7 @@ func (r *reader) lines(key string) string {
 			r.known.add(from, name) // a key used in references is no unknown key
 		}
 		return val, ok
-	}, func(written, expanded string) { refs = append(refs, refPair{expanded, written}) })
+	}, func(written, expanded string) { refs = append(refs, refPair{expanded: expanded, written: written}) })
 	if err != nil {
 		r.problem(key, "%s", err)
 		return ""

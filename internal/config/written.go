@@ -13,8 +13,13 @@ import (
 // references (at every depth), or an item of one (list keys quote items); and the messages that
 // quote a URL redact it as written (an expansion URL-escaped would escape this).
 
-// refPair is what a value, or one of its references, expanded to, and how the file writes it.
-type refPair struct{ expanded, written string }
+// refPair is what a value, or one of its references, expanded to, and how the file writes it;
+// secret when the value is a secret key's (RABBIT_PW = %(pw)s) or the reference names one
+// (%(RABBIT_PW)s): AsWritten then hides it however short it is.
+type refPair struct {
+	expanded, written string
+	secret            bool
+}
 
 // writtenValues maps "section KEY" (upper case: the section that reads the key) to the pairs
 // of a value read there that has references, longest expansion first.
@@ -28,15 +33,16 @@ func (w writtenValues) note(section, key, raw, val string, refs []refPair) {
 		delete(w, id)
 		return
 	}
-	pairs := []refPair{{val, strings.TrimSpace(raw)}} // val is trimmed already (reader.lines)
+	pairs := []refPair{{val, strings.TrimSpace(raw), secretKey(key)}} // val is trimmed already (reader.lines)
 	for _, p := range refs {
+		p.secret = secretReference(p.written)
 		pairs = append(pairs, p)
 		// An item of a list is quoted alone; items of 1 or 2 characters are left (they say
 		// nothing of a secret, and masking them would garble the message).
 		if items := strings.FieldsFunc(p.expanded, listSeparator); len(items) > 1 {
 			for _, it := range items {
 				if len(it) > 2 {
-					pairs = append(pairs, refPair{it, p.written})
+					pairs = append(pairs, refPair{it, p.written, p.secret})
 				}
 			}
 		}
@@ -49,7 +55,7 @@ func (w writtenValues) note(section, key, raw, val string, refs []refPair) {
 		kept = append(kept, p)
 		// Messages quote with %q: a quote, backslash or control character is then escaped.
 		if q := quoted(p.expanded); q != p.expanded {
-			kept = append(kept, refPair{q, quoted(p.written)})
+			kept = append(kept, refPair{q, quoted(p.written), p.secret})
 		}
 	}
 	sort.SliceStable(kept, func(i, j int) bool { return len(kept[i].expanded) > len(kept[j].expanded) })

@@ -26,7 +26,7 @@ func (l *loadedValues) remember(w writtenValues) {
 	defer l.mu.Unlock()
 	for _, ps := range w {
 		for _, p := range ps {
-			if tooCommon(p.expanded) {
+			if tooCommon(p.expanded) && !p.secret {
 				continue
 			}
 			for _, v := range logForms(p) {
@@ -53,7 +53,7 @@ func logForms(p refPair) []refPair {
 		func(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) },
 	} {
 		if e := esc(p.expanded); e != p.expanded {
-			forms = append(forms, refPair{e, esc(p.written)})
+			forms = append(forms, refPair{e, esc(p.written), p.secret})
 		}
 	}
 	return forms
@@ -61,7 +61,8 @@ func logForms(p refPair) []refPair {
 
 // tooCommon says whether an expansion is left as it is in every line: one under 4 characters
 // (THREAD_COUNT = %(n)s) or a number under 6 digits (a port) says nothing of a secret, and
-// hiding it would garble every line holding it (times, counts, ids).
+// hiding it would garble every line holding it (times, counts, ids). A secret's expansion
+// (refPair.secret) is hidden whatever its length: garbled lines are better than a password shown.
 func tooCommon(s string) bool {
 	if len(s) < 4 {
 		return true
