@@ -62,7 +62,7 @@ func runCheckConfig(ctx context.Context, env *cmdEnv, online bool) int {
 		g := cfg.Global
 		// Its lines name auth files, whose paths may hold a %(name)s reference: shown as written.
 		log, err := logging.New(logging.Options{Target: "stderr", Level: g.LogLevel, Format: g.LogFormat,
-			Output: hiding{env.stderr}})
+			Output: config.AsWrittenWriter(env.stderr)})
 		if err != nil {
 			fmt.Fprintf(env.stderr, "packuilon check-config: %v\n", err)
 			return 1

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/packuilon/packuilon/internal/config"
@@ -27,22 +25,9 @@ const (
 func setup(env *cmdEnv, as logAs) (*config.Config, hclog.Logger, bool) {
 	cfg, log, ok := startup.Setup(env.config, env.stderr, as)
 	if ok {
-		if _, done := env.stderr.(hiding); !done {
-			env.stderr = hiding{env.stderr}
-		}
+		env.stderr = config.AsWrittenWriter(env.stderr) // each message is one Write (fmt.Fprintf, hclog)
 	}
 	return cfg, log, ok
-}
-
-// hiding writes through w with the expansions of %(name)s references of the configuration
-// shown as written (config.AsWritten). Each message is one Write (fmt.Fprintf, hclog).
-type hiding struct{ w io.Writer }
-
-func (h hiding) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(h.w, config.AsWritten(string(p))); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }
 
 // buildStore opens cfg's build store (STATE_DB), read-only when ro: the one place cmd opens it.

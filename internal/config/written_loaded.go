@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // loaded holds what the %(name)s references of every configuration this process loaded (at
@@ -14,16 +15,20 @@ var loaded loadedValues
 
 // loadedValues is a set of expansions and how they are written, with their replacer.
 type loadedValues struct {
-	mu       sync.RWMutex
-	seen     map[refPair]bool
-	pairs    []refPair
-	replacer *strings.Replacer // nil until built, and after each new pair
+	mu    sync.Mutex // held by remember
+	seen  map[refPair]bool
+	pairs []refPair
+	// replacer shows pairs as written, longest first; nil while there is none (a configuration
+	// without references: then log lines are written as they are, neither copied nor scanned).
+	replacer atomic.Pointer[strings.Replacer]
 }
 
-// remember adds the expansions of one configuration.
+// remember adds the expansions of one configuration (at a load: the replacer is built here,
+// not on the log path).
 func (l *loadedValues) remember(w writtenValues) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	n := len(l.pairs)
 	for _, ps := range w {
 		for _, p := range ps {
 			if tooCommon(p.expanded) && !p.secret {
@@ -38,10 +43,18 @@ func (l *loadedValues) remember(w writtenValues) {
 				}
 				l.seen[v] = true
 				l.pairs = append(l.pairs, v)
-				l.replacer = nil
 			}
 		}
 	}
+	if len(l.pairs) == n {
+		return
+	}
+	sort.SliceStable(l.pairs, func(i, j int) bool { return len(l.pairs[i].expanded) > len(l.pairs[j].expanded) })
+	args := make([]string, 0, 2*len(l.pairs))
+	for _, p := range l.pairs {
+		args = append(args, p.expanded, p.written)
+	}
+	l.replacer.Store(strings.NewReplacer(args...))
 }
 
 // logForms is p and p as log lines show a value: hclog's text format escapes the quotes of a
@@ -72,26 +85,10 @@ func tooCommon(s string) bool {
 
 // hide returns s with every expansion remembered shown as written, longest first.
 func (l *loadedValues) hide(s string) string {
-	l.mu.RLock()
-	r, n := l.replacer, len(l.pairs)
-	l.mu.RUnlock()
-	if n == 0 {
-		return s
+	if r := l.replacer.Load(); r != nil {
+		return r.Replace(s)
 	}
-	if r == nil {
-		l.mu.Lock()
-		if l.replacer == nil {
-			sort.SliceStable(l.pairs, func(i, j int) bool { return len(l.pairs[i].expanded) > len(l.pairs[j].expanded) })
-			args := make([]string, 0, 2*len(l.pairs))
-			for _, p := range l.pairs {
-				args = append(args, p.expanded, p.written)
-			}
-			l.replacer = strings.NewReplacer(args...)
-		}
-		r = l.replacer
-		l.mu.Unlock()
-	}
-	return r.Replace(s)
+	return s
 }
 
 // AsWritten is Config.AsWritten for every configuration this process loaded, at its start
@@ -101,14 +98,29 @@ func (l *loadedValues) hide(s string) string {
 func AsWritten(s string) string { return loaded.hide(s) }
 
 // AsWrittenWriter returns w with AsWritten applied to each Write: for a build's log, where
-// packer's command line and output may quote a path of the configuration. Each Write must hold
-// whole lines (a value cut in two is not recognised).
-func AsWrittenWriter(w io.Writer) io.Writer { return asWrittenWriter{w} }
+// packer's command line and output may quote a path of the configuration, and for the
+// programs' log and messages. Each Write must hold whole lines (a value cut in two is not
+// recognised). w already wrapped is returned as it is.
+func AsWrittenWriter(w io.Writer) io.Writer { return loaded.writer(w) }
 
-type asWrittenWriter struct{ w io.Writer }
+func (l *loadedValues) writer(w io.Writer) io.Writer {
+	if a, ok := w.(asWrittenWriter); ok && a.l == l {
+		return w
+	}
+	return asWrittenWriter{w, l}
+}
+
+type asWrittenWriter struct {
+	w io.Writer
+	l *loadedValues
+}
 
 func (a asWrittenWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(a.w, AsWritten(string(p))); err != nil {
+	r := a.l.replacer.Load()
+	if r == nil {
+		return a.w.Write(p)
+	}
+	if _, err := io.WriteString(a.w, r.Replace(string(p))); err != nil {
 		return 0, err
 	}
 	return len(p), nil

@@ -82,3 +82,23 @@ func TestAsWrittenShortSecret(t *testing.T) {
 		t.Errorf("AsWritten:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestAsWrittenWriterNoReferences: while no configuration with references was loaded (the
+// common case), a log line goes through the writer as it is: neither copied nor allocated.
+func TestAsWrittenWriterNoReferences(t *testing.T) {
+	var l loadedValues
+	var sink countingWriter
+	w := l.writer(&sink)
+	line := []byte(`2026-11-30T12:02:25.000Z [INFO]  packuilon-builder: build finished: key=sl7.managed image=0b1e9e42` + "\n")
+	if n := testing.AllocsPerRun(100, func() { _, _ = w.Write(line) }); n != 0 {
+		t.Errorf("%v allocations per line written, want 0", n)
+	}
+	if sink.direct == 0 || l.writer(w) != w {
+		t.Errorf("line not passed as it is (%d direct writes), or the writer wrapped twice", sink.direct)
+	}
+}
+
+// countingWriter counts the Writes it is given.
+type countingWriter struct{ direct int }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.direct++; return len(p), nil }

@@ -26,9 +26,10 @@ type Options struct {
 	SyslogSocket string
 	// Output replaces stderr for Target "stderr" (tests).
 	Output io.Writer
-	// Hide, if set, rewrites each entry before it is written, whatever the target: the
-	// programs show what %(name)s references of the configuration brought in as written.
-	Hide func(string) string
+	// Hide, if set, wraps the output, whatever the target, to rewrite each entry (hclog writes
+	// one per Write): the programs show what %(name)s references of the configuration brought
+	// in as written (config.AsWrittenWriter).
+	Hide func(io.Writer) io.Writer
 }
 
 // name is the root logger's name.
@@ -63,22 +64,9 @@ func New(o Options) (hclog.Logger, error) {
 		opts.DisableTime = true // the journal stamps the time itself
 	}
 	if o.Hide != nil {
-		opts.Output = hidingWriter{w: opts.Output, hide: o.Hide}
+		opts.Output = o.Hide(opts.Output)
 	}
 	return hclog.New(opts), nil
-}
-
-// hidingWriter writes each entry (hclog writes one per Write) rewritten by hide.
-type hidingWriter struct {
-	w    io.Writer
-	hide func(string) string
-}
-
-func (h hidingWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(h.w, h.hide(string(p))); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }
 
 // dialSyslog connects to the system's syslog, or to the unix socket at path.

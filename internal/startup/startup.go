@@ -42,7 +42,7 @@ func Setup(path string, stderr io.Writer, as Tag) (*config.Config, hclog.Logger,
 	// Log lines quote paths and values of the configuration (an auth file, a URL): what their
 	// %(name)s references brought in, which may be a secret, is shown as written.
 	o := logging.Options{Target: g.LogTarget, Level: g.LogLevel, Format: g.LogFormat, Tag: string(as), SyslogSocket: g.SyslogSocket,
-		Hide: config.AsWritten}
+		Hide: config.AsWrittenWriter}
 	if as == ReadOnly {
 		o.Target = "stderr"
 	}
