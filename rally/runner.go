@@ -71,10 +71,6 @@ func (r *Runner) Test(ctx context.Context, s Subject) (Verdict, error) {
 	out := s.Output
 	if out == nil {
 		out = io.Discard
-	} else {
-		// Rally's output may quote paths of the configuration (a value cut between two of the
-		// pipe's reads is not recognised).
-		out = config.AsWrittenWriter(out)
 	}
 	log := r.log.With("build_id", s.BuildID, "image_id", s.ImageID)
 	// The build's tag finds the task's UUID. A retried build reuses its tag: remember the
@@ -130,7 +126,11 @@ func (r *Runner) start(ctx context.Context, out io.Writer, recordGroup func(proc
 	// them all hear it, and nothing of the group outlives the run.
 	group := procgroup.Setup(cmd, r.KillGrace)
 	defer group.Finish() //nolint:errcheck // reported below, after Wait
-	cmd.Stdout, cmd.Stderr = out, out
+	// Rally's output may quote paths of the configuration: what their %(name)s references
+	// brought in (it may be a secret) is shown as written, line by line (a pipe's read may cut
+	// a path in two).
+	hidden, flush := config.AsWrittenLines(out)
+	cmd.Stdout, cmd.Stderr = hidden, hidden
 	err := cmd.Start()
 	if err == nil {
 		if g, derr := procgroup.Describe(cmd.Process.Pid); derr == nil && recordGroup != nil {
@@ -138,6 +138,7 @@ func (r *Runner) start(ctx context.Context, out io.Writer, recordGroup func(proc
 		}
 		err = cmd.Wait()
 	}
+	flush()
 	if ferr := group.Finish(); ferr != nil {
 		fmt.Fprintf(out, "packuilon: %v\n", ferr) // a process of rally's SIGKILL did not end
 	}

@@ -1,0 +1,37 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAsWrittenLinesCutValue: a child's output that cuts a path holding a secret between two
+// writes (a pipe's reads, python's 8K buffer) still shows the path as written, the last line
+// without a newline too (flush).
+func TestAsWrittenLinesCutValue(t *testing.T) {
+	const secret = "cut-s3cret-5150"
+	path := filepath.Join(t.TempDir(), "config.ini")
+	ini := "[DEFAULT]\nRABBIT_PW = " + secret + "\n[rally-image-testing]\nRALLY_CONFIG = /srv/%(RABBIT_PW)s/rally.conf\n"
+	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	w, flush := AsWrittenLines(&b)
+	out := "reading /srv/" + secret + "/rally.conf\nthen /srv/" + secret + "/rally.conf"
+	cut := strings.Index(out, "s3cret")
+	for _, chunk := range []string{out[:cut], out[cut : cut+20], out[cut+20:]} {
+		if n, err := w.Write([]byte(chunk)); n != len(chunk) || err != nil {
+			t.Fatalf("write: %d, %v", n, err)
+		}
+	}
+	flush()
+	want := "reading /srv/%(RABBIT_PW)s/rally.conf\nthen /srv/%(RABBIT_PW)s/rally.conf"
+	if b.String() != want {
+		t.Errorf("got %q\nwant %q", b.String(), want)
+	}
+}
