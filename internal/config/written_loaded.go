@@ -125,3 +125,14 @@ func (a asWrittenWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// WriteString is Write for a string (packer's lines): neither is copied into the other.
+func (a asWrittenWriter) WriteString(s string) (int, error) {
+	if r := a.l.replacer.Load(); r != nil {
+		if _, err := io.WriteString(a.w, r.Replace(s)); err != nil {
+			return 0, err
+		}
+		return len(s), nil
+	}
+	return io.WriteString(a.w, s)
+}
