@@ -22,7 +22,7 @@ type refPair struct {
 }
 
 // writtenValues maps "section KEY" (upper case: the section that reads the key) to the pairs
-// of a value read there that has references, longest expansion first.
+// of a value read there that has references.
 type writtenValues map[string][]refPair
 
 // note records what key, read by section, is written as (raw) and expands to (val, trimmed), and refs,
@@ -58,8 +58,18 @@ func (w writtenValues) note(section, key, raw, val string, refs []refPair) {
 			kept = append(kept, refPair{q, quoted(p.written), p.secret})
 		}
 	}
-	sort.SliceStable(kept, func(i, j int) bool { return len(kept[i].expanded) > len(kept[j].expanded) })
 	w[id] = kept
+}
+
+// replacer shows each pair's expansion as written, the longest first (where one expansion
+// holds another, the whole is shown as written), sorting pairs so.
+func replacer(pairs []refPair) *strings.Replacer {
+	sort.SliceStable(pairs, func(i, j int) bool { return len(pairs[i].expanded) > len(pairs[j].expanded) })
+	args := make([]string, 0, 2*len(pairs))
+	for _, p := range pairs {
+		args = append(args, p.expanded, p.written)
+	}
+	return strings.NewReplacer(args...)
 }
 
 // quoted is s as %q shows it, without the surrounding quotes.
@@ -77,11 +87,7 @@ func (w writtenValues) hide(section, key, s string) string {
 	if len(pairs) == 0 || key == "" {
 		return s
 	}
-	args := make([]string, 0, 2*len(pairs))
-	for _, p := range pairs {
-		args = append(args, p.expanded, p.written)
-	}
-	return strings.NewReplacer(args...).Replace(s)
+	return replacer(pairs).Replace(s)
 }
 
 // problems hides the expansions in each problem's message (before inheritedKeys.locate, which
@@ -111,12 +117,7 @@ func (w writtenValues) all(s string) string {
 	if len(pairs) == 0 {
 		return s
 	}
-	sort.SliceStable(pairs, func(i, j int) bool { return len(pairs[i].expanded) > len(pairs[j].expanded) })
-	args := make([]string, 0, 2*len(pairs))
-	for _, p := range pairs {
-		args = append(args, p.expanded, p.written)
-	}
-	return strings.NewReplacer(args...).Replace(s)
+	return replacer(pairs).Replace(s)
 }
 
 // AsWritten returns s, output that may quote values of the configuration (paths, names, errors

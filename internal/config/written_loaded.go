@@ -3,7 +3,6 @@ package config
 import (
 	"encoding/json"
 	"io"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,12 +48,7 @@ func (l *loadedValues) remember(w writtenValues) {
 	if len(l.pairs) == n {
 		return
 	}
-	sort.SliceStable(l.pairs, func(i, j int) bool { return len(l.pairs[i].expanded) > len(l.pairs[j].expanded) })
-	args := make([]string, 0, 2*len(l.pairs))
-	for _, p := range l.pairs {
-		args = append(args, p.expanded, p.written)
-	}
-	l.replacer.Store(strings.NewReplacer(args...))
+	l.replacer.Store(replacer(l.pairs))
 }
 
 // logForms is p and p as log lines show a value: hclog's text format escapes the quotes of a
