@@ -18,6 +18,10 @@ import (
 	"github.com/packuilon/packuilon/internal/testenv"
 )
 
+// TestMain runs the tests with a private HOME (testenv.Main): packer reads its plugins and
+// configuration under HOME, and a leftover there must change nothing.
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
 func needPacker(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat("/usr/bin/packer"); err != nil {
