@@ -9,14 +9,14 @@ var secretKeys = map[string]bool{
 }
 
 // secretKey reports whether key (any case) holds a secret: one of secretKeys, or a name a site
-// gives a secret in [DEFAULT] to refer to it (db_password, smtp_secret, api_token, pw); not a
+// gives a secret in [DEFAULT] to refer to it (db_password, smtp_secret, api_token, pw, db_pwd); not a
 // file's path (SMTP_PASSWORD_FILE).
 func secretKey(key string) bool {
 	k := strings.ToUpper(key)
 	if strings.HasSuffix(k, "_FILE") {
 		return false
 	}
-	if secretKeys[k] || k == "PW" || strings.HasSuffix(k, "_PW") {
+	if secretKeys[k] || k == "PW" || k == "PWD" || strings.HasSuffix(k, "_PW") || strings.HasSuffix(k, "_PWD") {
 		return true
 	}
 	for _, s := range []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN"} {
