@@ -30,6 +30,9 @@ type scheduler struct {
 	sets     *atomic.Pointer[templates.Set]
 	log      hclog.Logger
 	wake     chan struct{}
+	// queued wakes the scheduler for a recorded request: a dispatch round without the read of
+	// the cancel requests, which a new request changes nothing about.
+	queued chan struct{}
 
 	mu   sync.Mutex
 	busy map[string]bool
@@ -44,14 +47,22 @@ type scheduler struct {
 
 func newScheduler(st *state.Store, p *Pipeline, cfg *atomic.Pointer[config.Config], sets *atomic.Pointer[templates.Set], log hclog.Logger) *scheduler {
 	return &scheduler{store: st, owner: state.NewOwner(), pipeline: p, cfg: cfg, sets: sets, log: log,
-		wake: make(chan struct{}, 1), busy: map[string]bool{}, elsewhere: map[string]bool{},
+		wake: make(chan struct{}, 1), queued: make(chan struct{}, 1), busy: map[string]bool{}, elsewhere: map[string]bool{},
 		cancels: map[string]context.CancelCauseFunc{}}
 }
 
-// poke asks for a dispatch round soon (after an intake or a finished build).
+// poke asks for a dispatch round soon (after a finished build, or an action on the page).
 func (s *scheduler) poke() {
 	select {
 	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pokeQueued asks for a dispatch round soon after an intake.
+func (s *scheduler) pokeQueued() {
+	select {
+	case s.queued <- struct{}{}:
 	default:
 	}
 }
@@ -65,15 +76,22 @@ func (s *scheduler) poke() {
 func (s *scheduler) run(ctx, buildCtx context.Context) {
 	t := time.NewTicker(min(pollInterval, s.cfg.Load().Builder.Heartbeat()))
 	defer t.Stop()
+	cancels := true // whether this round reads the cancel requests
 	for {
-		s.dispatch(ctx, buildCtx) // first: a queued build does not wait for the cancel requests' read
-		s.watchCancels(ctx)
+		if cancels {
+			s.watchCancels(ctx)
+		}
+		s.dispatch(ctx, buildCtx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.wake:
+			cancels = true
+		case <-s.queued:
+			cancels = false
 		case <-t.C:
 			s.reap(ctx)
+			cancels = true
 		}
 	}
 }

@@ -120,11 +120,10 @@ func (s *Store) ClaimBuildInto(ctx context.Context, id string, owner Owner, ttl 
 			return err
 		}
 		// The expiry is computed on the store's clock, in the statement.
-		_, err = t.Exec(`INSERT INTO leases (image_key, build_id, owner, token, expires_ms) VALUES (?, ?, ?, ?, `+t.d.clockSQL+` + ?)
+		return t.Write(`INSERT INTO leases (image_key, build_id, owner, token, expires_ms) VALUES (?, ?, ?, ?, `+t.d.clockSQL+` + ?)
 			ON CONFLICT (image_key) DO UPDATE SET build_id = excluded.build_id, owner = excluded.owner,
 			token = excluded.token, expires_ms = excluded.expires_ms`,
 			l.key, id, string(owner), l.fence.token, ttl.Milliseconds())
-		return err
 	})
 	if err != nil {
 		return nil, rec, fmt.Errorf("claim build %s: %w", id, err)

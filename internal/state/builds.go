@@ -111,14 +111,14 @@ func intakeOne(t *tx, j *journalRows, req event.BuildRequest, messageID string) 
 	}
 	at := time.Now().UTC()
 	ts := at.Format(time.RFC3339Nano)
-	if _, err := t.Exec(`INSERT INTO builds (id, image_key, state, request, message_id, created_at, updated_at)
+	if err := t.Write(`INSERT INTO builds (id, image_key, state, request, message_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, req.ImageKey, string(Queued), string(body), messageID, ts, ts); err != nil {
 		return Record{}, nil, err
 	}
 	j.add(id, Queued, "", "request recorded ("+req.Reason+")")
 	for _, old := range superseded {
 		msg := "superseded by " + id
-		if _, err := t.Exec(`UPDATE builds SET state = ?, message = ?, updated_at = ? WHERE id = ?`, string(Superseded), msg, ts, old); err != nil {
+		if err := t.Write(`UPDATE builds SET state = ?, message = ?, updated_at = ? WHERE id = ?`, string(Superseded), msg, ts, old); err != nil {
 			return Record{}, nil, err
 		}
 		j.add(old, Superseded, "", msg)

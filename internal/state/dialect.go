@@ -3,8 +3,6 @@ package state
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,8 +24,8 @@ type dialect struct {
 	lockKey func(ctx context.Context, t sqlTx, key string) error
 	// lockSorted is lockKey for several keys, given in sorted order, in one round trip.
 	lockSorted func(ctx context.Context, t sqlTx, keys []string) error
-	// lockBuild reads the image key of build ? and takes that key's lock (as lockKey) in the
-	// same statement: one round trip for both. "": no statement (SQLite, as lockKey).
+	// lockBuild takes the lock (as lockKey) of the image key of build ?, without a round trip
+	// to read the key first. "": no statement (SQLite, as lockKey).
 	lockBuild string
 	// clockSQL is the expression of clockMS, for a statement that computes an expiry itself.
 	clockSQL string
@@ -39,13 +37,34 @@ type dialect struct {
 	begin func(ctx context.Context, c *sql.Conn, durable bool) (sqlTx, error)
 }
 
-// sqlTx is an open transaction: a *sql.Tx, or a pgTx.
+// sqlTx is an open transaction: a sqliteTx or a pgTx. The tx methods Flush it before they
+// use its ExecContext, QueryContext or QueryRowContext.
 type sqlTx interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	// QueryRow runs a query of one row after the writes not run yet (with them on PostgreSQL).
+	QueryRow(ctx context.Context, query string, args ...any) scanner
+	// Write runs a write whose result nobody reads, now or with the next statement or Commit.
+	Write(ctx context.Context, query string, args ...any) error
+	// Flush runs the writes Write has not run yet.
+	Flush(ctx context.Context) error
 	Commit() error
 	Rollback() error
+}
+
+// sqliteTx is a SQLite transaction: Write runs at once (no round trip to save).
+type sqliteTx struct{ *sql.Tx }
+
+func (t sqliteTx) Write(ctx context.Context, query string, args ...any) error {
+	_, err := t.ExecContext(ctx, query, args...)
+	return err
+}
+
+func (sqliteTx) Flush(context.Context) error { return nil }
+
+func (t sqliteTx) QueryRow(ctx context.Context, query string, args ...any) scanner {
+	return t.QueryRowContext(ctx, query, args...)
 }
 
 // rowQuerier is a *sql.DB, a *sql.Conn or an sqlTx.
@@ -74,7 +93,7 @@ var sqliteDialect = dialect{
 		if err != nil {
 			return nil, err
 		}
-		return t, nil
+		return sqliteTx{t}, nil
 	},
 }
 
@@ -84,17 +103,16 @@ var postgresDialect = dialect{
 	roundTrips: true,
 	lockKey: func(ctx context.Context, t sqlTx, key string) error {
 		// A transaction-scoped advisory lock on the key's hash: released at commit or rollback.
-		_, err := t.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key)
-		return err
+		// It goes with the transaction's next statement, which runs once the lock is taken.
+		return t.Write(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key)
 	},
 	lockSorted: func(ctx context.Context, t sqlTx, keys []string) error {
 		// unnest yields the array in order, and each row's lock is taken as the row is made:
 		// the keys are locked in the caller's (sorted) order, as lockKey one by one would.
-		_, err := t.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k`, keys)
-		return err
+		return t.Write(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k`, keys)
 	},
-	// The lateral call runs once per row of builds the WHERE clause kept: this build's key only.
-	lockBuild: `SELECT b.image_key FROM builds b, pg_advisory_xact_lock(hashtextextended(b.image_key, 0)) WHERE b.id = ?`,
+	// The select list is computed for the rows the WHERE clause kept: this build's key only.
+	lockBuild: `SELECT pg_advisory_xact_lock(hashtextextended(image_key, 0)) FROM builds WHERE id = ?`,
 	clockMS: func(ctx context.Context, q rowQuerier) (int64, error) {
 		var ms int64
 		err := q.QueryRowContext(ctx, `SELECT `+pgClockSQL).Scan(&ms)
@@ -144,34 +162,44 @@ type tx struct {
 
 // Exec runs a statement.
 func (t *tx) Exec(query string, args ...any) (sql.Result, error) {
+	if err := t.q.Flush(t.ctx); err != nil {
+		return nil, err
+	}
 	return t.q.ExecContext(t.ctx, t.d.q(query), args...)
+}
+
+// Write runs a write whose result the caller does not read (no rows affected; its error may
+// come with the next statement's or the commit's): on PostgreSQL it waits for the next
+// statement or the commit, and goes with it in one round trip (a pipeline), in order. Every
+// later statement of the transaction sees it.
+func (t *tx) Write(query string, args ...any) error {
+	return t.q.Write(t.ctx, t.d.q(query), args...)
 }
 
 // Query runs a query.
 func (t *tx) Query(query string, args ...any) (*sql.Rows, error) {
+	if err := t.q.Flush(t.ctx); err != nil {
+		return nil, err
+	}
 	return t.q.QueryContext(t.ctx, t.d.q(query), args...)
 }
 
-// QueryRow runs a query of one row.
-func (t *tx) QueryRow(query string, args ...any) *sql.Row {
-	return t.q.QueryRowContext(t.ctx, t.d.q(query), args...)
+// QueryRow runs a query of one row; on PostgreSQL the writes waiting go with it, in its round
+// trip, when its Scan runs.
+func (t *tx) QueryRow(query string, args ...any) scanner {
+	return t.q.QueryRow(t.ctx, t.d.q(query), args...)
 }
 
 // lockKey serialises this transaction with every other writer of key.
 func (t *tx) lockKey(key string) error { return t.d.lockKey(t.ctx, t.q, key) }
 
-// lockBuild is lockKey for the image key of build id: ErrNotFound for an unknown build (on
-// PostgreSQL; on SQLite the caller's read of the build finds that out).
+// lockBuild is lockKey for the image key of build id; it locks nothing for an unknown build,
+// which the caller's read of the build then finds out.
 func (t *tx) lockBuild(id string) error {
 	if t.d.lockBuild == "" {
 		return nil
 	}
-	var key string
-	err := t.QueryRow(t.d.lockBuild, id).Scan(&key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("build %s: %w", id, ErrNotFound)
-	}
-	return err
+	return t.Write(t.d.lockBuild, id)
 }
 
 // lockKeys locks several keys in sorted order, so two transactions never wait on each other
@@ -193,4 +221,9 @@ func (t *tx) lockKeys(keys []string) error {
 }
 
 // clockMS is the store's clock (see dialect.clockMS).
-func (t *tx) clockMS() (int64, error) { return t.d.clockMS(t.ctx, t.q) }
+func (t *tx) clockMS() (int64, error) {
+	if err := t.q.Flush(t.ctx); err != nil {
+		return 0, err
+	}
+	return t.d.clockMS(t.ctx, t.q)
+}

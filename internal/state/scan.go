@@ -70,7 +70,7 @@ const sqliteAlone = 2
 func (j *journalRows) insert(t *tx) error {
 	if !t.d.roundTrips && len(j.args) <= sqliteAlone*5 {
 		for args := j.args; len(args) > 0; args = args[5:] {
-			if _, err := t.Exec(`INSERT INTO journal (build_id, at, state, stage, message) VALUES (?, ?, ?, ?, ?)`, args[:5]...); err != nil {
+			if err := t.Write(`INSERT INTO journal (build_id, at, state, stage, message) VALUES (?, ?, ?, ?, ?)`, args[:5]...); err != nil {
 				return err
 			}
 		}
@@ -79,7 +79,7 @@ func (j *journalRows) insert(t *tx) error {
 	for args := j.args; len(args) > 0; {
 		n := min(len(args), journalChunk*5)
 		rows := strings.Repeat(", (?, ?, ?, ?, ?)", n/5)[2:]
-		if _, err := t.Exec(`INSERT INTO journal (build_id, at, state, stage, message) VALUES `+rows, args[:n]...); err != nil {
+		if err := t.Write(`INSERT INTO journal (build_id, at, state, stage, message) VALUES `+rows, args[:n]...); err != nil {
 			return err
 		}
 		args = args[n:]
@@ -89,7 +89,6 @@ func (j *journalRows) insert(t *tx) error {
 
 // journal appends one entry for a build inside t.
 func journal(t *tx, id string, st State, stage, msg string) error {
-	_, err := t.Exec(`INSERT INTO journal (build_id, at, state, stage, message) VALUES (?, ?, ?, ?, ?)`,
+	return t.Write(`INSERT INTO journal (build_id, at, state, stage, message) VALUES (?, ?, ?, ?, ?)`,
 		id, now(), string(st), stage, msg)
-	return err
 }

@@ -99,11 +99,10 @@ func saveRecord(t *tx, r *Record) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.Exec(`UPDATE builds SET state = ?, stage = ?, fingerprint = ?, message = ?, error = ?,
+	return t.Write(`UPDATE builds SET state = ?, stage = ?, fingerprint = ?, message = ?, error = ?,
 		log_path = ?, artifacts = ?, attempt = ?, timings = ?, updated_at = ? WHERE id = ?`,
 		string(r.State), r.Stage, r.Fingerprint, r.Message, r.Error, r.LogPath, string(r.Artifacts),
 		r.Attempt, string(timings), now(), r.ID)
-	return err
 }
 
 // endTiming closes the open timing of the current stage, if any.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -154,4 +155,57 @@ func TestLockBuild(t *testing.T) {
 			t.Fatalf("the write of a build of %s holds the advisory locks of %q (%v), want that key's only", recs[1].ImageKey, keys, err)
 		}
 	})
+}
+
+// TestWrites: the writes a transaction leaves for later (tx.Write) are seen by its next
+// statement, and one that fails fails the commit (or the next statement) with its own error;
+// nothing of the transaction is kept and the connection serves the next one.
+func TestWrites(t *testing.T) { eachBackend(t, testWrites) }
+
+func testWrites(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := be.open(t)
+	s.db.SetMaxOpenConns(1)
+	r, _, err := s.Intake(ctx, req("writes", "d"), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := `INSERT INTO journal (build_id, at, state, stage, message) VALUES (?, 'at', 'queued', '', ?)`
+	var seen int
+	err = s.tx(ctx, func(t *tx) error {
+		if err := t.Write(entry, "w", "one"); err != nil {
+			return err
+		}
+		if err := t.Write(entry, "w", "two"); err != nil {
+			return err
+		}
+		return t.QueryRow(`SELECT COUNT(*) FROM journal WHERE build_id = 'w'`).Scan(&seen)
+	})
+	if err != nil || seen != 2 {
+		t.Fatalf("a read after two writes saw %d entries (%v), want 2", seen, err)
+	}
+	duplicate := `INSERT INTO builds (id, image_key, state, request, created_at, updated_at) VALUES (?, 'k', 'queued', '{}', 'at', 'at')`
+	for _, then := range []string{"commit", "read"} {
+		err = s.tx(ctx, func(t *tx) error {
+			if err := t.Write(entry, "w", "lost with "+then); err != nil {
+				return err
+			}
+			if err := t.Write(duplicate, r.ID); err != nil {
+				return err
+			}
+			if then == "read" {
+				return t.QueryRow(`SELECT COUNT(*) FROM journal`).Scan(&seen)
+			}
+			return nil
+		})
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "unique") {
+			t.Errorf("a duplicate build id, then a %s: %v, want the unique constraint's error", then, err)
+		}
+	}
+	if j, _ := s.Journal(ctx, "w"); len(j) != 2 {
+		t.Errorf("the failed transactions kept entries: %+v", j)
+	}
+	if _, err := s.Transition(ctx, r.ID, Rendering, "render"); err != nil { // the connection is usable
+		t.Fatal(err)
+	}
 }
