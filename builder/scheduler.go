@@ -113,7 +113,7 @@ func (s *scheduler) reap(ctx context.Context) {
 // dispatch starts what may start now, oldest request first.
 func (s *scheduler) dispatch(ctx, buildCtx context.Context) {
 	step("woken")
-	queued, err := s.store.Queued(ctx)
+	queued, err := s.store.QueuedWithLast(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("cannot read the queue of builds", "error", err)
@@ -122,12 +122,12 @@ func (s *scheduler) dispatch(ctx, buildCtx context.Context) {
 	}
 	step("queue-read")
 	cfg := s.cfg.Load()
-	for _, rec := range queued {
+	for _, w := range queued {
 		if ctx.Err() != nil {
 			return
 		}
 		s.mu.Lock()
-		if s.busy[rec.ImageKey] || s.elsewhere[rec.ImageKey] {
+		if s.busy[w.ImageKey] || s.elsewhere[w.ImageKey] {
 			s.mu.Unlock()
 			continue
 		}
@@ -135,16 +135,17 @@ func (s *scheduler) dispatch(ctx, buildCtx context.Context) {
 			s.mu.Unlock()
 			return
 		}
-		s.busy[rec.ImageKey] = true
+		s.busy[w.ImageKey] = true
 		s.running++
 		s.mu.Unlock()
 		s.wg.Add(1)
-		go s.start(ctx, buildCtx, rec, cfg)
+		go s.start(ctx, buildCtx, w, cfg)
 	}
 }
 
 // start decides whether a queued build runs, is skipped, and runs it.
-func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *config.Config) {
+func (s *scheduler) start(ctx, buildCtx context.Context, w state.Waiting, cfg *config.Config) {
+	rec := w.Record
 	elsewhere := false
 	key := rec.ImageKey // rec is replaced by the claimed record (zero when the claim fails)
 	defer func() {
@@ -172,18 +173,12 @@ func (s *scheduler) start(ctx, buildCtx context.Context, rec state.Record, cfg *
 	}
 	step("planned")
 	// A new build with the same inputs as the key's current image is skipped. The last
-	// success is read before the claim, so that a build that runs is claimed straight into its
-	// first stage (one commit for both); a success recorded in between only means one
-	// redundant build, as if the request had come a moment earlier.
+	// success was read with the queue, before the claim, so that a build that runs is claimed
+	// straight into its first stage (one commit for both); a success recorded in between only
+	// means one redundant build, as if the request had come a moment earlier.
 	skip := ""
-	if fresh && fp != "" && !rec.Request.Force {
-		last, ok, err := s.store.LastSucceeded(ctx, rec.ImageKey)
-		if err != nil {
-			log.Error("cannot read the last build", "error", err)
-		}
-		if ok && last.Fingerprint == fp {
-			skip = last.ID
-		}
+	if fresh && fp != "" && !rec.Request.Force && w.LastSucceeded != "" && w.LastFingerprint == fp {
+		skip = w.LastSucceeded
 	}
 	step("skip-checked")
 	var first Stage
@@ -269,12 +264,18 @@ func (s *scheduler) runLeased(ctx context.Context, lease *state.BuildLease, rec 
 // runOne runs rec in the calling goroutine with a slot of its own, accounted as dispatch
 // accounts its builds (packuilon build, which has no dispatch loop).
 func (s *scheduler) runOne(ctx context.Context, rec state.Record, cfg *config.Config) {
+	w := state.Waiting{Record: rec}
+	if last, ok, err := s.store.LastSucceeded(ctx, rec.ImageKey); err != nil {
+		s.log.Error("cannot read the last build", "build_id", rec.ID, "image_key", rec.ImageKey, "error", err)
+	} else if ok {
+		w.LastSucceeded, w.LastFingerprint = last.ID, last.Fingerprint
+	}
 	s.mu.Lock()
 	s.busy[rec.ImageKey] = true
 	s.running++
 	s.mu.Unlock()
 	s.wg.Add(1)
-	s.start(ctx, ctx, rec, cfg)
+	s.start(ctx, ctx, w, cfg)
 }
 
 // wait blocks until every running build returned.

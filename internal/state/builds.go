@@ -182,6 +182,34 @@ func (s *Store) Queued(ctx context.Context) ([]Record, error) {
 	return scanRecords(rows)
 }
 
+// Waiting is a queued build, with the newest succeeded build of its key ("" when none) and that
+// build's fingerprint.
+type Waiting struct {
+	Record
+	LastSucceeded, LastFingerprint string
+}
+
+// QueuedWithLast is Queued with each build's Waiting fields, read in the same query: the
+// dispatcher's skip check costs no query of its own.
+func (s *Store) QueuedWithLast(ctx context.Context) ([]Waiting, error) {
+	last := `(SELECT %s FROM builds s WHERE s.image_key = builds.image_key AND s.state = ? ORDER BY s.seq DESC LIMIT 1)`
+	rows, err := s.query(ctx, `SELECT `+recordCols+`, COALESCE(`+fmt.Sprintf(last, "s.id")+`, ''), COALESCE(`+fmt.Sprintf(last, "s.fingerprint")+`, '')
+		FROM builds WHERE state = ? ORDER BY seq`, string(Succeeded), string(Succeeded), string(Queued))
+	if err != nil {
+		return nil, fmt.Errorf("list queued builds: %w", err)
+	}
+	defer rows.Close()
+	var out []Waiting
+	for rows.Next() {
+		var w Waiting
+		if w.Record, err = scanRecord(rows, &w.LastSucceeded, &w.LastFingerprint); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
 // LastSucceeded returns the key's newest succeeded build, if any.
 func (s *Store) LastSucceeded(ctx context.Context, key string) (Record, bool, error) {
 	r, err := scanRecord(s.queryRow(ctx, `SELECT `+recordCols+` FROM builds
