@@ -15,8 +15,11 @@ import (
 // provisioners may run on. The process group packer ran in is recorded with the build; if
 // any process of it is alive it is given KILL_GRACE to end (packer deleting its temporary
 // server), then the group is killed. Only then does the build resume, so two runs of one
-// build never overlap.
+// build never overlap. A build's first attempt has no earlier run: the store is not asked.
 func (p *Pipeline) endPredecessor(ctx context.Context, b *Build) error {
+	if b.Attempt == 1 {
+		return nil // every claim (and Start) counts an attempt before the run records a group
+	}
 	g, found, err := p.Store.ProcessGroup(ctx, b.ID)
 	if err != nil || !found {
 		return err

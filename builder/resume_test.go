@@ -64,6 +64,9 @@ func TestResumeEndsThePredecessorsPacker(t *testing.T) {
 	if err := st.SetProcessGroup(ctx, rec.ID, g); err != nil {
 		t.Fatal(err)
 	}
+	if rec, err = st.Start(ctx, rec.ID, ""); err != nil { // the next builder's attempt
+		t.Fatal(err)
+	}
 	var aliveAtStart []int
 	probe := stageFunc{"packer", func(ctx context.Context, b *Build) error {
 		aliveAtStart, err = g.Members()
