@@ -149,7 +149,15 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Ro
 	return s.db.QueryRowContext(ctx, s.d.q(query), args...)
 }
 
-// exec runs a statement outside a transaction.
+// exec runs one write in a durable transaction of its own. Not autocommit: SQLite's
+// synchronous is a setting of the connection, and one a lazy transaction left at NORMAL would
+// return before the write is on disk.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return s.db.ExecContext(ctx, s.d.q(query), args...)
+	var res sql.Result
+	err := s.tx(ctx, func(t *tx) error {
+		var err error
+		res, err = t.Exec(query, args...)
+		return err
+	})
+	return res, err
 }

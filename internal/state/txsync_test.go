@@ -209,3 +209,30 @@ func testWrites(t *testing.T, be backend) {
 		t.Fatal(err)
 	}
 }
+
+// TestWriteOutsideTransactionIsDurable: a write the store makes outside its transactions
+// (releasing a claim) waits for the disk even on the connection a lazy transaction used last:
+// the setting it ran under is the one the connection is left with.
+func TestWriteOutsideTransactionIsDurable(t *testing.T) {
+	eachBackend(t, testWriteOutsideTransactionIsDurable)
+}
+
+func testWriteOutsideTransactionIsDurable(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := be.open(t)
+	s.db.SetMaxOpenConns(1) // the release runs on the connection of the lazy transaction
+	q, want := `SHOW synchronous_commit`, "on"
+	if s.Backend() == "sqlite" {
+		q, want = `PRAGMA synchronous`, "2"
+	}
+	if err := s.txLazy(ctx, func(*tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Release(ctx, "key", Holder{Owner: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := s.queryRow(ctx, q).Scan(&got); err != nil || got != want {
+		t.Fatalf("a release after a lazy transaction ran with %q (%v), want %q", got, err, want)
+	}
+}
