@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/state"
 	"github.com/packuilon/packuilon/internal/testenv"
 	"github.com/packuilon/packuilon/internal/web"
+	"github.com/packuilon/packuilon/templates"
 )
 
 // storeThroughProxy opens a PostgreSQL build store reached through a TCP proxy the test cuts
@@ -94,4 +97,24 @@ func TestEndingCounterLogsEachOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	outages(t, proxy, buf, "cannot count ended builds", "counting ended builds from the build store again", func() { c.tick(ctx) })
+}
+
+// TestSchedulerLogsEachOutage: the scheduler's reads of the store on every tick and wake-up
+// (expired leases, the queue) log each outage of the store when it starts and when it ends,
+// not an error a tick.
+func TestSchedulerLogsEachOutage(t *testing.T) {
+	for _, tc := range []struct {
+		name, failing, recovered string
+		step                     func(s *scheduler, ctx context.Context)
+	}{
+		{"reap", "cannot take back expired leases", "taking back expired leases again", func(s *scheduler, ctx context.Context) { s.reap(ctx) }},
+		{"dispatch", "cannot read the queue of builds", "reading the queue of builds again", func(s *scheduler, ctx context.Context) { s.dispatch(ctx, ctx) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, proxy, log, buf := storeThroughProxy(t)
+			s := newScheduler(st, nil, &atomic.Pointer[config.Config]{}, &atomic.Pointer[templates.Set]{}, log)
+			ctx := context.Background()
+			outages(t, proxy, buf, tc.failing, tc.recovered, func() { tc.step(s, ctx) })
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/retry"
 	"github.com/packuilon/packuilon/internal/state"
 	"github.com/packuilon/packuilon/templates"
 )
@@ -43,12 +44,28 @@ type scheduler struct {
 	elsewhere map[string]bool
 	running   int
 	wg        sync.WaitGroup
+	// reapOut and queueOut follow the store's outages as every tick and wake-up reads it: one
+	// line when an outage starts (or its error changes) and one when it ends, not one a tick.
+	reapOut, queueOut *retry.Outage
 }
 
 func newScheduler(st *state.Store, p *Pipeline, cfg *atomic.Pointer[config.Config], sets *atomic.Pointer[templates.Set], log hclog.Logger) *scheduler {
 	return &scheduler{store: st, owner: state.NewOwner(), pipeline: p, cfg: cfg, sets: sets, log: log,
 		wake: make(chan struct{}, 1), queued: make(chan struct{}, 1), busy: map[string]bool{}, elsewhere: map[string]bool{},
-		cancels: map[string]context.CancelCauseFunc{}}
+		cancels:  map[string]context.CancelCauseFunc{},
+		reapOut:  storeOutage(log, "cannot take back expired leases", "taking back expired leases again"),
+		queueOut: storeOutage(log, "cannot read the queue of builds", "reading the queue of builds again")}
+}
+
+// storeOutage logs an outage of the store seen by a repeated read: failing when it starts or its
+// error changes, recovered when it ends.
+func storeOutage(log hclog.Logger, failing, recovered string) *retry.Outage {
+	return &retry.Outage{
+		Failing: func(_ int, err error, _ time.Duration) { log.Error(failing, "error", err) },
+		Recovered: func(failures int, since time.Duration) {
+			log.Info(recovered, "failed_reads", failures, "outage", since.Round(time.Millisecond))
+		},
+	}
 }
 
 // poke asks for a dispatch round soon (after a finished build, or an action on the page).
@@ -102,8 +119,11 @@ func (s *scheduler) reap(ctx context.Context) {
 	clear(s.elsewhere)
 	s.mu.Unlock()
 	ids, err := s.store.ReapExpired(ctx)
-	if err != nil && ctx.Err() == nil {
-		s.log.Error("cannot take back expired leases", "error", err)
+	switch {
+	case err == nil:
+		s.reapOut.OK()
+	case ctx.Err() == nil:
+		s.reapOut.Fail(0, err, 0)
 	}
 	for _, id := range ids {
 		s.log.Warn("resuming a build whose builder stopped renewing its lease", "build_id", id)
@@ -116,10 +136,11 @@ func (s *scheduler) dispatch(ctx, buildCtx context.Context) {
 	queued, err := s.store.QueuedWithLast(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			s.log.Error("cannot read the queue of builds", "error", err)
+			s.queueOut.Fail(0, err, 0)
 		}
 		return
 	}
+	s.queueOut.OK()
 	step("queue-read")
 	cfg := s.cfg.Load()
 	for _, w := range queued {
