@@ -147,11 +147,15 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		}
 		return nil
 	}
-	// A profile whose cache entry an earlier version wrote also gets that version's digest.
-	ro := readOptions{ProfileOptions: s.profileOptions(), sha256: func(name string) bool {
-		<-cacheDone
-		return lc.cache != nil && strings.HasPrefix(lc.cache.Entries[CacheKey(name)].Digest, sha256Prefix)
-	}}
+	// A profile whose cache entry an earlier version wrote also gets that version's digest, to be
+	// compared with it: not for --publish-all, which compares none.
+	ro := readOptions{ProfileOptions: s.profileOptions()}
+	if !o.PublishAll {
+		ro.sha256 = func(name string) bool {
+			<-cacheDone
+			return lc.cache != nil && strings.HasPrefix(lc.cache.Entries[CacheKey(name)].Digest, sha256Prefix)
+		}
+	}
 	var sd *streamDiff
 	var pf *prefetcher
 	var each func(name string, mt int64)
