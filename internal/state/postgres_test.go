@@ -55,5 +55,9 @@ func TestRollbackLog(t *testing.T) {
 		if n, err := s.CountRollbacks(ctx); err != nil || n != 2 {
 			t.Fatalf("count = %d, %v; want 2", n, err)
 		}
+		rs, err := s.Rollbacks(ctx, 10)
+		if err != nil || len(rs) != 2 || rs[0].ImageKey != "k" || rs[0].CurrentID != "img-old" || rs[0].By != "alice" {
+			t.Fatalf("rollbacks = %+v, %v; want 2 of k, img-old, by alice", rs, err)
+		}
 	})
 }

@@ -53,7 +53,7 @@ type Rollback struct {
 
 // Rollbacks returns the newest logged rollbacks, newest first.
 func (s *Store) Rollbacks(ctx context.Context, limit int) ([]Rollback, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT image_key, current_id, previous_id, by, at FROM rollbacks ORDER BY seq DESC LIMIT ?`, limit)
+	rows, err := s.query(ctx, `SELECT image_key, current_id, previous_id, by, at FROM rollbacks ORDER BY seq DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list rollbacks: %w", err)
 	}
