@@ -11,7 +11,7 @@ import (
 
 // HeldPort is a loopback TCP port that refuses connections (a real "connection refused": the
 // kernel answers each SYN with a reset, as for a service being restarted) until Listen, yet
-// stays reserved all along: the socket is bound, without SO_REUSEADDR, so no other process
+// stays reserved all along: the socket is bound as TCPProxy's (bindHeld), so no other process
 // can take the port in between. Closing a listener and listening again later on the same
 // port could lose the port to another process, and a test to chance.
 type HeldPort struct {
@@ -25,25 +25,11 @@ type HeldPort struct {
 // HoldPort binds a free loopback port without listening on it. The caller must Close it (after
 // Listen too: Close is then a no-op).
 func HoldPort() (*HeldPort, error) {
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fd, port, err := bindHeld()
 	if err != nil {
-		return nil, fmt.Errorf("hold a port: socket: %w", err)
+		return nil, fmt.Errorf("hold a port: %w", err)
 	}
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		syscall.Close(fd)
-		return nil, fmt.Errorf("hold a port: bind: %w", err)
-	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		syscall.Close(fd)
-		return nil, fmt.Errorf("hold a port: getsockname: %w", err)
-	}
-	in4, ok := sa.(*syscall.SockaddrInet4)
-	if !ok {
-		syscall.Close(fd)
-		return nil, fmt.Errorf("hold a port: unexpected address %T", sa)
-	}
-	return &HeldPort{Addr: fmt.Sprintf("127.0.0.1:%d", in4.Port), fd: fd}, nil
+	return &HeldPort{Addr: fmt.Sprintf("127.0.0.1:%d", port), fd: fd}, nil
 }
 
 // Listen starts listening on the held port, on the same socket, and returns the listener (the
