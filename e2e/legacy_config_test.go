@@ -1,13 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -49,7 +47,7 @@ func TestBuilderStartSaysWhatTheOriginalConfigDoesNotDo(t *testing.T) {
 
 	cmd := exec.Command(bin, "builder", "--config", cfg)
 	cmd.Env = append(os.Environ(), "OS_CLOUD=", "OS_AUTH_URL=")
-	var out syncBuffer
+	var out testenv.LogBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -82,17 +80,3 @@ func TestBuilderStartSaysWhatTheOriginalConfigDoesNotDo(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
-
-// syncBuffer is a bytes.Buffer safe for the writer (the process) and the reader (the test).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
