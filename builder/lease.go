@@ -47,14 +47,7 @@ type leaseKeeper struct {
 func newLeaseKeeper(l *state.BuildLease, ttl, heartbeat time.Duration, log hclog.Logger, stop func()) *leaseKeeper {
 	return &leaseKeeper{
 		lease: l, ttl: ttl, heartbeat: heartbeat, log: log, stop: stop, lastOK: time.Now(),
-		outage: &retry.Outage{
-			Failing: func(_ int, err error, _ time.Duration) {
-				log.Warn("cannot renew the build's lease", "error", err)
-			},
-			Recovered: func(failures int, since time.Duration) {
-				log.Info("renewed the build's lease again", "failed_renewals", failures, "outage", since.Round(time.Millisecond))
-			},
-		},
+		outage: storeOutage(log, hclog.Warn, "cannot renew the build's lease", "renewed the build's lease again", "failed_renewals"),
 	}
 }
 

@@ -47,14 +47,8 @@ func newEndingCounter(ctx context.Context, st *state.Store, m *web.Metrics, log 
 	if err != nil {
 		return nil, err
 	}
-	return &endingCounter{store: st, m: m, log: log, start: mark, mark: mark, counted: map[int64]bool{}, outage: &retry.Outage{
-		Failing: func(_ int, err error, _ time.Duration) {
-			log.Warn("cannot count ended builds from the build store", "error", err)
-		},
-		Recovered: func(failures int, since time.Duration) {
-			log.Info("counting ended builds from the build store again", "failed_reads", failures, "outage", since.Round(time.Millisecond))
-		},
-	}}, nil
+	return &endingCounter{store: st, m: m, log: log, start: mark, mark: mark, counted: map[int64]bool{},
+		outage: storeOutage(log, hclog.Warn, "cannot count ended builds from the build store", "counting ended builds from the build store again", "failed_reads")}, nil
 }
 
 // run counts every interval until ctx is done.

@@ -53,19 +53,8 @@ func newScheduler(st *state.Store, p *Pipeline, cfg *atomic.Pointer[config.Confi
 	return &scheduler{store: st, owner: state.NewOwner(), pipeline: p, cfg: cfg, sets: sets, log: log,
 		wake: make(chan struct{}, 1), queued: make(chan struct{}, 1), busy: map[string]bool{}, elsewhere: map[string]bool{},
 		cancels:  map[string]context.CancelCauseFunc{},
-		reapOut:  storeOutage(log, "cannot take back expired leases", "taking back expired leases again"),
-		queueOut: storeOutage(log, "cannot read the queue of builds", "reading the queue of builds again")}
-}
-
-// storeOutage logs an outage of the store seen by a repeated read: failing when it starts or its
-// error changes, recovered when it ends.
-func storeOutage(log hclog.Logger, failing, recovered string) *retry.Outage {
-	return &retry.Outage{
-		Failing: func(_ int, err error, _ time.Duration) { log.Error(failing, "error", err) },
-		Recovered: func(failures int, since time.Duration) {
-			log.Info(recovered, "failed_reads", failures, "outage", since.Round(time.Millisecond))
-		},
-	}
+		reapOut:  storeOutage(log, hclog.Error, "cannot take back expired leases", "taking back expired leases again", "failed_reads"),
+		queueOut: storeOutage(log, hclog.Error, "cannot read the queue of builds", "reading the queue of builds again", "failed_reads")}
 }
 
 // poke asks for a dispatch round soon (after a finished build, or an action on the page).
