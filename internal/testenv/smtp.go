@@ -40,7 +40,9 @@ type SMTPOptions struct {
 
 // StartSMTPServer starts an SMTP server on a free loopback port, its Maildir and log in dir.
 func StartSMTPServer(dir string, o SMTPOptions) (*SMTP, error) {
-	if err := exec.Command("/usr/bin/python3", "-c", "import aiosmtpd").Run(); err != nil {
+	// Isolated (-I): neither the probe nor the server reads the caller's PYTHON* variables or a
+	// user site under $HOME, so the probe finds aiosmtpd only where the server will (the package).
+	if err := exec.Command("/usr/bin/python3", "-I", "-c", "import aiosmtpd").Run(); err != nil {
 		return nil, ErrNoAiosmtpd
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "log"), 0o700); err != nil {
@@ -51,7 +53,7 @@ func StartSMTPServer(dir string, o SMTPOptions) (*SMTP, error) {
 		return nil, err
 	}
 	s := &SMTP{Addr: "127.0.0.1:" + strconv.Itoa(port), Maildir: filepath.Join(dir, "maildir")}
-	argv := []string{"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", s.Addr}
+	argv := []string{"/usr/bin/python3", "-I", "-m", "aiosmtpd", "-n", "-l", s.Addr}
 	switch {
 	case o.Cert != "" && o.Implicit:
 		argv = append(argv, "--smtpscert", o.Cert, "--smtpskey", o.Key)

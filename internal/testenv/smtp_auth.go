@@ -63,7 +63,7 @@ func (s *SMTP) authArgv(dir, port string, o SMTPOptions) ([]string, error) {
 		implicit = "1"
 	}
 	s.authLog = filepath.Join(dir, "log", "smtp_auth.log")
-	return []string{"/usr/bin/python3", filepath.Join(dir, "smtp_auth.py"), "127.0.0.1", port, s.Maildir, s.authLog,
+	return []string{"/usr/bin/python3", "-I", filepath.Join(dir, "smtp_auth.py"), "127.0.0.1", port, s.Maildir, s.authLog,
 		filepath.Join(dir, "smtp_user"), filepath.Join(dir, "smtp_password"), o.Cert, o.Key, implicit}, nil
 }
 
