@@ -1,7 +1,6 @@
 package glance
 
 import (
-	"bytes"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -14,10 +13,9 @@ import (
 	"github.com/packuilon/packuilon/internal/testenv"
 )
 
-// logLines is an hclog output that keeps each line and signals the first.
+// logLines is an hclog output that keeps each line (testenv.LogBuffer) and signals the first.
 type logLines struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
+	testenv.LogBuffer
 	first chan struct{}
 	once  sync.Once
 }
@@ -25,29 +23,19 @@ type logLines struct {
 func newLogLines() *logLines { return &logLines{first: make(chan struct{})} }
 
 func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.once.Do(func() { close(l.first) })
-	return l.buf.Write(p)
+	return l.LogBuffer.Write(p)
 }
 
 // retries returns the retry lines logged.
 func (l *logLines) retries() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []string
-	for _, line := range strings.Split(l.buf.String(), "\n") {
+	for _, line := range strings.Split(l.String(), "\n") {
 		if strings.Contains(line, "transient error; retrying") {
 			out = append(out, line)
 		}
 	}
 	return out
-}
-
-func (l *logLines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 func (l *logLines) logger() hclog.Logger {
