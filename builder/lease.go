@@ -47,7 +47,7 @@ type leaseKeeper struct {
 func newLeaseKeeper(l *state.BuildLease, ttl, heartbeat time.Duration, log hclog.Logger, stop func()) *leaseKeeper {
 	return &leaseKeeper{
 		lease: l, ttl: ttl, heartbeat: heartbeat, log: log, stop: stop, lastOK: time.Now(),
-		outage: storeOutage(log, hclog.Warn, "cannot renew the build's lease", "renewed the build's lease again", "failed_renewals"),
+		outage: retry.LogOutage(log, hclog.Warn, "cannot renew the build's lease", "renewed the build's lease again", "failed_renewals"),
 	}
 }
 

@@ -48,7 +48,7 @@ func newEndingCounter(ctx context.Context, st *state.Store, m *web.Metrics, log 
 		return nil, err
 	}
 	return &endingCounter{store: st, m: m, log: log, start: mark, mark: mark, counted: map[int64]bool{},
-		outage: storeOutage(log, hclog.Warn, "cannot count ended builds from the build store", "counting ended builds from the build store again", "failed_reads")}, nil
+		outage: retry.LogOutage(log, hclog.Warn, "cannot count ended builds from the build store", "counting ended builds from the build store again", "failed_reads")}, nil
 }
 
 // run counts every interval until ctx is done.

@@ -53,8 +53,8 @@ func newScheduler(st *state.Store, p *Pipeline, cfg *atomic.Pointer[config.Confi
 	return &scheduler{store: st, owner: state.NewOwner(), pipeline: p, cfg: cfg, sets: sets, log: log,
 		wake: make(chan struct{}, 1), queued: make(chan struct{}, 1), busy: map[string]bool{}, elsewhere: map[string]bool{},
 		cancels:  map[string]context.CancelCauseFunc{},
-		reapOut:  storeOutage(log, hclog.Error, "cannot take back expired leases", "taking back expired leases again", "failed_reads"),
-		queueOut: storeOutage(log, hclog.Error, "cannot read the queue of builds", "reading the queue of builds again", "failed_reads")}
+		reapOut:  retry.LogOutage(log, hclog.Error, "cannot take back expired leases", "taking back expired leases again", "failed_reads"),
+		queueOut: retry.LogOutage(log, hclog.Error, "cannot read the queue of builds", "reading the queue of builds again", "failed_reads")}
 }
 
 // poke asks for a dispatch round soon (after a finished build, or an action on the page).

@@ -65,14 +65,7 @@ func (d *Dispatcher) Poke() {
 
 func (d *Dispatcher) outboxOutage() *retry.Outage {
 	d.outboxOnce.Do(func() {
-		d.outbox = &retry.Outage{
-			Failing: func(_ int, err error, _ time.Duration) {
-				d.Log.Error("cannot read the notification outbox", "error", err)
-			},
-			Recovered: func(failures int, since time.Duration) {
-				d.Log.Info("reading the notification outbox again", "failed_reads", failures, "outage", since.Round(time.Millisecond))
-			},
-		}
+		d.outbox = retry.LogOutage(d.Log, hclog.Error, "cannot read the notification outbox", "reading the notification outbox again", "failed_reads")
 	})
 	return d.outbox
 }
