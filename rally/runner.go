@@ -128,9 +128,9 @@ func (r *Runner) start(ctx context.Context, out io.Writer, recordGroup func(proc
 	defer group.Finish() //nolint:errcheck // reported below, after Wait
 	// Rally's output may quote paths of the configuration: what their %(name)s references
 	// brought in (it may be a secret) is shown as written, line by line (a pipe's read may cut
-	// a path in two).
-	hidden, flush := config.AsWrittenLines(out)
-	cmd.Stdout, cmd.Stderr = hidden, hidden
+	// a path in two; each stream on its own).
+	var flush func()
+	cmd.Stdout, cmd.Stderr, flush = config.AsWrittenStreams(out)
 	err := cmd.Start()
 	if err == nil {
 		if g, derr := procgroup.Describe(cmd.Process.Pid); derr == nil && recordGroup != nil {

@@ -19,14 +19,28 @@ func AsWrittenLines(w io.Writer) (lw io.Writer, flush func()) {
 	if loaded.replacer.Load() == nil {
 		return w, func() {}
 	}
-	l := &lineHider{w: w}
+	l := &lineHider{w: w, mu: &sync.Mutex{}}
 	return l, l.flush
+}
+
+// AsWrittenStreams is AsWrittenLines for a child's stdout and stderr both written to w: each
+// stream holds back its own cut line (one buffer for both would join the first part of a value
+// cut in one stream to a line of the other, and show it), and they write to w one at a time.
+// flush writes what both hold. While no configuration with references was loaded it returns
+// w for both.
+func AsWrittenStreams(w io.Writer) (stdout, stderr io.Writer, flush func()) {
+	if loaded.replacer.Load() == nil {
+		return w, w, func() {}
+	}
+	mu := &sync.Mutex{}
+	o, e := &lineHider{w: w, mu: mu}, &lineHider{w: w, mu: mu}
+	return o, e, func() { o.flush(); e.flush() }
 }
 
 // lineHider writes through AsWritten whole lines only.
 type lineHider struct {
 	w   io.Writer
-	mu  sync.Mutex
+	mu  *sync.Mutex // shared by the hiders writing to w (AsWrittenStreams)
 	buf []byte
 }
 
