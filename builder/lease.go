@@ -17,18 +17,7 @@ import (
 // and another builder may be resuming the build already).
 func keepLease(ctx context.Context, l *state.BuildLease, ttl, heartbeat time.Duration, log hclog.Logger, stop func()) {
 	k := newLeaseKeeper(l, ttl, heartbeat, log, stop)
-	t := time.NewTicker(heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if !k.renew(ctx) {
-			return
-		}
-	}
+	every(ctx, heartbeat, func() bool { return k.renew(ctx) })
 }
 
 // leaseKeeper is keepLease's state between heartbeats.

@@ -53,16 +53,7 @@ func newEndingCounter(ctx context.Context, st *state.Store, m *web.Metrics, log 
 
 // run counts every interval until ctx is done.
 func (c *endingCounter) run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		c.tick(ctx)
-	}
+	every(ctx, interval, func() bool { c.tick(ctx); return true })
 }
 
 // tick counts once. A store error is logged when an outage of the store starts and when its
