@@ -17,6 +17,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/packuilon/packuilon/internal/retry"
 )
 
 // Auth checks staff against an htpasswd file of bcrypt hashes (htpasswd -B), read at each
@@ -33,8 +35,9 @@ type Auth struct {
 	// count the comparisons).
 	compare func(hash, pw []byte) error
 
-	mu   sync.Mutex
-	good staff // the last reading of the file without a bad line
+	mu     sync.Mutex
+	good   staff         // the last reading of the file without a bad line
+	outage *retry.Outage // the file's time unusable, for the log (nil while Log is)
 }
 
 // staff is what an htpasswd file holds: each user's bcrypt hash, and the highest cost among
@@ -86,16 +89,27 @@ func (a *Auth) current() (staff, error) {
 	users, err := a.users()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.outage == nil && a.Log != nil {
+		// Logged when the file goes bad or its error changes, and when it is right again, not
+		// at each login.
+		a.outage = retry.LogOutage(a.Log, hclog.Error, "the staff file cannot be used",
+			"the staff file is usable again", "logins_meanwhile")
+	}
+	keep := errors.Is(err, errBadLine) && a.good.hashes != nil
+	switch {
+	case a.outage == nil:
+	case err == nil:
+		a.outage.OK()
+	case keep:
+		a.outage.Fail(0, fmt.Errorf("checking logins against the users it held before: %w", err), 0)
+	default:
+		a.outage.Fail(0, fmt.Errorf("nobody can log in: %w", err), 0)
+	}
 	switch {
 	case err == nil:
 		a.good = users
-	case errors.Is(err, errBadLine) && a.good.hashes != nil:
-		if a.Log != nil {
-			a.Log.Error("the staff file has a bad line: checking logins against the users it held before", "error", err)
-		}
+	case keep:
 		return a.good, nil
-	case a.Log != nil:
-		a.Log.Error("the staff file cannot be used: nobody can log in", "error", err)
 	}
 	return users, err
 }
