@@ -239,16 +239,10 @@ func (s *Store) Leases(ctx context.Context) ([]LeaseInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read leases: %w", err)
 	}
-	defer rows.Close()
-	var out []LeaseInfo
-	for rows.Next() {
-		var l LeaseInfo
+	return collect(rows, func(row scanner) (l LeaseInfo, err error) {
 		var ms int64
-		if err := rows.Scan(&l.ImageKey, &l.BuildID, &l.Owner, &l.Token, &ms); err != nil {
-			return nil, err
-		}
+		err = row.Scan(&l.ImageKey, &l.BuildID, &l.Owner, &l.Token, &ms)
 		l.Expires = time.UnixMilli(ms).UTC()
-		out = append(out, l)
-	}
-	return out, rows.Err()
+		return l, err
+	})
 }

@@ -198,16 +198,10 @@ func (s *Store) QueuedWithLast(ctx context.Context) ([]Waiting, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list queued builds: %w", err)
 	}
-	defer rows.Close()
-	var out []Waiting
-	for rows.Next() {
-		var w Waiting
-		if w.Record, err = scanRecord(rows, &w.LastSucceeded, &w.LastFingerprint); err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return collect(rows, func(row scanner) (w Waiting, err error) {
+		w.Record, err = scanRecord(row, &w.LastSucceeded, &w.LastFingerprint)
+		return w, err
+	})
 }
 
 // LastSucceeded returns the key's newest succeeded build, if any.

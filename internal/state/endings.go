@@ -39,14 +39,7 @@ func (s *Store) Endings(ctx context.Context, after, upTo int64, states ...State)
 	if err != nil {
 		return nil, fmt.Errorf("read the journal: %w", err)
 	}
-	defer rows.Close()
-	var out []Ending
-	for rows.Next() {
-		var e Ending
-		if err := rows.Scan(&e.Seq, &e.BuildID, &e.State); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, func(row scanner) (e Ending, err error) {
+		return e, row.Scan(&e.Seq, &e.BuildID, &e.State)
+	})
 }

@@ -57,16 +57,10 @@ func (s *Store) Rollbacks(ctx context.Context, limit int) ([]Rollback, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list rollbacks: %w", err)
 	}
-	defer rows.Close()
-	var out []Rollback
-	for rows.Next() {
-		var r Rollback
+	return collect(rows, func(row scanner) (r Rollback, err error) {
 		var at string
-		if err := rows.Scan(&r.ImageKey, &r.CurrentID, &r.PreviousID, &r.By, &at); err != nil {
-			return nil, err
-		}
+		err = row.Scan(&r.ImageKey, &r.CurrentID, &r.PreviousID, &r.By, &at)
 		r.At, _ = time.Parse(time.RFC3339Nano, at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, err
+	})
 }

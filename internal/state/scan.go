@@ -36,14 +36,19 @@ func scanRecord(row scanner, more ...any) (Record, error) {
 }
 
 func scanRecords(rows *sql.Rows) ([]Record, error) {
+	return collect(rows, func(row scanner) (Record, error) { return scanRecord(row) })
+}
+
+// collect scans every row of rows with scan, in order, and closes rows.
+func collect[T any](rows *sql.Rows, scan func(row scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	var out []Record
+	var out []T
 	for rows.Next() {
-		r, err := scanRecord(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
