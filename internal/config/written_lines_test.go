@@ -2,8 +2,6 @@ package config
 
 import (
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -58,11 +56,8 @@ func TestAsWrittenStreamsCutValue(t *testing.T) {
 // loadRallyPath loads a configuration whose RALLY_CONFIG path refers to secret, RABBIT_PW.
 func loadRallyPath(t *testing.T, secret string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.ini")
 	ini := "[DEFAULT]\nRABBIT_PW = " + secret + "\n[rally-image-testing]\nRALLY_CONFIG = /srv/%(RABBIT_PW)s/rally.conf\n"
-	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := write(t, ini)
 	if _, err := Load(path); err != nil {
 		t.Fatal(err)
 	}

@@ -44,11 +44,8 @@ func TestAsWrittenEveryLoad(t *testing.T) {
 // a path by a reference, is hidden in hclog's text and JSON lines, which escape them.
 func TestAsWrittenInLogLines(t *testing.T) {
 	const secret = `pw&<1>"2\3`
-	path := filepath.Join(t.TempDir(), "config.ini")
 	ini := "[DEFAULT]\nRABBIT_PW = " + secret + "\n[rabbit2packer]\nADMIN_AUTH_FILE = /srv/%(RABBIT_PW)s/admin\n"
-	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := write(t, ini)
 	cfg, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -68,14 +65,11 @@ func TestAsWrittenInLogLines(t *testing.T) {
 // (a 3-character password, a 4-digit one and a 2-character one under names of the site's),
 // while a short value of another key is left.
 func TestAsWrittenShortSecret(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "config.ini")
 	ini := "[DEFAULT]\nRABBIT_PW = Q7z\ndb_password = 4711\nmail_pwd = K9\nn = 3\n" +
 		"[global]\nRABBIT_VHOST = %(RABBIT_PW)s\nRABBIT_USER = %(db_password)s\n" +
 		"[notify]\nMAIL_FROM = packuilon-%(mail_pwd)s@localhost\n" +
 		"[rabbit2packer]\nTHREAD_COUNT = %(n)s\n"
-	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := write(t, ini)
 	if _, err := Load(path); err != nil {
 		t.Fatal(err)
 	}
