@@ -143,7 +143,7 @@ func claimClock(t *tx) (time.Time, error) {
 
 // Release implements Claims.
 func (s *Store) Release(ctx context.Context, key string, h Holder) error {
-	if _, err := s.exec(ctx, `DELETE FROM claims WHERE image_key = ? AND owner = ?`, key, h.Owner); err != nil {
+	if err := s.exec(ctx, `DELETE FROM claims WHERE image_key = ? AND owner = ?`, key, h.Owner); err != nil {
 		return fmt.Errorf("release claim %s: %w", key, err)
 	}
 	return nil
@@ -151,7 +151,7 @@ func (s *Store) Release(ctx context.Context, key string, h Holder) error {
 
 // ReleaseOwnerPrefix implements Claims.
 func (s *Store) ReleaseOwnerPrefix(ctx context.Context, prefix string) error {
-	if _, err := s.exec(ctx, `DELETE FROM claims WHERE substr(owner, 1, ?) = ?`, len(prefix), prefix); err != nil {
+	if err := s.exec(ctx, `DELETE FROM claims WHERE substr(owner, 1, ?) = ?`, len(prefix), prefix); err != nil {
 		return fmt.Errorf("release claims of %s: %w", prefix, err)
 	}
 	return nil

@@ -43,7 +43,7 @@ func (s *Store) SetProcessGroup(ctx context.Context, buildID string, g procgroup
 
 // ClearProcessGroup forgets a build's process group once it has ended.
 func (s *Store) ClearProcessGroup(ctx context.Context, buildID string) error {
-	if _, err := s.exec(ctx, `DELETE FROM process_groups WHERE build_id = ?`, buildID); err != nil {
+	if err := s.exec(ctx, `DELETE FROM process_groups WHERE build_id = ?`, buildID); err != nil {
 		return fmt.Errorf("forget process group of build %s: %w", buildID, err)
 	}
 	return nil

@@ -151,13 +151,8 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Ro
 
 // exec runs one write in a durable transaction of its own. Not autocommit: SQLite's
 // synchronous is a setting of the connection, and one a lazy transaction left at NORMAL would
-// return before the write is on disk.
-func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	var res sql.Result
-	err := s.tx(ctx, func(t *tx) error {
-		var err error
-		res, err = t.Exec(query, args...)
-		return err
-	})
-	return res, err
+// return before the write is on disk. On PostgreSQL its BEGIN, the write and the COMMIT go in
+// one round trip, as autocommit did.
+func (s *Store) exec(ctx context.Context, query string, args ...any) error {
+	return s.tx(ctx, func(t *tx) error { return t.Write(query, args...) })
 }
