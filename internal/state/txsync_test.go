@@ -236,3 +236,55 @@ func testWriteOutsideTransactionIsDurable(t *testing.T, be backend) {
 		t.Fatalf("a release after a lazy transaction ran with %q (%v), want %q", got, err, want)
 	}
 }
+
+// TestClaimReadsAfterKeyLock: a claim on PostgreSQL, whose statements are pipelined, reads the
+// key's lease only once it holds the key's lock: a claim waiting on the lock of a transaction
+// that gives the key a lease sees that lease (ErrKeyBusy) once the transaction commits, not
+// the free key it would have read before waiting.
+func TestClaimReadsAfterKeyLock(t *testing.T) {
+	be := backends[1]
+	if be.name != "postgres" {
+		t.Fatalf("backends[1] is %s", be.name)
+	}
+	ctx := context.Background()
+	s, target := be.open(t)
+	other := be.reopen(t, target)
+	r, _, err := s.Intake(ctx, req("lockorder", "d"), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed := make(chan error, 1)
+	err = s.tx(ctx, func(tx *tx) error {
+		if err := tx.lockKey(r.ImageKey); err != nil {
+			return err
+		}
+		if err := tx.Write(`INSERT INTO leases (image_key, build_id, owner, token, expires_ms) VALUES (?, 'holder', 'h/1/1', 7, ?)`,
+			r.ImageKey, int64(1)<<50); err != nil {
+			return err
+		}
+		if err := tx.q.Flush(ctx); err != nil {
+			return err
+		}
+		go func() {
+			_, _, err := other.ClaimBuild(ctx, r.ID, Owner("o/2/1"), time.Hour, "")
+			claimed <- err
+		}()
+		for { // until the claim waits for the key's lock
+			var waiting int
+			if err := s.queryRow(ctx, `SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
+				return err
+			}
+			if waiting > 0 {
+				return nil
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-claimed; !errors.Is(err, ErrKeyBusy) {
+		t.Fatalf("a claim that waited for the key's lock: %v, want ErrKeyBusy (it read the lease before the lock)", err)
+	}
+}
