@@ -1,3 +1,10 @@
+//go:build man
+
+// The man page generator is built only with the "man" tag (scripts/package builds such a binary
+// to write the pages it ships): cobra/doc brings go-md2man, blackfriday and a YAML library, whose
+// package initialisation would otherwise add about half a millisecond to every start of the
+// shipped binary, `packuilon watch --once` from cron included.
+
 package main
 
 import (
@@ -13,8 +20,9 @@ import (
 
 func init() { register(newManCmd) }
 
-// newManCmd writes the man pages (packuilon's and packuilon-watch-once's), generated from the same definitions as --help. Hidden: the
-// packages run it at build time and ship the pages.
+// newManCmd writes the man pages (packuilon's and packuilon-watch-once's), generated from the
+// same definitions as --help. Hidden, and only in a binary built with -tags man: the packages
+// run it at build time and ship the pages.
 func newManCmd(env *cmdEnv) *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{

@@ -13,20 +13,30 @@ import (
 const versionVar = "github.com/packuilon/packuilon/internal/version.stamp"
 
 // stageFiles builds both binaries (packuilon and the one-shot scan packuilon-watch-once) into
-// stage with describe stamped in, then has packuilon write its man pages (gzipped) and its bash,
-// zsh and fish completions.
+// stage with describe stamped in, then writes the man pages (gzipped), with a packuilon built
+// with -tags man that is not shipped, and the bash, zsh and fish completions.
 func stageFiles(stage, describe string) error {
 	bin := filepath.Join(stage, "packuilon")
-	for name, pkg := range map[string]string{"packuilon": "./cmd/packuilon", "packuilon-watch-once": "./cmd/packuilon-watch-once"} {
-		build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X "+versionVar+"="+describe, "-o", filepath.Join(stage, name), pkg)
+	tmp, err := os.MkdirTemp("", "packuilon-man-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	manBin := filepath.Join(tmp, "packuilon")
+	for _, b := range []struct{ out, pkg, tags string }{
+		{bin, "./cmd/packuilon", ""},
+		{filepath.Join(stage, "packuilon-watch-once"), "./cmd/packuilon-watch-once", ""},
+		{manBin, "./cmd/packuilon", "man"},
+	} {
+		build := exec.Command("go", "build", "-trimpath", "-tags", b.tags, "-ldflags", "-s -w -X "+versionVar+"="+describe, "-o", b.out, b.pkg)
 		build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
-			return fmt.Errorf("go build %s: %w", pkg, err)
+			return fmt.Errorf("go build -tags %q %s: %w", b.tags, b.pkg, err)
 		}
 	}
 	man := filepath.Join(stage, "man")
-	if out, err := exec.Command(bin, "man", "--dir", man).CombinedOutput(); err != nil {
+	if out, err := exec.Command(manBin, "man", "--dir", man).CombinedOutput(); err != nil {
 		return fmt.Errorf("packuilon man: %w: %s", err, out)
 	}
 	pages, err := filepath.Glob(filepath.Join(man, "*.1"))
