@@ -1,6 +1,7 @@
 package profilewatch
 
 import (
+	"hash/maphash"
 	"iter"
 	"maps"
 	"sort"
@@ -45,6 +46,13 @@ type differ struct {
 	known, gz int // index entries that are in the cache; .gz names
 	entries   int
 	found     func(name string) // if not nil, is given each candidate as it is found
+	// With sum set, entry adds the hashes (seed) of the keys found in the cache into knownSum
+	// (streamDiff.fast).
+	sum      bool
+	seed     maphash.Seed
+	knownSum uint64
+	// twice is set when a name that changed or is new was listed twice.
+	twice bool
 }
 
 func newDiffer(lookup func(key string) (int64, bool), match func(name string) bool) *differ {
@@ -61,9 +69,15 @@ func (d *differ) entry(name string, mt int64) {
 	old, ok := d.lookup(key)
 	if ok {
 		d.known++
+		if d.sum {
+			d.knownSum += maphash.String(d.seed, key)
+		}
 		if old == mt {
 			return
 		}
+	}
+	if _, seen := d.c.mtimes[name]; seen {
+		d.twice = true
 	}
 	d.c.mtimes[name] = mt
 	if !d.match(name) {

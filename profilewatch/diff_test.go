@@ -80,22 +80,27 @@ func TestDiffRemovedWithGzipTwins(t *testing.T) {
 func TestStreamDiffMatchesDiff(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(3, 4))
 	match := func(name string) bool { return strings.Contains(name, "tmpl") }
-	streamed := 0
+	streamed, fasts := 0, 0
 	defer func() {
-		if streamed < 100 {
-			t.Errorf("only %d of 200 rounds took the streamed diff", streamed)
+		if streamed < 100 || fasts < 20 {
+			t.Errorf("only %d of 200 rounds took the streamed diff, %d the fast one", streamed, fasts)
 		}
 	}()
 	for round := range 200 {
 		c := &Cache{Entries: map[string]CacheEntry{}}
-		for i := range rnd.IntN(3000) {
+		cached := rnd.IntN(3000)
+		for i := range cached {
 			c.Entries[fmt.Sprintf("h%d.%s.json", i, []string{"tmpl", "node"}[i%2])] = CacheEntry{MTime: int64(i) * 1000}
+		}
+		listed := rnd.IntN(3000)
+		if round%2 == 0 { // every cached name listed, and maybe new ones
+			listed = cached + rnd.IntN(20)
 		}
 		var xml strings.Builder
 		xml.WriteString("<profiles>\n")
-		for i := range rnd.IntN(3000) {
+		for i := range listed {
 			name := fmt.Sprintf("h%d.%s.json", i, []string{"tmpl", "node"}[i%2])
-			if rnd.IntN(50) == 0 {
+			if round%3 == 0 && rnd.IntN(50) == 0 {
 				name += ".gz"
 			}
 			mt := int64(i)
@@ -112,10 +117,11 @@ func TestStreamDiffMatchesDiff(t *testing.T) {
 		}
 		xml.WriteString("</profiles>")
 		sd := startStreamDiff(func() *Cache { return c }, match, nil)
-		idx, _, err := parseIndex(strings.NewReader(xml.String()), 0, sd.add)
-		if err != nil {
-			t.Fatal(err)
+		if idx, _, err := parseIndex(strings.NewReader(xml.String()), 0, sd.add); err != nil || idx != nil {
+			t.Fatalf("parseIndex with each: index %v, %v", idx, err)
 		}
+		fast, entries, ok := sd.fast(c, 0)
+		idx := sd.index()
 		got, want := sd.changes(c, idx, 0, match), c.diff(idx, match)
 		if sd.d.entries == len(idx) {
 			streamed++
@@ -124,6 +130,13 @@ func TestStreamDiffMatchesDiff(t *testing.T) {
 		slices.Sort(want.skippedNames)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("round %d: stream diff %+v, want %+v", round, got, want)
+		}
+		if ok {
+			fasts++
+			slices.Sort(fast.skippedNames)
+			if !reflect.DeepEqual(fast, want) || entries != len(idx) {
+				t.Fatalf("round %d: fast diff %+v of %d entries, want %+v of %d", round, fast, entries, want, len(idx))
+			}
 		}
 	}
 }
@@ -136,10 +149,14 @@ func TestStreamDiffTwiceAndBad(t *testing.T) {
 		"<profile mtime='x'>b.json</profile>\n</profiles>"
 	match := func(string) bool { return true }
 	sd := startStreamDiff(func() *Cache { return c }, match, nil)
-	idx, bad, err := parseIndex(strings.NewReader(doc), 0, sd.add)
+	_, bad, err := parseIndex(strings.NewReader(doc), 0, sd.add)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, _, ok := sd.fast(c, len(bad)); ok {
+		t.Fatal("the fast diff was taken with a bad entry and a name listed twice")
+	}
+	idx := sd.index()
 	s := &Scanner{log: hclog.NewNullLogger()}
 	s.keepBad(bad, c, idx)
 	sd.stop() // sd.d is the goroutine's until then
@@ -152,5 +169,29 @@ func TestStreamDiffTwiceAndBad(t *testing.T) {
 	}
 	if !slices.Equal(got.Candidates, []string{"a.json"}) {
 		t.Fatalf("candidates %v, want [a.json]", got.Candidates)
+	}
+}
+
+// A name listed twice stands in for a removed one by count: the fast diff, which makes no map of
+// the index, must tell them apart (by the sum of the keys' hashes) and leave the diff to the map.
+func TestFastDiffTwiceForRemoved(t *testing.T) {
+	c := &Cache{Entries: map[string]CacheEntry{"a.json": {MTime: 1000}, "b.json": {MTime: 1000}, "c.json": {MTime: 1000}}}
+	match := func(string) bool { return true }
+	for _, doc := range []string{
+		"<profiles>\n<profile mtime='1'>a.json</profile>\n<profile mtime='1'>a.json</profile>\n<profile mtime='1'>c.json</profile>\n</profiles>",
+		"<profiles>\n<profile mtime='1'>a.json</profile>\n<profile mtime='1'>b.json</profile>\n<profile mtime='1'>c.json</profile>\n</profiles>",
+	} {
+		sd := startStreamDiff(func() *Cache { return c }, match, nil)
+		if _, _, err := parseIndex(strings.NewReader(doc), 0, sd.add); err != nil {
+			t.Fatal(err)
+		}
+		fast, _, ok := sd.fast(c, 0)
+		want := c.diff(sd.index(), match)
+		if removed := len(want.Removed) > 0; ok == removed {
+			t.Fatalf("%s: fast diff taken %v with %d removed", doc, ok, len(want.Removed))
+		}
+		if ok && !reflect.DeepEqual(fast, want) {
+			t.Fatalf("fast diff %+v, want %+v", fast, want)
+		}
 	}
 }

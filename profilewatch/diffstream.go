@@ -1,18 +1,27 @@
 package profilewatch
 
-import "maps"
+import (
+	"hash/maphash"
+	"maps"
+)
 
 // streamDiff compares the index entries with the cache while the index is still being parsed,
 // on another goroutine: at 100,000 entries the cache lookups then run beside the parsing, on the
-// other core, instead of after it.
+// other core, instead of after it. The parser makes no map of the index for it: the entries are
+// kept as they came, and the map is made from them (index) only when the diff needs one (no
+// cache, bad entries, .gz names, a removal or a name listed twice); the common scan makes none.
 type streamDiff struct {
 	batches chan []indexEntry
-	free    chan []indexEntry // batches the diff is done with, for add to fill again
 	batch   []indexEntry
+	kept    [][]indexEntry // every batch, in order (read once the goroutine is done)
 	done    chan struct{}
 	closed  bool
 	d       *differ
 	cache   *Cache // nil when there is no usable cache: the caller diffs as before
+	// seed and cachedSum: the sum of the cached keys' hashes, which the keys found in the index
+	// add up to when each was found once (see fast).
+	seed      maphash.Seed
+	cachedSum uint64
 }
 
 type indexEntry struct {
@@ -31,7 +40,7 @@ const (
 func startStreamDiff(cache func() *Cache, match func(name string) bool, found func(name string)) *streamDiff {
 	// The parser never waits for the diff, which waits for the cache to load first: the queue
 	// holds a million entries (the entries themselves are held by the index anyway).
-	sd := &streamDiff{batches: make(chan []indexEntry, streamQueue), free: make(chan []indexEntry, 4), done: make(chan struct{}), batch: make([]indexEntry, 0, streamBatch)}
+	sd := &streamDiff{batches: make(chan []indexEntry, streamQueue), done: make(chan struct{}), batch: make([]indexEntry, 0, streamBatch), seed: maphash.MakeSeed()}
 	go func() {
 		defer close(sd.done)
 		c := cache()
@@ -39,17 +48,18 @@ func startStreamDiff(cache func() *Cache, match func(name string) bool, found fu
 			sd.cache = c
 			sd.d = newDiffer(func(k string) (int64, bool) { e, ok := c.Entries[k]; return e.MTime, ok }, match)
 			sd.d.found = found
+			sd.d.sum, sd.d.seed = true, sd.seed
+			for k := range c.Entries { // while the parser reads on
+				sd.cachedSum += maphash.String(sd.seed, k)
+			}
 		}
 		for b := range sd.batches {
+			sd.kept = append(sd.kept, b)
 			if sd.d == nil {
 				continue
 			}
 			for _, e := range b {
 				sd.d.entry(e.name, e.mt)
-			}
-			select {
-			case sd.free <- b[:0]:
-			default:
 			}
 		}
 	}()
@@ -61,11 +71,7 @@ func (sd *streamDiff) add(name string, mt int64) {
 	sd.batch = append(sd.batch, indexEntry{name, mt})
 	if len(sd.batch) == streamBatch {
 		sd.batches <- sd.batch
-		select {
-		case sd.batch = <-sd.free:
-		default:
-			sd.batch = make([]indexEntry, 0, streamBatch)
-		}
+		sd.batch = make([]indexEntry, 0, streamBatch)
 	}
 }
 
@@ -80,6 +86,38 @@ func (sd *streamDiff) stop() {
 	}
 	close(sd.batches)
 	<-sd.done
+}
+
+// index is the index as a map, made from the entries given to add, as the parser made it
+// before: a name listed twice takes its last mtime.
+func (sd *streamDiff) index() Index {
+	sd.stop()
+	n := 0
+	for _, b := range sd.kept {
+		n += len(b)
+	}
+	idx := make(Index, n)
+	for _, b := range sd.kept {
+		for _, e := range b {
+			idx[e.name] = e.mt
+		}
+	}
+	return idx
+}
+
+// fast is the diff against c without a map of the index, and the number of index entries, when
+// the stream tells the whole diff: a diff against c, no bad entries, no .gz names, no changed
+// name listed twice, and every cached key found once in the index, so none was removed. That
+// last is told by count and by the sum of the keys' hashes (a random seed per scan): a name
+// listed twice cannot stand in for a removed one unless their hashes collide, a chance of 2^-64.
+// ok is false otherwise, and the caller diffs with index().
+func (sd *streamDiff) fast(c *Cache, bad int) (ch Changes, entries int, ok bool) {
+	sd.stop()
+	d := sd.d
+	if d == nil || sd.cache != c || bad > 0 || d.gz > 0 || d.twice || d.known != len(c.Entries) || d.knownSum != sd.cachedSum {
+		return Changes{}, 0, false
+	}
+	return d.finish(maps.Keys(c.Entries), len(c.Entries), nil), d.entries, true
 }
 
 // changes is the diff of idx (the parsed index, the cache entries of its bad entries added, of

@@ -46,10 +46,13 @@ func ParseIndex(r io.Reader) (Index, []BadEntry, error) { return parseIndex(r, 0
 
 // parseIndex is ParseIndex for a document of about entries entries (0: unknown), whose map is
 // made big enough for them at once rather than grown entry by entry. each, if not nil, is given
-// every entry put into the index, as it is read.
+// every entry as it is read instead, and the index returned is nil: the caller keeps them.
 func parseIndex(r io.Reader, entries int, each func(name string, mt int64)) (Index, []BadEntry, error) {
 	s := &indexScanner{r: r, buf: make([]byte, 0, 64<<10), each: each}
-	idx := make(Index, min(entries, maxIndexSize/bytesPerEntry))
+	var idx Index
+	if each == nil {
+		idx = make(Index, min(entries, maxIndexSize/bytesPerEntry))
+	}
 	var bad []BadEntry
 	root := false
 	for {
@@ -96,8 +99,12 @@ func parseIndex(r io.Reader, entries int, each func(name string, mt int64)) (Ind
 				return idx, nil, nil // <profiles/>: an empty index
 			}
 		case bytes.HasPrefix(rest, rootClose):
-			if len(bad) > 0 && len(bad) > len(idx) {
-				return nil, bad, fmt.Errorf("%w: %d entries unusable, more than the %d usable ones", ErrBadIndex, len(bad), len(idx))
+			usable := s.usable
+			if idx != nil {
+				usable = len(idx) // a name listed twice counts once
+			}
+			if len(bad) > 0 && len(bad) > usable {
+				return nil, bad, fmt.Errorf("%w: %d entries unusable, more than the %d usable ones", ErrBadIndex, len(bad), usable)
 			}
 			return idx, bad, nil
 		case isTag(rest, "profile"):
@@ -155,9 +162,11 @@ func (s *indexScanner) entry(idx Index) (BadEntry, bool) {
 	if err != nil {
 		return BadEntry{Name: name, Text: quote([]byte(name)), Err: err}, false
 	}
-	idx[name] = mt
+	s.usable++
 	if s.each != nil {
 		s.each(name, mt)
+	} else {
+		idx[name] = mt
 	}
 	return BadEntry{}, true
 }

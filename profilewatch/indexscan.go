@@ -13,8 +13,10 @@ type indexScanner struct {
 	pos int // start of the unread bytes in buf
 	eof bool
 	err error
-	// each is given every entry ParseIndex puts into the index.
+	// each, if not nil, is given every entry instead of the index map.
 	each func(name string, mt int64)
+	// usable counts the entries read (a name listed twice twice).
+	usable int
 }
 
 func (s *indexScanner) unread() []byte { return s.buf[s.pos:] }

@@ -193,9 +193,23 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		return Report{}, err
 	}
 	cache, found := lc.cache, lc.found
-	s.log.Debug("index and cache read", "entries", len(idx), "cached", len(cache.Entries), "duration", time.Since(start))
-	s.keepBad(bad, cache, idx)
-	rep := Report{Entries: len(idx), BadEntries: len(bad)}
+	// The streamed diff usually has the whole diff without a map of the index; otherwise the map
+	// is made from the entries it kept (the parser made none for it).
+	var fast *Changes
+	entries := len(idx)
+	if sd != nil {
+		if d, n, ok := sd.fast(cache, len(bad)); ok {
+			fast, entries = &d, n
+		} else {
+			if idx == nil {
+				idx = sd.index()
+			}
+			entries = len(idx)
+		}
+	}
+	s.log.Debug("index and cache read", "entries", entries, "cached", len(cache.Entries), "duration", time.Since(start))
+	s.keepBad(bad, cache, idx) // bad entries leave the fast diff: idx is made
+	rep := Report{Entries: entries, BadEntries: len(bad)}
 	var names []string
 	var ch *Changes // the diff of a normal scan; nil for --publish-all
 	switch {
@@ -205,11 +219,14 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	case !found:
 		return s.baseline(ctx, idx, rep, start)
 	default:
-		d := sd.changes(cache, idx, len(bad), s.w.Matches)
-		ch = &d
+		ch = fast
+		if ch == nil {
+			d := sd.changes(cache, idx, len(bad), s.w.Matches)
+			ch = &d
+		}
 		// From here only the changes are needed: the index (100,000 names) can be collected
 		// before the cache is written, which is when the scan holds the most memory.
-		idx = nil
+		idx, sd.kept = nil, nil
 		for _, key := range ch.Removed {
 			s.log.Info("profile removed from the index", "profile", key)
 		}

@@ -80,14 +80,15 @@ func (s *HTTPSource) Index(ctx context.Context) (Index, []BadEntry, error) {
 	return s.indexEach(ctx, nil, nil)
 }
 
-// eachSource is a source that also gives each index entry to a function as it is parsed.
+// eachSource is a source that can give each index entry to a function as it is parsed, instead
+// of making the index map.
 type eachSource interface {
 	indexEach(ctx context.Context, entries func() int, each func(name string, mt int64)) (Index, []BadEntry, error)
 }
 
 // indexEach is src's index, with each (if not nil) given every entry as it is parsed when the
-// source can, else after. entries, if not nil, guesses the number of entries (0: no guess) once
-// the index starts to arrive.
+// source can (and the index returned nil: the caller keeps the entries), else after. entries, if
+// not nil, guesses the number of entries (0: no guess) once the index starts to arrive.
 func indexEach(ctx context.Context, src Source, entries func() int, each func(name string, mt int64)) (Index, []BadEntry, error) {
 	if es, ok := src.(eachSource); ok {
 		return es.indexEach(ctx, entries, each)
@@ -101,7 +102,8 @@ func indexEach(ctx context.Context, src Source, entries func() int, each func(na
 	return idx, bad, err
 }
 
-// indexEach is Index giving each entry to each as it is parsed (eachSource).
+// indexEach is Index giving each entry to each as it is parsed instead, when each is not nil
+// (eachSource).
 func (s *HTTPSource) indexEach(ctx context.Context, entries func() int, each func(name string, mt int64)) (Index, []BadEntry, error) {
 	u := s.info.String()
 	resp, err := s.open(ctx, u, maxIndexSize)
