@@ -1,230 +1,215 @@
 package canon
 
-import "bytes"
+// document reads the object at p.pos (the document's root, its value counted and captured) and
+// everything in it, in one loop rather than a call for each container: a profile has thousands
+// of small objects, and a call for each, with its state saved and restored, cost more than
+// reading them. The containers open are frames on p.stack; the loop keeps the input position
+// and the canonical form in local variables, and writes them back to the parser before it
+// hands what it does not expect to the general code (memberName, scalar, sortObject, fail).
+//
+// The members' names are only compared with the previous one's as they come: an object found
+// out of order is sorted from its canonical bytes when it ends (sortObject), so one in order, as
+// Aquilon writes them all, costs no bookkeeping.
+func (p *parser) document(ign, capt *trie) error {
+	in, out, i := p.in, p.out, p.pos
+	var (
+		f      *frame // the innermost container open
+		name   []byte // of the member being read
+		drop   int    // where it starts in out, its comma included, when it is ignored; else -1
+		ci, cc *trie  // its ignored and captured paths
+	)
+open: // in[i] is the '{' or '[' of a container, counted and captured, with paths ign and capt
+	if p.depth++; p.depth > p.maxDepth {
+		p.pos, p.out = i, out
+		return p.fail(ErrLimit, "nested deeper than %d", p.maxDepth)
+	}
+	if p.depth > len(p.stack) {
+		p.stack = append(p.stack, frame{})
+	}
+	f = &p.stack[p.depth-1]
+	f.ign, f.capt, f.prev, f.open, f.kept, f.sorted, f.array = ign, capt, nil, len(out), false, true, in[i] == '['
+	out = append(out, in[i])
+	i++
+	if indented(in, i, &f.ind) {
+		i += 1 + f.ind.n
+	} else {
+		i = reindent(in, i, &f.ind)
+	}
+	if i < len(in) && in[i] == out[f.open]+2 { // '{'+2 is '}', '['+2 is ']'
+		i++
+		goto closed
+	}
+	goto first
 
-// object reads the object at p.pos. The members' names are only compared with the previous
-// one's as they come: an object found out of order is sorted from its canonical bytes when it
-// ends (sortObject), so one in order, as Aquilon writes them all, costs no bookkeeping.
-func (p *parser) object(ign, capt *trie) error {
-	if err := p.enter(); err != nil {
+next: // i just after the comma after a member or an element
+	if indented(in, i, &f.ind) {
+		i += 1 + f.ind.n
+	} else {
+		i = reindent(in, i, &f.ind)
+	}
+first:
+	if f.array {
+		goto element
+	}
+	// member: i on a member's name
+	if i >= len(in) || in[i] != '"' {
+		p.pos, p.out = i, out
+		return p.fail(ErrSyntax, "object member name expected")
+	}
+	drop = len(out)
+	if f.kept {
+		out = append(out, ',')
+	}
+	// A name under 16 bytes that is its own canonical form, and the ": " after it as indented, are
+	// read from a window of fixed size (no index checked), the name copied eight bytes at a time;
+	// the rest go the general way.
+	name = nil
+	if o := len(out); i+20 <= len(in) && o+19 <= cap(out) {
+		s, d := in[i:i+20:i+20], out[o:o+19:o+19]
+		n := plainWord(d[1:9], s[1:9])
+		if n == 8 {
+			n += plainWord(d[9:17], s[9:17])
+		}
+		if n < 16 && s[n+1] == '"' && s[n+2] == ':' && s[n+3] == ' ' && s[n+4] > ' ' {
+			d[0], d[n+1], d[n+2] = '"', '"', ':'
+			name, i, out = s[1:n+1], i+int(n)+4, out[:o+int(n)+3]
+		}
+	}
+	if name == nil {
+		var err error
+		p.pos, p.out = i, out
+		if name, err = p.memberName(); err != nil {
+			return err
+		}
+		i, out = p.pos, p.out
+	}
+	ci, cc = nil, nil
+	if f.ign != nil || f.capt != nil {
+		ci, cc = f.ign.child(name), f.capt.child(name)
+		if cc != nil {
+			p.clear(cc)
+		}
+	}
+	if ci == nil || ci.idx == 0 { // kept: compared with the previous name now, the value not yet read
+		x := key(name)
+		if f.kept && f.prevKey >= x && (f.prevKey > x || !before(f.prev, name)) {
+			f.sorted = false
+		}
+		f.prev, f.prevKey, f.kept, drop = name, x, true, -1
+	}
+	if p.room--; p.room < 0 {
+		p.pos, p.out = i, out
+		return p.tooMany()
+	}
+	if i < len(in) {
+		switch c := in[i]; {
+		case c == '"' && cc == nil: // as the name
+			if o := len(out); i+17 <= len(in) && o+18 <= cap(out) {
+				s, d := in[i:i+17:i+17], out[o:o+18:o+18]
+				n := plainWord(d[1:9], s[1:9])
+				if n == 8 {
+					n += plainWord(d[9:17], s[9:17])
+				}
+				if n < 16 && s[n+1] == '"' {
+					d[0], d[n+1] = '"', '"'
+					i, out = i+int(n)+2, out[:o+int(n)+2]
+					goto kept
+				}
+			}
+			var ok bool
+			if i, out, ok = plainString(out, in, i); ok {
+				goto kept
+			}
+		case c == '{' || c == '[':
+			f.drop = drop
+			ign, capt = ci, cc
+			if c == '[' {
+				ign, capt = nil, nil
+			}
+			if cc != nil && cc.idx > 0 {
+				p.caps[cc.idx-1] = Value{Kind: containerKind(c)}
+			}
+			goto open
+		}
+	}
+	p.pos, p.out = i, out
+	if err := p.scalar(cc); err != nil {
 		return err
 	}
-	in, out := p.in, p.out
-	open := len(out)
-	out = append(out, '{')
-	ind, end := p.indents()
-	var prev []byte // the name of the last member kept
-	kept, sorted := 0, true
-	i := p.pos + 1
-	for first := true; ; first = false {
-		i, ind = skipIndent(in, i, ind)
-		if first && i < len(in) && in[i] == '}' {
-			p.pos, p.out = i+1, append(out, '}')
-			p.depth--
-			return nil
-		}
-		if i >= len(in) || in[i] != '"' {
-			p.pos, p.out = i, out
-			return p.fail(ErrSyntax, "object member name expected")
-		}
-		start := len(out) // where the member starts, its comma included
-		if kept > 0 {
-			out = append(out, ',')
-		}
-		var name []byte
-		// The name copied as it is scanned, its first two words inlined here and for the value
-		// below (most are under 16 bytes, and a call costs more than a word).
-		if buf := out[:cap(out)-1]; true { // room for the closing quote
-			j, e := i+1, len(out)+1
-			if k := firstWord(buf, e, in, j); k < 64 {
-				j, e = j+k>>3, e+k>>3
-			} else if k := firstWord(buf, e+8, in, j+8); k < 64 {
-				j, e = j+8+k>>3, e+8+k>>3
-			} else {
-				j, e = copyPlain(buf, e, in, j)
-			}
-			if j < len(in) && in[j] == '"' && e <= len(buf) {
-				buf[e-(j-i)] = '"'
-				name, i, out = in[i+1:j], j+1, append(buf[:e], '"')
-			}
-		}
-		if name == nil {
-			p.pos, p.out = i, out
-			n, err := p.name()
-			if err != nil {
-				return err
-			}
-			name, i, out = n, p.pos, p.out
-		}
-		if i+2 < len(in) && in[i] == ':' && in[i+1] == ' ' && in[i+2] > ' ' { // as indented
-			i += 2
-		} else {
-			i = skipSpace(in, i)
-			if i >= len(in) || in[i] != ':' {
-				p.pos, p.out = i, out
-				return p.fail(ErrSyntax, "':' expected after an object member name")
-			}
-			i = skipSpace(in, i+1)
-		}
-		out = append(out, ':')
-		var ci, cc *trie
-		if ign != nil || capt != nil {
-			ci, cc = ign.child(name), capt.child(name)
-		}
-		plain := false
-		if cc == nil && i < len(in) && in[i] == '"' && p.room > 0 {
-			buf := out[:cap(out)-1]
-			j, e := i+1, len(out)+1
-			if k := firstWord(buf, e, in, j); k < 64 {
-				j, e = j+k>>3, e+k>>3
-			} else if k := firstWord(buf, e+8, in, j+8); k < 64 {
-				j, e = j+8+k>>3, e+8+k>>3
-			} else {
-				j, e = copyPlain(buf, e, in, j)
-			}
-			if j < len(in) && in[j] == '"' && e <= len(buf) {
-				buf[len(out)] = '"'
-				i, out, plain = j+1, append(buf[:e], '"'), true
-				p.room--
-			}
-		}
-		if !plain {
-			if cc != nil {
-				p.clear(cc)
-			}
-			p.pos, p.out = i, out
-			var err error
-			if cc == nil && i < len(in) && in[i] == '{' && p.room > 0 {
-				p.room-- // what value does before it calls object
-				err = p.object(ci, nil)
-			} else {
-				err = p.value(ci, cc)
-			}
-			if err != nil {
-				return err
-			}
-			i, out = p.pos, p.out
-		}
-		if ci != nil && ci.idx > 0 { // an ignored member: drop what was written for it
-			out = out[:start]
-		} else {
-			if kept > 0 && sorted && (len(prev) == 0 || len(name) == 0 || prev[0] >= name[0]) &&
-				bytes.Compare(prev, name) >= 0 { // only when the first bytes do not tell
-				sorted = false
-			}
-			prev = name
-			kept++
-		}
-		if i < len(in) && in[i] == ',' {
-			i++
-			continue
-		}
-		i, end = skipIndent(in, i, end)
-		if i >= len(in) {
-			p.pos, p.out = i, out
-			return p.fail(ErrSyntax, "unexpected end of input in an object")
-		}
-		if c := in[i]; c == ',' {
-			i++
-			continue
-		} else if c != '}' {
-			p.pos, p.out = i, out
-			return p.fail(ErrSyntax, "invalid character %q after an object member", c)
-		}
-		break
+	i, out = p.pos, p.out
+kept: // the member's value read, i just after it
+	if drop >= 0 { // an ignored member: drop what was written for it
+		out = out[:drop]
 	}
-	p.setIndents(ind, end)
-	if !sorted {
-		p.pos, p.out = i+1, out
-		p.sortObject(open)
+	if i < len(in) && in[i] == ',' {
+		i++
+		goto next
+	}
+	if indented(in, i, &f.end) {
+		i += 1 + f.end.n
+	} else {
+		i = reindent(in, i, &f.end)
+	}
+	if i < len(in) && in[i] == ',' {
+		i++
+		goto next
+	}
+	if i >= len(in) || in[i] != '}' {
+		p.pos, p.out = i, out
+		return p.unexpected("after an object member")
+	}
+	i++
+	goto closed
+
+element: // i on an element
+	if p.room--; p.room < 0 {
+		p.pos, p.out = i, out
+		return p.tooMany()
+	}
+	if i < len(in) {
+		switch c := in[i]; c {
+		case '"':
+			var ok bool
+			if i, out, ok = plainString(out, in, i); ok {
+				goto done
+			}
+		case '{', '[':
+			ign, capt = nil, nil
+			goto open
+		}
+	}
+	p.pos, p.out = i, out
+	if err := p.scalar(nil); err != nil {
+		return err
+	}
+	i, out = p.pos, p.out
+done: // the element read, i just after it
+	switch i = f.delimiter(in, i); {
+	case i < len(in) && in[i] == ',':
+		i++
+		out = append(out, ',')
+		goto next
+	case i >= len(in) || in[i] != ']':
+		p.pos, p.out = i, out
+		return p.unexpected("after an array element")
+	}
+	i++
+
+closed: // i just after the '}' or ']' of the container of frame f
+	if !f.sorted {
+		p.pos, p.out = i, out
+		p.sortObject(f.open)
 		out = p.out
 	}
-	p.pos, p.out = i+1, append(out, '}')
-	p.depth--
-	return nil
-}
-
-// indents are the guesses at the whitespace before the members or elements of a container at
-// the current depth, and before its end: pretty-printed containers at one depth are indented
-// alike.
-func (p *parser) indents() (members, end indent) {
-	if p.depth < len(p.indent) {
-		return p.indent[p.depth], p.indent[p.depth-1]
+	out = append(out, in[i-1])
+	if p.depth--; p.depth == 0 {
+		p.pos, p.out = i, out
+		return nil
 	}
-	return indent{}, indent{}
-}
-
-// setIndents keeps what a container at the current depth found for the next one.
-func (p *parser) setIndents(members, end indent) {
-	if p.depth < len(p.indent) {
-		p.indent[p.depth], p.indent[p.depth-1] = members, end
+	f = &p.stack[p.depth-1]
+	if f.array {
+		goto done
 	}
-}
-
-// name reads the member name at p.pos that is not its own canonical form, writes it canonical
-// and returns it decoded.
-func (p *parser) name() ([]byte, error) {
-	start := p.pos
-	if _, err := p.str(); err != nil {
-		return nil, err
-	}
-	name := unquote(p.in[start+1 : p.pos-1])
-	return name, p.putString(name)
-}
-
-// array reads the array at p.pos.
-func (p *parser) array() error {
-	if err := p.enter(); err != nil {
-		return err
-	}
-	in, out := p.in, append(p.out, '[')
-	ind, end := p.indents()
-	i := p.pos + 1
-	for first := true; ; first = false {
-		i, ind = skipIndent(in, i, ind)
-		if first && i < len(in) && in[i] == ']' {
-			p.pos, p.out = i+1, append(out, ']')
-			p.depth--
-			return nil
-		}
-		plain := false
-		if p.room > 0 {
-			var next int
-			if next, out, plain = plainString(out, in, i); plain {
-				i = next
-				p.room--
-			}
-		}
-		if !plain {
-			p.pos, p.out = i, out
-			if err := p.value(nil, nil); err != nil {
-				return err
-			}
-			i, out = p.pos, p.out
-		}
-		if i < len(in) && in[i] == ',' {
-			i++
-			out = append(out, ',')
-			continue
-		}
-		i, end = skipIndent(in, i, end)
-		if i >= len(in) {
-			p.pos, p.out = i, out
-			return p.fail(ErrSyntax, "unexpected end of input in an array")
-		}
-		switch c := in[i]; c {
-		case ',':
-			i++
-			out = append(out, ',')
-			continue
-		case ']':
-			p.pos, p.out = i+1, append(out, ']')
-			p.setIndents(ind, end)
-			p.depth--
-			return nil
-		default:
-			p.pos, p.out = i, out
-			return p.fail(ErrSyntax, "invalid character %q after an array element", c)
-		}
-	}
+	drop = f.drop
+	goto kept
 }

@@ -16,7 +16,7 @@ type parser struct {
 	room      int // values still allowed
 	maxValues int
 	caps      []Value
-	indent    [24]indent // by depth: see indents
+	stack     []frame // the containers open, by depth
 }
 
 // put, putByte and putString write to out. They grow it by doubling, not by the quarter that
@@ -53,28 +53,13 @@ func grow[T any](s []T, n int) []T {
 	return ns
 }
 
-// value reads one value at p.pos. ign are the ignored paths below it, capt the captured ones;
-// when capt ends a capture path, a scalar value is captured.
-func (p *parser) value(ign, capt *trie) error {
-	p.skipWS()
+// scalar reads the string, number or literal at p.pos (counted by the caller); when capt ends a
+// capture path, the value is captured.
+func (p *parser) scalar(capt *trie) error {
 	if p.pos >= len(p.in) {
 		return p.fail(ErrSyntax, "unexpected end of input")
 	}
-	p.room--
-	if p.room < 0 {
-		return p.fail(ErrLimit, "more than %d values", p.maxValues)
-	}
 	switch c := p.in[p.pos]; {
-	case c == '{':
-		if capt != nil && capt.idx > 0 {
-			p.caps[capt.idx-1] = Value{Kind: Object}
-		}
-		return p.object(ign, capt)
-	case c == '[':
-		if capt != nil && capt.idx > 0 {
-			p.caps[capt.idx-1] = Value{Kind: Array}
-		}
-		return p.array()
 	case c == '"':
 		start := p.pos
 		plain, err := p.str()
@@ -110,14 +95,6 @@ func (p *parser) value(ign, capt *trie) error {
 		if capt != nil && capt.idx > 0 {
 			p.caps[capt.idx-1] = Value{Kind: Literal, Text: string(lit)}
 		}
-	}
-	return nil
-}
-
-func (p *parser) enter() error {
-	p.depth++
-	if p.depth > p.maxDepth {
-		return p.fail(ErrLimit, "nested deeper than %d", p.maxDepth)
 	}
 	return nil
 }

@@ -117,11 +117,12 @@ func (c *Compiled) read(body []byte, withSHA256 bool) (Doc, error) {
 	bufs := pool.Get().(*buffers)
 	defer func() {
 		if cap(bufs.out) <= maxPooled {
-			bufs.out, bufs.members, bufs.scratch = p.out[:0], p.members[:0], p.scratch[:0]
+			clear(p.stack) // the names it holds are the input's
+			bufs.out, bufs.members, bufs.scratch, bufs.stack = p.out[:0], p.members[:0], p.scratch[:0], p.stack
 			pool.Put(bufs)
 		}
 	}()
-	p.out, p.members, p.scratch = bufs.out, bufs.members, bufs.scratch
+	p.out, p.members, p.scratch, p.stack = bufs.out, bufs.members, bufs.scratch, bufs.stack
 	if want := len(body)/2 + 64; cap(p.out) < want {
 		p.out = make([]byte, 0, want) // a large document: one allocation rather than doublings
 	}
@@ -130,7 +131,13 @@ func (c *Compiled) read(body []byte, withSHA256 bool) (Doc, error) {
 	if p.pos >= len(body) || body[p.pos] != '{' {
 		return Doc{}, p.fail(ErrSyntax, "the document does not start with an object")
 	}
-	if err := p.value(c.ign, c.capt); err != nil {
+	if p.room--; p.room < 0 {
+		return Doc{}, p.tooMany()
+	}
+	if c.capt != nil && c.capt.idx > 0 {
+		p.caps[c.capt.idx-1] = Value{Kind: Object}
+	}
+	if err := p.document(c.ign, c.capt); err != nil {
 		return Doc{}, err
 	}
 	p.skipWS()
@@ -151,6 +158,7 @@ func (c *Compiled) read(body []byte, withSHA256 bool) (Doc, error) {
 type buffers struct {
 	out, scratch []byte
 	members      []member
+	stack        []frame
 }
 
 // maxPooled: buffers of a document larger than this are left to the collector.

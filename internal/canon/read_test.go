@@ -119,7 +119,21 @@ func TestDigestGenerated(t *testing.T) {
 		body := genDoc(r, i%3 == 0)
 		for _, ign := range testIgnores {
 			checkSame(t, body, ign)
+			checkIndented(t, body, ign)
 		}
+	}
+}
+
+// checkIndented is checkSame on body indented as panc and json.MarshalIndent write it (the
+// reader's fast paths), with one, two and three spaces and a tab, when body is valid JSON.
+func checkIndented(t *testing.T, body []byte, ignore []string) {
+	t.Helper()
+	for _, indent := range []string{" ", "  ", "   ", "\t"} {
+		var b bytes.Buffer
+		if json.Indent(&b, body, "", indent) != nil {
+			return
+		}
+		checkSame(t, b.Bytes(), ignore)
 	}
 }
 
@@ -178,6 +192,7 @@ func FuzzDigest(f *testing.F) {
 	f.Add(body, uint8(2))
 	f.Fuzz(func(t *testing.T, body []byte, which uint8) {
 		checkSame(t, body, testIgnores[int(which)%len(testIgnores)])
+		checkIndented(t, body, testIgnores[int(which)%len(testIgnores)])
 	})
 }
 

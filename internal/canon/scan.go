@@ -121,37 +121,36 @@ func indentOf(in []byte, i, j int) indent {
 }
 
 // indented reports whether in[i:] starts with the newline and spaces of ind, then a byte that is
-// not whitespace.
-func indented(in []byte, i int, ind indent) bool {
-	if i+17 > len(in) { // two words and the byte after 15 spaces
+// not whitespace. Its bytes are read from a window of fixed size (so no index is checked) and
+// the input is taken as not indented in its last 32 bytes.
+func indented(in []byte, i int, ind *indent) bool {
+	if i+32 > len(in) {
 		return false
 	}
-	a := binary.LittleEndian.Uint64(in[i:]) ^ (0x20*ones - 0x20 + '\n')
-	b := binary.LittleEndian.Uint64(in[i+8:]) ^ 0x20*ones
-	return a&^ind.skip|b&ind.hi == 0 && in[i+1+ind.n] > ' '
+	s := in[i : i+32 : i+32]
+	a := binary.LittleEndian.Uint64(s[0:8]) ^ (0x20*ones - 0x20 + '\n')
+	b := binary.LittleEndian.Uint64(s[8:16]) ^ 0x20*ones
+	return a&^ind.skip|b&ind.hi == 0 && s[(ind.n+1)&31] > ' '
 }
 
-// skipIndent moves past the whitespace at in[i], checked against ind first, and returns the
-// new index and the indent to expect next time.
-func skipIndent(in []byte, i int, ind indent) (int, indent) {
-	if indented(in, i, ind) {
-		return i + 1 + ind.n, ind
-	}
+// reindent moves past the whitespace at in[i] that is not as *ind expected (checked with
+// indented, inlined where it is called) and returns the new index; *ind becomes the indent to
+// expect next time.
+func reindent(in []byte, i int, ind *indent) int {
 	if j := skipSpace(in, i); j != i {
-		return j, indentOf(in, i, j)
+		*ind = indentOf(in, i, j)
+		return j
 	}
-	return i, ind
+	return i
 }
 
-// firstWord copies the word at src[i] to dst[o] and returns 8 times the number of its bytes
-// that are plain before the first that is not (64 when all are), or 64 when either slice is
-// too short for a word. It is inlined where a string starts, as most names and values in a
-// profile are shorter than eight bytes; copyPlain goes on when it returns 64.
-func firstWord(dst []byte, o int, src []byte, i int) int {
-	if i+8 > len(src) || o+8 > len(dst) {
-		return 64
-	}
-	w := binary.LittleEndian.Uint64(src[i:])
-	binary.LittleEndian.PutUint64(dst[o:], w)
-	return bits.TrailingZeros64(special(w))
+// beWord is the first eight bytes of b as a big-endian word: words compare as the bytes do.
+func beWord(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+// plainWord copies the eight bytes of s to d and returns how many of them are plainByte before
+// the first that is not (8 when all are). Given windows of eight bytes, it checks no index.
+func plainWord(d, s []byte) uint {
+	w := binary.LittleEndian.Uint64(s)
+	binary.LittleEndian.PutUint64(d, w)
+	return uint(bits.TrailingZeros64(special(w))) >> 3
 }

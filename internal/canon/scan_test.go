@@ -1,6 +1,7 @@
 package canon
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
@@ -55,14 +56,14 @@ func TestIndented(t *testing.T) {
 		for range r.IntN(20) {
 			b = append(b, " \t\n\r"[max(r.IntN(40)-36, 0)]) // mostly spaces
 		}
-		return append(b, `"x"              `...)
+		return append(b, `"x"                              `...)
 	}
 	matched := 0
 	for range 100000 {
 		learnt, tried := ws(), ws()
 		ind := indentOf(learnt, 0, skipSpace(learnt, 0))
 		tried = append([]byte("{"), tried...)
-		if !indented(tried, 1, ind) {
+		if !indented(tried, 1, &ind) {
 			continue
 		}
 		matched++
@@ -74,9 +75,40 @@ func TestIndented(t *testing.T) {
 		t.Fatalf("only %d matches", matched)
 	}
 	var zero indent
-	for _, s := range []string{"\n\"x\"                ", "\n        \"x\"        "} {
-		if indented([]byte(s), 0, zero) {
+	for _, s := range []string{"\n\"x\"                                ", "\n        \"x\"                        "} {
+		if indented([]byte(s), 0, &zero) {
 			t.Errorf("the zero indent matches %q", s)
+		}
+	}
+}
+
+// TestBefore compares before with bytes.Compare on names of every length up to 20 that share
+// prefixes, end in zero bytes or are at the end of their backing array.
+func TestBefore(t *testing.T) {
+	names := [][]byte{nil, {}, {0}, {0, 0}}
+	for _, s := range []string{"a", "ab", "ab\x00", "abc", "package-", "package-0", "package-000001", "package-000000",
+		"package-0000010", "package-00000100", "package-000001000x", "version", "arch", "\xff\xff\xff\xff\xff\xff\xff\xff\xff"} {
+		names = append(names, []byte(s), []byte(s + "\x00\x00\x00\x00\x00\x00\x00\x00")[:len(s)],
+			[]byte(s + "\xff\xff\xff\xff\xff\xff\xff\xff")[:len(s)])
+	}
+	for _, a := range names {
+		for _, b := range names {
+			if got, want := before(a, b), bytes.Compare(a, b) < 0; got != want {
+				t.Errorf("before(%q, %q) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}
+
+// TestKey: names whose keys differ compare as their keys do.
+func TestKey(t *testing.T) {
+	names := [][]byte{nil, {}, {0}, []byte("ab"), []byte("ab\x00"), []byte("abcdefgh"), []byte("abcdefgh0"), []byte("b"),
+		[]byte("abcdefghij\xff\xff")[:9], []byte("ab\xff\xff\xff\xff\xff\xff\xff\xff")[:2], []byte("abcdefgi")}
+	for _, a := range names {
+		for _, b := range names {
+			if ka, kb := key(a), key(b); ka != kb && (ka < kb) != (bytes.Compare(a, b) < 0) {
+				t.Errorf("keys of %q and %q are %x and %x", a, b, ka, kb)
+			}
 		}
 	}
 }

@@ -1,0 +1,108 @@
+package canon
+
+import "bytes"
+
+// frame is a container open: what a call for it would keep on the goroutine stack. Frames are
+// kept by depth and reused, so ind and end, the guesses at the indentation of a container's
+// members and end, carry over to the next container at the same depth: pretty-printed
+// containers at one depth are indented alike.
+type frame struct {
+	ign, capt *trie  // the paths below an object (nil in an array)
+	prev      []byte // the name of the last member kept
+	prevKey   uint64 // and its key
+	drop      int    // the drop of the member whose value is the container open below this one
+	open      int    // where the '{' or '[' is in out
+	ind, end  indent
+	kept      bool // a member was written: a comma goes before the next
+	sorted    bool // the members kept are in order, their names distinct
+	array     bool
+}
+
+// delimiter returns the index of the byte after an element at in[i] (the comma or the end of
+// the array, for the caller to check), past the whitespace before it.
+func (f *frame) delimiter(in []byte, i int) int {
+	if i < len(in) && in[i] == ',' {
+		return i
+	}
+	if indented(in, i, &f.end) {
+		return i + 1 + f.end.n
+	}
+	return reindent(in, i, &f.end)
+}
+
+// key is the first eight bytes of a name as a big-endian word, zeros after a shorter one: names
+// whose keys differ compare as their keys do.
+func key(name []byte) uint64 {
+	if cap(name) < 8 {
+		var w [8]byte
+		copy(w[:], name)
+		return beWord(w[:])
+	}
+	return beWord(name[:8]) & (^uint64(0) << (64 - 8*min(len(name), 8)))
+}
+
+// before reports whether name a sorts before b. It compares eight bytes at a time, loaded
+// from past the end of a name when its capacity allows (names are slices of the input, or of
+// the decoded copy of an escaped one), the bytes past the end masked out.
+func before(a, b []byte) bool {
+	for cap(a) >= 8 && cap(b) >= 8 {
+		x, y := beWord(a[:8]), beWord(b[:8])
+		if len(a) < 8 {
+			x &= ^uint64(0) << (64 - 8*len(a))
+		}
+		if len(b) < 8 {
+			y &= ^uint64(0) << (64 - 8*len(b))
+		}
+		if x != y {
+			return x < y
+		}
+		if len(a) <= 8 || len(b) <= 8 {
+			return len(a) < len(b)
+		}
+		a, b = a[8:], b[8:]
+	}
+	return bytes.Compare(a, b) < 0
+}
+
+func containerKind(c byte) Kind {
+	if c == '[' {
+		return Array
+	}
+	return Object
+}
+
+// memberName reads the member name at p.pos (on its quote) and the ':' after it, writes them
+// canonical and returns the name decoded.
+func (p *parser) memberName() ([]byte, error) {
+	in, start := p.in, p.pos
+	var name []byte
+	if next, out, ok := plainString(p.out, in, start); ok {
+		name, p.pos, p.out = in[start+1:next-1], next, out
+	} else {
+		if _, err := p.str(); err != nil {
+			return nil, err
+		}
+		name = unquote(in[start+1 : p.pos-1])
+		if err := p.putString(name); err != nil {
+			return nil, err
+		}
+	}
+	p.skipWS()
+	if p.pos >= len(in) || in[p.pos] != ':' {
+		return nil, p.fail(ErrSyntax, "':' expected after an object member name")
+	}
+	p.pos++
+	p.skipWS()
+	p.putByte(':')
+	return name, nil
+}
+
+func (p *parser) tooMany() error { return p.fail(ErrLimit, "more than %d values", p.maxValues) }
+
+// unexpected fails at p.pos, at the end of the input or on a byte that cannot come there.
+func (p *parser) unexpected(where string) error {
+	if p.pos >= len(p.in) {
+		return p.fail(ErrSyntax, "unexpected end of input %s", where)
+	}
+	return p.fail(ErrSyntax, "invalid character %q %s", p.in[p.pos], where)
+}
