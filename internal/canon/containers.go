@@ -15,6 +15,7 @@ func (p *parser) document(ign, capt *trie) error {
 	var (
 		f      *frame // the innermost container open
 		name   []byte // of the member being read
+		k      uint64 // its key
 		drop   int    // where it starts in out, its comma included, when it is ignored; else -1
 		ci, cc *trie  // its ignored and captured paths
 	)
@@ -73,6 +74,7 @@ first:
 		if n < 16 && s[n+1] == '"' && s[n+2] == ':' && s[n+3] == ' ' && s[n+4] > ' ' {
 			d[0], d[n+1], d[n+2] = '"', '"', ':'
 			name, i, out = s[1:n+1], i+int(n)+4, out[:o+int(n)+3]
+			k = beWord(s[1:9]) & keyMask[n&15]
 		}
 	}
 	if name == nil {
@@ -81,6 +83,7 @@ first:
 		if name, err = p.memberName(); err != nil {
 			return err
 		}
+		k = key(name)
 		i, out = p.pos, p.out
 	}
 	ci, cc = nil, nil
@@ -91,11 +94,10 @@ first:
 		}
 	}
 	if ci == nil || ci.idx == 0 { // kept: compared with the previous name now, the value not yet read
-		x := key(name)
-		if f.kept && f.prevKey >= x && (f.prevKey > x || !before(f.prev, name)) {
+		if f.kept && f.prevKey >= k && (f.prevKey > k || !before(f.prev, name)) {
 			f.sorted = false
 		}
-		f.prev, f.prevKey, f.kept, drop = name, x, true, -1
+		f.prev, f.prevKey, f.kept, drop = name, k, true, -1
 	}
 	if p.room--; p.room < 0 {
 		p.pos, p.out = i, out

@@ -38,8 +38,13 @@ func key(name []byte) uint64 {
 		copy(w[:], name)
 		return beWord(w[:])
 	}
-	return beWord(name[:8]) & (^uint64(0) << (64 - 8*min(len(name), 8)))
+	return beWord(name[:8]) & keyMask[min(len(name), 8)]
 }
+
+// keyMask keeps the bytes of a key that are a name's, by its length (8 and more: all).
+var keyMask = [16]uint64{0, 0xff << 56, 0xffff << 48, 0xffffff << 40, 0xffffffff << 32, 0xffffffffff << 24,
+	0xffffffffffff << 16, 0xffffffffffffff << 8, ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0),
+	^uint64(0), ^uint64(0), ^uint64(0)}
 
 // before reports whether name a sorts before b. It compares eight bytes at a time, loaded
 // from past the end of a name when its capacity allows (names are slices of the input, or of
