@@ -13,11 +13,10 @@ package canon
 func (p *parser) document(ign, capt *trie) error {
 	in, out, i := p.in, p.out, p.pos
 	var (
-		f      *frame // the innermost container open
-		name   []byte // of the member being read
-		k      uint64 // its key
-		drop   int    // where it starts in out, its comma included, when it is ignored; else -1
-		ci, cc *trie  // its ignored and captured paths
+		f     *frame // the innermost container open
+		name  []byte // of the member being read
+		k     uint64 // its key
+		start int    // where it starts in out, its comma included
 	)
 open: // in[i] is the '{' or '[' of a container, counted and captured, with paths ign and capt
 	if p.depth++; p.depth > p.maxDepth {
@@ -57,7 +56,7 @@ first:
 		p.pos, p.out = i, out
 		return p.fail(ErrSyntax, "object member name expected")
 	}
-	drop = len(out)
+	start = len(out)
 	if f.kept {
 		out = append(out, ',')
 	}
@@ -71,10 +70,12 @@ first:
 		if n == 8 {
 			n += plainWord(d[9:17], s[9:17])
 		}
-		if n < 16 && s[n+1] == '"' && s[n+2] == ':' && s[n+3] == ' ' && s[n+4] > ' ' {
-			d[0], d[n+1], d[n+2] = '"', '"', ':'
-			name, i, out = s[1:n+1], i+int(n)+4, out[:o+int(n)+3]
-			k = beWord(s[1:9]) & keyMask[n&15]
+		if n < 16 {
+			if x := le32(s[n+1 : n+5]); x&0xffffff == '"'|':'<<8|' '<<16 && x>>24 > ' ' {
+				d[0], d[n+1], d[n+2] = '"', '"', ':'
+				name, i, out = s[1:n+1], i+int(n)+4, out[:o+int(n)+3]
+				k = beWord(s[1:9]) & keyMask[n&15]
+			}
 		}
 	}
 	if name == nil {
@@ -86,26 +87,21 @@ first:
 		k = key(name)
 		i, out = p.pos, p.out
 	}
-	ci, cc = nil, nil
 	if f.ign != nil || f.capt != nil {
-		ci, cc = f.ign.child(name), f.capt.child(name)
-		if cc != nil {
-			p.clear(cc)
-		}
+		goto paths
 	}
-	if ci == nil || ci.idx == 0 { // kept: compared with the previous name now, the value not yet read
-		if f.kept && f.prevKey >= k && (f.prevKey > k || !before(f.prev, name)) {
-			f.sorted = false
-		}
-		f.prev, f.prevKey, f.kept, drop = name, k, true, -1
+	// Compared with the previous name now, the value not yet read.
+	if f.kept && f.prevKey >= k && (f.prevKey > k || !before(f.prev, name)) {
+		f.sorted = false
 	}
+	f.prev, f.prevKey, f.kept, f.drop = name, k, true, -1
 	if p.room--; p.room < 0 {
 		p.pos, p.out = i, out
 		return p.tooMany()
 	}
 	if i < len(in) {
-		switch c := in[i]; {
-		case c == '"' && cc == nil: // as the name
+		switch c := in[i]; c {
+		case '"': // as the name
 			if o := len(out); i+17 <= len(in) && o+18 <= cap(out) {
 				s, d := in[i:i+17:i+17], out[o:o+18:o+18]
 				n := plainWord(d[1:9], s[1:9])
@@ -122,26 +118,19 @@ first:
 			if i, out, ok = plainString(out, in, i); ok {
 				goto kept
 			}
-		case c == '{' || c == '[':
-			f.drop = drop
-			ign, capt = ci, cc
-			if c == '[' {
-				ign, capt = nil, nil
-			}
-			if cc != nil && cc.idx > 0 {
-				p.caps[cc.idx-1] = Value{Kind: containerKind(c)}
-			}
+		case '{', '[':
+			ign, capt = nil, nil
 			goto open
 		}
 	}
 	p.pos, p.out = i, out
-	if err := p.scalar(cc); err != nil {
+	if err := p.scalar(nil); err != nil {
 		return err
 	}
 	i, out = p.pos, p.out
 kept: // the member's value read, i just after it
-	if drop >= 0 { // an ignored member: drop what was written for it
-		out = out[:drop]
+	if f.drop >= 0 { // an ignored member: drop what was written for it
+		out = out[:f.drop]
 	}
 	if i < len(in) && in[i] == ',' {
 		i++
@@ -212,6 +201,40 @@ closed: // i just after the '}' or ']' of the container of frame f
 	if f.array {
 		goto done
 	}
-	drop = f.drop
+	goto kept
+
+paths: // a member of an object with paths below it: i on its value
+	if ci, cc := f.ign.child(name), f.capt.child(name); true {
+		if cc != nil {
+			p.clear(cc)
+		}
+		if p.room--; p.room < 0 {
+			p.pos, p.out = i, out
+			return p.tooMany()
+		}
+		if ci != nil && ci.idx > 0 {
+			f.drop = start // an ignored member
+		} else {
+			if f.kept && f.prevKey >= k && (f.prevKey > k || !before(f.prev, name)) {
+				f.sorted = false
+			}
+			f.prev, f.prevKey, f.kept, f.drop = name, k, true, -1
+		}
+		if i < len(in) && (in[i] == '{' || in[i] == '[') {
+			ign, capt = ci, cc
+			if in[i] == '[' {
+				ign, capt = nil, nil
+			}
+			if cc != nil && cc.idx > 0 {
+				p.caps[cc.idx-1] = Value{Kind: containerKind(in[i])}
+			}
+			goto open
+		}
+		p.pos, p.out = i, out
+		if err := p.scalar(cc); err != nil {
+			return err
+		}
+		i, out = p.pos, p.out
+	}
 	goto kept
 }

@@ -172,15 +172,23 @@ func TestLimits(t *testing.T) {
 func TestCapture(t *testing.T) {
 	body := `{"system":{"personality":{"name":"p1"},"os":{"version":{"name":8}}},"x":1,` +
 		`"system":{"personality":{"name":"p\u0032"},"archetype":{"name":{"deep":1}}},"schema":"s"}`
-	doc, err := Read([]byte(body), Options{Capture: [][]string{
-		{"system", "personality", "name"}, {"system", "os", "version", "name"}, {"system", "archetype", "name"}, {"schema"},
-		{"system"}, {"personality"}, {"system", "archetype"}}})
+	capture := [][]string{{"system", "personality", "name"}, {"system", "os", "version", "name"},
+		{"system", "archetype", "name"}, {"schema"}, {"system"}, {"personality"}, {"system", "archetype"}}
+	doc, err := Read([]byte(body), Options{Capture: capture})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []Value{{String, "p2"}, {}, {Kind: Object}, {String, "s"}, {Kind: Object}, {}, {Kind: Object}}
 	if fmt.Sprint(doc.Values) != fmt.Sprint(want) {
 		t.Errorf("values %v, want %v (the later duplicate replaces the earlier)", doc.Values, want)
+	}
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, []byte(body), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Read(indented.Bytes(), Options{Capture: capture})
+	if err != nil || fmt.Sprint(again.Values) != fmt.Sprint(want) || again.Digest != doc.Digest {
+		t.Errorf("indented: values %v (%v), want %v and the same digest", again.Values, err, want)
 	}
 }
 

@@ -144,6 +144,9 @@ func reindent(in []byte, i int, ind *indent) int {
 	return i
 }
 
+// le32 is the first four bytes of b as a little-endian word.
+func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
+
 // beWord is the first eight bytes of b as a big-endian word: words compare as the bytes do.
 func beWord(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 
