@@ -27,15 +27,16 @@ open: // in[i] is the '{' or '[' of a container, counted and captured, with path
 		p.stack = append(p.stack, frame{})
 	}
 	f = &p.stack[p.depth-1]
-	f.ign, f.capt, f.prev, f.open, f.kept, f.sorted, f.array = ign, capt, nil, len(out), false, true, in[i] == '['
-	out = append(out, in[i])
+	opener := in[i]
+	f.ign, f.capt, f.open, f.kept, f.sorted, f.array = ign, capt, len(out), false, true, opener == '['
+	out = append(out, opener)
 	i++
 	if indented(in, i, &f.ind) {
 		i += 1 + f.ind.n
 	} else {
 		i = reindent(in, i, &f.ind)
 	}
-	if i < len(in) && in[i] == out[f.open]+2 { // '{'+2 is '}', '['+2 is ']'
+	if i < len(in) && in[i] == opener+2 { // '{'+2 is '}', '['+2 is ']'
 		i++
 		goto closed
 	}

@@ -61,6 +61,17 @@ func special(w uint64) uint64 {
 	return ((w - 0x20*ones) | (quoteAmp - ones) | (angles - ones) | (backslash - ones)) & highs
 }
 
+// roughlySpecial is special with three more bytes flagged, '^', '|' and '~', for three operations
+// less: '<', '>' and '\\' are flagged together (ORed with 0x62 they are 0x7e, as are those three and
+// two bytes under 0x20). A byte it flags that special does not sends a string the general way,
+// which is exact. Bytes from 0x80 are flagged as in special (ORed with 0x04 or 0x62, XORed with
+// 0x26 or 0x7e, they are 0x80 for disjoint sets of bytes).
+func roughlySpecial(w uint64) uint64 {
+	quoteAmp := (w | 4*ones) ^ 0x26*ones
+	others := (w | 0x62*ones) ^ 0x7e*ones
+	return ((w - 0x20*ones) | (quoteAmp - ones) | (others - ones)) & highs
+}
+
 // copyPlain copies the plainByte bytes of src from i to dst from o, stopping before the first
 // other byte, at the end of src or when dst is full; it returns both new indexes. Words are
 // copied whole, so dst may be written past the returned o.
@@ -151,9 +162,10 @@ func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
 func beWord(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 
 // plainWord copies the eight bytes of s to d and returns how many of them are plainByte before
-// the first that is not (8 when all are). Given windows of eight bytes, it checks no index.
+// the first that is not, or before a '^', '|' or '~' (roughlySpecial); 8 when none is. Given
+// windows of eight bytes, it checks no index.
 func plainWord(d, s []byte) uint {
 	w := binary.LittleEndian.Uint64(s)
 	binary.LittleEndian.PutUint64(d, w)
-	return uint(bits.TrailingZeros64(special(w))) >> 3
+	return uint(bits.TrailingZeros64(roughlySpecial(w))) >> 3
 }

@@ -8,8 +8,9 @@ import (
 	"testing"
 )
 
-// TestSpecial: the first byte special flags is the first that is not plainByte, for every byte
-// value at every position of a word, after plain bytes and before random ones.
+// TestSpecial: the first byte special flags is the first that is not plainByte (roughlySpecial:
+// or is '^', '|' or '~'), for every byte value at every position of a word, after plain bytes
+// and before random ones.
 func TestSpecial(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	var w [8]byte
@@ -38,6 +39,16 @@ func TestSpecial(t *testing.T) {
 				}
 				if got := bits.TrailingZeros64(special(binary.LittleEndian.Uint64(w[:]))) >> 3; got != want {
 					t.Fatalf("special(%q) flags byte %d first, want %d", w, got, want)
+				}
+				rough := 8
+				for k, b := range w {
+					if !plainByte[b] || b == '^' || b == '|' || b == '~' {
+						rough = k
+						break
+					}
+				}
+				if got := bits.TrailingZeros64(roughlySpecial(binary.LittleEndian.Uint64(w[:]))) >> 3; got != rough {
+					t.Fatalf("roughlySpecial(%q) flags byte %d first, want %d", w, got, rough)
 				}
 			}
 		}
