@@ -51,13 +51,7 @@ var keyMask = [16]uint64{0, 0xff << 56, 0xffff << 48, 0xffffff << 40, 0xffffffff
 // the decoded copy of an escaped one), the bytes past the end masked out.
 func before(a, b []byte) bool {
 	for cap(a) >= 8 && cap(b) >= 8 {
-		x, y := beWord(a[:8]), beWord(b[:8])
-		if len(a) < 8 {
-			x &= ^uint64(0) << (64 - 8*len(a))
-		}
-		if len(b) < 8 {
-			y &= ^uint64(0) << (64 - 8*len(b))
-		}
+		x, y := beWord(a[:8])&keyMask[min(len(a), 8)], beWord(b[:8])&keyMask[min(len(b), 8)]
 		if x != y {
 			return x < y
 		}
