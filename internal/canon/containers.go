@@ -3,9 +3,9 @@ package canon
 // document reads the object at p.pos (the document's root, its value counted and captured) and
 // everything in it, in one loop rather than a call for each container: a profile has thousands
 // of small objects, and a call for each, with its state saved and restored, cost more than
-// reading them. The containers open are frames on p.stack; the loop keeps the input position
-// and the canonical form in local variables, and writes them back to the parser before it
-// hands what it does not expect to the general code (memberName, scalar, sortObject, fail).
+// reading them. The containers open are a chain of frames from p.base; the loop keeps the input
+// position and the canonical form in local variables, and writes them back to the parser before
+// it hands what it does not expect to the general code (memberName, scalar, sortObject, fail).
 //
 // The members' names are only compared with the previous one's as they come: an object found
 // out of order is sorted from its canonical bytes when it ends (sortObject), so one in order, as
@@ -13,20 +13,19 @@ package canon
 func (p *parser) document(ign, capt *trie) error {
 	in, out, i := p.in, p.out, p.pos
 	var (
-		f     *frame // the innermost container open
-		name  []byte // of the member being read
-		k     uint64 // its key
-		start int    // where it starts in out, its comma included
+		f     = p.base // the innermost container open
+		name  []byte   // of the member being read
+		k     uint64   // its key
+		start int      // where it starts in out, its comma included
 	)
 open: // in[i] is the '{' or '[' of a container, counted and captured, with paths ign and capt
-	if p.depth++; p.depth > p.maxDepth {
+	if f.child == nil {
+		f.child = &frame{parent: f, depth: f.depth + 1}
+	}
+	if f = f.child; f.depth > p.maxDepth {
 		p.pos, p.out = i, out
 		return p.fail(ErrLimit, "nested deeper than %d", p.maxDepth)
 	}
-	if p.depth > len(p.stack) {
-		p.stack = append(p.stack, frame{})
-	}
-	f = &p.stack[p.depth-1]
 	opener := in[i]
 	f.ign, f.capt, f.open, f.kept, f.sorted, f.array = ign, capt, len(out), false, true, opener == '['
 	out = append(out, opener)
@@ -53,10 +52,6 @@ first:
 		goto element
 	}
 	// member: i on a member's name
-	if i >= len(in) || in[i] != '"' {
-		p.pos, p.out = i, out
-		return p.fail(ErrSyntax, "object member name expected")
-	}
 	start = len(out)
 	if f.kept {
 		out = append(out, ',')
@@ -71,7 +66,7 @@ first:
 		if n == 8 {
 			n += plainWord(d[9:17], s[9:17])
 		}
-		if n < 16 {
+		if n < 16 && s[0] == '"' {
 			if x := le32(s[n+1 : n+5]); x&0xffffff == '"'|':'<<8|' '<<16 && x>>24 > ' ' {
 				d[0], d[n+1], d[n+2] = '"', '"', ':'
 				name, i, out = s[1:n+1], i+int(n)+4, out[:o+int(n)+3]
@@ -81,6 +76,10 @@ first:
 	}
 	if name == nil {
 		var err error
+		if i >= len(in) || in[i] != '"' {
+			p.pos, p.out = i, out
+			return p.fail(ErrSyntax, "object member name expected")
+		}
 		p.pos, p.out = i, out
 		if name, err = p.memberName(); err != nil {
 			return err
@@ -194,11 +193,10 @@ closed: // i just after the '}' or ']' of the container of frame f
 		out = p.out
 	}
 	out = append(out, in[i-1])
-	if p.depth--; p.depth == 0 {
+	if f = f.parent; f.depth == 0 {
 		p.pos, p.out = i, out
 		return nil
 	}
-	f = &p.stack[p.depth-1]
 	if f.array {
 		goto done
 	}

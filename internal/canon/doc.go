@@ -14,6 +14,7 @@
 // depth, number of values (Options.Limits) and the size of the canonical form (at most twice
 // the input). Besides the input, Read holds the canonical form and, while it sorts an object
 // whose members were out of order, a copy of that object and 16 bytes per member: at most about
-// 7 times the input, and about once for the sorted output of Aquilon; and 120 bytes for each
-// container open (a frame on a stack rather than a call), so at most 120 × Limits.MaxDepth.
+// 7 times the input, and about once for the sorted output of Aquilon; and 144 bytes for each
+// level of nesting (a frame, kept for the next document, rather than a call), so at most
+// 144 × Limits.MaxDepth.
 package canon

@@ -3,19 +3,22 @@ package canon
 import "bytes"
 
 // frame is a container open: what a call for it would keep on the goroutine stack. Frames are
-// kept by depth and reused, so ind and end, the guesses at the indentation of a container's
-// members and end, carry over to the next container at the same depth: pretty-printed
-// containers at one depth are indented alike.
+// a chain from parser.base (depth 0, no container), made as the depth first grows and kept with
+// the parser's other buffers. They are reused, so ind and end, the guesses at the indentation of
+// a container's members and end, carry over to the next container at the same depth, as
+// pretty-printed containers at one depth are indented alike.
 type frame struct {
-	ign, capt *trie  // the paths below an object (nil in an array)
-	prev      []byte // the name of the last member kept
-	prevKey   uint64 // and its key
-	drop      int    // the drop of the member whose value is the container open below this one
-	open      int    // where the '{' or '[' is in out
-	ind, end  indent
-	kept      bool // a member was written: a comma goes before the next
-	sorted    bool // the members kept are in order, their names distinct
-	array     bool
+	parent, child *frame
+	depth         int
+	ign, capt     *trie  // the paths below an object (nil in an array)
+	prev          []byte // the name of the last member kept
+	prevKey       uint64 // and its key
+	drop          int    // the drop of the member whose value is the container open below this one
+	open          int    // where the '{' or '[' is in out
+	ind, end      indent
+	kept          bool // a member was written: a comma goes before the next
+	sorted        bool // the members kept are in order, their names distinct
+	array         bool
 }
 
 // delimiter returns the index of the byte after an element at in[i] (the comma or the end of

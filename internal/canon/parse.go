@@ -11,12 +11,11 @@ type parser struct {
 	members   []member // the members of the object being sorted
 	arena     []byte   // their decoded names that had escapes
 	scratch   []byte
-	depth     int
 	maxDepth  int
 	room      int // values still allowed
 	maxValues int
 	caps      []Value
-	stack     []frame // the containers open, by depth
+	base      *frame // before the root, at depth 0: the chain of frames starts here
 }
 
 // put, putByte and putString write to out. They grow it by doubling, not by the quarter that

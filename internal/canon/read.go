@@ -117,12 +117,14 @@ func (c *Compiled) read(body []byte, withSHA256 bool) (Doc, error) {
 	bufs := pool.Get().(*buffers)
 	defer func() {
 		if cap(bufs.out) <= maxPooled {
-			clear(p.stack) // the names it holds are the input's
-			bufs.out, bufs.members, bufs.scratch, bufs.stack = p.out[:0], p.members[:0], p.scratch[:0], p.stack
+			for f := bufs.base.child; f != nil; f = f.child {
+				f.ign, f.capt, f.prev = nil, nil, nil // the names are the input's
+			}
+			bufs.out, bufs.members, bufs.scratch = p.out[:0], p.members[:0], p.scratch[:0]
 			pool.Put(bufs)
 		}
 	}()
-	p.out, p.members, p.scratch, p.stack = bufs.out, bufs.members, bufs.scratch, bufs.stack
+	p.out, p.members, p.scratch, p.base = bufs.out, bufs.members, bufs.scratch, &bufs.base
 	if want := len(body)/2 + 64; cap(p.out) < want {
 		p.out = make([]byte, 0, want) // a large document: one allocation rather than doublings
 	}
@@ -158,7 +160,7 @@ func (c *Compiled) read(body []byte, withSHA256 bool) (Doc, error) {
 type buffers struct {
 	out, scratch []byte
 	members      []member
-	stack        []frame
+	base         frame // the start of the chain of frames, kept with them
 }
 
 // maxPooled: buffers of a document larger than this are left to the collector.

@@ -169,6 +169,25 @@ func TestLimits(t *testing.T) {
 	}
 }
 
+// TestFramesReused: the frames kept from a deep document (and one refused for its depth) count
+// the depth of the next documents right, and keep nothing of the earlier ones.
+func TestFramesReused(t *testing.T) {
+	nest := func(n int) []byte {
+		return []byte(strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n))
+	}
+	for _, n := range []int{600, 400, 3, 4, 1, 400} {
+		_, err := Read(nest(n), Options{})
+		if (err != nil) != (n > DefaultMaxDepth) {
+			t.Errorf("%d deep: %v", n, err)
+		}
+		_, err = Read(nest(n), Options{Limits: Limits{MaxDepth: 3}})
+		if (err != nil) != (n > 3) || err != nil && !errors.Is(err, ErrLimit) {
+			t.Errorf("%d deep, at most 3: %v", n, err)
+		}
+		checkSame(t, nest(min(n, 500)), nil)
+	}
+}
+
 func TestCapture(t *testing.T) {
 	body := `{"system":{"personality":{"name":"p1"},"os":{"version":{"name":8}}},"x":1,` +
 		`"system":{"personality":{"name":"p\u0032"},"archetype":{"name":{"deep":1}}},"schema":"s"}`
