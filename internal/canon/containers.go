@@ -11,7 +11,7 @@ package canon
 // out of order is sorted from its canonical bytes when it ends (sortObject), so one in order, as
 // Aquilon writes them all, costs no bookkeeping.
 func (p *parser) document(ign, capt *trie) error {
-	in, out, i := p.in, p.out, p.pos
+	in, out, i := p.in[:len(p.in):len(p.in)], p.out, p.pos
 	var (
 		f     = p.base // the innermost container open
 		name  []byte   // of the member being read
