@@ -91,7 +91,7 @@ first:
 		goto paths
 	}
 	// Compared with the previous name now, the value not yet read.
-	if f.kept && f.prevKey >= k && (f.prevKey > k || !before(f.prev, name)) {
+	if f.kept && f.prevKey >= k && (f.prevKey > k || !tieBefore(f.prev, name)) {
 		f.sorted = false
 	}
 	f.prev, f.prevKey, f.kept, f.drop = name, k, true, -1
@@ -214,7 +214,7 @@ paths: // a member of an object with paths below it: i on its value
 		if ci != nil && ci.idx > 0 {
 			f.drop = start // an ignored member
 		} else {
-			if f.kept && f.prevKey >= k && (f.prevKey > k || !before(f.prev, name)) {
+			if f.kept && f.prevKey >= k && (f.prevKey > k || !tieBefore(f.prev, name)) {
 				f.sorted = false
 			}
 			f.prev, f.prevKey, f.kept, f.drop = name, k, true, -1

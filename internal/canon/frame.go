@@ -1,7 +1,5 @@
 package canon
 
-import "bytes"
-
 // frame is a container open: what a call for it would keep on the goroutine stack. Frames are
 // a chain from parser.base (depth 0, no container), made as the depth first grows and kept with
 // the parser's other buffers. They are reused, so ind and end, the guesses at the indentation of
@@ -49,21 +47,16 @@ var keyMask = [16]uint64{0, 0xff << 56, 0xffff << 48, 0xffffff << 40, 0xffffffff
 	0xffffffffffff << 16, 0xffffffffffffff << 8, ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0),
 	^uint64(0), ^uint64(0), ^uint64(0)}
 
-// before reports whether name a sorts before b. It compares eight bytes at a time, loaded
-// from past the end of a name when its capacity allows (names are slices of the input, or of
-// the decoded copy of an escaped one), the bytes past the end masked out.
-func before(a, b []byte) bool {
-	for cap(a) >= 8 && cap(b) >= 8 {
-		x, y := beWord(a[:8])&keyMask[min(len(a), 8)], beWord(b[:8])&keyMask[min(len(b), 8)]
-		if x != y {
-			return x < y
+// tieBefore reports whether name a sorts before b when their keys are equal: their first eight
+// bytes are then equal, or the shorter one is the start of the other, zeros after it. It is
+// inlined where it is called, a call costing more in the registers saved around it.
+func tieBefore(a, b []byte) bool {
+	for k := 8; k < len(a) && k < len(b); k++ {
+		if a[k] != b[k] {
+			return a[k] < b[k]
 		}
-		if len(a) <= 8 || len(b) <= 8 {
-			return len(a) < len(b)
-		}
-		a, b = a[8:], b[8:]
 	}
-	return bytes.Compare(a, b) < 0
+	return len(a) < len(b)
 }
 
 func containerKind(c byte) Kind {

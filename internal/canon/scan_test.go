@@ -93,21 +93,30 @@ func TestIndented(t *testing.T) {
 	}
 }
 
-// TestBefore compares before with bytes.Compare on names of every length up to 20 that share
-// prefixes, end in zero bytes or are at the end of their backing array.
-func TestBefore(t *testing.T) {
+// TestTieBefore compares tieBefore with bytes.Compare on names of lengths up to 20 that share
+// prefixes, end in zero bytes or are at the end of their backing array, when their keys are equal.
+func TestTieBefore(t *testing.T) {
 	names := [][]byte{nil, {}, {0}, {0, 0}}
 	for _, s := range []string{"a", "ab", "ab\x00", "abc", "package-", "package-0", "package-000001", "package-000000",
-		"package-0000010", "package-00000100", "package-000001000x", "version", "arch", "\xff\xff\xff\xff\xff\xff\xff\xff\xff"} {
+		"package-0000010", "package-00000100", "package-000001000x", "version", "arch", "\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+		"ab\x00\x00\x00\x00\x00\x00\x01", "ab\x00\x00\x00\x00\x00\x00"} {
 		names = append(names, []byte(s), []byte(s + "\x00\x00\x00\x00\x00\x00\x00\x00")[:len(s)],
 			[]byte(s + "\xff\xff\xff\xff\xff\xff\xff\xff")[:len(s)])
 	}
+	ties := 0
 	for _, a := range names {
 		for _, b := range names {
-			if got, want := before(a, b), bytes.Compare(a, b) < 0; got != want {
-				t.Errorf("before(%q, %q) = %v, want %v", a, b, got, want)
+			if key(a) != key(b) {
+				continue
+			}
+			ties++
+			if got, want := tieBefore(a, b), bytes.Compare(a, b) < 0; got != want {
+				t.Errorf("tieBefore(%q, %q) = %v, want %v", a, b, got, want)
 			}
 		}
+	}
+	if ties < 100 {
+		t.Errorf("only %d pairs with equal keys", ties)
 	}
 }
 
