@@ -5,14 +5,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
-
-	"github.com/packuilon/packuilon/internal/event"
 )
 
 // newID returns a build id: sortable by time, unique, and safe in file names (no dots or slashes).
@@ -20,112 +17,6 @@ func newID() string {
 	var b [4]byte
 	rand.Read(b[:])
 	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
-}
-
-// Intake records a validated request as a queued build, and in the same transaction marks
-// every older request for the same key that has not started yet as superseded: requests for a
-// busy key collapse into one pending build with the newest content. Builds that already ran
-// (resumed or retried) are left alone. It returns the new record and the superseded ids.
-//
-// The caller acks the message only after Intake returned: the commit is on disk by then.
-func (s *Store) Intake(ctx context.Context, req event.BuildRequest, messageID string) (Record, []string, error) {
-	out, err := s.IntakeBatch(ctx, []Incoming{{Request: req, MessageID: messageID}})
-	if err != nil {
-		return Record{}, nil, err
-	}
-	return out[0].Record, out[0].Superseded, nil
-}
-
-// Incoming is one request for IntakeBatch.
-type Incoming struct {
-	Request   event.BuildRequest
-	MessageID string
-}
-
-// Recorded is what IntakeBatch made of one request: its build and the builds it superseded.
-type Recorded struct {
-	Record     Record
-	Superseded []string
-}
-
-// IntakeBatch records several requests in one transaction, in order, as Intake records one:
-// one commit (one fsync) for the lot, so a burst of messages costs one disk flush. A later
-// request in the batch supersedes an earlier one of the same key. Either every request is
-// recorded or none is.
-func (s *Store) IntakeBatch(ctx context.Context, in []Incoming) ([]Recorded, error) {
-	keys := make([]string, len(in))
-	for i, r := range in {
-		keys[i] = r.Request.ImageKey
-	}
-	var out []Recorded
-	err := s.tx(ctx, func(t *tx) error {
-		out = out[:0]
-		if err := t.lockKeys(keys); err != nil {
-			return err
-		}
-		var j journalRows
-		for _, r := range in {
-			rec, sup, err := intakeOne(t, &j, r.Request, r.MessageID)
-			if err != nil {
-				return fmt.Errorf("record request for %s: %w", r.Request.ImageKey, err)
-			}
-			out = append(out, Recorded{Record: rec, Superseded: sup})
-		}
-		return j.insert(t)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("record %d requests: %w", len(in), err)
-	}
-	return out, nil
-}
-
-// intakeOne records one request inside t (Intake); its journal entries go to j.
-func intakeOne(t *tx, j *journalRows, req event.BuildRequest, messageID string) (Record, []string, error) {
-	id := newID()
-	var superseded []string
-	rows, err := t.Query(`SELECT id, request FROM builds WHERE image_key = ? AND state = ? AND stage = '' AND attempt = 0`, req.ImageKey, string(Queued))
-	if err != nil {
-		return Record{}, nil, err
-	}
-	for rows.Next() {
-		var old, body string
-		if err := rows.Scan(&old, &body); err != nil {
-			rows.Close()
-			return Record{}, nil, err
-		}
-		superseded = append(superseded, old)
-		// A forced request stays forced when a newer one replaces it: otherwise the newer
-		// one could be skipped and the force lost.
-		var prev event.BuildRequest
-		if json.Unmarshal([]byte(body), &prev) == nil && prev.Force {
-			req.Force = true
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Record{}, nil, err
-	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return Record{}, nil, err
-	}
-	at := time.Now().UTC()
-	ts := at.Format(time.RFC3339Nano)
-	if err := t.Write(`INSERT INTO builds (id, image_key, state, request, message_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, req.ImageKey, string(Queued), string(body), messageID, ts, ts); err != nil {
-		return Record{}, nil, err
-	}
-	j.add(id, Queued, "", "request recorded ("+req.Reason+")")
-	for _, old := range superseded {
-		msg := "superseded by " + id
-		if err := t.Write(`UPDATE builds SET state = ?, message = ?, updated_at = ? WHERE id = ?`, string(Superseded), msg, ts, old); err != nil {
-			return Record{}, nil, err
-		}
-		j.add(old, Superseded, "", msg)
-	}
-	rec := Record{ID: id, ImageKey: req.ImageKey, State: Queued, Request: req, MessageID: messageID,
-		Timings: []Timing{}, CreatedAt: at, UpdatedAt: at}
-	return rec, superseded, nil
 }
 
 // Get returns one build.

@@ -47,6 +47,9 @@ type sqlTx interface {
 	QueryRow(ctx context.Context, query string, args ...any) scanner
 	// Write runs a write whose result nobody reads, now or with the next statement or Commit.
 	Write(ctx context.Context, query string, args ...any) error
+	// Read runs a query, now or with the next statement or Flush, and calls each for every
+	// row of its result by then.
+	Read(ctx context.Context, query string, each func(row scanner) error, args ...any) error
 	// Flush runs the writes Write has not run yet.
 	Flush(ctx context.Context) error
 	Commit() error
@@ -59,6 +62,20 @@ type sqliteTx struct{ *sql.Tx }
 func (t sqliteTx) Write(ctx context.Context, query string, args ...any) error {
 	_, err := t.ExecContext(ctx, query, args...)
 	return err
+}
+
+func (t sqliteTx) Read(ctx context.Context, query string, each func(row scanner) error, args ...any) error {
+	rows, err := t.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func (sqliteTx) Flush(context.Context) error { return nil }
@@ -175,6 +192,16 @@ func (t *tx) Exec(query string, args ...any) (sql.Result, error) {
 func (t *tx) Write(query string, args ...any) error {
 	return t.q.Write(t.ctx, t.d.q(query), args...)
 }
+
+// Read runs a query whose rows go to each: on PostgreSQL with the statements waiting and the
+// ones queued after it, up to the next statement whose result is read or Flush (one round
+// trip). each has been called for every row once Flush returned.
+func (t *tx) Read(query string, each func(row scanner) error, args ...any) error {
+	return t.q.Read(t.ctx, t.d.q(query), each, args...)
+}
+
+// Flush runs the statements waiting (PostgreSQL; SQLite runs each at once).
+func (t *tx) Flush() error { return t.q.Flush(t.ctx) }
 
 // Query runs a query.
 func (t *tx) Query(query string, args ...any) (*sql.Rows, error) {

@@ -182,6 +182,39 @@ func testIntakeBatch(t *testing.T, be backend) {
 	}
 }
 
+// TestIntakeReportsLastSuccess: intake hands each recorded build over with its key's last
+// success as the queue read lists it (the dispatcher's skip check), and a forced request a
+// later one of the same batch supersedes leaves that one forced.
+func TestIntakeReportsLastSuccess(t *testing.T) { eachBackend(t, testIntakeReportsLastSuccess) }
+
+func testIntakeReportsLastSuccess(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := be.open(t)
+	r, _, _ := s.Intake(ctx, req("p", "d1"), "m1")
+	l, _, err := s.ClaimBuildInto(ctx, r.ID, "host-a/1/1", time.Hour, "fp1", Rendering, "render")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Finish(ctx, Succeeded, "built", nil); err != nil {
+		t.Fatal(err)
+	}
+	forced := req("p", "d2")
+	forced.Force = true
+	out, err := s.IntakeBatch(ctx, []Incoming{{forced, "m2"}, {req("q", "d1"), "m3"}, {req("p", "d3"), "m4"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := out[2].Waiting()
+	if w.LastSucceeded != r.ID || w.LastFingerprint != "fp1" || !w.Request.Force || out[1].LastSucceeded != "" {
+		t.Fatalf("handed over: last %q (fingerprint %q), forced %v; q's last %q; want %s, fp1, forced, none",
+			w.LastSucceeded, w.LastFingerprint, w.Request.Force, out[1].LastSucceeded, r.ID)
+	}
+	q, err := s.QueuedWithLast(ctx)
+	if err != nil || len(q) != 2 || q[1].ID != w.ID || q[1].LastSucceeded != w.LastSucceeded || q[1].LastFingerprint != w.LastFingerprint {
+		t.Fatalf("queue %+v, %v; want %+v last", q, err, w)
+	}
+}
+
 // TestClaimBuildInto: a new build is claimed straight into its first stage (journalled as a
 // transition); a build resumed at a stage is only claimed.
 func TestClaimBuildInto(t *testing.T) { eachBackend(t, testClaimBuildInto) }

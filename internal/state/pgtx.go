@@ -23,10 +23,11 @@ type pgTx struct {
 	begun   bool // the BEGIN was sent
 }
 
-// pgStmt is a statement waiting to be sent.
+// pgStmt is a statement waiting to be sent; each, when set, hears every row of its result.
 type pgStmt struct {
 	query string
 	args  []any
+	each  func(row scanner) error
 }
 
 // beginPG starts a transaction on c (the BEGIN goes with its first statement). A transaction
@@ -42,7 +43,14 @@ func beginPG(ctx context.Context, c *sql.Conn, durable bool) (sqlTx, error) {
 
 // Write queues a write for the next statement or the commit.
 func (t *pgTx) Write(_ context.Context, query string, args ...any) error {
-	t.pending = append(t.pending, pgStmt{query, args})
+	t.pending = append(t.pending, pgStmt{query: query, args: args})
+	return nil
+}
+
+// Read queues a query for the next statement or Flush; each is called for every row of its
+// result when they are sent.
+func (t *pgTx) Read(_ context.Context, query string, each func(row scanner) error, args ...any) error {
+	t.pending = append(t.pending, pgStmt{query: query, args: args, each: each})
 	return nil
 }
 
@@ -72,7 +80,7 @@ func (t *pgTx) QueryContext(ctx context.Context, query string, args ...any) (*sq
 
 // QueryRow returns the row of query, sent with the statements waiting when its Scan runs.
 func (t *pgTx) QueryRow(ctx context.Context, query string, args ...any) scanner {
-	return pgRow{t: t, ctx: ctx, q: pgStmt{query, args}}
+	return pgRow{t: t, ctx: ctx, q: pgStmt{query: query, args: args}}
 }
 
 // pgRow is a query of one row that runs when scanned.
@@ -112,7 +120,7 @@ func (t *pgTx) send(ctx context.Context, q *pgStmt, dest []any, commit bool) err
 	for _, w := range t.pending {
 		b.Queue(w.query, w.args...)
 	}
-	n := len(t.pending)
+	sent := t.pending
 	t.pending, t.begun = nil, true
 	if q != nil {
 		b.Queue(q.query, q.args...)
@@ -126,7 +134,7 @@ func (t *pgTx) send(ctx context.Context, q *pgStmt, dest []any, commit bool) err
 			return fmt.Errorf("the connection is a %T, not pgx's", dc)
 		}
 		br := c.Conn().SendBatch(ctx, b)
-		err := results(br, n, dest, q != nil, commit)
+		err := results(br, sent, dest, q != nil, commit)
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
@@ -134,10 +142,17 @@ func (t *pgTx) send(ctx context.Context, q *pgStmt, dest []any, commit bool) err
 	})
 }
 
-// results reads a batch's results: n writes, then a row into dest if query, then the COMMIT's.
-func results(br pgx.BatchResults, n int, dest []any, query, commit bool) error {
-	for range n {
-		if _, err := br.Exec(); err != nil {
+// results reads a batch's results: the statements sent (writes, and reads whose rows go to
+// their each), then a row into dest if query, then the COMMIT's.
+func results(br pgx.BatchResults, sent []pgStmt, dest []any, query, commit bool) error {
+	for _, st := range sent {
+		if st.each == nil {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := eachRow(br, st.each); err != nil {
 			return err
 		}
 	}
@@ -154,4 +169,19 @@ func results(br pgx.BatchResults, n int, dest []any, query, commit bool) error {
 		return err
 	}
 	return nil
+}
+
+// eachRow calls each for every row of the batch's next result.
+func eachRow(br pgx.BatchResults, each func(row scanner) error) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
