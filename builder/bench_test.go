@@ -126,15 +126,17 @@ func BenchmarkIntakeThroughput(b *testing.B) {
 						b.Fatal(err)
 					}
 					defer st.Close()
-					in := &intake{store: st, log: hclog.NewNullLogger(), recorded: func() {
-						if recorded.Add(1) == n {
-							once.Do(func() { close(done) })
-						}
-					}}
+					in := &intake{store: st, log: hclog.NewNullLogger()}
 					consumers = append(consumers, &amqp.Consumer{Global: g, Prefetch: cfg.Builder.Prefetch, Log: hclog.NewNullLogger(),
 						HandleBatch: func(ctx context.Context, ds []amqp091.Delivery) []error {
 							commits.Add(1)
-							return in.handleBatch(ctx, ds)
+							errs := in.handleBatch(ctx, ds)
+							for _, err := range errs {
+								if err == nil && recorded.Add(1) == n {
+									once.Do(func() { close(done) })
+								}
+							}
+							return errs
 						}})
 				}
 				t0 := time.Now()

@@ -18,8 +18,9 @@ type intake struct {
 	log   hclog.Logger
 	// decoder gives whole profiles (cdb2rabbit's bodies) the watcher's digest: IGNORE_PATHS.
 	decoder event.Decoder
-	// recorded is called after each recorded request (wakes the scheduler).
-	recorded func()
+	// recorded is called with each recorded build that still waits (one a later request of
+	// the batch superseded is not): it hands the build to the scheduler.
+	recorded func(state.Waiting)
 }
 
 // handle decodes and validates a delivery and records it. The consumer acks only when handle
@@ -72,8 +73,16 @@ func (in *intake) handleBatch(ctx context.Context, ds []amqp091.Delivery) []erro
 			"reason", req.Reason, "digest", req.ProfileDigest, "superseded", len(r.Superseded), "batch", len(batch))
 	}
 	if in.recorded != nil {
-		for range out {
-			in.recorded()
+		gone := map[string]bool{} // superseded by a later request of the batch
+		for _, r := range out {
+			for _, id := range r.Superseded {
+				gone[id] = true
+			}
+		}
+		for _, r := range out {
+			if !gone[r.Record.ID] {
+				in.recorded(r.Waiting())
+			}
 		}
 	}
 	return errs

@@ -42,10 +42,13 @@ func TestIntakeRecordsBeforeItAcks(t *testing.T) {
 		return len(recs)
 	}
 	woken := false
-	in := &intake{store: st, log: hclog.NewNullLogger(), recorded: func() {
+	in := &intake{store: st, log: hclog.NewNullLogger(), recorded: func(w state.Waiting) {
 		woken = true
 		if queued() != 1 {
 			t.Error("the scheduler was woken before the request was committed")
+		}
+		if rec, err := other.Get(ctx, w.ID); err != nil || rec.State != state.Queued || rec.ImageKey != w.ImageKey {
+			t.Errorf("handed build %s (%s): in the store %+v, %v; want it queued", w.ID, w.ImageKey, rec, err)
 		}
 	}}
 	if err := in.handle(ctx, d); err != nil {
@@ -60,7 +63,7 @@ func TestIntakeRecordsBeforeItAcks(t *testing.T) {
 		t.Fatal(err)
 	}
 	broken.Close()
-	in = &intake{store: broken, log: hclog.NewNullLogger(), recorded: func() { t.Error("woken without a record") }}
+	in = &intake{store: broken, log: hclog.NewNullLogger(), recorded: func(state.Waiting) { t.Error("woken without a record") }}
 	err = in.handle(ctx, d)
 	var poison *amqp.Poison
 	if err == nil || errors.As(err, &poison) {

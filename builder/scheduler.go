@@ -31,8 +31,9 @@ type scheduler struct {
 	sets     *atomic.Pointer[templates.Set]
 	log      hclog.Logger
 	wake     chan struct{}
-	// queued wakes the scheduler for a recorded request: a dispatch round without the read of
-	// the cancel requests, which a new request changes nothing about.
+	// queued wakes the scheduler for the builds intake recorded (handed): a dispatch round of
+	// those alone, without reading the queue or the cancel requests, which a new request
+	// changes nothing about.
 	queued chan struct{}
 
 	mu   sync.Mutex
@@ -43,7 +44,9 @@ type scheduler struct {
 	// tick: the queue is not re-read for them on every wake-up.
 	elsewhere map[string]bool
 	running   int
-	wg        sync.WaitGroup
+	// handed are the builds intake recorded since the last dispatch round (handOver).
+	handed []state.Waiting
+	wg     sync.WaitGroup
 	// reapOut and queueOut follow the store's outages as every tick and wake-up reads it: one
 	// line when an outage starts (or its error changes) and one when it ends, not one a tick.
 	reapOut, queueOut *retry.Outage
@@ -65,8 +68,12 @@ func (s *scheduler) poke() {
 	}
 }
 
-// pokeQueued asks for a dispatch round soon after an intake.
-func (s *scheduler) pokeQueued() {
+// handOver gives the scheduler a build intake just recorded, and asks for a dispatch round
+// of it soon.
+func (s *scheduler) handOver(w state.Waiting) {
+	s.mu.Lock()
+	s.handed = append(s.handed, w)
+	s.mu.Unlock()
 	select {
 	case s.queued <- struct{}{}:
 	default:
@@ -83,18 +90,24 @@ func (s *scheduler) run(ctx, buildCtx context.Context) {
 	t := time.NewTicker(min(pollInterval, s.cfg.Load().Builder.Heartbeat()))
 	defer t.Stop()
 	cancels := true // whether this round reads the cancel requests
+	handed := false // whether this round starts only the builds intake handed over
 	for {
 		if cancels {
 			s.watchCancels(ctx)
 		}
-		s.dispatch(ctx, buildCtx)
+		if handed {
+			s.dispatchHanded(ctx, buildCtx)
+		} else {
+			s.dispatch(ctx, buildCtx)
+		}
+		handed = false
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.wake:
 			cancels = true
 		case <-s.queued:
-			cancels = false
+			cancels, handed = false, true
 		case <-t.C:
 			s.reap(ctx)
 			cancels = true
@@ -122,6 +135,9 @@ func (s *scheduler) reap(ctx context.Context) {
 // dispatch starts what may start now, oldest request first.
 func (s *scheduler) dispatch(ctx, buildCtx context.Context) {
 	step("woken")
+	s.mu.Lock()
+	s.handed = nil // the queue has them, if they still wait
+	s.mu.Unlock()
 	queued, err := s.store.QueuedWithLast(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -130,6 +146,28 @@ func (s *scheduler) dispatch(ctx, buildCtx context.Context) {
 		return
 	}
 	s.queueOut.OK()
+	s.startAll(ctx, buildCtx, queued)
+}
+
+// dispatchHanded starts what intake handed over since the last round, when it may start now,
+// without reading the queue: a new request is dispatched one query sooner. What cannot start
+// now (its key busy, no free slot) stays queued in the store, and the round after the next
+// build's end or the next tick reads it from the queue; a build superseded or cancelled since
+// intake is refused by its claim. A build queued by another builder's intake or by the CLI
+// (retry) may wait for that round even when older: oldest first holds among the builds this
+// builder knows about, as it does across builders.
+func (s *scheduler) dispatchHanded(ctx, buildCtx context.Context) {
+	step("woken")
+	s.mu.Lock()
+	handed := s.handed
+	s.handed = nil
+	s.mu.Unlock()
+	s.startAll(ctx, buildCtx, handed)
+}
+
+// startAll starts each of queued (oldest first) that may start now: its key is not busy here
+// or elsewhere, and a slot is free.
+func (s *scheduler) startAll(ctx, buildCtx context.Context, queued []state.Waiting) {
 	step("queue-read")
 	cfg := s.cfg.Load()
 	for _, w := range queued {
