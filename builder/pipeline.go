@@ -37,8 +37,9 @@ var errInterrupted = errors.New("build interrupted")
 
 // Run runs the build of rec from its recorded stage (the first for a new build) to the end.
 // The order matters for crash safety: the transition into a stage is committed before the
-// stage runs, and what the stage produced is committed before the next transition, so after a
-// crash the build resumes at the stage that was running, with everything earlier intact.
+// stage runs (or, for the packer stage, before it writes anything: see entryOverlapper), and
+// what the stage produced is committed before the next transition, so after a crash the build
+// resumes at the stage that was running, with everything earlier intact.
 //
 // When ctx is done (the daemon is stopping) the record is left in its stage and Run returns
 // errInterrupted: the next daemon resumes it. Any other stage error ends the build failed at
@@ -91,7 +92,12 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 			return rec, fmt.Errorf("build %s: artifacts: %w", rec.ID, err)
 		}
 	}
-	b.Checkpoint = func(ctx context.Context) error { return save(ctx, w, b) }
+	b.Checkpoint = func(ctx context.Context) error {
+		if err := b.entry.wait(); err != nil { // the stage's transition first
+			return err
+		}
+		return save(ctx, w, b)
+	}
 	b.ProcessGroup = p.recordGroup(b)
 	b.began = time.Now()
 	if err := p.endPredecessor(ctx, b); err != nil {
@@ -142,7 +148,11 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 			}
 		}
 		// A new build's claim moved it into its first stage already (one commit for both).
-		if claimed := entered(w) == s.Name() && len(ran) == 0 && s.Name() == rec.Stage; !claimed {
+		entryUnsaved := unsaved
+		claimed := entered(w) == s.Name() && len(ran) == 0 && s.Name() == rec.Stage
+		if _, ok := s.(entryOverlapper); ok && !claimed {
+			b.entry = p.enterAsync(context.WithoutCancel(ctx), w, b, s, unsaved)
+		} else if !claimed {
 			if err := p.enter(context.WithoutCancel(ctx), w, b, s, unsaved); err != nil {
 				if unsaved {
 					return saveFailed(err)
@@ -153,6 +163,7 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 		unsaved = false
 		step("transition-" + s.Name())
 		if err := b.claimLost(); err != nil && ctx.Err() == nil { // lost between stages
+			b.entry.wait() // its error is the Finish's too
 			return p.fail(ctx, w, b, s, err)
 		}
 		b.Log.Info("stage started", "stage", s.Name(), "attempts", b.Attempt)
@@ -161,6 +172,14 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 		sctx, unbind := b.underClaims(ctx)
 		err := s.Run(sctx, b)
 		unbind()
+		if eerr := b.entry.wait(); eerr != nil { // not entered: as if the transition failed before s ran
+			ran = ran[:len(ran)-1]
+			if entryUnsaved {
+				return saveFailed(eerr)
+			}
+			return rec, eerr
+		}
+		b.entry = nil
 		if lost := b.claimLost(); lost != nil && ctx.Err() == nil {
 			// Whatever the stage did, another process may have worked on the key meanwhile:
 			// the build fails here, and a retry runs the stage again.
@@ -218,21 +237,6 @@ func entered(w buildWriter) string {
 		return l.Entered()
 	}
 	return ""
-}
-
-// enter records the move into stage s, with what the previous stage produced when it is not
-// saved yet (one transaction for both).
-func (p *Pipeline) enter(ctx context.Context, w buildWriter, b *Build, s Stage, unsaved bool) error {
-	if !unsaved {
-		_, err := w.Transition(ctx, stateFor(s.Name()), s.Name())
-		return err
-	}
-	arts, err := artifactsJSON(b)
-	if err != nil {
-		return fmt.Errorf("save build %s: %w", b.ID, err)
-	}
-	_, err = w.Advance(ctx, arts, b.LogPath, b.Fingerprint, stateFor(s.Name()), s.Name())
-	return err
 }
 
 // ended tells the Observer how a build ended.

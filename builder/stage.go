@@ -63,6 +63,9 @@ type Build struct {
 	began time.Time
 	// leases are the claims on the build's image keys once taken (see Pipeline.claimKeys).
 	leases []*state.Lease
+	// entry is the transition into the running stage while it is being written (see
+	// entryOverlapper); nil once written.
+	entry *entry
 }
 
 // Artifact is one image a build produced from one template.

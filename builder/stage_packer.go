@@ -23,7 +23,15 @@ type PackerStage struct {
 	Mark *MarkStage
 }
 
-var _ Cleaner = (*PackerStage)(nil)
+var (
+	_ Cleaner         = (*PackerStage)(nil)
+	_ entryOverlapper = (*PackerStage)(nil)
+)
+
+// overlapsEntry: packer starts while its stage's transition is written; Run writes only
+// through b.Checkpoint (the log path, once packer's process group is recorded), which waits
+// for the transition, and a failed transition interrupts packer (see entryOverlapper).
+func (s *PackerStage) overlapsEntry() {}
 
 // Cleanup makes sure no image this stage made keeps the canonical name when the build ends
 // without promoting it (see MarkStage.markLeftovers). The images are kept, named
