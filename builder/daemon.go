@@ -100,7 +100,7 @@ func Run(ctx context.Context, o Options) error {
 	var consumeErr error
 	go func() {
 		defer wg.Done()
-		in := &intake{store: st, log: log, recorded: sched.handOver, decoder: event.Decoder{IgnorePaths: o.Config.Watch.IgnorePaths, Naming: o.Config.Builder.Naming}}
+		in := &intake{store: st, log: log, sched: sched, decoder: event.Decoder{IgnorePaths: o.Config.Watch.IgnorePaths, Naming: o.Config.Builder.Naming}}
 		c := &amqp.Consumer{Global: o.Config.Global, Prefetch: o.Config.Builder.Prefetch, Log: log.Named("amqp"), HandleBatch: in.handleBatch, OnState: obs.brokerState}
 		consumeErr = c.Run(ctx)
 	}()

@@ -18,9 +18,10 @@ type intake struct {
 	log   hclog.Logger
 	// decoder gives whole profiles (cdb2rabbit's bodies) the watcher's digest: IGNORE_PATHS.
 	decoder event.Decoder
-	// recorded is called with each recorded build that still waits (one a later request of
-	// the batch superseded is not): it hands the build to the scheduler.
-	recorded func(state.Waiting)
+	// sched, when set, hears of each recorded build that still waits (one a later request of
+	// the batch superseded does not) or was claimed, and reserves the slots of the builds that
+	// may start at once, which intake claims in its transaction.
+	sched intakeScheduler
 }
 
 // handle decodes and validates a delivery and records it. The consumer acks only when handle
@@ -59,10 +60,16 @@ func (in *intake) handleBatch(ctx context.Context, ds []amqp091.Delivery) []erro
 		return errs
 	}
 	step("decoded")
+	res := in.reserve(batch)
 	out, err := in.store.IntakeBatch(ctx, batch)
 	if err != nil {
 		for _, i := range at {
 			errs[i] = err
+		}
+		for _, r := range res {
+			if r != nil {
+				in.sched.unreserve(r)
+			}
 		}
 		return errs
 	}
@@ -72,18 +79,40 @@ func (in *intake) handleBatch(ctx context.Context, ds []amqp091.Delivery) []erro
 		in.log.Info("request recorded", "build_id", r.Record.ID, "image_key", r.Record.ImageKey, "format", formats[at[j]],
 			"reason", req.Reason, "digest", req.ProfileDigest, "superseded", len(r.Superseded), "batch", len(batch))
 	}
-	if in.recorded != nil {
+	if in.sched != nil {
 		gone := map[string]bool{} // superseded by a later request of the batch
 		for _, r := range out {
 			for _, id := range r.Superseded {
 				gone[id] = true
 			}
 		}
-		for _, r := range out {
+		for j, r := range out {
 			if !gone[r.Record.ID] {
-				in.recorded(r.Waiting())
+				in.sched.recorded(r, res[j])
 			}
 		}
 	}
 	return errs
+}
+
+// reserve asks the scheduler for a slot for the last request of each key in batch (the others
+// are superseded within it), and sets the Claim of those that got one.
+func (in *intake) reserve(batch []state.Incoming) []*reservation {
+	res := make([]*reservation, len(batch))
+	if in.sched == nil {
+		return res
+	}
+	last := map[string]int{}
+	for j, b := range batch {
+		last[b.Request.ImageKey] = j
+	}
+	for j := range batch {
+		if last[batch[j].Request.ImageKey] != j {
+			continue
+		}
+		if res[j] = in.sched.reserve(batch[j].Request); res[j] != nil {
+			batch[j].Claim = &res[j].claim
+		}
+	}
+	return res
 }

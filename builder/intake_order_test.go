@@ -10,6 +10,7 @@ import (
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/packuilon/packuilon/internal/amqp"
+	"github.com/packuilon/packuilon/internal/event"
 	"github.com/packuilon/packuilon/internal/state"
 )
 
@@ -42,7 +43,7 @@ func TestIntakeRecordsBeforeItAcks(t *testing.T) {
 		return len(recs)
 	}
 	woken := false
-	in := &intake{store: st, log: hclog.NewNullLogger(), recorded: func(w state.Waiting) {
+	in := &intake{store: st, log: hclog.NewNullLogger(), sched: waitingFunc(func(w state.Waiting) {
 		woken = true
 		if queued() != 1 {
 			t.Error("the scheduler was woken before the request was committed")
@@ -50,7 +51,7 @@ func TestIntakeRecordsBeforeItAcks(t *testing.T) {
 		if rec, err := other.Get(ctx, w.ID); err != nil || rec.State != state.Queued || rec.ImageKey != w.ImageKey {
 			t.Errorf("handed build %s (%s): in the store %+v, %v; want it queued", w.ID, w.ImageKey, rec, err)
 		}
-	}}
+	})}
 	if err := in.handle(ctx, d); err != nil {
 		t.Fatalf("handle: %v", err)
 	}
@@ -63,7 +64,7 @@ func TestIntakeRecordsBeforeItAcks(t *testing.T) {
 		t.Fatal(err)
 	}
 	broken.Close()
-	in = &intake{store: broken, log: hclog.NewNullLogger(), recorded: func(state.Waiting) { t.Error("woken without a record") }}
+	in = &intake{store: broken, log: hclog.NewNullLogger(), sched: waitingFunc(func(state.Waiting) { t.Error("woken without a record") })}
 	err = in.handle(ctx, d)
 	var poison *amqp.Poison
 	if err == nil || errors.As(err, &poison) {
@@ -78,3 +79,10 @@ func TestIntakeRecordsBeforeItAcks(t *testing.T) {
 		t.Errorf("%d queued builds after a poison message, want 1", n)
 	}
 }
+
+// waitingFunc is an intakeScheduler that reserves nothing and hears each recorded build.
+type waitingFunc func(state.Waiting)
+
+func (f waitingFunc) reserve(event.BuildRequest) *reservation   { return nil }
+func (f waitingFunc) recorded(r state.Recorded, _ *reservation) { f(r.Waiting()) }
+func (f waitingFunc) unreserve(*reservation)                    {}

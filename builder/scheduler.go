@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/packuilon/packuilon/internal/config"
+	"github.com/packuilon/packuilon/internal/event"
 	"github.com/packuilon/packuilon/internal/retry"
 	"github.com/packuilon/packuilon/internal/state"
 	"github.com/packuilon/packuilon/templates"
@@ -46,7 +47,9 @@ type scheduler struct {
 	running   int
 	// handed are the builds intake recorded since the last dispatch round (handOver).
 	handed []state.Waiting
-	wg     sync.WaitGroup
+	// ctx and buildCtx are run's, once it runs: intake starts the builds it claimed under them.
+	ctx, buildCtx context.Context
+	wg            sync.WaitGroup
 	// reapOut and queueOut follow the store's outages as every tick and wake-up reads it: one
 	// line when an outage starts (or its error changes) and one when it ends, not one a tick.
 	reapOut, queueOut *retry.Outage
@@ -68,18 +71,6 @@ func (s *scheduler) poke() {
 	}
 }
 
-// handOver gives the scheduler a build intake just recorded, and asks for a dispatch round
-// of it soon.
-func (s *scheduler) handOver(w state.Waiting) {
-	s.mu.Lock()
-	s.handed = append(s.handed, w)
-	s.mu.Unlock()
-	select {
-	case s.queued <- struct{}{}:
-	default:
-	}
-}
-
 // run dispatches until ctx is done. Builds run under buildCtx, which outlives ctx by the stop
 // grace: stopping intake and stopping builds are separate decisions.
 //
@@ -87,6 +78,9 @@ func (s *scheduler) handOver(w state.Waiting) {
 // build is resumed within LEASE_TIMEOUT plus one tick of its last heartbeat; the tick is at
 // most one heartbeat.
 func (s *scheduler) run(ctx, buildCtx context.Context) {
+	s.mu.Lock()
+	s.ctx, s.buildCtx = ctx, buildCtx
+	s.mu.Unlock()
 	t := time.NewTicker(min(pollInterval, s.cfg.Load().Builder.Heartbeat()))
 	defer t.Stop()
 	cancels := true // whether this round reads the cancel requests
@@ -149,22 +143,6 @@ func (s *scheduler) dispatch(ctx, buildCtx context.Context) {
 	s.startAll(ctx, buildCtx, queued)
 }
 
-// dispatchHanded starts what intake handed over since the last round, when it may start now,
-// without reading the queue: a new request is dispatched one query sooner. What cannot start
-// now (its key busy, no free slot) stays queued in the store, and the round after the next
-// build's end or the next tick reads it from the queue; a build superseded or cancelled since
-// intake is refused by its claim. A build queued by another builder's intake or by the CLI
-// (retry) may wait for that round even when older: oldest first holds among the builds this
-// builder knows about, as it does across builders.
-func (s *scheduler) dispatchHanded(ctx, buildCtx context.Context) {
-	step("woken")
-	s.mu.Lock()
-	handed := s.handed
-	s.handed = nil
-	s.mu.Unlock()
-	s.startAll(ctx, buildCtx, handed)
-}
-
 // startAll starts each of queued (oldest first) that may start now: its key is not busy here
 // or elsewhere, and a slot is free.
 func (s *scheduler) startAll(ctx, buildCtx context.Context, queued []state.Waiting) {
@@ -197,27 +175,14 @@ func (s *scheduler) start(ctx, buildCtx context.Context, w state.Waiting, cfg *c
 	elsewhere := false
 	key := rec.ImageKey // rec is replaced by the claimed record (zero when the claim fails)
 	defer func() {
-		s.mu.Lock()
-		delete(s.busy, key)
-		if elsewhere {
-			s.elsewhere[key] = true
-		}
-		s.running--
-		s.mu.Unlock()
+		s.free(key, elsewhere)
 		s.wg.Done()
-		if !elsewhere { // another builder's build ending does not wake this one
-			s.poke()
-		}
 	}()
 	log := s.log.With("build_id", rec.ID, "image_key", rec.ImageKey)
 	fresh := rec.Stage == ""
 	fp := ""
 	if fresh {
-		if set := s.sets.Load(); set != nil {
-			if plan, err := set.Plan(rec.Request); err == nil {
-				fp = plan.Fingerprint
-			}
-		}
+		fp = s.fingerprint(rec.Request)
 	}
 	step("planned")
 	// A new build with the same inputs as the key's current image is skipped. The last
@@ -253,6 +218,38 @@ func (s *scheduler) start(ctx, buildCtx context.Context, w state.Waiting, cfg *c
 		log.Info("skipped: same fingerprint as the current image", "digest", rec.Request.ProfileDigest)
 		return
 	}
+	s.runClaimed(buildCtx, lease, rec, cfg, log)
+}
+
+// free gives back the slot and the key of a build that ended or did not start; elsewhere: its
+// key's lease is held by another builder, until the next tick.
+func (s *scheduler) free(key string, elsewhere bool) {
+	s.mu.Lock()
+	delete(s.busy, key)
+	if elsewhere {
+		s.elsewhere[key] = true
+	}
+	s.running--
+	s.mu.Unlock()
+	if !elsewhere { // another builder's build ending does not wake this one
+		s.poke()
+	}
+}
+
+// fingerprint is the fingerprint of a new build of req from the current templates ("" when
+// they cannot plan it: its render stage fails).
+func (s *scheduler) fingerprint(req event.BuildRequest) string {
+	if set := s.sets.Load(); set != nil {
+		if plan, err := set.Plan(req); err == nil {
+			return plan.Fingerprint
+		}
+	}
+	return ""
+}
+
+// runClaimed runs a claimed build to its end (or interruption), cancellable by
+// `packuilon cancel`, and prunes the key's old files once it ended.
+func (s *scheduler) runClaimed(buildCtx context.Context, lease *state.BuildLease, rec state.Record, cfg *config.Config, log hclog.Logger) {
 	bctx, stop := s.cancellable(buildCtx, rec.ID)
 	defer stop()
 	out, err := s.runLeased(bctx, lease, rec, cfg, log)

@@ -119,16 +119,21 @@ func (s *Store) ClaimBuildInto(ctx context.Context, id string, owner Owner, ttl 
 		if err := j.insert(t); err != nil {
 			return err
 		}
-		// The expiry is computed on the store's clock, in the statement.
-		return t.Write(`INSERT INTO leases (image_key, build_id, owner, token, expires_ms) VALUES (?, ?, ?, ?, `+t.d.clockSQL+` + ?)
-			ON CONFLICT (image_key) DO UPDATE SET build_id = excluded.build_id, owner = excluded.owner,
-			token = excluded.token, expires_ms = excluded.expires_ms`,
-			l.key, id, string(owner), l.fence.token, ttl.Milliseconds())
+		return writeLease(t, l)
 	})
 	if err != nil {
 		return nil, rec, fmt.Errorf("claim build %s: %w", id, err)
 	}
 	return l, rec, nil
+}
+
+// writeLease gives l's key lease to l's build, owner and token, until its ttl from now on the
+// store's clock (computed in the statement).
+func writeLease(t *tx, l *BuildLease) error {
+	return t.Write(`INSERT INTO leases (image_key, build_id, owner, token, expires_ms) VALUES (?, ?, ?, ?, `+t.d.clockSQL+` + ?)
+		ON CONFLICT (image_key) DO UPDATE SET build_id = excluded.build_id, owner = excluded.owner,
+		token = excluded.token, expires_ms = excluded.expires_ms`,
+		l.key, l.id, string(l.fence.owner), l.fence.token, l.ttl.Milliseconds())
 }
 
 // Renew extends the lease by its ttl from now. ErrFenced means the build was taken over: stop.

@@ -27,6 +27,22 @@ func (s *Store) Intake(ctx context.Context, req event.BuildRequest, messageID st
 type Incoming struct {
 	Request   event.BuildRequest
 	MessageID string
+	// Claim, when set, claims the recorded build in the same transaction (see IntakeClaim).
+	Claim *IntakeClaim
+}
+
+// IntakeClaim asks IntakeBatch to claim a request's build for Owner as ClaimBuildInto would,
+// straight into its first stage (State, Stage), in the intake's own transaction: a build that
+// may run at once is recorded and claimed with one commit. The build is only recorded (as
+// without Claim) when a later request of the batch supersedes it, when a build of its key
+// holds the key's lease (Recorded.KeyBusy), or when the key's last success has the same
+// Fingerprint and the request is not forced (the dispatcher skips it).
+type IntakeClaim struct {
+	Owner       Owner
+	TTL         time.Duration
+	Fingerprint string
+	State       State
+	Stage       string
 }
 
 // Recorded is what IntakeBatch made of one request: its build, the builds it superseded, and
@@ -37,6 +53,11 @@ type Recorded struct {
 	Record                         Record
 	Superseded                     []string
 	LastSucceeded, LastFingerprint string
+	// Lease is the build's lease when its Claim was granted (Record is then the claimed
+	// record), else nil.
+	Lease *BuildLease
+	// KeyBusy: a Claim was refused because a build of the key holds its lease.
+	KeyBusy bool
 }
 
 // Waiting is the recorded build as QueuedWithLast would list it.
@@ -54,8 +75,10 @@ func (r Recorded) Waiting() Waiting {
 // commit: two round trips whatever the batch.
 func (s *Store) IntakeBatch(ctx context.Context, in []Incoming) ([]Recorded, error) {
 	keys := make([]string, len(in))
+	last := map[string]int{} // the last request of each key in the batch
 	for i, r := range in {
 		keys[i] = r.Request.ImageKey
+		last[r.Request.ImageKey] = i
 	}
 	var out []Recorded
 	err := s.tx(ctx, func(t *tx) error {
@@ -63,18 +86,25 @@ func (s *Store) IntakeBatch(ctx context.Context, in []Incoming) ([]Recorded, err
 		if err := t.lockKeys(keys); err != nil {
 			return err
 		}
-		ks, err := readIntakeKeys(t, keys)
+		ks, err := readIntakeKeys(t, in)
 		if err != nil {
 			return err
 		}
 		var j journalRows
-		for _, r := range in {
+		for i, r := range in {
 			k := ks[r.Request.ImageKey]
-			rec, sup, err := intakeOne(t, &j, k, r.Request, r.MessageID)
+			c := r.Claim
+			if i != last[r.Request.ImageKey] {
+				c = nil // superseded within the batch
+			}
+			o, err := intakeOne(t, &j, k, r.Request, r.MessageID, c)
 			if err != nil {
 				return fmt.Errorf("record request for %s: %w", r.Request.ImageKey, err)
 			}
-			out = append(out, Recorded{Record: rec, Superseded: sup, LastSucceeded: k.last, LastFingerprint: k.lastFP})
+			if o.Lease != nil {
+				o.Lease.s = s
+			}
+			out = append(out, o)
 		}
 		return j.insert(t)
 	})
@@ -85,10 +115,12 @@ func (s *Store) IntakeBatch(ctx context.Context, in []Incoming) ([]Recorded, err
 }
 
 // intakeKey is what intake knows of one image key: its builds that have not started (the
-// ones a new request supersedes) and its last success.
+// ones a new request supersedes), its last success, and its lease row when a request of the
+// key asks for a Claim.
 type intakeKey struct {
 	pending      []pendingBuild
 	last, lastFP string
+	lease        held
 }
 
 // pendingBuild is a queued build that never started, and whether its request is forced.
@@ -98,14 +130,26 @@ type pendingBuild struct {
 }
 
 // readIntakeKeys reads every key's intakeKey inside t, which holds the keys' locks.
-func readIntakeKeys(t *tx, keys []string) (map[string]*intakeKey, error) {
+func readIntakeKeys(t *tx, in []Incoming) (map[string]*intakeKey, error) {
 	ks := map[string]*intakeKey{}
-	for _, key := range keys {
+	claims := map[string]bool{}
+	for _, r := range in {
+		claims[r.Request.ImageKey] = claims[r.Request.ImageKey] || r.Claim != nil
+	}
+	for _, r := range in {
+		key := r.Request.ImageKey
 		if ks[key] != nil {
 			continue
 		}
 		k := &intakeKey{}
 		ks[key] = k
+		if claims[key] {
+			err := t.Read(`SELECT build_id, owner, token FROM leases WHERE image_key = ?`,
+				func(row scanner) error { return row.Scan(&k.lease.build, &k.lease.owner, &k.lease.token) }, key)
+			if err != nil {
+				return nil, err
+			}
+		}
 		err := t.Read(`SELECT id, request FROM builds WHERE image_key = ? AND state = ? AND stage = '' AND attempt = 0`, func(row scanner) error {
 			var id, body string
 			if err := row.Scan(&id, &body); err != nil {
@@ -127,9 +171,9 @@ func readIntakeKeys(t *tx, keys []string) (map[string]*intakeKey, error) {
 	return ks, t.Flush()
 }
 
-// intakeOne records one request inside t (Intake), superseding k's pending builds; its journal
-// entries go to j.
-func intakeOne(t *tx, j *journalRows, k *intakeKey, req event.BuildRequest, messageID string) (Record, []string, error) {
+// intakeOne records one request inside t (Intake), superseding k's pending builds, and
+// claims it when c is set and allows (see IntakeClaim); its journal entries go to j.
+func intakeOne(t *tx, j *journalRows, k *intakeKey, req event.BuildRequest, messageID string, c *IntakeClaim) (Recorded, error) {
 	id := newID()
 	var superseded []string
 	for _, p := range k.pending {
@@ -142,25 +186,54 @@ func intakeOne(t *tx, j *journalRows, k *intakeKey, req event.BuildRequest, mess
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
-		return Record{}, nil, err
+		return Recorded{}, err
 	}
 	at := time.Now().UTC()
 	ts := at.Format(time.RFC3339Nano)
-	if err := t.Write(`INSERT INTO builds (id, image_key, state, request, message_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, req.ImageKey, string(Queued), string(body), messageID, ts, ts); err != nil {
-		return Record{}, nil, err
-	}
+	rec := Record{ID: id, ImageKey: req.ImageKey, State: Queued, Request: req, MessageID: messageID,
+		Timings: []Timing{}, CreatedAt: at, UpdatedAt: at}
+	out := Recorded{Superseded: superseded, LastSucceeded: k.last, LastFingerprint: k.lastFP}
 	j.add(id, Queued, "", "request recorded ("+req.Reason+")")
+	switch {
+	case c == nil:
+	case k.lease.build != "":
+		out.KeyBusy = true
+	case !req.Force && c.Fingerprint != "" && c.Fingerprint == k.lastFP:
+		// the dispatcher skips it
+	default:
+		out.Lease = &BuildLease{id: id, key: req.ImageKey, ttl: c.TTL, fence: fence{owner: c.Owner, token: k.lease.token + 1}, entered: c.Stage}
+		rec.Attempt, rec.Fingerprint = 1, c.Fingerprint
+		j.add(id, Queued, "", fmt.Sprintf("attempt 1 started by %s (lease %d)", c.Owner, out.Lease.fence.token))
+		msg, _ := transition(&rec, c.State, c.Stage)
+		j.add(id, rec.State, rec.Stage, msg)
+		k.lease = held{build: id, owner: string(c.Owner), token: out.Lease.fence.token}
+	}
+	timings, err := json.Marshal(rec.Timings)
+	if err != nil {
+		return Recorded{}, err
+	}
+	if err := t.Write(`INSERT INTO builds (id, image_key, state, stage, request, message_id, fingerprint, attempt, timings, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, req.ImageKey, string(rec.State), rec.Stage, string(body), messageID,
+		rec.Fingerprint, rec.Attempt, string(timings), ts, ts); err != nil {
+		return Recorded{}, err
+	}
 	for _, old := range superseded {
 		msg := "superseded by " + id
 		if err := t.Write(`UPDATE builds SET state = ?, message = ?, updated_at = ? WHERE id = ?`, string(Superseded), msg, ts, old); err != nil {
-			return Record{}, nil, err
+			return Recorded{}, err
 		}
 		j.add(old, Superseded, "", msg)
 	}
-	// A later request of the key in the same batch supersedes this one.
-	k.pending = []pendingBuild{{id: id, force: req.Force}}
-	rec := Record{ID: id, ImageKey: req.ImageKey, State: Queued, Request: req, MessageID: messageID,
-		Timings: []Timing{}, CreatedAt: at, UpdatedAt: at}
-	return rec, superseded, nil
+	if out.Lease != nil {
+		if err := writeLease(t, out.Lease); err != nil {
+			return Recorded{}, err
+		}
+	}
+	// A later request of the key in the same batch supersedes this one, unless it was claimed.
+	k.pending = nil
+	if out.Lease == nil {
+		k.pending = []pendingBuild{{id: id, force: req.Force}}
+	}
+	out.Record = rec
+	return out, nil
 }

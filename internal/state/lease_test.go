@@ -160,7 +160,7 @@ func TestIntakeBatch(t *testing.T) { eachBackend(t, testIntakeBatch) }
 func testIntakeBatch(t *testing.T, be backend) {
 	ctx := context.Background()
 	s, _ := be.open(t)
-	in := []Incoming{{req("p", "d1"), "m1"}, {req("q", "d1"), "m2"}, {req("p", "d2"), "m3"}}
+	in := []Incoming{{req("p", "d1"), "m1", nil}, {req("q", "d1"), "m2", nil}, {req("p", "d2"), "m3", nil}}
 	out, err := s.IntakeBatch(ctx, in)
 	if err != nil || len(out) != 3 {
 		t.Fatalf("batch: %v, %d results", err, len(out))
@@ -200,7 +200,7 @@ func testIntakeReportsLastSuccess(t *testing.T, be backend) {
 	}
 	forced := req("p", "d2")
 	forced.Force = true
-	out, err := s.IntakeBatch(ctx, []Incoming{{forced, "m2"}, {req("q", "d1"), "m3"}, {req("p", "d3"), "m4"}})
+	out, err := s.IntakeBatch(ctx, []Incoming{{forced, "m2", nil}, {req("q", "d1"), "m3", nil}, {req("p", "d3"), "m4", nil}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,5 +237,64 @@ func testClaimBuildInto(t *testing.T, be backend) {
 	l, rec, err = s.ClaimBuildInto(ctx, r.ID, owner, time.Hour, "", Rendering, "render")
 	if err != nil || l.Entered() != "" || rec.State != Queued || rec.Stage != "render" || rec.Attempt != 2 {
 		t.Fatalf("claim of a resumed build: %v, entered %q, %s at %q, attempt %d", err, l.Entered(), rec.State, rec.Stage, rec.Attempt)
+	}
+}
+
+// TestIntakeClaims: a request that asks for a claim is recorded and claimed into its first
+// stage in one transaction, unless a later request of the batch supersedes it, a build of its
+// key holds the lease, or the key's last success has its fingerprint (and it is not forced).
+// The lease it gets fences writes as a claim's does.
+func TestIntakeClaims(t *testing.T) { eachBackend(t, testIntakeClaims) }
+
+func testIntakeClaims(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := be.open(t)
+	claim := func(fp string) *IntakeClaim {
+		return &IntakeClaim{Owner: "host-a/1/1", TTL: time.Hour, Fingerprint: fp, State: Rendering, Stage: "render"}
+	}
+	out, err := s.IntakeBatch(ctx, []Incoming{{req("p", "d1"), "m1", claim("fp1")}, {req("q", "d1"), "m2", claim("fq")}, {req("p", "d2"), "m3", claim("fp2")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Lease != nil || out[0].Record.State != Queued {
+		t.Fatalf("a build superseded in the batch was claimed: %+v", out[0])
+	}
+	p := out[2]
+	if p.Lease == nil || p.Lease.Token() != 1 || p.Lease.Entered() != "render" || p.Record.State != Rendering || p.Record.Attempt != 1 || p.Record.Fingerprint != "fp2" {
+		t.Fatalf("claim at intake: %+v", p)
+	}
+	if got, _ := s.Get(ctx, p.Record.ID); got.State != Rendering || got.Stage != "render" || got.Attempt != 1 || got.Fingerprint != "fp2" || len(got.Timings) != 1 {
+		t.Fatalf("claimed build in the store: %+v", got)
+	}
+	if j, _ := s.Journal(ctx, p.Record.ID); len(j) != 3 || !strings.HasPrefix(j[0].Message, "request recorded") ||
+		j[1].Message != "attempt 1 started by host-a/1/1 (lease 1)" || j[2].Message != "stage render started" {
+		t.Fatalf("journal of the claimed build: %+v", j)
+	}
+	if ls, _ := s.Leases(ctx); len(ls) != 2 || ls[0].BuildID != p.Record.ID || ls[1].BuildID != out[1].Record.ID || ls[0].Owner != "host-a/1/1" {
+		t.Fatalf("leases %+v", ls)
+	}
+	if q, _ := s.Queued(ctx); len(q) != 0 {
+		t.Fatalf("queued %+v, want none", q)
+	}
+
+	busy, err := s.IntakeBatch(ctx, []Incoming{{req("p", "d3"), "m4", claim("fp3")}})
+	if err != nil || busy[0].Lease != nil || !busy[0].KeyBusy || busy[0].Record.State != Queued {
+		t.Fatalf("claim of a key whose lease is held: %+v, %v", busy, err)
+	}
+	if _, err := p.Lease.Advance(ctx, []byte(`{}`), "log", "", Building, "packer"); err != nil {
+		t.Fatalf("write under the intake's lease: %v", err)
+	}
+	if _, err := p.Lease.Finish(ctx, Succeeded, "built", nil); err != nil {
+		t.Fatal(err)
+	}
+	same, err := s.IntakeBatch(ctx, []Incoming{{req("p", "d4"), "m5", claim("fp2")}})
+	if err != nil || same[0].Lease != nil || same[0].KeyBusy || fmt.Sprint(same[0].Superseded) != fmt.Sprint([]string{busy[0].Record.ID}) {
+		t.Fatalf("claim of a build with the last success's fingerprint: %+v, %v; want it left to the dispatcher's skip", same, err)
+	}
+	forced := req("p", "d5")
+	forced.Force = true
+	again, err := s.IntakeBatch(ctx, []Incoming{{forced, "m6", claim("fp2")}})
+	if err != nil || again[0].Lease == nil || again[0].Lease.Token() != 2 {
+		t.Fatalf("claim of a forced build: %+v, %v", again, err)
 	}
 }
