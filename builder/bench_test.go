@@ -78,7 +78,7 @@ func BenchmarkDispatchLatency(b *testing.B) {
 							tr.keep(t1)
 						}
 					case <-time.After(2 * time.Minute):
-						b.Fatal("packer did not start")
+						b.Fatalf("packer did not start for request %d; its builds in the store: %+v", n, builds(b, st, req.ImageKey))
 					}
 					waitFor(b, 2*time.Minute, "the build to end", func() bool {
 						recs := builds(b, st, req.ImageKey)
