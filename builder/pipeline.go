@@ -151,7 +151,7 @@ func (p *Pipeline) run(ctx context.Context, w buildWriter, rec state.Record, cfg
 		entryUnsaved := unsaved
 		claimed := entered(w) == s.Name() && len(ran) == 0 && s.Name() == rec.Stage
 		if _, ok := s.(entryOverlapper); ok && !claimed {
-			b.entry = p.enterAsync(context.WithoutCancel(ctx), w, b, s, unsaved)
+			b.entry = p.enterLater(context.WithoutCancel(ctx), w, b, s, unsaved)
 		} else if !claimed {
 			if err := p.enter(context.WithoutCancel(ctx), w, b, s, unsaved); err != nil {
 				if unsaved {

@@ -3,24 +3,42 @@ package builder
 import (
 	"context"
 	"fmt"
+	"sync"
 )
 
-// entryOverlapper is a stage that starts while the pipeline writes the transition into it
-// (the packer stage: packer starts one round trip to the store sooner). Until the write is
-// done the stage does only what a crash may repeat on a resume: it writes to the store only
-// through Build.Checkpoint, which waits for the transition first and returns its error; a
-// stage stops at that error (packer's is interrupted the moment it runs: its process group
-// is recorded before, so a resume after a crash ends it first, Pipeline.endPredecessor). A
-// transition lost in a crash leaves the build at the stage before, which resumes there.
+// entryOverlapper is a stage that starts before the transition into it is written (the
+// packer stage: packer starts without waiting for a round trip to the store). The write
+// starts when the stage calls begin on Build.entry (packer's stage: once packer runs, so that
+// the write does not compete with packer's start for the CPU) or at the stage's first
+// Checkpoint, which waits for it and returns its error. Until then the stage does only what a
+// crash may repeat on a resume, and writes to the store only through Checkpoint; it stops at
+// that error (packer is interrupted the moment it runs: its process group is recorded before,
+// so a resume after a crash ends it first, Pipeline.endPredecessor). A transition lost in a
+// crash leaves the build at the stage before, which resumes there.
 type entryOverlapper interface {
 	Stage
 	overlapsEntry()
 }
 
-// entry is a transition into a stage being written while the stage starts.
+// entry is the transition into an entryOverlapper stage, written from begin or the first wait.
 type entry struct {
-	done chan struct{}
-	err  error
+	once  sync.Once
+	write func() error
+	done  chan struct{}
+	err   error
+}
+
+// begin starts writing the transition, if it has not started yet.
+func (e *entry) begin() {
+	if e == nil {
+		return
+	}
+	e.once.Do(func() {
+		go func() {
+			defer close(e.done)
+			e.err = e.write()
+		}()
+	})
 }
 
 // wait returns once the transition is written (at once for no entry), with its error.
@@ -28,23 +46,20 @@ func (e *entry) wait() error {
 	if e == nil {
 		return nil
 	}
+	e.begin()
 	<-e.done
 	return e.err
 }
 
-// enterAsync starts writing the move into stage s (see enter) and returns at once.
-func (p *Pipeline) enterAsync(ctx context.Context, w buildWriter, b *Build, s Stage, unsaved bool) *entry {
+// enterLater prepares the move into stage s (see enter), written from the entry's begin or
+// first wait.
+func (p *Pipeline) enterLater(ctx context.Context, w buildWriter, b *Build, s Stage, unsaved bool) *entry {
 	e := &entry{done: make(chan struct{})}
 	write, err := entryWrite(w, b, s, unsaved) // what the stage before produced, as it is now
 	if err != nil {
-		e.err = err
-		close(e.done)
-		return e
+		write = func(context.Context) error { return err }
 	}
-	go func() {
-		defer close(e.done)
-		e.err = write(ctx)
-	}()
+	e.write = func() error { return write(ctx) }
 	return e
 }
 

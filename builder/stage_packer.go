@@ -28,9 +28,10 @@ var (
 	_ entryOverlapper = (*PackerStage)(nil)
 )
 
-// overlapsEntry: packer starts while its stage's transition is written; Run writes only
-// through b.Checkpoint (the log path, once packer's process group is recorded), which waits
-// for the transition, and a failed transition interrupts packer (see entryOverlapper).
+// overlapsEntry: packer starts before its stage's transition is written, which starts once
+// packer runs; Run writes only through b.Checkpoint (the log path, once packer's process group
+// is recorded), which waits for the transition, and a failed transition interrupts packer (see
+// entryOverlapper).
 func (s *PackerStage) overlapsEntry() {}
 
 // Cleanup makes sure no image this stage made keeps the canonical name when the build ends
@@ -64,7 +65,13 @@ func (s *PackerStage) Run(ctx context.Context, b *Build) error {
 		// ProtectSystem=strict): keep its cache with the build files.
 		env = append([]string{"PACKER_CACHE_DIR=" + filepath.Join(cfg.BuildFileDir, "packer_cache")}, env...)
 	}
-	runner := &packer.Runner{Path: cfg.PackerPath, Env: env, KillGrace: cfg.KillGrace, Started: s.Started, Group: b.ProcessGroup}
+	started := func(pid int) {
+		if s.Started != nil {
+			s.Started(pid)
+		}
+		b.entry.begin() // the stage's transition is written once packer runs (entryOverlapper)
+	}
+	runner := &packer.Runner{Path: cfg.PackerPath, Env: env, KillGrace: cfg.KillGrace, Started: started, Group: b.ProcessGroup}
 	for i := range b.Artifacts {
 		a := &b.Artifacts[i]
 		if a.ImageID != "" {
