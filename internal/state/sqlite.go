@@ -3,12 +3,15 @@ package state
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
+	"modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // leasesSchema (migration 6) holds one row per image key that was ever built. The primary key
@@ -46,6 +49,21 @@ func openSQLite(path string) (*Store, error) {
 	// BEGIN IMMEDIATE takes the write lock at once, so two processes never deadlock upgrading
 	// read transactions.
 	q.Set("_txlock", "immediate")
+	// A new file is made a WAL database by its first opener under an exclusive lock that SQLite
+	// does not wait for (busy_timeout does not apply to it): another process opening the file at
+	// that moment (a command as the daemon starts) gets SQLITE_BUSY, and opens it again.
+	deadline := time.Now().Add(busyTimeoutMS * time.Millisecond)
+	for {
+		s, err := openSQLiteOnce(path, q)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return s, err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// openSQLiteOnce opens the store at path with the connection parameters q and migrates it.
+func openSQLiteOnce(path string, q url.Values) (*Store, error) {
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open build store %s: %w", path, err)
@@ -63,4 +81,10 @@ func openSQLite(path string) (*Store, error) {
 		return nil, fmt.Errorf("open build store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (any of its extended codes).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
