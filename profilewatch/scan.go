@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -356,13 +357,25 @@ func (s *Scanner) judge(f fetched, cache *Cache, publishAll bool) verdict {
 		return verdict{err: f.err}
 	}
 	req := event.NewRequest(f.spec, event.ReasonProfileChanged)
-	req.ProfileURL = s.src.URL(f.name)
+	req.ProfileURL = publishedURL(s.src.URL(f.name))
 	req.ProfileDigest = f.digest
 	err := s.naming.Apply(&req)
 	if err == nil {
 		err = req.Validate()
 	}
 	return verdict{req: req, err: err}
+}
+
+// publishedURL is a profile's URL as its request carries it: without the query string and the
+// fragment, which can hold a token (PROFILE_INFO_URL = …?token=%(aq_token)s). The builder never
+// fetches it, and requests are logged, stored and shown (secrets never reach messages).
+func publishedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
 }
 
 // classify records the verdicts on fetched profiles in the report (rep.Published, in the order

@@ -92,6 +92,23 @@ func TestScanRequestContent(t *testing.T) {
 	}
 }
 
+// TestPublishedURLHoldsNoToken: a token in the query string of the profile URLs (an Aquilon
+// behind a token-checking proxy) is never published: the request is logged, stored and shown by
+// the builder, which never fetches profile_url.
+func TestPublishedURLHoldsNoToken(t *testing.T) {
+	rmq := testenv.SharedRabbit(t)
+	f := newFixture(t, rmq, testenv.ProfileServerOptions{})
+	const token = "tok-3f9a7c2e"
+	f.writeConfigURLs(f.srv.IndexURL()+"?token="+token, f.srv.DirURL()+"?token="+token+"#frag")
+	f.mustScan(ScanOptions{})
+	f.srv.Put("nubesvms-sl7x-x86-64.cloud.template", readTestdata(t, "profile-domain-sl7.json"))
+	f.mustScan(ScanOptions{})
+	got := f.drain()
+	if len(got) != 1 || got[0].ProfileURL != f.srv.DirURL()+"nubesvms-sl7x-x86-64.cloud.template.json" {
+		t.Fatalf("published %+v, want one request for the profile's URL without its query", got)
+	}
+}
+
 func readTestdata(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
