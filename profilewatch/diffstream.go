@@ -18,9 +18,8 @@ type streamDiff struct {
 	closed  bool
 	d       *differ
 	cache   *Cache // nil when there is no usable cache: the caller diffs as before
-	// seed and cachedSum: the sum of the cached keys' hashes, which the keys found in the index
-	// add up to when each was found once (see fast).
-	seed      maphash.Seed
+	// cachedSum is the sum of the cached keys' hashes (the differ's seed), which the keys found
+	// in the index add up to when each was found once (see fast).
 	cachedSum uint64
 }
 
@@ -39,8 +38,8 @@ const (
 // found, if not nil, is given each candidate as it is found.
 func startStreamDiff(cache func() *Cache, match func(name string) bool, found func(name string)) *streamDiff {
 	// The parser never waits for the diff, which waits for the cache to load first: the queue
-	// holds a million entries (the entries themselves are held by the index anyway).
-	sd := &streamDiff{batches: make(chan []indexEntry, streamQueue), done: make(chan struct{}), batch: make([]indexEntry, 0, streamBatch), seed: maphash.MakeSeed()}
+	// holds a million entries (all of them are kept anyway).
+	sd := &streamDiff{batches: make(chan []indexEntry, streamQueue), done: make(chan struct{}), batch: make([]indexEntry, 0, streamBatch)}
 	go func() {
 		defer close(sd.done)
 		c := cache()
@@ -48,9 +47,9 @@ func startStreamDiff(cache func() *Cache, match func(name string) bool, found fu
 			sd.cache = c
 			sd.d = newDiffer(func(k string) (int64, bool) { e, ok := c.Entries[k]; return e.MTime, ok }, match)
 			sd.d.found = found
-			sd.d.sum, sd.d.seed = true, sd.seed
+			sd.d.sum, sd.d.seed = true, maphash.MakeSeed()
 			for k := range c.Entries { // while the parser reads on
-				sd.cachedSum += maphash.String(sd.seed, k)
+				sd.cachedSum += maphash.String(sd.d.seed, k)
 			}
 		}
 		for b := range sd.batches {

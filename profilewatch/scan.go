@@ -197,16 +197,16 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	// The streamed diff usually has the whole diff without a map of the index; otherwise the map
 	// is made from the entries it kept (the parser made none for it).
 	var fast *Changes
-	entries := len(idx)
+	entries := 0
 	if sd != nil {
 		if d, n, ok := sd.fast(cache, len(bad)); ok {
 			fast, entries = &d, n
-		} else {
-			if idx == nil {
-				idx = sd.index()
-			}
-			entries = len(idx)
+		} else if idx == nil {
+			idx = sd.index()
 		}
+	}
+	if fast == nil {
+		entries = len(idx)
 	}
 	s.log.Debug("index and cache read", "entries", entries, "cached", len(cache.Entries), "duration", time.Since(start))
 	s.keepBad(bad, cache, idx) // bad entries leave the fast diff: idx is made
@@ -367,7 +367,7 @@ func (s *Scanner) judge(f fetched, cache *Cache, publishAll bool) verdict {
 }
 
 // publishedURL is a profile's URL as its request carries it: without the query string and the
-// fragment, which can hold a token (PROFILE_INFO_URL = …?token=%(aq_token)s). The builder never
+// fragment, which can hold a token (PROFILE_DIR_URL = …/?token=%(aq_token)s). The builder never
 // fetches it, and requests are logged, stored and shown (secrets never reach messages).
 func publishedURL(raw string) string {
 	u, err := url.Parse(raw)
