@@ -5,9 +5,9 @@ import (
 	"math/bits"
 )
 
-// The hot loops (object, array) keep the input position and the canonical form in local
-// variables and scan eight bytes at a time; what they do not expect, they hand to the general
-// code (value, str) with the state written back to the parser.
+// The hot loop (document) keeps the input position and the canonical form in local variables
+// and scans eight bytes at a time; what it does not expect, it hands to the general code
+// (memberName, scalar, str) with the state written back to the parser.
 
 // skipWS moves past whitespace; the test for none at all is inlined at every call.
 func (p *parser) skipWS() {
