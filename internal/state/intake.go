@@ -35,7 +35,8 @@ type Incoming struct {
 // straight into its first stage (State, Stage), in the intake's own transaction: a build that
 // may run at once is recorded and claimed with one commit. The build is only recorded (as
 // without Claim) when a later request of the batch supersedes it, when a build of its key
-// holds the key's lease (Recorded.KeyBusy), or when the key's last success has the same
+// holds the key's lease (Recorded.KeyBusy), when an older build of the key waits to resume
+// (Recorded.OlderWaits), or when the key's last success has the same
 // Fingerprint and the request is not forced (the dispatcher skips it).
 type IntakeClaim struct {
 	Owner       Owner
@@ -58,6 +59,11 @@ type Recorded struct {
 	Lease *BuildLease
 	// KeyBusy: a Claim was refused because a build of the key holds its lease.
 	KeyBusy bool
+	// OlderWaits: an older build of the key that already ran (retried, or resumed after its
+	// builder stopped) waits in the queue. It runs first (oldest first, or its image would be
+	// promoted after this newer one's): a Claim was refused, and only a dispatch round that
+	// reads the queue may start this build.
+	OlderWaits bool
 }
 
 // Waiting is the recorded build as QueuedWithLast would list it.
@@ -119,6 +125,7 @@ func (s *Store) IntakeBatch(ctx context.Context, in []Incoming) ([]Recorded, err
 // key asks for a Claim.
 type intakeKey struct {
 	pending      []pendingBuild
+	olderWaits   bool // a queued build of the key that already ran (Recorded.OlderWaits)
 	last, lastFP string
 	lease        held
 }
@@ -150,10 +157,15 @@ func readIntakeKeys(t *tx, in []Incoming) (map[string]*intakeKey, error) {
 				return nil, err
 			}
 		}
-		err := t.Read(`SELECT id, request FROM builds WHERE image_key = ? AND state = ? AND stage = '' AND attempt = 0`, func(row scanner) error {
+		err := t.Read(`SELECT id, request, stage = '' AND attempt = 0 FROM builds WHERE image_key = ? AND state = ?`, func(row scanner) error {
 			var id, body string
-			if err := row.Scan(&id, &body); err != nil {
+			var fresh bool
+			if err := row.Scan(&id, &body, &fresh); err != nil {
 				return err
+			}
+			if !fresh { // resumed or retried: never superseded
+				k.olderWaits = true
+				return nil
 			}
 			var prev event.BuildRequest
 			k.pending = append(k.pending, pendingBuild{id: id, force: json.Unmarshal([]byte(body), &prev) == nil && prev.Force})
@@ -194,8 +206,10 @@ func intakeOne(t *tx, j *journalRows, k *intakeKey, req event.BuildRequest, mess
 		Timings: []Timing{}, CreatedAt: at, UpdatedAt: at}
 	out := Recorded{Superseded: superseded, LastSucceeded: k.last, LastFingerprint: k.lastFP}
 	j.add(id, Queued, "", "request recorded ("+req.Reason+")")
+	out.OlderWaits = k.olderWaits
 	switch {
 	case c == nil:
+	case k.olderWaits: // it runs first
 	case k.lease.build != "":
 		out.KeyBusy = true
 	case !req.Force && c.Fingerprint != "" && c.Fingerprint == k.lastFP:

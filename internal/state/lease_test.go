@@ -298,3 +298,51 @@ func testIntakeClaims(t *testing.T, be backend) {
 		t.Fatalf("claim of a forced build: %+v, %v", again, err)
 	}
 }
+
+// TestIntakeClaimWaitsForAnOlderBuild: a request of a key whose older build already ran and
+// waits in the queue again (retried, or resumed after its builder stopped) is not claimed at
+// intake: the older build runs first, as the dispatcher's oldest-first order has it, or its
+// image would be promoted after the newer one. Recorded.OlderWaits tells the dispatcher to
+// read the queue.
+func TestIntakeClaimWaitsForAnOlderBuild(t *testing.T) {
+	eachBackend(t, testIntakeClaimWaitsForAnOlderBuild)
+}
+
+func testIntakeClaimWaitsForAnOlderBuild(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := be.open(t)
+	claim := &IntakeClaim{Owner: "host-a/1/1", TTL: time.Hour, Fingerprint: "fp1", State: Rendering, Stage: "render"}
+	first, err := s.IntakeBatch(ctx, []Incoming{{req("p", "d1"), "m1", claim}})
+	if err != nil || first[0].Lease == nil || first[0].OlderWaits {
+		t.Fatalf("first claim: %+v, %v", first, err)
+	}
+	if _, err := first[0].Lease.Finish(ctx, Failed, "render failed", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Retry(ctx, first[0].Record.ID); err != nil {
+		t.Fatal(err)
+	}
+	next := *claim
+	next.Fingerprint = "fp2"
+	out, err := s.IntakeBatch(ctx, []Incoming{{req("p", "d2"), "m2", &next}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Lease != nil || out[0].KeyBusy || !out[0].OlderWaits || out[0].Record.State != Queued || len(out[0].Superseded) != 0 {
+		t.Fatalf("request behind a retried build: %+v; want it queued behind, unclaimed", out[0])
+	}
+	q, err := s.Queued(ctx)
+	if err != nil || len(q) != 2 || q[0].ID != first[0].Record.ID || q[1].ID != out[0].Record.ID {
+		t.Fatalf("queue %+v, %v; want the retried build first, then the new one", q, err)
+	}
+	ls, err := s.Leases(ctx)
+	for _, l := range ls {
+		if l.ImageKey == "p" && l.BuildID != "" || err != nil {
+			t.Fatalf("leases %+v, %v; want the key's lease free", ls, err)
+		}
+	}
+	other, err := s.IntakeBatch(ctx, []Incoming{{req("q", "d1"), "m3", claim}})
+	if err != nil || other[0].Lease == nil || other[0].OlderWaits {
+		t.Fatalf("claim of another key: %+v, %v", other, err)
+	}
+}
