@@ -53,9 +53,12 @@ func (s *scheduler) reserve(req event.BuildRequest) *reservation {
 
 // recorded implements intakeScheduler: a build claimed at intake runs at once; an unclaimed
 // one gives its slot back and waits (handOver), unless a build of its key holds the key's
-// lease on another builder.
+// lease on another builder, or an older build of its key waits to resume (only a round that
+// reads the queue starts it, after that one).
 func (s *scheduler) recorded(r state.Recorded, res *reservation) {
 	switch {
+	case res == nil && r.OlderWaits:
+		s.poke() // the older build first: a round that reads the queue, oldest first
 	case res == nil:
 		s.handOver(r.Waiting())
 	case r.Lease != nil:
@@ -70,8 +73,8 @@ func (s *scheduler) recorded(r state.Recorded, res *reservation) {
 			s.runClaimed(res.buildCtx, r.Lease, r.Record, res.cfg, log)
 		}()
 	default: // the key is busy, or the build is to be skipped (the dispatcher decides)
-		s.free(res.key, r.KeyBusy)
-		if !r.KeyBusy {
+		s.free(res.key, r.KeyBusy) // which asks for a round that reads the queue unless KeyBusy
+		if !r.KeyBusy && !r.OlderWaits {
 			s.handOver(r.Waiting())
 		}
 	}
