@@ -148,7 +148,7 @@ func (o *OpenStack) StartGlance() error {
 	if err := s.waitHTTP(o.GlanceURL+"/healthcheck", startTimeout); err != nil {
 		return startFailed("glance-api", o.Dir, err, "log/glance-api.out", "log/glance-api.log")
 	}
-	return nil
+	return s.checkOwnsPort(o.GlancePort)
 }
 
 // StopGlance stops glance-api (fault injection); Keystone keeps running. The port refuses

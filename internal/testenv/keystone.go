@@ -118,5 +118,5 @@ func (o *OpenStack) startKeystone() error {
 	if err := s.waitHTTP(o.AuthURL, startTimeout); err != nil {
 		return startFailed("keystone", o.Dir, err, "log/keystone.out", "log/keystone.log")
 	}
-	return nil
+	return s.checkOwnsPort(o.KeystonePort)
 }

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,6 +73,22 @@ const (
 func StartOpenStack(dir string) (*OpenStack, error) { return startOpenStack(dir, 0) }
 
 func startOpenStack(dir string, glanceWorkers int) (*OpenStack, error) {
+	// A port lost to another process between FreePort and the service's bind is not the
+	// stack's fault: start again on new ports, in a new directory.
+	const attempts = 3
+	for i := 1; ; i++ {
+		o, err := startOpenStackOnce(dir, glanceWorkers)
+		if i == attempts || !errors.Is(err, errPortTaken) {
+			return o, err
+		}
+		var se *StartError
+		if errors.As(err, &se) {
+			os.RemoveAll(se.Dir)
+		}
+	}
+}
+
+func startOpenStackOnce(dir string, glanceWorkers int) (*OpenStack, error) {
 	for _, p := range []string{"uwsgi", "keystone-manage", "glance-api", "glance-manage", "sqlite3"} {
 		if _, err := lookPath(p); err != nil {
 			return nil, fmt.Errorf("%s is not installed (run make deps): %w", p, err)
@@ -138,7 +155,10 @@ func (o *OpenStack) start() error {
 	if err := o.setupIdentity(ctx); err != nil {
 		return fmt.Errorf("identity setup: %w", err)
 	}
-	return o.StartGlance()
+	if err := o.StartGlance(); err != nil {
+		return err
+	}
+	return o.waitCatalog(ctx)
 }
 
 // Stop stops Glance and Keystone and removes the directory.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
@@ -32,4 +33,23 @@ func UploadImage(ctx context.Context, client *gophercloud.ServiceClient, opts im
 		return "", fmt.Errorf("upload image %s: %w", opts.Name, err)
 	}
 	return img.ID, nil
+}
+
+// waitCatalog returns when a new admin token's catalog leads to this Glance (gophercloud asks
+// the endpoint for its API versions, so this also proves Glance answers as Glance), the
+// readiness tests rely on: a few tries, since a Glance that has just come up may not yet
+// answer its version document.
+func (o *OpenStack) waitCatalog(ctx context.Context) error {
+	var err error
+	for try := 0; try < 5; try++ {
+		var img *gophercloud.ServiceClient
+		if img, err = o.ImageClient(ctx, o.Admin); err == nil {
+			if img.Endpoint != o.GlanceURL+"/" {
+				return fmt.Errorf("the catalog's image endpoint is %s, not this Glance (%s)", img.Endpoint, o.GlanceURL)
+			}
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("the catalog does not lead to Glance at %s: %w", o.GlanceURL, err)
 }

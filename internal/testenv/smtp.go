@@ -74,6 +74,10 @@ func StartSMTPServer(dir string, o SMTPOptions) (*SMTP, error) {
 		out, _ := os.ReadFile(filepath.Join(dir, "log", "smtp.out"))
 		return nil, fmt.Errorf("SMTP server did not start: %w\n%s", err, out)
 	}
+	if err := s.svc.checkOwnsPort(port); err != nil {
+		s.Stop()
+		return nil, err
+	}
 	return s, nil
 }
 

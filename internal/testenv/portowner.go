@@ -1,0 +1,106 @@
+package testenv
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// errPortTaken: the port a service was given answers, but from another process. FreePort
+// closes the port it found, so until the service binds it, any process on the machine (another
+// test binary's service, an httptest server) may take it; the service then fails to bind, and
+// its readiness probe is answered by the other process, whose replies look like a broken
+// service (a catalog endpoint with no API behind it) instead of a failed start.
+var errPortTaken = errors.New("port taken by another process")
+
+// ownsListener reports whether a process in process group pgid listens on 127.0.0.1:port
+// (or on every address at port), read from /proc: the listening socket's inode must be among
+// the group's open files.
+func ownsListener(pgid, port int) (bool, error) {
+	inodes, err := listeningInodes(port)
+	if err != nil {
+		return false, err
+	}
+	if len(inodes) == 0 {
+		return false, nil
+	}
+	procs, err := filepath.Glob("/proc/[0-9]*")
+	if err != nil {
+		return false, err
+	}
+	for _, dir := range procs {
+		if processGroup(dir) != pgid {
+			continue
+		}
+		fds, _ := os.ReadDir(filepath.Join(dir, "fd")) // the process may have exited
+		for _, fd := range fds {
+			link, err := os.Readlink(filepath.Join(dir, "fd", fd.Name()))
+			if err == nil && inodes[link] {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// listeningInodes returns the "socket:[inode]" names of the IPv4 sockets listening on port at
+// 127.0.0.1 or 0.0.0.0.
+func listeningInodes(port int) (map[string]bool, error) {
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return nil, fmt.Errorf("read listening sockets: %w", err)
+	}
+	const listen = "0A"
+	want := []string{fmt.Sprintf("0100007F:%04X", port), fmt.Sprintf("00000000:%04X", port)}
+	inodes := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+		f := strings.Fields(sc.Text())
+		if len(f) < 10 || f[3] != listen || (f[1] != want[0] && f[1] != want[1]) {
+			continue
+		}
+		inodes["socket:["+f[9]+"]"] = true
+	}
+	return inodes, sc.Err()
+}
+
+// processGroup is the process group of the process whose /proc directory is dir, or -1.
+func processGroup(dir string) int {
+	data, err := os.ReadFile(filepath.Join(dir, "stat"))
+	if err != nil {
+		return -1
+	}
+	// pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 3 {
+		return -1
+	}
+	pg, err := strconv.Atoi(f[2])
+	if err != nil {
+		return -1
+	}
+	return pg
+}
+
+// checkOwnsPort returns errPortTaken (wrapped, naming the port) when the service's process
+// group does not hold the listener on port after its readiness probe was answered.
+func (s *service) checkOwnsPort(port int) error {
+	ok, err := ownsListener(s.cmd.Process.Pid, port)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s: 127.0.0.1:%d answers, but not from %s: %w", s.name, port, s.name, errPortTaken)
+	}
+	return nil
+}
