@@ -76,7 +76,7 @@ func BuildEvent(typ string, rec state.Record, b *Build, p config.Promote) notify
 	if b != nil {
 		for _, a := range b.Artifacts {
 			im := notify.Image{Key: a.Key, Name: a.Name, ImageID: a.ImageID, Warehoused: a.Warehoused,
-				TestVerdict: a.TestVerdict, Promoted: a.Promoted, Rejected: a.Rejected}
+				TestVerdict: config.AsWritten(a.TestVerdict), Promoted: a.Promoted, Rejected: a.Rejected}
 			if a.Rejected || typ == config.EventBuildDenied {
 				im.BrokenName = brokenName(p, a.Name)
 			}

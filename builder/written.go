@@ -25,16 +25,23 @@ func (e writtenError) Unwrap() error { return e.err }
 
 // artifactsJSON is the build's artifacts as the store keeps them. Their texts for people (a
 // smoke test's verdict, the warnings of a promotion), which may quote an error naming a path
-// or URL of the configuration, show what %(name)s references brought in as written, in the
-// store and in the build's mails alike; paths the build reads again (build files, logs,
-// reports) are kept as they are.
+// or URL of the configuration, show what %(name)s references brought in as written; paths the
+// build reads again (build files, logs, reports) are kept as they are. The build's own
+// artifacts are left alone: the stages after this one and the observers read them (the mails
+// apply config.AsWritten themselves, BuildEvent), and PromoteWarnings may share its array with
+// the promotion's result.
 func artifactsJSON(b *Build) ([]byte, error) {
-	for i := range b.Artifacts {
-		a := &b.Artifacts[i]
+	arts := make([]Artifact, len(b.Artifacts))
+	for i, a := range b.Artifacts {
 		a.TestVerdict = config.AsWritten(a.TestVerdict)
-		for j, w := range a.PromoteWarnings {
-			a.PromoteWarnings[j] = config.AsWritten(w)
+		if a.PromoteWarnings != nil {
+			ws := make([]string, len(a.PromoteWarnings))
+			for j, w := range a.PromoteWarnings {
+				ws[j] = config.AsWritten(w)
+			}
+			a.PromoteWarnings = ws
 		}
+		arts[i] = a
 	}
-	return json.Marshal(b.Artifacts)
+	return json.Marshal(arts)
 }
