@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 
@@ -36,7 +37,9 @@ const RequestTimeout = 60 * time.Second
 // answers (400 bad request, 401, 403 refused by policy, 404, 413) and requests that cannot succeed
 // as configured, whatever the retries: a malformed URL or one of an unsupported scheme (an
 // OS_AUTH_URL of "htp://..." or a port above 65535), a host name DNS does not know, a TLS certificate that does not
-// verify (a wrong CA_FILE), a TLS handshake the server refuses, https to a plain HTTP server.
+// verify (a wrong CA_FILE), a TLS handshake the server refuses, https to a plain HTTP server,
+// and answers another attempt gets again: a redirect loop, a Location that does not parse, a
+// port that does not speak HTTP.
 func Transient(err error) bool {
 	if err == nil {
 		return false
@@ -66,10 +69,11 @@ func Transient(err error) bool {
 		return true
 	}
 	// Every failure of the HTTP client to get an answer comes as a *url.Error, and net/http's
-	// (HTTP/1 and HTTP/2) are mostly unexported: only a URL that can never work is permanent.
+	// (HTTP/1 and HTTP/2) are mostly unexported: a URL that can never work is permanent, and so
+	// is an answer that will not change (a redirect loop, a bad Location, not HTTP at all).
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return requestable(ue.URL)
+		return requestable(ue.URL) && !badAnswer(ue.Err)
 	}
 	// A failed read of an answer's body: reset or cut short. The service (or the network to
 	// it) may be back for the next attempt.
@@ -78,6 +82,30 @@ func Transient(err error) bool {
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE)
+}
+
+// badAnswers are the texts of net/http's (unexported) errors for answers that another attempt
+// gets again: redirects that go round in a loop (or past 10 hops, the client's limit), a
+// Location header that does not parse, a service on the port that does not speak HTTP (an
+// OS_AUTH_URL naming the SSH or AMQP port). Retrying them only delays the error by about 8 s.
+var badAnswers = []string{
+	"stopped after 10 redirects",
+	"failed to parse Location header",
+	"malformed HTTP response",
+}
+
+// badAnswer reports whether err, a *url.Error's Err, is one of badAnswers.
+func badAnswer(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	for _, s := range badAnswers {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // requestable reports whether the HTTP client can send a request to rawURL at all: it parses,

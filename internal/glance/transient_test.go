@@ -51,21 +51,20 @@ func TestTransient(t *testing.T) {
 	h2.StartTLS()
 	t.Cleanup(h2.Close)
 	// A TLS front end that resets every connection before its handshake (restarting, overloaded).
-	tlsReset, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tlsReset.Close() })
-	go func() {
-		for {
-			conn, err := tlsReset.Accept()
-			if err != nil {
-				return
-			}
-			conn.(*net.TCPConn).SetLinger(0) //nolint:errcheck // a FIN is an error too
-			conn.Close()
-		}
-	}()
+	tlsReset := tcpServer(t, func(conn net.Conn) {
+		conn.(*net.TCPConn).SetLinger(0) //nolint:errcheck // a FIN is an error too
+	})
+	// Answers another attempt gets again: a redirect loop, a Location that does not parse, a
+	// service that does not speak HTTP (an SSH banner).
+	loop := redirectLoop(t)
+	badLocation := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Location", "http://[::1")
+		w.WriteHeader(http.StatusFound)
+	}))
+	t.Cleanup(badLocation.Close)
+	ssh := tcpServer(t, func(conn net.Conn) {
+		conn.Write([]byte("SSH-2.0-OpenSSH_9.6\r\n")) //nolint:errcheck // the client reads what came
+	})
 	// A client that trusts the TLS server's certificate but asks for another host name.
 	wrongName := tlsSrv.Client()
 	wrongName.Transport.(*http.Transport).TLSClientConfig.ServerName = "keystone.example.org"
@@ -98,7 +97,10 @@ func TestTransient(t *testing.T) {
 		{"connection reset", get(&http.Client{}, reset.URL), true},
 		{"timeout", get(&http.Client{Timeout: 50 * time.Millisecond}, plain.URL+"/hang"), true},
 		{"http2 stream reset", get(h2.Client(), h2.URL), true},
-		{"reset during TLS handshake", get(tlsSrv.Client(), "https://"+tlsReset.Addr().String()), true},
+		{"reset during TLS handshake", get(tlsSrv.Client(), "https://"+tlsReset), true},
+		{"redirect loop", get(&http.Client{}, loop.URL), false},
+		{"location that does not parse", get(&http.Client{}, badLocation.URL), false},
+		{"not http", get(&http.Client{}, "http://"+ssh), false},
 		{"502", gophercloud.ErrUnexpectedResponseCode{Actual: 502}, true},
 		{"504", gophercloud.ErrUnexpectedResponseCode{Actual: 504}, true},
 		{"503", gophercloud.ErrUnexpectedResponseCode{Actual: 503}, true},
