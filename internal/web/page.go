@@ -97,10 +97,12 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type indexData struct {
 	Keys      []keyView
 	Rollbacks []state.Rollback
-	Builds    []buildRow
-	Awaiting  []buildRow
-	Filter    state.Filter
-	Page      *Page
+	// RollbacksErr says why the rollbacks could not be read ("" when they were).
+	RollbacksErr string
+	Builds       []buildRow
+	Awaiting     []buildRow
+	Filter       state.Filter
+	Page         *Page
 }
 
 func (p *Page) index(w http.ResponseWriter, r *http.Request) {
@@ -111,7 +113,8 @@ func (p *Page) index(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := indexData{Keys: keysOf(all), Page: p}
-	d.Rollbacks, _ = p.Store.Rollbacks(ctx, 10)
+	d.Rollbacks, err = p.Store.Rollbacks(ctx, 10)
+	d.RollbacksErr = p.unread("rollbacks", err)
 	d.Filter = state.Filter{ImageKey: r.URL.Query().Get("key"), State: state.State(r.URL.Query().Get("state")), Limit: 50}
 	for _, rec := range all {
 		if rec.State == state.AwaitingApproval {
@@ -129,9 +132,11 @@ type buildData struct {
 	buildRow
 	Journal []state.Entry
 	Notes   []state.Notification
-	Log     []string
-	Done    string
-	Page    *Page
+	// JournalErr and NotesErr say why the journal or the notifications could not be read.
+	JournalErr, NotesErr string
+	Log                  []string
+	Done                 string
+	Page                 *Page
 }
 
 func (p *Page) build(w http.ResponseWriter, r *http.Request, id string) {
@@ -146,8 +151,10 @@ func (p *Page) build(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	d := buildData{buildRow: row(rec), Page: p, Done: r.URL.Query().Get("done"), Log: fsutil.Tail(rec.LogPath, logLines, 400)}
-	d.Journal, _ = p.Store.Journal(ctx, id)
-	d.Notes, _ = p.Store.Notifications(ctx, id)
+	d.Journal, err = p.Store.Journal(ctx, id)
+	d.JournalErr = p.unread("journal", err)
+	d.Notes, err = p.Store.Notifications(ctx, id)
+	d.NotesErr = p.unread("notifications", err)
 	p.render(w, "build.html", d)
 }
 
@@ -217,6 +224,17 @@ func (p *Page) render(w http.ResponseWriter, name string, data any) {
 	if err := pages().ExecuteTemplate(w, name, data); err != nil {
 		p.Log.Error("status page", "page", name, "error", err)
 	}
+}
+
+// unread logs a section of a page that could not be read from the store and returns what the
+// page shows in its place (the page shows the rest: one failed read must not look like an
+// empty list, nor hide the sections that were read). nil returns "".
+func (p *Page) unread(section string, err error) string {
+	if err == nil {
+		return ""
+	}
+	p.Log.Warn("status page: cannot read from the build store", "section", section, "error", err)
+	return err.Error()
 }
 
 func (p *Page) fail(w http.ResponseWriter, code int, err error) {

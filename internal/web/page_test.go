@@ -18,18 +18,8 @@ import (
 // TestReadOnlyPage: without HTTP_AUTH_FILE the page shows builds without buttons, and refuses
 // every POST; a build's text is escaped, never run as markup.
 func TestReadOnlyPage(t *testing.T) {
-	st, err := state.Open(filepath.Join(t.TempDir(), "builds.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, rec := storeWithBuild(t, filepath.Join(t.TempDir(), "builds.db"))
 	ctx := context.Background()
-	req := event.NewRequest(event.Spec{Personality: "web", Archetype: "ral-tier1", OS: "sl", OSVersion: "7x-x86_64",
-		Branch: event.Branch{Type: event.BranchDomain, Name: "prod"}}, event.ReasonManual)
-	rec, _, err := st.Intake(ctx, req, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := st.Finish(ctx, rec.ID, state.Failed, `<script>alert("x")</script>`, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -67,4 +57,22 @@ func TestReadOnlyPage(t *testing.T) {
 	if got, _ := st.Get(ctx, rec.ID); got.State != state.Failed {
 		t.Errorf("the build is %s after a refused retry", got.State)
 	}
+}
+
+// storeWithBuild opens a SQLite build store at path, closed at the test's end, with one queued
+// build.
+func storeWithBuild(t *testing.T, path string) (*state.Store, state.Record) {
+	t.Helper()
+	st, err := state.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	req := event.NewRequest(event.Spec{Personality: "web", Archetype: "ral-tier1", OS: "sl", OSVersion: "7x-x86_64",
+		Branch: event.Branch{Type: event.BranchDomain, Name: "prod"}}, event.ReasonManual)
+	rec, _, err := st.Intake(context.Background(), req, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, rec
 }
