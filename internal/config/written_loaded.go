@@ -30,7 +30,7 @@ func (l *loadedValues) remember(w writtenValues) {
 	n := len(l.pairs)
 	for _, ps := range w {
 		for _, p := range ps {
-			if tooCommon(p.expanded) && !p.secret {
+			if p.shownAsIs() {
 				continue
 			}
 			for _, v := range logForms(p) {
@@ -64,17 +64,6 @@ func logForms(p refPair) []refPair {
 		}
 	}
 	return forms
-}
-
-// tooCommon says whether an expansion is left as it is in every line: one under 4 characters
-// (THREAD_COUNT = %(n)s) or a number under 6 digits (a port) says nothing of a secret, and
-// hiding it would garble every line holding it (times, counts, ids). A secret's expansion
-// (refPair.secret) is hidden whatever its length: garbled lines are better than a password shown.
-func tooCommon(s string) bool {
-	if len(s) < 4 {
-		return true
-	}
-	return len(s) < 6 && strings.Trim(s, "0123456789") == ""
 }
 
 // hide returns s with every expansion remembered shown as written, longest first.
