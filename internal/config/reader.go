@@ -70,7 +70,7 @@ func (r *reader) lines(key string) string {
 // shown is v, a value read from key or quoted from it, as the file writes it: what came from
 // %(name)s references (which may be secrets) is shown as the references.
 func (r *reader) shown(key, v string) string {
-	return r.layers.written.hide(r.name, key, v)
+	return r.layers.written.value(r.name, key, v)
 }
 
 // inherits reports whether the section took key from [DEFAULT] (after raw).

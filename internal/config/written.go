@@ -81,13 +81,49 @@ func quoted(s string) string {
 // listSeparator separates the items of a list value (reader.list).
 func listSeparator(c rune) bool { return c == ',' || c == ' ' || c == '\t' || c == '\n' }
 
-// hide returns s with what the value of key, read by section, expanded to shown as written.
-func (w writtenValues) hide(section, key, s string) string {
+// value returns v, the value of key read by section (or a part of it), with what it expanded to
+// shown as written: every expansion, however short (v is the value alone, nothing to garble).
+func (w writtenValues) value(section, key, v string) string {
 	pairs := w[section+" "+strings.ToUpper(key)]
+	if len(pairs) == 0 || key == "" {
+		return v
+	}
+	return replacer(pairs).Replace(v)
+}
+
+// hide returns s, a message about key read by section, with what the value expanded to shown as
+// written, but for what is shown as it is in log lines (refPair.shownAsIs: "%(n)s000 is out of
+// range 1..256" keeps its "1"), unless the same text is a secret's elsewhere in the file.
+func (w writtenValues) hide(section, key, s string) string {
+	pairs := w.hidden(w[section+" "+strings.ToUpper(key)])
 	if len(pairs) == 0 || key == "" {
 		return s
 	}
 	return replacer(pairs).Replace(s)
+}
+
+// hidden returns the pairs of pairs that are hidden in messages: those not shown as they are,
+// and those whose expansion is a secret's anywhere in w.
+func (w writtenValues) hidden(pairs []refPair) []refPair {
+	var out []refPair
+	for _, p := range pairs {
+		if !p.shownAsIs() || w.secret(p.expanded) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// secret says whether expanded is what a secret's reference, or a secret key's value, expanded to.
+func (w writtenValues) secret(expanded string) bool {
+	for _, ps := range w {
+		for _, p := range ps {
+			if p.secret && p.expanded == expanded {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // problems hides the expansions in each problem's message (before inheritedKeys.locate, which
@@ -107,12 +143,12 @@ func (w writtenValues) notices(ns []Notice) []Notice {
 	return ns
 }
 
-// all is hide for text that may quote any key's value (the key is not known): every expansion
-// of every value with references is shown as written, longest first.
+// all is hide for text that may quote any key's value (the key is not known): every hidden
+// expansion of every value with references is shown as written, longest first.
 func (w writtenValues) all(s string) string {
 	var pairs []refPair
 	for _, ps := range w {
-		pairs = append(pairs, ps...)
+		pairs = append(pairs, w.hidden(ps)...)
 	}
 	if len(pairs) == 0 {
 		return s

@@ -43,3 +43,20 @@ func TestPlainWordsLeftInLogLines(t *testing.T) {
 		t.Errorf("a secret that is a plain word is shown: %s", got)
 	}
 }
+
+// TestShortExpansionLeftInProblems: a problem about a value with a reference shows the value as
+// written, and leaves the rest of the message alone where a short expansion of no secret also
+// appears ("1..256" stays when %(n)s is 1); a secret's expansion is hidden there too, however
+// short, even when another key takes it.
+func TestShortExpansionLeftInProblems(t *testing.T) {
+	for ini, want := range map[string]string{
+		"[DEFAULT]\nn = 1\n[rabbit2packer]\nTHREAD_COUNT = %(n)s000\n":                              "%(n)s000 is out of range 1..256",
+		"[DEFAULT]\nRABBIT_PW = 1\n[rabbit2packer]\nTHREAD_COUNT = %(RABBIT_PW)s000\n":              "%(RABBIT_PW)s000 is out of range %(RABBIT_PW)s..256",
+		"[DEFAULT]\nn = 1\n[global]\nRABBIT_PW = %(n)s\n[rabbit2packer]\nTHREAD_COUNT = %(n)s000\n": "%(n)s000 is out of range %(n)s..256",
+	} {
+		_, err := Load(write(t, ini))
+		if err == nil || !strings.Contains(err.Error(), "THREAD_COUNT: "+want) {
+			t.Errorf("%q: got %v; want %q", ini, err, want)
+		}
+	}
+}
