@@ -15,7 +15,7 @@ import (
 // its clients see a service that went down: every connection through the proxy is closed,
 // and new connections are refused for real (the kernel answers with a reset: "connection
 // refused") until Restore. The port stays the proxy's all along: no other process can take it
-// while the proxy is cut.
+// while the proxy is cut. Stall makes a silent cut instead (tcpstall.go).
 type TCPProxy struct {
 	// Addr is host:port (127.0.0.1:port).
 	Addr string
@@ -28,6 +28,8 @@ type TCPProxy struct {
 	ln     net.Listener // nil while cut
 	closed bool
 	conns  map[net.Conn]struct{}
+	// stalled is closed when a Stall ends; nil while the proxy is not stalled.
+	stalled chan struct{}
 }
 
 // StartTCPProxy starts a proxy forwarding to target (host:port). The caller must Close it.
@@ -140,10 +142,12 @@ func (p *TCPProxy) Cut() {
 	}
 }
 
-// Restore listens again on the same port: new connections are forwarded again.
+// Restore ends a Stall, and listens again on the same port after a Cut: new connections are
+// forwarded again.
 func (p *TCPProxy) Restore() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.unstall()
 	if p.ln != nil || p.closed {
 		return nil
 	}
@@ -155,6 +159,7 @@ func (p *TCPProxy) Close() {
 	p.mu.Lock()
 	if !p.closed {
 		p.closed = true
+		p.unstall()
 		if p.ln != nil {
 			p.ln.Close()
 			p.ln = nil
@@ -198,7 +203,7 @@ func (p *TCPProxy) forward(c net.Conn) {
 	}
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
-		io.Copy(dst, src) //nolint:errcheck // either side ending ends the connection
+		io.Copy(dst, stallReader{src, p}) //nolint:errcheck // either side ending ends the connection
 		done <- struct{}{}
 	}
 	go pipe(up, c)
