@@ -2,6 +2,8 @@ package builder
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -26,6 +28,12 @@ const endingsLookback = 1000
 // entries on every builder, and the counter is scraped far less often than every second.
 const endingsInterval = 5 * time.Second
 
+// endingsReadTimeout bounds each read of the journal. A read takes milliseconds; on a silent
+// network cut (packets dropped, no reset) it would wait for TCP keepalive to give up, minutes,
+// with the reader stuck and the outage unlogged. A read that had no answer in this time is
+// given up and logged as an outage of the store; the next tick tries again on a new connection.
+const endingsReadTimeout = 10 * time.Second
+
 // endingCounter counts the denials and cancellations journalled since the daemon started
 // (whichever process made them) in packuilon_builds_total, each once: endings from before
 // the start, or from while the daemon was stopped, are not counted after a restart.
@@ -39,6 +47,8 @@ type endingCounter struct {
 	counted map[int64]bool
 	// outage logs the store's outages.
 	outage *retry.Outage
+	// timeout bounds each read (endingsReadTimeout).
+	timeout time.Duration
 }
 
 // newEndingCounter starts counting after the journal's newest entry.
@@ -47,7 +57,7 @@ func newEndingCounter(ctx context.Context, st *state.Store, m *web.Metrics, log 
 	if err != nil {
 		return nil, err
 	}
-	return &endingCounter{store: st, m: m, log: log, start: mark, mark: mark, counted: map[int64]bool{},
+	return &endingCounter{store: st, m: m, log: log, start: mark, mark: mark, counted: map[int64]bool{}, timeout: endingsReadTimeout,
 		outage: retry.LogOutage(log, hclog.Warn, "cannot count ended builds from the build store", "counting ended builds from the build store again", "failed_reads")}, nil
 }
 
@@ -56,10 +66,16 @@ func (c *endingCounter) run(ctx context.Context, interval time.Duration) {
 	every(ctx, interval, func() bool { c.tick(ctx); return true })
 }
 
-// tick counts once. A store error is logged when an outage of the store starts and when its
-// error changes, and the first read that succeeds after it says so.
+// tick counts once, giving up after c.timeout. A store error (a read given up, too) is logged
+// when an outage of the store starts and when its error changes, and the first read that
+// succeeds after it says so.
 func (c *endingCounter) tick(ctx context.Context) {
-	err := c.count(ctx)
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
+	err := c.count(rctx)
+	if err != nil && ctx.Err() == nil && errors.Is(rctx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("no answer from the build store in %s: %w", c.timeout, err)
+	}
+	cancel()
 	switch {
 	case err == nil:
 		c.outage.OK()
