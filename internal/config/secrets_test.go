@@ -174,3 +174,24 @@ func TestNoSecretInNoticeThroughReference(t *testing.T) {
 		t.Errorf("no PACKER_PATH notice with the value as written in %v", cfg.Notices)
 	}
 }
+
+// TestSecretInCleanedPath: a relative path made absolute is cleaned (filepath.Join), and so is
+// a path joined later (a build's log under LOG_DIR): a "//", "/./" or final "/" of a secret is
+// gone there, and the rest of it must not be shown either.
+func TestSecretInCleanedPath(t *testing.T) {
+	for _, pw := range []string{"Clean//secret-61", "Clean/./secret-62", "Clean-secret-63/"} {
+		shown := filepath.Clean(pw)
+		cfg, err := Load(write(t, "[DEFAULT]\nRABBIT_PW = "+pw+"\n[rabbit2packer]\nPACKER_TEMPLATE = t\n"+
+			"PACKER_AUTH_FILE = auth/%(RABBIT_PW)s/openrc\nLOG_DIR = log/%(RABBIT_PW)s\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = Check(cfg)
+		if err == nil || strings.Contains(err.Error(), shown) || !strings.Contains(err.Error(), "auth/%(RABBIT_PW)s/openrc") {
+			t.Errorf("Check: %v; want auth/%%(RABBIT_PW)s/openrc, without %s", err, shown)
+		}
+		if got := AsWritten("log " + filepath.Join(cfg.Builder.LogDir, "b1.log")); strings.Contains(got, shown) {
+			t.Errorf("log line shows the secret: %s", got)
+		}
+	}
+}

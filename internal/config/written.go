@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,15 +48,24 @@ func (w writtenValues) note(section, key, raw, val string, refs []refPair) {
 			}
 		}
 	}
-	kept := pairs[:0]
+	var kept []refPair
 	for _, p := range pairs {
 		if p.expanded == "" || p.expanded == p.written {
 			continue
 		}
-		kept = append(kept, p)
-		// Messages quote with %q: a quote, backslash or control character is then escaped.
-		if q := quoted(p.expanded); q != p.expanded {
-			kept = append(kept, refPair{q, quoted(p.written), p.secret})
+		forms := []refPair{p}
+		// A path made absolute (abs) or joined with filepath.Join is cleaned: a "//", "/./" or
+		// final "/" that a reference brought in is gone from what is shown (s3cret//pw showed
+		// as s3cret/pw).
+		if c := filepath.Clean(p.expanded); c != p.expanded && c != "." && c != p.written {
+			forms = append(forms, refPair{c, p.written, p.secret})
+		}
+		for _, f := range forms {
+			kept = append(kept, f)
+			// Messages quote with %q: a quote, backslash or control character is then escaped.
+			if q := quoted(f.expanded); q != f.expanded {
+				kept = append(kept, refPair{q, quoted(f.written), f.secret})
+			}
 		}
 	}
 	w[id] = kept
