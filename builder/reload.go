@@ -50,6 +50,7 @@ func (r *reloader) reload() error {
 	}
 	r.sets.Store(set)
 	r.cfg.Store(cfg)
+	cfg.Replaces(old) // in use: what earlier configurations' references brought in is no longer hidden
 	r.log.Info("reloaded configuration and templates", "templates", len(set.Templates()))
 	return nil
 }

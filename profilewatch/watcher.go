@@ -119,6 +119,7 @@ func Run(ctx context.Context, o Options) error {
 					return fmt.Errorf("restore configuration after failed reload: %w", err)
 				}
 			} else {
+				next.Replaces(cfg) // in use: what earlier configurations' references brought in is no longer hidden
 				cfg = next
 				log.Info("configuration reloaded", "schedule", cfg.Watch.Schedule, "udp", cfg.Watch.UDPListen)
 			}

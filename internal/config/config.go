@@ -38,6 +38,8 @@ type Config struct {
 	inherited inheritedKeys
 	// written are the values with %(name)s references, whose messages show them as written.
 	written writtenValues
+	// load is the number of the load that read it (loadedValues.remember).
+	load uint64
 }
 
 // Load reads and validates the configuration at path. The error, when not nil, is Problems:
@@ -108,7 +110,7 @@ func load(path string) (*Config, Problems) {
 	cfg.Notices = append(cfg.Notices, ls.quoteNotices()...)
 	cfg.Notices = lay.inherited.locateNotices(lay.written.notices(cfg.Notices))
 	cfg.unknown = append(keyBeforeSection(path, data), unknownKeys(path, asWritten, kn)...)
-	loaded.remember(lay.written)
+	cfg.load = loaded.remember(lay.written)
 	return cfg, lay.inherited.locate(lay.written.problems(ps))
 }
 

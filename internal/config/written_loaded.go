@@ -3,52 +3,99 @@ package config
 import (
 	"encoding/json"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 )
 
-// loaded holds what the %(name)s references of every configuration this process loaded (at
-// its start and at each reload) brought in, for AsWritten.
+// loaded holds what the %(name)s references of the configurations this process uses brought
+// in, for AsWritten: every one loaded until a reload replaces the running one (Replaces).
 var loaded loadedValues
 
-// loadedValues is a set of expansions and how they are written, with their replacer.
+// loadedValues holds, for each load, the log forms of the expansions it hides, with their
+// replacer.
 type loadedValues struct {
-	mu    sync.Mutex // held by remember
-	seen  map[refPair]bool
-	pairs []refPair
-	// replacer shows pairs as written, longest first; nil while there is none (a configuration
-	// without references: then log lines are written as they are, neither copied nor scanned).
+	mu   sync.Mutex // held by remember and keep
+	last uint64     // the last load's number
+	sets map[uint64][]refPair
+	// replacer shows the pairs of every set as written, longest first; nil while there is none
+	// (no configuration in use has references: then log lines are written as they are, neither
+	// copied nor scanned).
 	replacer atomic.Pointer[strings.Replacer]
 }
 
-// remember adds the expansions of one configuration (at a load: the replacer is built here,
-// not on the log path).
-func (l *loadedValues) remember(w writtenValues) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := len(l.pairs)
+// remember adds the expansions of one configuration (at a load, before the configuration is
+// used: the replacer is built here, not on the log path) and returns the load's number.
+func (l *loadedValues) remember(w writtenValues) uint64 {
+	var set []refPair
 	for _, ps := range w {
 		for _, p := range ps {
-			if p.shownAsIs() {
-				continue
-			}
-			for _, v := range logForms(p) {
-				if l.seen[v] {
-					continue
-				}
-				if l.seen == nil {
-					l.seen = map[refPair]bool{}
-				}
-				l.seen[v] = true
-				l.pairs = append(l.pairs, v)
+			if !p.shownAsIs() {
+				set = append(set, logForms(p)...)
 			}
 		}
 	}
-	if len(l.pairs) == n {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.last++
+	if len(set) > 0 {
+		if l.sets == nil {
+			l.sets = map[uint64][]refPair{}
+		}
+		l.sets[l.last] = set
+		l.rebuild()
+	}
+	return l.last
+}
+
+// keep forgets the sets of every load but loads (a reload: what no configuration in use holds
+// is no longer hidden, and the sets do not grow with each reload).
+func (l *loadedValues) keep(loads ...uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for n := range l.sets {
+		if !slices.Contains(loads, n) {
+			delete(l.sets, n)
+		}
+	}
+	l.rebuild()
+}
+
+// rebuild makes the replacer of the sets, the older loads' pairs first (between pairs of the
+// same length, the first given wins).
+func (l *loadedValues) rebuild() {
+	loads := slices.Sorted(maps.Keys(l.sets))
+	seen := map[refPair]bool{}
+	var pairs []refPair
+	for _, n := range loads {
+		for _, p := range l.sets[n] {
+			if !seen[p] {
+				seen[p] = true
+				pairs = append(pairs, p)
+			}
+		}
+	}
+	if len(pairs) == 0 {
+		l.replacer.Store(nil)
 		return
 	}
-	l.replacer.Store(replacer(l.pairs))
+	l.replacer.Store(replacer(pairs))
+}
+
+// Replaces tells that c is now the running configuration in place of old, which a reload
+// replaced: from now on AsWritten hides what c's and old's references brought in, and no longer
+// what those of other configurations loaded before did (an earlier configuration, a reload that
+// failed). Call it once c is in use, not before: until then old's values are hidden with c's
+// (since c's Load), so a line never shows a value in use. old's stay hidden until the next reload,
+// as builds started under it may still run and log its paths. old may be nil.
+func (c *Config) Replaces(old *Config) {
+	if old == nil {
+		loaded.keep(c.load)
+		return
+	}
+	loaded.keep(c.load, old.load)
 }
 
 // logForms is p and p as log lines show a value: hclog's text format escapes the quotes of a
@@ -74,10 +121,11 @@ func (l *loadedValues) hide(s string) string {
 	return s
 }
 
-// AsWritten is Config.AsWritten for every configuration this process loaded, at its start
-// and at each reload (a daemon's log may quote a path of the configuration it ran with
-// before): the daemons' and commands' logs and messages go through it, so that what a
-// %(name)s reference brought into a path or value (it may be a secret) is never shown.
+// AsWritten is Config.AsWritten for the configurations this process uses: every one it
+// loaded, at its start and at each reload, until a reload replaces the running one (Replaces:
+// then the new one's and the one it replaced, whose paths a daemon's log may still quote). The
+// daemons' and commands' logs and messages go through it, so that what a %(name)s reference
+// brought into a path or value (it may be a secret) is never shown.
 func AsWritten(s string) string { return loaded.hide(s) }
 
 // AsWrittenWriter returns w with AsWritten applied to each Write: for a build's log, where

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -105,3 +106,42 @@ func (c *countingWriter) Write(p []byte) (int, error) { c.direct++; return len(p
 
 // WriteString is os.File's: a string is written without a copy.
 func (c *countingWriter) WriteString(s string) (int, error) { c.direct++; return len(s), nil }
+
+// TestReplacesForgetsOldValues: from a new configuration's Load, what its references brought in
+// is hidden together with the running one's; once it runs (Replaces), what the configurations
+// before the one it replaced brought in (a password changed two reloads ago, a reload that
+// failed) is shown again, and what is held does not grow with each reload.
+func TestReplacesForgetsOldValues(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.ini")
+	reload := func(pw, extra string) *Config {
+		t.Helper()
+		ini := "[DEFAULT]\nRABBIT_PW = " + pw + "\n[rabbit2packer]\nADMIN_AUTH_FILE = /srv/%(RABBIT_PW)s/admin\n" + extra
+		if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := load(path) // a configuration with problems is held too: a failed reload's error may quote it
+		return cfg
+	}
+	shown := func(pw string) bool { return strings.Contains(AsWritten("auth file /srv/"+pw+"/admin"), pw) }
+	running, old := reload("gen1-s3cret", ""), ""
+	for i := 2; i <= 30; i++ {
+		pw := fmt.Sprintf("gen%d-s3cret", i)
+		failed := fmt.Sprintf("failed%d-s3cret", i)
+		reload(failed, "THREAD_COUNT = many\n") // a reload that failed
+		next := reload(pw, "")
+		if shown(pw) || shown(failed) || shown(fmt.Sprintf("gen%d-s3cret", i-1)) {
+			t.Fatalf("reload %d: a value in use or just loaded is shown", i)
+		}
+		next.Replaces(running)
+		if shown(pw) || shown(fmt.Sprintf("gen%d-s3cret", i-1)) {
+			t.Fatalf("reload %d: the running or the replaced configuration's value is shown", i)
+		}
+		if old != "" && !shown(old) || !shown(failed) {
+			t.Fatalf("reload %d: %s or %s still hidden", i, old, failed)
+		}
+		running, old = next, fmt.Sprintf("gen%d-s3cret", i-1)
+	}
+	if n := len(loaded.sets); n != 2 {
+		t.Errorf("%d loads held after 29 reloads, want 2", n)
+	}
+}
