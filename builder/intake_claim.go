@@ -99,9 +99,9 @@ func (s *scheduler) handOver(w state.Waiting) {
 // without reading the queue: a new request is dispatched one query sooner. What cannot start
 // now (its key busy, no free slot) stays queued in the store, and the round after the next
 // build's end or the next tick reads it from the queue; a build superseded or cancelled since
-// intake is refused by its claim. A build queued by another builder's intake or by the CLI
-// (retry) may wait for that round even when older: oldest first holds among the builds this
-// builder knows about, as it does across builders.
+// intake is refused by its claim, and so is one whose key has an older build in the queue
+// (taken back from a stopped builder or retried since intake, state.ErrOlderWaits): the round
+// after it reads the queue and starts that one first.
 func (s *scheduler) dispatchHanded(ctx, buildCtx context.Context) {
 	step("woken")
 	s.mu.Lock()

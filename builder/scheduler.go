@@ -206,6 +206,11 @@ func (s *scheduler) start(ctx, buildCtx context.Context, w state.Waiting, cfg *c
 		elsewhere = true // the key's build runs on another builder
 		log.Debug("the image key is being built by another builder", "error", err)
 		return
+	case errors.Is(err, state.ErrOlderWaits):
+		// Taken back or retried since the queue was read (or never read: a handed round). The
+		// build stays queued, and free asks for a round that reads the queue, oldest first.
+		log.Info("an older build of the image key waits to resume: it runs first", "error", err)
+		return
 	case err != nil:
 		log.Error("cannot start the build", "error", err)
 		return

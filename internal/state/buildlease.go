@@ -13,6 +13,18 @@ import (
 // (on this builder or another): at most one build per key runs, across every builder.
 var ErrKeyBusy = errors.New("another build of this image key is running")
 
+// ErrOlderWaits is returned by Claim when an older build of the image key waits in the queue
+// (retried, approved, or taken back from a builder that stopped): builds of a key start oldest
+// first, or the older one's image would be promoted after the newer one's. The build stays
+// queued; a dispatch round that reads the queue starts the older one first.
+var ErrOlderWaits = errors.New("an older build of this image key waits in the queue")
+
+// olderQueued is the expression, over a build's row (builds), of the id of the oldest build
+// of its key queued before it ("" for none). The index on (image_key, state) serves it on
+// both back-ends (on SQLite it holds seq too, the rowid).
+const olderQueued = `COALESCE((SELECT o.id FROM builds o WHERE o.image_key = builds.image_key AND o.state = 'queued'
+	AND o.seq < builds.seq ORDER BY o.seq LIMIT 1), '')`
+
 // ErrFenced is returned for a write with a stale fencing token: the build's lease expired and
 // another builder took the build over. The writer must stop working on it.
 var ErrFenced = errors.New("lease lost: another builder took the build over")
@@ -70,8 +82,11 @@ func (l *BuildLease) Token() int64 { return l.fence.token }
 
 // ClaimBuild takes the lease of a queued build's key for owner, for ttl, and starts the build's
 // next attempt (as Start does) in the same transaction. It fails with ErrNotQueued if the
-// build left the queue, and with ErrKeyBusy if any build of its key holds the lease, even an
-// expired one: ReapExpired requeues that build first, so the older build resumes first.
+// build left the queue, with ErrKeyBusy if any build of its key holds the lease, even an
+// expired one (ReapExpired requeues that build first, so the older build resumes first), and
+// with ErrOlderWaits if an older build of its key is queued. The claim reads that in the query
+// that reads the build and its lease, under the key's lock, which every writer that puts a
+// build of the key back in the queue takes too (no round trip more).
 func (s *Store) ClaimBuild(ctx context.Context, id string, owner Owner, ttl time.Duration, fingerprint string) (*BuildLease, Record, error) {
 	return s.ClaimBuildInto(ctx, id, owner, ttl, fingerprint, "", "")
 }
@@ -88,8 +103,9 @@ func (s *Store) ClaimBuildInto(ctx context.Context, id string, owner Owner, ttl 
 			return err
 		}
 		var h held
+		var older string
 		var err error
-		if rec, h, err = readHeld(t, id); err != nil {
+		if rec, h, err = readHeldAnd(t, id, olderQueued, &older); err != nil {
 			return err
 		}
 		l.key = rec.ImageKey
@@ -98,6 +114,9 @@ func (s *Store) ClaimBuildInto(ctx context.Context, id string, owner Owner, ttl 
 		}
 		if rec.State != Queued {
 			return fmt.Errorf("%w (build %s is %s)", ErrNotQueued, id, rec.State)
+		}
+		if older != "" {
+			return fmt.Errorf("%w (build %s of %s runs first)", ErrOlderWaits, older, l.key)
 		}
 		l.fence.token = h.token + 1
 		rec.Attempt++

@@ -74,14 +74,21 @@ func writeIn(t *tx, id string, f *fence, fn func(t *tx, r *Record) (string, erro
 
 // readHeld reads a build and its key's lease row (a zero held: no lease row), in one query
 // where that saves a round trip.
-func readHeld(t *tx, id string) (Record, held, error) {
+func readHeld(t *tx, id string) (Record, held, error) { return readHeldAnd(t, id, "") }
+
+// readHeldAnd is readHeld that also reads col, an expression over the build's row (named
+// builds), into more, in the same query.
+func readHeldAnd(t *tx, id, col string, more ...any) (Record, held, error) {
 	var h held
 	var r Record
 	var err error
+	if col != "" {
+		col = ", " + col
+	}
 	if t.d.roundTrips {
-		r, err = scanRecord(t.QueryRow(`SELECT `+recordCols+`, COALESCE(build_id, ''), COALESCE(owner, ''), COALESCE(token, 0)
-			FROM builds LEFT JOIN leases USING (image_key) WHERE id = ?`, id), &h.build, &h.owner, &h.token)
-	} else if r, err = scanRecord(t.QueryRow(`SELECT `+recordCols+` FROM builds WHERE id = ?`, id)); err == nil {
+		r, err = scanRecord(t.QueryRow(`SELECT `+recordCols+`, COALESCE(build_id, ''), COALESCE(owner, ''), COALESCE(token, 0)`+col+`
+			FROM builds LEFT JOIN leases USING (image_key) WHERE id = ?`, id), append([]any{&h.build, &h.owner, &h.token}, more...)...)
+	} else if r, err = scanRecord(t.QueryRow(`SELECT `+recordCols+col+` FROM builds WHERE id = ?`, id), more...); err == nil {
 		err = t.QueryRow(`SELECT build_id, owner, token FROM leases WHERE image_key = ?`, r.ImageKey).Scan(&h.build, &h.owner, &h.token)
 		if errors.Is(err, sql.ErrNoRows) {
 			return r, held{}, nil
