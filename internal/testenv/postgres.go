@@ -34,6 +34,9 @@ type Postgres struct {
 	password     string
 	server       *exec.Cmd
 	exited       chan struct{}
+	// env and cred are the server's environment and user, for a restart (Restart).
+	env  []string
+	cred *syscall.Credential
 }
 
 // StartPostgres initialises a cluster in a new directory under dir (os.TempDir() when empty),
@@ -67,30 +70,45 @@ func StartPostgres(dir string) (*Postgres, error) {
 		return fail(err)
 	}
 	defer out.Close()
-	env := []string{"PATH=/usr/bin:/bin", "LANG=C", "LC_ALL=C", "HOME=" + d, "PGSYSCONFDIR=" + d, "TZ=UTC"}
+	p.env, p.cred = []string{"PATH=/usr/bin:/bin", "LANG=C", "LC_ALL=C", "HOME=" + d, "PGSYSCONFDIR=" + d, "TZ=UTC"}, cred
 	initdb := exec.Command(filepath.Join(postgresBin, "initdb"), "-D", filepath.Join(d, "data"), "-U", postgresUser,
 		"--pwfile", p.PasswordFile, "--auth", "scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync")
-	initdb.Env, initdb.Dir, initdb.Stdout, initdb.Stderr = env, d, out, out
+	initdb.Env, initdb.Dir, initdb.Stdout, initdb.Stderr = p.env, d, out, out
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
 	if err := initdb.Run(); err != nil {
 		return fail(fmt.Errorf("initdb (log in %s): %w", d, err))
 	}
-	cmd := exec.Command(filepath.Join(postgresBin, "postgres"), "-D", filepath.Join(d, "data"),
-		"-c", "listen_addresses=127.0.0.1", "-p", strconv.Itoa(p.Port), "-c", "unix_socket_directories="+d,
-		"-c", "max_connections=200", "-c", "shared_buffers=32MB", "-c", "logging_collector=off")
-	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = env, d, out, out
-	// Pdeathsig: a test binary killed by its timeout (no cleanup) must not leave a server behind.
-	// SIGQUIT is PostgreSQL's immediate shutdown.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred, Pdeathsig: syscall.SIGQUIT}
-	if err := cmd.Start(); err != nil {
-		return fail(fmt.Errorf("start postgres: %w", err))
-	}
-	p.server = cmd
-	go func() { cmd.Wait(); close(p.exited) }()
-	if err := p.waitReady(60 * time.Second); err != nil {
-		return fail(fmt.Errorf("postgres did not start (log in %s): %w", d, err))
+	if err := p.startServer(); err != nil {
+		return fail(err)
 	}
 	return p, nil
+}
+
+// startServer starts the server on the cluster (its settings are PostgreSQL's defaults, fsync
+// and synchronous_commit on, but for the ones below) and waits until it accepts connections.
+func (p *Postgres) startServer() error {
+	out, err := os.OpenFile(filepath.Join(p.Dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	cmd := exec.Command(filepath.Join(postgresBin, "postgres"), "-D", filepath.Join(p.Dir, "data"),
+		"-c", "listen_addresses=127.0.0.1", "-p", strconv.Itoa(p.Port), "-c", "unix_socket_directories="+p.Dir,
+		"-c", "max_connections=200", "-c", "shared_buffers=32MB", "-c", "logging_collector=off")
+	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = p.env, p.Dir, out, out
+	// Pdeathsig: a test binary killed by its timeout (no cleanup) must not leave a server behind.
+	// SIGQUIT is PostgreSQL's immediate shutdown.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: p.cred, Pdeathsig: syscall.SIGQUIT}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	exited := make(chan struct{})
+	p.server, p.exited = cmd, exited
+	go func() { cmd.Wait(); close(exited) }()
+	if err := p.waitReady(60 * time.Second); err != nil {
+		return fmt.Errorf("postgres did not start (log in %s): %w", p.Dir, err)
+	}
+	return nil
 }
 
 // serverCredential returns the credential the server runs with: nil for a normal user; as
