@@ -20,13 +20,18 @@ import (
 // pipeline, but is counted here too, not there, so each cancellation is counted once.
 var journalResults = map[state.State]string{state.Denied: "denied", state.Cancelled: "cancelled"}
 
-// endingsLookback is how far (in journal entries) each read looks back behind the newest entry
-// seen: on PostgreSQL a transaction can commit its journal entry after a later-numbered one.
-const endingsLookback = 1000
-
-// endingsInterval is how often the journal is read: each read scans up to endingsLookback
-// entries on every builder, and the counter is scraped far less often than every second.
+// endingsInterval is how often the journal is read: each read costs one query of the entries
+// written since the last (and one of the numbers still missing, if any), on every builder, and
+// the counter is scraped far less often than every second.
 const endingsInterval = 5 * time.Second
+
+// endingsPage and endingsPages bound a read: at most endingsPages queries of endingsPage
+// entries each. A read that finds more (a burst of thousands of entries in 5 seconds) leaves
+// the rest to the next read, which starts where it stopped: nothing is skipped.
+const (
+	endingsPage  = 1000
+	endingsPages = 10
+)
 
 // endingsReadTimeout bounds each read of the journal. A read takes milliseconds; on a silent
 // network cut (packets dropped, no reset) it would wait for TCP keepalive to give up, minutes,
@@ -37,28 +42,55 @@ const endingsReadTimeout = 10 * time.Second
 // endingCounter counts the denials and cancellations journalled since the daemon started
 // (whichever process made them) in packuilon_builds_total, each once: endings from before
 // the start, or from while the daemon was stopped, are not counted after a restart.
+//
+// It follows the journal by number: each read asks for the entries after the newest it has
+// read. On PostgreSQL an entry's number is taken when it is written and the entry is seen when
+// its transaction commits, so a transaction that commits late (several builders, one slow
+// commit) shows an entry below numbers already read: the numbers missing between entries read
+// are kept (pending) and asked for again at each read until they appear, or until
+// lateCommitGrace has passed (a transaction that rolled back leaves its number unused for
+// good). No entry is read twice, so none is counted twice.
 type endingCounter struct {
 	store *state.Store
 	m     *web.Metrics
 	log   hclog.Logger
-	// start is the newest journal entry when the daemon started; mark the newest one read.
-	start, mark int64
-	// counted are the entries counted within the lookback window.
-	counted map[int64]bool
+	// mark is the newest journal entry read.
+	mark int64
+	// pending are the numbers below mark missing when read, with when they were first missed.
+	pending map[int64]time.Time
 	// outage logs the store's outages.
 	outage *retry.Outage
-	// timeout bounds each read (endingsReadTimeout).
-	timeout time.Duration
+	// timeout bounds each read (endingsReadTimeout); page, pages and grace are endingsPage,
+	// endingsPages and lateCommitGrace; tests make them smaller.
+	timeout     time.Duration
+	page, pages int
+	grace       time.Duration
+	now         func() time.Time
 }
 
-// newEndingCounter starts counting after the journal's newest entry.
+// newEndingCounter starts counting after the journal's newest entry. Numbers missing among the
+// entries before it may belong to transactions that commit after the start: they are pending.
 func newEndingCounter(ctx context.Context, st *state.Store, m *web.Metrics, log hclog.Logger) (*endingCounter, error) {
-	mark, err := st.JournalMark(ctx)
+	c := &endingCounter{store: st, m: m, log: log, pending: map[int64]time.Time{}, timeout: endingsReadTimeout,
+		page: endingsPage, pages: endingsPages, grace: lateCommitGrace, now: time.Now,
+		outage: retry.LogOutage(log, hclog.Warn, "cannot count ended builds from the build store", "counting ended builds from the build store again", "failed_reads")}
+	top, err := st.JournalMark(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &endingCounter{store: st, m: m, log: log, start: mark, mark: mark, counted: map[int64]bool{}, timeout: endingsReadTimeout,
-		outage: retry.LogOutage(log, hclog.Warn, "cannot count ended builds from the build store", "counting ended builds from the build store again", "failed_reads")}, nil
+	c.mark = max(0, top-int64(c.page))
+	rows, err := st.JournalAfter(ctx, c.mark, c.page)
+	if err != nil {
+		return nil, err
+	}
+	now := c.now()
+	for _, r := range rows {
+		if r.Seq <= top {
+			c.reach(r.Seq, now) // not counted: written before the start
+		}
+	}
+	c.reach(top, now)
+	return c, nil
 }
 
 // run counts every interval until ctx is done.
@@ -84,29 +116,32 @@ func (c *endingCounter) tick(ctx context.Context) {
 	}
 }
 
-// count adds the endings journalled since the last read.
+// count adds the endings journalled since the last read, and those missing then that have
+// committed since. A read that fails part way keeps what it counted and where it got to.
 func (c *endingCounter) count(ctx context.Context) error {
-	top, err := c.store.JournalMark(ctx)
-	if err != nil {
+	now := c.now()
+	if err := c.recheck(ctx, now); err != nil {
 		return err
 	}
-	floor := max(c.start, c.mark-endingsLookback)
-	ends, err := c.store.Endings(ctx, floor, top, state.Denied, state.Cancelled)
-	if err != nil {
-		return err
-	}
-	for _, e := range ends {
-		if c.counted[e.Seq] {
-			continue
+	for range c.pages {
+		rows, err := c.store.JournalAfter(ctx, c.mark, c.page)
+		if err != nil {
+			return err
 		}
-		c.counted[e.Seq] = true
-		c.m.Builds.WithLabelValues(journalResults[e.State]).Inc()
-	}
-	c.mark = max(c.mark, top)
-	for seq := range c.counted {
-		if seq <= c.mark-endingsLookback {
-			delete(c.counted, seq)
+		for _, r := range rows {
+			c.reach(r.Seq, now)
+			c.tally(r)
+		}
+		if len(rows) < c.page {
+			return nil
 		}
 	}
 	return nil
+}
+
+// tally counts r if it ended a build as the journal's results say.
+func (c *endingCounter) tally(r state.JournalRow) {
+	if res, ok := journalResults[r.State]; ok {
+		c.m.Builds.WithLabelValues(res).Inc()
+	}
 }
