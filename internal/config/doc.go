@@ -9,5 +9,6 @@
 //	}
 //
 // A daemon reloads by calling Load again and swapping the pointer only when it succeeded,
-// so a bad edit keeps the running configuration.
+// so a bad edit keeps the running configuration; once the new one runs, it calls
+// cfg.Replaces(old), so that AsWritten stops hiding what earlier configurations brought in.
 package config

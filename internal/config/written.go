@@ -169,7 +169,7 @@ func (w writtenValues) all(s string) string {
 // AsWritten returns s, output that may quote values of the configuration (paths, names, errors
 // naming them: check-config --online's results), with what any value's %(name)s references
 // brought in shown as the file writes it, as Load's problems do: a reference may bring in a
-// secret.
+// secret. What says nothing of a secret is left as it is (refPair.shownAsIs).
 func (c *Config) AsWritten(s string) string {
 	if c == nil {
 		return s
