@@ -28,7 +28,8 @@ type Options struct {
 	Output io.Writer
 	// Hide, if set, wraps the output, whatever the target, to rewrite each entry (hclog writes
 	// one per Write): the programs show what %(name)s references of the configuration brought
-	// in as written (config.AsWrittenWriter).
+	// in as written (config.AsWrittenWriter). The entry's syslog or journal priority is found
+	// before, so that a rewritten level ("@level":"%(RABBIT_PW)s") keeps it.
 	Hide func(io.Writer) io.Writer
 }
 
@@ -48,23 +49,27 @@ func New(o Options) (hclog.Logger, error) {
 	if tag == "" {
 		tag = name
 	}
-	opts := &hclog.LoggerOptions{Name: name, Level: level, Output: os.Stderr, JSONFormat: o.Format == "json"}
+	hide := o.Hide
+	if hide == nil {
+		hide = func(w io.Writer) io.Writer { return w }
+	}
+	// The syslog and journal priorities are found on the entry as hclog wrote it, before hide.
+	opts := &hclog.LoggerOptions{Name: name, Level: level, JSONFormat: o.Format == "json"}
 	switch {
 	case o.Target == "syslog":
 		w, err := dialSyslog(o.SyslogSocket, tag)
 		if err != nil {
 			return nil, fmt.Errorf("connect to syslog: %w", err)
 		}
-		opts.Output = &syslogWriter{w: w}
+		opts.Output = newSyslogWriter(w, hide)
 		opts.DisableTime = true // syslog stamps the time itself
 	case o.Output != nil:
-		opts.Output = o.Output
+		opts.Output = hide(o.Output)
 	case journalStderr():
-		opts.Output = &journalWriter{w: os.Stderr}
+		opts.Output = &journalWriter{w: hide(os.Stderr)}
 		opts.DisableTime = true // the journal stamps the time itself
-	}
-	if o.Hide != nil {
-		opts.Output = o.Hide(opts.Output)
+	default:
+		opts.Output = hide(os.Stderr)
 	}
 	return hclog.New(opts), nil
 }

@@ -13,26 +13,36 @@ import (
 // TestSyslogTagAndPriority logs an error as JSON to a syslog socket of the test's own: the
 // datagram carries the daemon facility at priority err (<27>), the tag and the JSON entry.
 func TestSyslogTagAndPriority(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "log")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	sock, read := syslogSocket(t)
 	log, err := New(Options{Target: "syslog", SyslogSocket: sock, Tag: "packuilon-watch", Format: "json"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log.Named("scan").Error("scan failed", "error", "broker down")
-	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	buf := make([]byte, 4096)
-	n, err := conn.Read(buf)
+	got := read()
+	if !strings.HasPrefix(got, "<27>") || !strings.Contains(got, "packuilon-watch[") || !strings.Contains(got, `"@level":"error"`) || !strings.Contains(got, `"error":"broker down"`) {
+		t.Fatalf("syslog datagram %q", got)
+	}
+}
+
+// syslogSocket is a syslog socket of the test's own; read returns the next datagram.
+func syslogSocket(t *testing.T) (sock string, read func() string) {
+	t.Helper()
+	sock = filepath.Join(t.TempDir(), "log")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := string(buf[:n])
-	if !strings.HasPrefix(got, "<27>") || !strings.Contains(got, "packuilon-watch[") || !strings.Contains(got, `"@level":"error"`) || !strings.Contains(got, `"error":"broker down"`) {
-		t.Fatalf("syslog datagram %q", got)
+	t.Cleanup(func() { conn.Close() })
+	return sock, func() string {
+		t.Helper()
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 4096)
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(buf[:n])
 	}
 }
 

@@ -42,27 +42,27 @@ func hasLevel(p []byte, text, json string) bool {
 	return i >= 0 && bytes.HasPrefix(p[i:], []byte("["+text+"]"))
 }
 
-// syslogWriter sends each hclog entry to syslog at the priority of its level.
-type syslogWriter struct{ w *syslog.Writer }
+// syslogWriter sends each hclog entry to syslog at the priority of its level, found before the
+// entry goes through hide (Options.Hide), which may rewrite its level.
+type syslogWriter struct{ at map[int]io.Writer }
 
-func (l *syslogWriter) Write(p []byte) (int, error) {
-	s := string(p)
-	var err error
-	switch priority(p) {
-	case prioErr:
-		err = l.w.Err(s)
-	case prioWarning:
-		err = l.w.Warning(s)
-	case prioDebug:
-		err = l.w.Debug(s)
-	default:
-		err = l.w.Info(s)
-	}
-	return len(p), err
+func newSyslogWriter(w *syslog.Writer, hide func(io.Writer) io.Writer) *syslogWriter {
+	return &syslogWriter{at: map[int]io.Writer{
+		prioErr: hide(sendFunc(w.Err)), prioWarning: hide(sendFunc(w.Warning)),
+		prioInfo: hide(sendFunc(w.Info)), prioDebug: hide(sendFunc(w.Debug)),
+	}}
 }
 
+func (l *syslogWriter) Write(p []byte) (int, error) { return l.at[priority(p)].Write(p) }
+
+// sendFunc sends each Write to syslog at one priority.
+type sendFunc func(string) error
+
+func (f sendFunc) Write(p []byte) (int, error) { return len(p), f(string(p)) }
+
 // journalWriter prefixes every line of an hclog entry with its journald priority ("<3>"), as
-// sd-daemon(3) describes for services whose stderr is connected to the journal.
+// sd-daemon(3) describes for services whose stderr is connected to the journal. The priority
+// is found before the entry goes through w (hidden by Options.Hide, which may rewrite its level).
 type journalWriter struct{ w io.Writer }
 
 func (j *journalWriter) Write(p []byte) (int, error) {
