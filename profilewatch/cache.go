@@ -28,6 +28,11 @@ type CacheEntry struct {
 	// Digest is the digest of the profile last published (or seen unchanged); empty when the
 	// profile was never fetched (baseline, or not matching).
 	Digest string `json:"digest,omitempty"`
+	// Pending is set by a --publish-all on every matching profile before it publishes any, and
+	// cleared once the profile's request is confirmed: a publish-all stopped midway (killed,
+	// stopped, the broker lost) leaves it on the profiles it did not publish, and the next scan
+	// publishes those, changed or not.
+	Pending bool `json:"pending,omitempty"`
 }
 
 // Cache is the index as of the last completed scan, keyed by CacheKey.
@@ -78,7 +83,7 @@ func LoadCache(dir string) (c *Cache, found bool, err error) {
 
 // diff is Diff against this cache, without copying its mtimes.
 func (c *Cache) diff(idx Index, match func(name string) bool) Changes {
-	return diff(func(k string) (int64, bool) { e, ok := c.Entries[k]; return e.MTime, ok }, maps.Keys(c.Entries), len(c.Entries), idx, match)
+	return diff(func(k string) (CacheEntry, bool) { e, ok := c.Entries[k]; return e, ok }, maps.Keys(c.Entries), len(c.Entries), idx, match)
 }
 
 // Save writes the cache to dir atomically (fsutil.WriteFile), so a crash leaves the old cache or
@@ -195,4 +200,24 @@ func (c *Cache) write(w io.Writer) error {
 	buf = append(buf, "}}\n"...)
 	_, err := w.Write(buf)
 	return err
+}
+
+// markPending marks the entries of names (profiles a --publish-all is about to publish) pending
+// and saves the cache, before the first of them is published: whatever stops the publish-all
+// then, the next scan publishes those it did not finish. A profile not cached yet gets an entry
+// with mtime 0 (1970), so that a version that ignores pending still sees it as changed.
+func (c *Cache) markPending(dir string, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	for _, name := range names {
+		key := CacheKey(name)
+		e := c.Entries[key]
+		e.Pending = true
+		c.set(key, e)
+	}
+	if err := c.Save(dir); err != nil {
+		return fmt.Errorf("record the publish-all in the cache: %w", err)
+	}
+	return nil
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // The cache file is JSON, {"version":1,"entries":{"<key>":{"mtime":N,"digest":"…"},…}}, as it
-// has always been. With 100,000 entries, encoding/json spent more time on it than the rest of a
+// has always been (an entry a --publish-all has yet to publish adds "pending":true, which older
+// versions ignore). With 100,000 entries, encoding/json spent more time on it than the rest of a
 // scan, so the watcher writes it with appendCache and reads what appendCache writes with
 // parseCache; a file in any other JSON form (written by hand, or by an older version) is read
 // by encoding/json.
@@ -57,7 +58,7 @@ func writeCache(w io.Writer, entries map[string]CacheEntry, keys []string) error
 	return flush()
 }
 
-// appendEntry appends one member of "entries": "key":{"mtime":N,"digest":"…"}.
+// appendEntry appends one member of "entries": "key":{"mtime":N,"digest":"…","pending":true}.
 func appendEntry(buf []byte, k string, e CacheEntry) []byte {
 	buf = appendJSONString(buf, k)
 	buf = append(buf, `:{"mtime":`...)
@@ -65,6 +66,9 @@ func appendEntry(buf []byte, k string, e CacheEntry) []byte {
 	if e.Digest != "" {
 		buf = append(buf, `,"digest":`...)
 		buf = appendJSONString(buf, e.Digest)
+	}
+	if e.Pending {
+		buf = append(buf, `,"pending":true`...)
 	}
 	return append(buf, '}')
 }
@@ -130,6 +134,7 @@ func parseCache(data []byte) (entries map[string]CacheEntry, lay *layout, versio
 				return nil, nil, 0, false
 			}
 		}
+		e.Pending = p.lit(`,"pending":true`)
 		if !p.lit("}") {
 			return nil, nil, 0, false
 		}

@@ -25,12 +25,12 @@ type Changes struct {
 // the index file does not matter. match selects the profiles the watcher cares about. Diff has no
 // side effects; its results are sorted.
 func Diff(cached map[string]int64, idx Index, match func(name string) bool) Changes {
-	return diff(func(k string) (int64, bool) { mt, ok := cached[k]; return mt, ok }, maps.Keys(cached), len(cached), idx, match)
+	return diff(func(k string) (CacheEntry, bool) { mt, ok := cached[k]; return CacheEntry{MTime: mt}, ok }, maps.Keys(cached), len(cached), idx, match)
 }
 
-// diff is Diff over any cache: lookup gives a key's cached mtime, keys are every cached key. It
+// diff is Diff over any cache: lookup gives a key's cache entry, keys are every cached key. It
 // builds no map: with 100,000 entries, hashing is most of the cost of a scan that changes little.
-func diff(lookup func(key string) (int64, bool), keys iter.Seq[string], cached int, idx Index, match func(name string) bool) Changes {
+func diff(lookup func(key string) (CacheEntry, bool), keys iter.Seq[string], cached int, idx Index, match func(name string) bool) Changes {
 	d := newDiffer(lookup, match)
 	for name, mt := range idx {
 		d.entry(name, mt)
@@ -41,7 +41,7 @@ func diff(lookup func(key string) (int64, bool), keys iter.Seq[string], cached i
 // differ is a diff taken one index entry at a time (entry), then finished with the whole index.
 type differ struct {
 	c         Changes
-	lookup    func(key string) (int64, bool)
+	lookup    func(key string) (CacheEntry, bool)
 	match     func(name string) bool
 	known, gz int // index entries that are in the cache; .gz names
 	entries   int
@@ -55,11 +55,12 @@ type differ struct {
 	twice bool
 }
 
-func newDiffer(lookup func(key string) (int64, bool), match func(name string) bool) *differ {
+func newDiffer(lookup func(key string) (CacheEntry, bool), match func(name string) bool) *differ {
 	return &differ{c: Changes{mtimes: map[string]int64{}}, lookup: lookup, match: match}
 }
 
-// entry compares one index entry with the cache.
+// entry compares one index entry with the cache. An entry a --publish-all left pending is a
+// change whatever its mtime.
 func (d *differ) entry(name string, mt int64) {
 	d.entries++
 	key := CacheKey(name)
@@ -72,7 +73,7 @@ func (d *differ) entry(name string, mt int64) {
 		if d.sum {
 			d.knownSum += maphash.String(d.seed, key)
 		}
-		if old == mt {
+		if old.MTime == mt && !old.Pending {
 			return
 		}
 	}

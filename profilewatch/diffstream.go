@@ -45,7 +45,7 @@ func startStreamDiff(cache func() *Cache, match func(name string) bool, found fu
 		c := cache()
 		if c != nil {
 			sd.cache = c
-			sd.d = newDiffer(func(k string) (int64, bool) { e, ok := c.Entries[k]; return e.MTime, ok }, match)
+			sd.d = newDiffer(func(k string) (CacheEntry, bool) { e, ok := c.Entries[k]; return e, ok }, match)
 			sd.d.found = found
 			sd.d.sum, sd.d.seed = true, maphash.MakeSeed()
 			for k := range c.Entries { // while the parser reads on

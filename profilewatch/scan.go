@@ -61,7 +61,8 @@ type Report struct {
 	Unchanged  int
 	Failed     []Failure
 	// Left counts the candidates not fetched because the scan was stopped after its first
-	// publish; they keep their cache entries and the next scan finds them again.
+	// publish; they keep their cache entries and the next scan finds them again (those of a
+	// --publish-all stay pending, so the next scan publishes them though they did not change).
 	Left    int
 	Removed int
 	// BadEntries counts the index entries skipped with a warning.
@@ -105,6 +106,11 @@ func (r Report) String() string {
 // the cache: the candidates not fetched keep their entries (Report.Left), like failed ones, so
 // the next scan publishes them. A stopping daemon neither drops confirmed work nor fetches
 // thousands of profiles first.
+//
+// A --publish-all first saves the cache with every matching profile pending (Cache.markPending);
+// each entry stops being pending once its request is confirmed and the cache saved. Stopped,
+// failed or killed midway, it leaves pending the profiles it did not publish, and the next scan
+// (--publish-all or not) publishes those as changed.
 func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	start := time.Now()
 	unlock, err := Lock(ctx, s.w.CacheDir, s.w.LockTimeout)
@@ -217,6 +223,9 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	case o.PublishAll:
 		names = All(idx, s.w.Matches)
 		rep.Removed = len(cache.diff(idx, s.w.Matches).Removed)
+		if err := cache.markPending(s.w.CacheDir, names); err != nil {
+			return rep, err
+		}
 	case !found:
 		return s.baseline(ctx, idx, rep, start)
 	default:
@@ -346,10 +355,11 @@ type verdict struct {
 const sha256Prefix = "sha256:"
 
 // judge decides what to do with one fetched profile: nothing when its digest is the cached one
-// (unless publishAll), else the request to publish, or why there is none. A digest an earlier
+// (unless publishAll, or a --publish-all left it pending), else the request to publish, or why there is none. A digest an earlier
 // version cached is compared with the profile's SHA-256; the new digest replaces it in the cache.
 func (s *Scanner) judge(f fetched, cache *Cache, publishAll bool) verdict {
-	if cached := cache.Entries[CacheKey(f.name)].Digest; f.err == nil && !publishAll &&
+	e := cache.Entries[CacheKey(f.name)]
+	if cached := e.Digest; f.err == nil && !publishAll && !e.Pending &&
 		(cached == f.digest || f.sha256 != "" && cached == f.sha256) {
 		return verdict{unchanged: true}
 	}
@@ -422,7 +432,7 @@ func (c *Cache) apply(ch Changes, digests map[string]string, failed map[string]b
 				continue
 			}
 			e := c.Entries[key]
-			e.MTime = ch.mtimes[name]
+			e.MTime, e.Pending = ch.mtimes[name], false
 			if d, ok := digests[key]; ok {
 				e.Digest = d
 			}
@@ -432,8 +442,9 @@ func (c *Cache) apply(ch Changes, digests map[string]string, failed map[string]b
 }
 
 // nextCache is the cache after a scan whose publishes were all confirmed: every index entry with
-// its new mtime and, when fetched, its new digest; failed profiles keep their old entry (or stay
-// absent) so the next scan tries them again; entries gone from the index are dropped.
+// its new mtime and, when fetched, its new digest (and no longer pending); failed profiles keep
+// their old entry (or stay absent) so the next scan tries them again; entries gone from the
+// index are dropped.
 func nextCache(old *Cache, idx Index, digests map[string]string, failed map[string]bool) *Cache {
 	next := &Cache{Entries: make(map[string]CacheEntry, len(idx))}
 	for name, mt := range idx {
