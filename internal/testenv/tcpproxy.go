@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // TCPProxy is a real TCP proxy on a free loopback port in front of one service that does not
@@ -24,12 +25,18 @@ type TCPProxy struct {
 	fd     int // the proxy's socket: bound from start to Close, listening unless cut
 	wg     sync.WaitGroup
 
+	closing chan struct{} // closed by Close: ends an accept's back-off at once
+
 	mu     sync.Mutex
 	ln     net.Listener // nil while cut
 	closed bool
 	conns  map[net.Conn]struct{}
 	// stalled is closed when a Stall ends; nil while the proxy is not stalled.
 	stalled chan struct{}
+	// acceptErrs counts the accepts that failed other than by a cut or Close (out of file
+	// descriptors: EMFILE, ENFILE), lastAcceptErr is the last of them.
+	acceptErrs    int
+	lastAcceptErr error
 }
 
 // StartTCPProxy starts a proxy forwarding to target (host:port). The caller must Close it.
@@ -38,7 +45,8 @@ func StartTCPProxy(target string) (*TCPProxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tcp proxy: %w", err)
 	}
-	p := &TCPProxy{Addr: fmt.Sprintf("127.0.0.1:%d", port), target: target, fd: fd, conns: map[net.Conn]struct{}{}}
+	p := &TCPProxy{Addr: fmt.Sprintf("127.0.0.1:%d", port), target: target, fd: fd, conns: map[net.Conn]struct{}{},
+		closing: make(chan struct{})}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.listen(); err != nil {
@@ -160,6 +168,7 @@ func (p *TCPProxy) Close() {
 	if !p.closed {
 		p.closed = true
 		p.unstall()
+		close(p.closing)
 		if p.ln != nil {
 			p.ln.Close()
 			p.ln = nil
@@ -173,16 +182,48 @@ func (p *TCPProxy) Close() {
 	p.wg.Wait()
 }
 
+// Accept's back-off after an error other than a cut or Close, as net/http's server does: 5 ms,
+// doubling up to 1 s, until an accept succeeds.
+const (
+	acceptWaitFirst = 5 * time.Millisecond
+	acceptWaitMax   = time.Second
+)
+
+// AcceptErrors is how many accepts failed other than by a cut or Close (the test process out of
+// file descriptors: EMFILE), and the last such error. The proxy waits after each (5 ms, doubling
+// up to 1 s) and accepts again: the connection waiting is taken once a descriptor is free.
+func (p *TCPProxy) AcceptErrors() (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.acceptErrs, p.lastAcceptErr
+}
+
 func (p *TCPProxy) accept(ln net.Listener) {
 	defer p.wg.Done()
+	var wait time.Duration
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EINVAL) {
 				return // cut or closed
 			}
+			// The connection that failed stays in the backlog, and an accept at once fails the
+			// same way: without a wait the loop takes a core until a descriptor is free.
+			p.mu.Lock()
+			p.acceptErrs++
+			p.lastAcceptErr = err
+			p.mu.Unlock()
+			wait = min(max(2*wait, acceptWaitFirst), acceptWaitMax)
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-p.closing:
+				t.Stop()
+				return
+			}
 			continue
 		}
+		wait = 0
 		p.wg.Add(1)
 		go p.forward(c)
 	}
