@@ -221,3 +221,14 @@ func (c *Cache) markPending(dir string, names []string) error {
 	}
 	return nil
 }
+
+// pending counts the entries of names that a --publish-all left pending.
+func (c *Cache) pending(names []string) int {
+	n := 0
+	for _, name := range names {
+		if c.Entries[CacheKey(name)].Pending {
+			n++
+		}
+	}
+	return n
+}

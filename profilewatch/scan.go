@@ -241,6 +241,9 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 			s.log.Info("profile removed from the index", "profile", key)
 		}
 		names, rep.Removed = ch.Candidates, len(ch.Removed)
+		if n := cache.pending(names); n > 0 {
+			s.log.Info("finishing an interrupted --publish-all: its profiles not yet published are candidates, changed or not", "pending", n)
+		}
 		if len(ch.Candidates) == 0 && len(ch.Removed) == 0 && ch.Skipped == 0 {
 			// Aquilon notifies after every index rebuild, changed or not: the common scan finds
 			// nothing, and rewriting a cache of 100,000 entries for it would be wasted I/O.
