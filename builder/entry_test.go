@@ -11,9 +11,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/state"
-	"github.com/packuilon/packuilon/templates"
 )
 
 // TestFencedEntryStopsPacker: packer starts while the transition into its stage is written
@@ -22,26 +20,8 @@ import (
 // state.ErrFenced, and nothing of the stale run lands in the store: the build stays as the
 // new owner claimed it.
 func TestFencedEntryStopsPacker(t *testing.T) {
-	needPacker(t)
-	cfg := loadTree(t, config.Global{})
-	marks := t.TempDir()
-	setAuth(t, cfg, "export PACKUILON_SLEEP=60", "export PACKUILON_MARKDIR="+marks) // a build takes a minute
-	set, err := templates.Load(cfg.Builder.TemplateSources())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sets atomic.Pointer[templates.Set]
-	sets.Store(set)
-	st, err := state.Open(filepath.Join(t.TempDir(), "builds.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	cfg, sets, st, rec, marks := minutePackerBuild(t, "fenced")
 	ctx := context.Background()
-	rec, _, err := st.Intake(ctx, request("fenced", "sha256:fenced"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	stale, rec, err := st.ClaimBuildInto(ctx, rec.ID, "host-a/1/1", time.Millisecond, "", state.Rendering, "render")
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +39,7 @@ func TestFencedEntryStopsPacker(t *testing.T) {
 	}
 
 	var started atomic.Int32
-	p := &Pipeline{Store: st, Stages: []Stage{&RenderStage{Sets: &sets}, &PackerStage{Started: func(int) { started.Add(1) }}}}
+	p := &Pipeline{Store: st, Stages: []Stage{&RenderStage{Sets: sets}, &PackerStage{Started: func(int) { started.Add(1) }}}}
 	_, err = p.RunLeased(ctx, stale, rec, cfg, hclog.NewNullLogger())
 	if !errors.Is(err, state.ErrFenced) {
 		t.Fatalf("the stale run ended with %v, want ErrFenced", err)

@@ -21,6 +21,8 @@ type PackerStage struct {
 	Started func(pid int)
 	// Mark, if set, marks the images of a build that ends unfinished (Cleanup).
 	Mark *MarkStage
+	// describe is packer.Runner.Describe (nil: procgroup.Describe), for tests.
+	describe func(pid int) (procgroup.Group, error)
 }
 
 var (
@@ -71,7 +73,7 @@ func (s *PackerStage) Run(ctx context.Context, b *Build) error {
 		}
 		b.entry.begin() // the stage's transition is written once packer runs (entryOverlapper)
 	}
-	runner := &packer.Runner{Path: cfg.PackerPath, Env: env, KillGrace: cfg.KillGrace, Started: started, Group: b.ProcessGroup}
+	runner := &packer.Runner{Path: cfg.PackerPath, Env: env, KillGrace: cfg.KillGrace, Started: started, Group: b.ProcessGroup, Describe: s.describe}
 	for i := range b.Artifacts {
 		a := &b.Artifacts[i]
 		if a.ImageID != "" {

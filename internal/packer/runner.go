@@ -30,7 +30,14 @@ type Runner struct {
 	// else: the builder records it with the build, so that a builder restarted after a crash
 	// can find a packer its predecessor left running.
 	Group func(g procgroup.Group)
+	// Describe describes the process group packer leads, for Group; nil: procgroup.Describe.
+	// A seam for tests: /proc cannot be made to fail for a child that is not reaped yet.
+	Describe func(pid int) (procgroup.Group, error)
 }
+
+// ErrNoGroup is wrapped when packer's process group could not be described for Group: packer
+// was stopped at once, since nothing could end it after a crash of its caller.
+var ErrNoGroup = errors.New("cannot describe packer's process group")
 
 // Job is one packer build.
 type Job struct {
@@ -67,6 +74,8 @@ func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, err
 		args = append(args, "-var-file="+job.VarFile)
 	}
 	args = append(args, job.Template)
+	ctx, stop := context.WithCancelCause(ctx) // stop: packer's group cannot be recorded
+	defer stop(nil)
 	cmd := exec.CommandContext(ctx, r.Path, args...)
 	cmd.Dir = job.Dir
 	// CHECKPOINT_DISABLE: packer must not phone home from a build host.
@@ -91,10 +100,18 @@ func (r *Runner) Build(ctx context.Context, job Job, log io.Writer) (Result, err
 		r.Started(cmd.Process.Pid)
 	}
 	if r.Group != nil {
-		if g, err := procgroup.Describe(cmd.Process.Pid); err == nil {
+		describe := r.Describe
+		if describe == nil {
+			describe = procgroup.Describe
+		}
+		if g, err := describe(cmd.Process.Pid); err == nil {
 			r.Group(g)
 		} else {
-			fmt.Fprintf(log, "packuilon: cannot describe packer's process group: %v\n", err)
+			// Unrecorded, the group would outlive a crash of the builder unseen (the resume could
+			// not end it), and its caller would hear nothing of packer until its end: packer is
+			// stopped now, as a cancel does (SIGINT: it deletes its temporary server).
+			fmt.Fprintf(log, "packuilon: %v: %v; stopping packer\n", ErrNoGroup, err)
+			stop(fmt.Errorf("%w: %w", ErrNoGroup, err))
 		}
 	}
 	err := cmd.Wait()
