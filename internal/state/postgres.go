@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // pgDDL translates the SQLite schema to PostgreSQL: the row ids become identity columns and
@@ -57,13 +56,10 @@ func openPostgres(target string, o options) (*Store, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
-	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(pgMaxConns)
-	db.SetMaxIdleConns(pgMaxConns)
-	s := &Store{db: db, d: postgresDialect, path: shown}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if o.readOnly {
+		db := newPGPool(cfg)
 		cur, err := currentVersion(ctx, db)
 		if err == nil {
 			err = checkVersion(shown, cur)
@@ -72,8 +68,13 @@ func openPostgres(target string, o options) (*Store, error) {
 			db.Close()
 			return nil, fmt.Errorf("open build store %s read-only: %w", shown, err)
 		}
-		return s, nil
+		return &Store{db: db, d: postgresDialect, path: shown}, nil
 	}
+	db, err := openPGPool(ctx, cfg, shown)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, d: postgresDialect, path: shown}
 	if err := migrate(ctx, s); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open build store %s: %w", shown, err)
