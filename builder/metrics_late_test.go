@@ -165,3 +165,37 @@ func rawPostgres(t testing.TB, pg *testenv.Postgres, url string) *pgx.Conn {
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
 }
+
+// TestBuildsTotalBoundsPendingNumbers: a jump of PostgreSQL's sequence by 3,000 numbers leaves
+// at most maxPending of them to be asked for again (the newest), and the reader says how many
+// it gave up.
+func TestBuildsTotalBoundsPendingNumbers(t *testing.T) {
+	pg := testenv.SharedPostgres(t)
+	url := pg.NewDatabase(t)
+	ctx := context.Background()
+	st, err := state.Open(url, state.WithPasswordFile(pg.PasswordFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	buf := &testenv.LogBuffer{}
+	c, err := newEndingCounter(ctx, st, web.NewMetrics(st.CountStates, st.CountRollbacks), hclog.New(&hclog.LoggerOptions{Output: buf}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := rawPostgres(t, pg, url)
+	jump := fmt.Sprintf(`ALTER TABLE journal ALTER COLUMN seq RESTART WITH %d`, c.mark+1+3000)
+	if _, err := raw.Exec(ctx, jump); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(ctx, `INSERT INTO journal (build_id, at, state) VALUES ('b-1', $1, 'queued')`, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.count(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.pending) != maxPending || c.pending[c.mark-1].IsZero() || buf.Lines("entries=2000") != 1 {
+		t.Errorf("%d pending numbers (newest kept: %v), want %d, and 2,000 given up, logged:\n%s",
+			len(c.pending), !c.pending[c.mark-1].IsZero(), maxPending, buf)
+	}
+}

@@ -25,20 +25,24 @@ func (c *endingCounter) reach(seq int64, now time.Time) {
 	if seq <= c.mark {
 		return
 	}
-	from := c.mark + 1
-	if seq-from > maxPending { // a jump of the sequence: only the newest numbers can matter
+	from, skipped := c.mark+1, int64(0)
+	if seq-from > maxPending { // a jump of the sequence: only the newest numbers are kept
+		skipped = seq - maxPending - from
 		from = seq - maxPending
 	}
 	for n := from; n < seq; n++ {
 		c.pending[n] = now
 	}
 	c.mark = seq
-	if over := len(c.pending) - maxPending; over > 0 {
+	over := len(c.pending) - maxPending
+	if over > 0 {
 		for _, n := range slices.Sorted(maps.Keys(c.pending))[:over] {
 			delete(c.pending, n)
 		}
+	}
+	if given := skipped + int64(max(over, 0)); given > 0 {
 		c.log.Warn("stopped waiting for journal entries that may still commit: their denials and cancellations will not be counted",
-			"entries", over)
+			"entries", given)
 	}
 }
 
