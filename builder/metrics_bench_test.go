@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/packuilon/packuilon/internal/state"
-	"github.com/packuilon/packuilon/internal/testenv"
 	"github.com/packuilon/packuilon/internal/web"
 )
 
@@ -66,14 +65,8 @@ func journalStore(b *testing.B, name string) (*state.Store, func(n int)) {
 	b.Helper()
 	at := time.Now().UTC().Format(time.RFC3339Nano)
 	if name == "postgres" {
-		pg := testenv.SharedPostgres(b)
-		url := pg.NewDatabase(b)
-		st, err := state.Open(url, state.WithPasswordFile(pg.PasswordFile))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { st.Close() })
-		conn := rawPostgres(b, pg, url)
+		st, raw := postgresJournal(b)
+		conn := raw()
 		return st, func(n int) {
 			if _, err := conn.Exec(context.Background(), `INSERT INTO journal (build_id, at, state)
 				SELECT 'b-' || i, $1, CASE WHEN i % 10 = 0 THEN 'cancelled' ELSE 'queued' END FROM generate_series(1, $2::int) i`, at, n); err != nil {

@@ -22,14 +22,8 @@ import (
 // builder's slow commit) is counted once when it commits; the number of a transaction that
 // rolled back is asked for until the grace has passed, then forgotten.
 func TestBuildsTotalCountsALateCommit(t *testing.T) {
-	pg := testenv.SharedPostgres(t)
-	url := pg.NewDatabase(t)
+	st, raw := postgresJournal(t)
 	ctx := context.Background()
-	st, err := state.Open(url, state.WithPasswordFile(pg.PasswordFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	rec, _, err := st.Intake(ctx, request("late", "sha256:late"), "")
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +33,7 @@ func TestBuildsTotalCountsALateCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slow, other := rawPostgres(t, pg, url), rawPostgres(t, pg, url)
+	slow, other := raw(), raw()
 	journal := `INSERT INTO journal (build_id, at, state, message) VALUES ($1, $2, $3, $4)`
 	late, err := slow.Begin(ctx)
 	if err != nil {
@@ -145,8 +139,22 @@ func counted(t *testing.T, m *web.Metrics, res string) float64 {
 	return max(0, value(gather(t, m), "packuilon_builds_total", map[string]string{"result": res}))
 }
 
-// rawPostgres is a connection of its own to the database at url, closed at the test's end,
-// for what the store never does (a transaction held open).
+// postgresJournal opens a build store in a new PostgreSQL database, closed at the test's end,
+// and returns it with a function that opens connections of their own to that database, for
+// what the store never does (a transaction held open, entries written in bulk).
+func postgresJournal(t testing.TB) (*state.Store, func() *pgx.Conn) {
+	t.Helper()
+	pg := testenv.SharedPostgres(t)
+	url := pg.NewDatabase(t)
+	st, err := state.Open(url, state.WithPasswordFile(pg.PasswordFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, func() *pgx.Conn { return rawPostgres(t, pg, url) }
+}
+
+// rawPostgres is a connection of its own to the database at url, closed at the test's end.
 func rawPostgres(t testing.TB, pg *testenv.Postgres, url string) *pgx.Conn {
 	t.Helper()
 	pw, err := os.ReadFile(pg.PasswordFile)
@@ -170,20 +178,14 @@ func rawPostgres(t testing.TB, pg *testenv.Postgres, url string) *pgx.Conn {
 // at most maxPending of them to be asked for again (the newest), and the reader says how many
 // it gave up.
 func TestBuildsTotalBoundsPendingNumbers(t *testing.T) {
-	pg := testenv.SharedPostgres(t)
-	url := pg.NewDatabase(t)
+	st, conn := postgresJournal(t)
+	raw := conn()
 	ctx := context.Background()
-	st, err := state.Open(url, state.WithPasswordFile(pg.PasswordFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	buf := &testenv.LogBuffer{}
 	c, err := newEndingCounter(ctx, st, web.NewMetrics(st.CountStates, st.CountRollbacks), hclog.New(&hclog.LoggerOptions{Output: buf}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw := rawPostgres(t, pg, url)
 	jump := fmt.Sprintf(`ALTER TABLE journal ALTER COLUMN seq RESTART WITH %d`, c.mark+1+3000)
 	if _, err := raw.Exec(ctx, jump); err != nil {
 		t.Fatal(err)
