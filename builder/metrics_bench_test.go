@@ -17,7 +17,8 @@ import (
 // a journal of 100,000 entries (one in ten a cancellation), in SQLite and PostgreSQL stores:
 // idle-us, a read that finds nothing new (every 5 s on every builder, most of the time),
 // against old-idle-us, the reader it replaced (the newest number, then the endings among the
-// last 1,000 entries, at each read); burst-ms, a read of 1,000 new entries.
+// last 1,000 entries, at each read); burst-ms, a read of 1,000 new entries; pending-1000-us, a
+// read while the most numbers that may still commit are asked for again (1,000).
 func BenchmarkEndingsRead(b *testing.B) {
 	const entries, reads = 100_000, 200
 	for _, name := range []string{"sqlite", "postgres"} {
@@ -54,6 +55,10 @@ func BenchmarkEndingsRead(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "burst-ms")
+				for n := range int64(maxPending) { // numbers no entry has: asked for at every read
+					c.pending[-1-n] = time.Now()
+				}
+				b.ReportMetric(perRead(func() error { return c.count(ctx) }), "pending-1000-us")
 			}
 		})
 	}
