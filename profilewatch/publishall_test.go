@@ -36,6 +36,26 @@ func (f *fixture) pendingEntries() int {
 	return strings.Count(f.cacheBytes(), `,"pending":true}`)
 }
 
+// scannerBehindProxy is a scanner that reaches the broker through a real TCP proxy, closed
+// when t ends.
+func (f *fixture) scannerBehindProxy(t *testing.T) (*Scanner, *testenv.TCPProxy) {
+	t.Helper()
+	px, err := testenv.StartTCPProxy(fmt.Sprintf("127.0.0.1:%d", f.rmq.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(px.Close)
+	_, port, err := net.SplitHostPort(px.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.scanner()
+	if s.g.RabbitPort, err = strconv.Atoi(port); err != nil {
+		t.Fatal(err)
+	}
+	return s, px
+}
+
 // imageKeys is the image keys of reqs as a set; a key listed twice fails t.
 func imageKeys(t *testing.T, reqs []event.BuildRequest, into map[string]bool) {
 	t.Helper()
@@ -94,19 +114,7 @@ func TestPublishAllStoppedIsFinishedByTheNextScan(t *testing.T) {
 func TestPublishAllBrokerLostIsFinishedByTheNextScan(t *testing.T) {
 	const n = 12
 	f := publishAllFixture(t, n)
-	px, err := testenv.StartTCPProxy(fmt.Sprintf("127.0.0.1:%d", f.rmq.Port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer px.Close()
-	_, port, err := net.SplitHostPort(px.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := f.scanner()
-	if s.g.RabbitPort, err = strconv.Atoi(port); err != nil {
-		t.Fatal(err)
-	}
+	s, px := f.scannerBehindProxy(t)
 	s.afterConnect = px.Cut
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/packuilon/packuilon/internal/amqp"
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/event"
 	"github.com/packuilon/packuilon/internal/fsutil"
@@ -28,6 +29,9 @@ type Scanner struct {
 	// firstSend runs when the first request is about to be sent, before the connection is
 	// taken; tests stop the scan there.
 	firstSend func()
+	// afterSend runs after each request is sent, with their number so far and its confirm;
+	// tests cut the broker there.
+	afterSend func(n int, d amqp.Deferred)
 }
 
 // NewScanner returns a scanner for cfg's [global] broker and [cdb2rabbit] profiles.
@@ -96,8 +100,10 @@ func (r Report) String() string {
 //     name;
 //  4. only then put the new cache in place.
 //
-// A crash or a broker failure before 4 leaves the old cache, so the next scan sees the same
-// changes and publishes them again (the builder coalesces duplicates). A profile that fails in
+// A crash before 4 leaves the old cache, so the next scan sees the same changes and publishes
+// them again (the builder coalesces duplicates). A broker failure saves the cache with the
+// profiles whose requests were confirmed before it, and only the others are published again
+// (keepConfirmed). A profile that fails in
 // step 2 keeps its old cache entry and is retried by the next scan; the others go on.
 //
 // When ctx is cancelled before the first request is sent the scan stops and publishes nothing.
@@ -274,7 +280,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	results := fetchEach(fctx, halted, s.src, names, s.w.Parallelism, ro, pf, func(i int, f fetched) {
 		verdicts[i] = s.judge(f, cache, o.PublishAll)
 		if verdicts[i].err == nil && !verdicts[i].unchanged {
-			snd.send(verdicts[i].req)
+			snd.send(CacheKey(f.name), verdicts[i].req)
 		}
 	})
 	if pf != nil {
@@ -289,6 +295,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		s.log.Warn("scan stopped: candidates not fetched keep their cache entries and are left for the next scan",
 			"left", rep.Left, "fetched", len(names)-rep.Left)
 	}
+	pub := snapshot(cache, results, verdicts)
 	next := cache
 	if ch != nil {
 		cache.apply(*ch, digests, failed)
@@ -317,9 +324,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		if pc.p != nil {
 			pc.p.Abort()
 		}
-		published := rep.Published
-		rep.Published = nil
-		return rep, fmt.Errorf("publish %d build requests (cache not updated; the next scan publishes them again): %w", len(published), perr)
+		return rep, s.keepConfirmed(&rep, pub, next, snd.confirmed(), perr)
 	}
 	// Every request is confirmed: the broker's close handshake (two round trips) and the cache
 	// taking the old one's place run while the requests are logged.

@@ -22,6 +22,7 @@ type sender struct {
 	ctx                      context.Context // bounds the sends by PUBLISH_TIMEOUT from the first
 	cancel                   context.CancelFunc
 	pending                  []amqp.Deferred
+	keys                     []string // the cache key of each pending request's profile
 	err                      error
 }
 
@@ -40,9 +41,9 @@ func (p *sender) stopUnlessStarted() bool {
 	return p.stopped
 }
 
-// send publishes r without waiting for its confirm; after a failure it sends nothing more and
-// wait returns the failure.
-func (p *sender) send(r event.BuildRequest) {
+// send publishes r, the request for the profile cached under key, without waiting for its
+// confirm; after a failure it sends nothing more and wait returns the failure.
+func (p *sender) send(key string, r event.BuildRequest) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stopped || p.err != nil {
@@ -75,6 +76,24 @@ func (p *sender) send(r event.BuildRequest) {
 		return
 	}
 	p.pending = append(p.pending, d)
+	p.keys = append(p.keys, key)
+	if p.s.afterSend != nil {
+		p.s.afterSend(len(p.pending), d)
+	}
+}
+
+// confirmed is the cache keys of the requests the broker has confirmed so far: after a failure,
+// those are safe in the queue whatever became of the others.
+func (p *sender) confirmed() map[string]bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	acked := map[string]bool{}
+	for i, d := range p.pending {
+		if d.Acked() {
+			acked[p.keys[i]] = true
+		}
+	}
+	return acked
 }
 
 // wait returns once every request sent is confirmed, or the first failure.

@@ -86,6 +86,12 @@ func (d Deferred) Wait(ctx context.Context) error {
 	return nil
 }
 
+// Acked reports, without waiting, whether the broker has confirmed the message: one whose
+// confirm has not come yet, was a nack, or was lost with its channel is not.
+func (d Deferred) Acked() bool {
+	return d.dc != nil && d.dc.Acked()
+}
+
 // Send publishes m without waiting for its confirm; callers that publish a batch send all,
 // then Wait on each, which is much faster than one round trip per message.
 func (p *Publisher) Send(ctx context.Context, m Message) (Deferred, error) {
