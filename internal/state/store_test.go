@@ -223,13 +223,18 @@ func testRetryRefusedAfterANewerBuild(t *testing.T, be backend) {
 			s.Start(ctx, id, "fp2")
 			s.Finish(ctx, id, Failed, "boom", errors.New("exit 1"))
 		}, true, ""},
-		// The old build failed while promoting: finishing its promotion is allowed until a newer
-		// build promotes.
+		// The old build failed while promoting: finishing its promotion is allowed while the
+		// newer builds wait (they start after it, ErrOlderWaits). One that runs would promote
+		// first, and the old image after it.
 		{"promotion failed, newer queued", func(context.Context, *Store, string) {}, true, PromotingStage},
+		{"promotion failed, newer awaiting approval", func(ctx context.Context, s *Store, id string) {
+			s.Start(ctx, id, "fp2")
+			s.Transition(ctx, id, AwaitingApproval, "approval")
+		}, true, PromotingStage},
 		{"promotion failed, newer running", func(ctx context.Context, s *Store, id string) {
 			s.Start(ctx, id, "fp2")
 			s.Transition(ctx, id, Building, "packer")
-		}, true, PromotingStage},
+		}, false, PromotingStage},
 		{"promotion failed, newer promoting", func(ctx context.Context, s *Store, id string) {
 			s.Start(ctx, id, "fp2")
 			s.Transition(ctx, id, Promoting, PromotingStage)

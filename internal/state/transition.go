@@ -210,22 +210,26 @@ func finish(r *Record, st State, msg string, cause error) (string, error) {
 //
 // A build is not retried once a newer build of its image key has succeeded or is queued or
 // running: resumed, the old build would be promoted over (or after) the newer image. A build
-// that failed in the promoting stage is the exception while no newer build has succeeded or
-// reached that stage: its tested image may be half promoted, and finishing the promotion gives
-// users back the image name before the newer build replaces it. The check
-// reads the other builds in the same transaction, so it cannot race with the daemon.
+// that failed in the promoting stage is the exception while no newer build has succeeded,
+// reached that stage or runs: its tested image may be half promoted, and finishing the
+// promotion gives users back the image name before the newer build replaces it. A newer build
+// that waits (queued, or awaiting approval) starts only after it (ErrOlderWaits); one that runs
+// would end first, and the old image would then be promoted after its. The check reads the
+// other builds in the same transaction, so it cannot race with the daemon.
 func (s *Store) Retry(ctx context.Context, id string) (Record, error) {
 	return s.updateTx(ctx, id, func(t *tx, r *Record) (string, error) {
 		if r.State != Failed && r.State != Cancelled {
 			return "", fmt.Errorf("%w (build %s is %s)", ErrNotRetryable, id, r.State)
 		}
 		// A build that failed while promoting holds a tested image half way into Glance: it may
-		// finish that promotion as long as no newer build has promoted (or is promoting).
+		// finish that promotion as long as no newer build has promoted, is promoting, or runs
+		// (and would promote before it).
 		query := `SELECT id, state FROM builds WHERE image_key = ? AND seq > (SELECT seq FROM builds WHERE id = ?)
 			AND state NOT IN (?, ?, ?, ?, ?) ORDER BY seq DESC LIMIT 1`
 		if r.Stage == PromotingStage {
 			query = `SELECT id, state FROM builds WHERE image_key = ? AND seq > (SELECT seq FROM builds WHERE id = ?)
-			AND state NOT IN (?, ?, ?, ?, ?) AND (state = 'succeeded' OR stage = 'promoting') ORDER BY seq DESC LIMIT 1`
+			AND state NOT IN (?, ?, ?, ?, ?) AND (state NOT IN ('queued', 'awaiting_approval') OR stage = 'promoting')
+			ORDER BY seq DESC LIMIT 1`
 		}
 		var newer, newerState string
 		err := t.QueryRow(query, r.ImageKey, id, string(Failed), string(Cancelled), string(Superseded), string(Skipped), string(Denied)).Scan(&newer, &newerState)
