@@ -67,6 +67,8 @@ type Page struct {
 	Auth    *Auth
 	Actions Actions
 	Log     hclog.Logger
+	// ReadTimeout bounds the reads of the store behind one page; zero: pageReadTimeout.
+	ReadTimeout time.Duration
 }
 
 // logLines is how much of a build log the build page shows.
@@ -106,15 +108,16 @@ type indexData struct {
 }
 
 func (p *Page) index(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+	ctx, cancel := p.reading(r)
+	defer cancel()
 	all, err := p.Store.List(ctx, state.Filter{Limit: 1000})
 	if err != nil {
-		p.fail(w, http.StatusInternalServerError, err)
+		p.fail(w, http.StatusInternalServerError, p.unreadable(ctx, "builds", err))
 		return
 	}
 	d := indexData{Keys: keysOf(all), Page: p}
 	d.Rollbacks, err = p.Store.Rollbacks(ctx, 10)
-	d.RollbacksErr = p.unread("rollbacks", err)
+	d.RollbacksErr = p.unread(ctx, "rollbacks", err)
 	d.Filter = state.Filter{ImageKey: r.URL.Query().Get("key"), State: state.State(r.URL.Query().Get("state")), Limit: 50}
 	for _, rec := range all {
 		if rec.State == state.AwaitingApproval {
@@ -140,21 +143,22 @@ type buildData struct {
 }
 
 func (p *Page) build(w http.ResponseWriter, r *http.Request, id string) {
-	ctx := r.Context()
+	ctx, cancel := p.reading(r)
+	defer cancel()
 	rec, err := p.Store.Get(ctx, id)
 	if errors.Is(err, state.ErrNotFound) {
 		p.fail(w, http.StatusNotFound, err)
 		return
 	}
 	if err != nil {
-		p.fail(w, http.StatusInternalServerError, err)
+		p.fail(w, http.StatusInternalServerError, p.unreadable(ctx, "build", err))
 		return
 	}
 	d := buildData{buildRow: row(rec), Page: p, Done: r.URL.Query().Get("done"), Log: fsutil.Tail(rec.LogPath, logLines, 400)}
 	d.Journal, err = p.Store.Journal(ctx, id)
-	d.JournalErr = p.unread("journal", err)
+	d.JournalErr = p.unread(ctx, "journal", err)
 	d.Notes, err = p.Store.Notifications(ctx, id)
-	d.NotesErr = p.unread("notifications", err)
+	d.NotesErr = p.unread(ctx, "notifications", err)
 	p.render(w, "build.html", d)
 }
 
@@ -224,17 +228,6 @@ func (p *Page) render(w http.ResponseWriter, name string, data any) {
 	if err := pages().ExecuteTemplate(w, name, data); err != nil {
 		p.Log.Error("status page", "page", name, "error", err)
 	}
-}
-
-// unread logs a section of a page that could not be read from the store and returns what the
-// page shows in its place (the page shows the rest: one failed read must not look like an
-// empty list, nor hide the sections that were read). nil returns "".
-func (p *Page) unread(section string, err error) string {
-	if err == nil {
-		return ""
-	}
-	p.Log.Warn("status page: cannot read from the build store", "section", section, "error", err)
-	return err.Error()
 }
 
 func (p *Page) fail(w http.ResponseWriter, code int, err error) {
