@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/fsutil"
 	"github.com/packuilon/packuilon/internal/state"
 )
@@ -235,7 +236,7 @@ func (p *Page) fail(w http.ResponseWriter, code int, err error) {
 	p.render(w, "error.html", struct {
 		Code int
 		Err  string
-	}{code, err.Error()})
+	}{code, config.AsWritten(err.Error())})
 }
 
 // Can reports whether action is offered for a build in state st (and the page is not read-only).

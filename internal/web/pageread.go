@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/packuilon/packuilon/internal/config"
 )
 
 // pageReadTimeout bounds the reads of the build store behind one page. They take milliseconds;
@@ -44,5 +46,5 @@ func (p *Page) unread(ctx context.Context, section string, err error) string {
 	if err == nil {
 		return ""
 	}
-	return p.unreadable(ctx, section, err).Error()
+	return config.AsWritten(p.unreadable(ctx, section, err).Error())
 }

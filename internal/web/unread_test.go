@@ -5,12 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/testenv"
 )
 
@@ -62,5 +64,41 @@ func TestPageShowsUnreadSections(t *testing.T) {
 				t.Errorf("the failed read is not logged once:\n%s", buf)
 			}
 		})
+	}
+}
+
+// TestUnreadSectionHidesSecrets: the error a page shows in place of an unread section goes
+// through config.AsWritten, as /healthz does, so a configured secret that a store error quotes
+// is shown as its reference.
+func TestUnreadSectionHidesSecrets(t *testing.T) {
+	dir := t.TempDir()
+	// A contrived secret, so that the store's real error ("no such table: rollbacks") quotes it.
+	cfg := filepath.Join(dir, "config.ini")
+	if err := os.WriteFile(cfg, []byte("[global]\nword = such table\nRABBIT_PW = %(word)s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.Load(cfg); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "builds.db")
+	st, _ := storeWithBuild(t, path)
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`ALTER TABLE rollbacks RENAME TO gone`); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(&Page{Store: st, Log: hclog.NewNullLogger()})
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if page := string(body); strings.Contains(page, "such table") || !strings.Contains(page, "could not be read") {
+		t.Errorf("the unread section shows the secret, or no notice:\n%s", page)
 	}
 }
