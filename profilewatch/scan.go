@@ -69,6 +69,9 @@ type Report struct {
 	// --publish-all stay pending, so the next scan publishes them though they did not change).
 	Left    int
 	Removed int
+	// Marked is set once a --publish-all has saved its profiles as pending: should it fail after,
+	// a normal scan finishes it, and another --publish-all would publish again what it did.
+	Marked bool
 	// BadEntries counts the index entries skipped with a warning.
 	BadEntries int
 	Duration   time.Duration
@@ -232,6 +235,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		if err := cache.markPending(s.w.CacheDir, names); err != nil {
 			return rep, err
 		}
+		rep.Marked = true
 	case !found:
 		return s.baseline(ctx, idx, rep, start)
 	default:

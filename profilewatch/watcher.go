@@ -24,7 +24,8 @@ type Options struct {
 	// runs), so `systemctl reload` can report a refused one.
 	Reloaded func(error)
 	Log      hclog.Logger
-	// PublishAll applies --publish-all to the first scan.
+	// PublishAll applies --publish-all to the first scan (and to the next ones while it fails
+	// before it saved its profiles as pending).
 	PublishAll bool
 	// Notify tells the service manager about state changes; sdnotify.Notify when nil.
 	Notify func(state string) error
@@ -128,13 +129,14 @@ func Run(ctx context.Context, o Options) error {
 		case reason := <-pending:
 			log.Debug("scan", "reason", reason)
 			rep, err := t.scanner.Scan(ctx, ScanOptions{PublishAll: publishAll})
-			switch {
-			case err != nil && ctx.Err() == nil:
+			if err != nil && ctx.Err() == nil {
 				// The changes of a failed scan are still unpublished: look again soon rather
 				// than at the next schedule, which may be an hour away.
 				log.Error("scan failed; scanning again later", "error", err, "duration", delay)
 				rescan.Reset(delay)
-			case err == nil:
+			}
+			if err == nil || rep.Marked {
+				// A --publish-all that saved its pending profiles is finished by a normal scan.
 				publishAll = false
 			}
 			if o.OnScan != nil {

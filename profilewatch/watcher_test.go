@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packuilon/packuilon/internal/amqp"
 	"github.com/packuilon/packuilon/internal/config"
 	"github.com/packuilon/packuilon/internal/testenv"
 )
@@ -15,6 +16,8 @@ import (
 type daemon struct {
 	mu     sync.Mutex
 	scans  int
+	reps   []Report // each scan's report and error
+	errs   []error
 	states []string
 	addr   chan net.Addr
 	reload chan struct{}
@@ -34,14 +37,20 @@ func startDaemonWith(t *testing.T, f *fixture, o Options) *daemon {
 	d.cancel = cancel
 	go func() {
 		d.done <- Run(ctx, Options{
-			Config:      f.cfg,
-			Load:        func() (*config.Config, error) { return config.Load(f.cfgPath) },
-			Reload:      d.reload,
-			Log:         testLogger(t),
-			Notify:      func(s string) error { d.mu.Lock(); d.states = append(d.states, s); d.mu.Unlock(); return nil },
-			OnScan:      func(Report, error) { d.mu.Lock(); d.scans++; d.mu.Unlock() },
+			Config: f.cfg,
+			Load:   func() (*config.Config, error) { return config.Load(f.cfgPath) },
+			Reload: d.reload,
+			Log:    testLogger(t),
+			Notify: func(s string) error { d.mu.Lock(); d.states = append(d.states, s); d.mu.Unlock(); return nil },
+			OnScan: func(rep Report, err error) {
+				d.mu.Lock()
+				d.scans++
+				d.reps, d.errs = append(d.reps, rep), append(d.errs, err)
+				d.mu.Unlock()
+			},
 			OnListen:    func(a net.Addr) { d.addr <- a },
 			RescanDelay: o.RescanDelay,
+			PublishAll:  o.PublishAll,
 		})
 	}()
 	t.Cleanup(func() { d.stop(t) })
@@ -187,5 +196,59 @@ func TestRescanAfterFailure(t *testing.T) {
 	d.waitScans(t, 2, 10*time.Millisecond)
 	if got := keys(f.drain()); got != "pers0-sl7x-x86_64" {
 		t.Errorf("after the rescan published %q", got)
+	}
+}
+
+// A daemon started with --publish-all whose first scan loses the broker midway (a real TCP proxy
+// in front of RabbitMQ, cut once 4 requests are in the queue) scans again without --publish-all:
+// its saved pending profiles are the candidates, so the requests the broker confirmed before the
+// cut are not published twice.
+func TestDaemonPublishAllFinishedAfterFailure(t *testing.T) {
+	const n = 12
+	f := publishAllFixture(t, n)
+	s, px := f.scannerBehindProxy(t)
+	f.cfg.Global.RabbitPort = s.g.RabbitPort
+	f.srv.SetDelay(300 * time.Millisecond)
+	ch, done := f.channel() // to the broker itself, not through the proxy
+	defer done()
+	if _, err := amqp.DeclareQueue(ch, f.queue); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemonWith(t, f, Options{PublishAll: true, RescanDelay: time.Second})
+	for deadline := time.Now().Add(time.Minute); ; {
+		q, err := ch.QueueDeclarePassive(f.queue, true, false, false, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Messages >= 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests in the queue after a minute", q.Messages)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	px.Cut()
+	d.waitScans(t, 1, 10*time.Millisecond)
+	if err := px.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.SetDelay(0)
+	d.waitScans(t, 2, 10*time.Millisecond)
+	d.mu.Lock()
+	first, second, errs := d.reps[0], d.reps[1], d.errs
+	d.mu.Unlock()
+	if errs[0] == nil || errs[1] != nil {
+		t.Fatalf("scans: %v, want the first failed and the second done", errs)
+	}
+	t.Logf("first: %s: %v; second: %s", first, errs[0], second)
+	if len(first.Published) == 0 {
+		t.Skip("the broker confirmed nothing before the cut: nothing to tell")
+	}
+	sent := map[string]bool{}
+	imageKeys(t, first.Published, sent)
+	imageKeys(t, second.Published, sent) // fails on any published twice
+	if len(sent) != n {
+		t.Errorf("%d of %d profiles published", len(sent), n)
 	}
 }
