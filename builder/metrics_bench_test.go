@@ -24,7 +24,7 @@ func BenchmarkEndingsRead(b *testing.B) {
 	for _, name := range []string{"sqlite", "postgres"} {
 		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
-			st, fill := journalStore(b, name)
+			st, fill, old := journalStore(b, name)
 			fill(entries)
 			m := web.NewMetrics(st.CountStates, st.CountRollbacks)
 			c, err := newEndingCounter(ctx, st, m, hclog.NewNullLogger())
@@ -45,7 +45,7 @@ func BenchmarkEndingsRead(b *testing.B) {
 				b.ReportMetric(perRead(func() error {
 					top, err := st.JournalMark(ctx)
 					if err == nil {
-						_, err = st.Endings(ctx, top-1000, top, state.Denied, state.Cancelled)
+						err = old(top)
 					}
 					return err
 				}), "old-idle-us")
@@ -65,19 +65,33 @@ func BenchmarkEndingsRead(b *testing.B) {
 }
 
 // journalStore opens a store of the backend name and returns it with a function that writes n
-// journal entries, one in ten a cancellation, in one statement.
-func journalStore(b *testing.B, name string) (*state.Store, func(n int)) {
+// journal entries, one in ten a cancellation, in one statement, and one that makes the reader
+// before's query (the denials and cancellations among the 1,000 entries up to top) on a
+// connection of its own.
+func journalStore(b *testing.B, name string) (*state.Store, func(n int), func(top int64) error) {
 	b.Helper()
+	ctx := context.Background()
 	at := time.Now().UTC().Format(time.RFC3339Nano)
+	ended := []any{string(state.Denied), string(state.Cancelled)}
 	if name == "postgres" {
 		st, raw := postgresJournal(b)
 		conn := raw()
-		return st, func(n int) {
-			if _, err := conn.Exec(context.Background(), `INSERT INTO journal (build_id, at, state)
+		fill := func(n int) {
+			if _, err := conn.Exec(ctx, `INSERT INTO journal (build_id, at, state)
 				SELECT 'b-' || i, $1, CASE WHEN i % 10 = 0 THEN 'cancelled' ELSE 'queued' END FROM generate_series(1, $2::int) i`, at, n); err != nil {
 				b.Fatal(err)
 			}
 		}
+		old := func(top int64) error {
+			rows, err := conn.Query(ctx, `SELECT seq, build_id, state FROM journal WHERE seq > $1 AND seq <= $2
+				AND state IN ($3, $4) ORDER BY seq`, append([]any{top - 1000, top}, ended...)...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			return scanEndings(rows)
+		}
+		return st, fill, old
 	}
 	path := filepath.Join(b.TempDir(), "builds.db")
 	st, err := state.Open(path)
@@ -90,11 +104,36 @@ func journalStore(b *testing.B, name string) (*state.Store, func(n int)) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	return st, func(n int) {
+	fill := func(n int) {
 		if _, err := db.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 			INSERT INTO journal (build_id, at, state)
 			SELECT 'b-' || i, ?, CASE WHEN i % 10 = 0 THEN 'cancelled' ELSE 'queued' END FROM n`, n, at); err != nil {
 			b.Fatal(err)
 		}
 	}
+	old := func(top int64) error {
+		rows, err := db.QueryContext(ctx, `SELECT seq, build_id, state FROM journal WHERE seq > ? AND seq <= ?
+			AND state IN (?, ?) ORDER BY seq`, append([]any{top - 1000, top}, ended...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		return scanEndings(rows)
+	}
+	return st, fill, old
+}
+
+// scanEndings reads every row of the reader before's query, as it did.
+func scanEndings(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}) error {
+	for rows.Next() {
+		var e state.JournalRow
+		if err := rows.Scan(&e.Seq, &e.BuildID, &e.State); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

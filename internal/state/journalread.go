@@ -15,6 +15,16 @@ type JournalRow struct {
 	State   State
 }
 
+// JournalMark returns the sequence number of the newest journal entry (0 for none): where a
+// reader that follows the journal (JournalAfter) starts.
+func (s *Store) JournalMark(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := s.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM journal`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("read the journal: %w", err)
+	}
+	return seq, nil
+}
+
 // JournalAfter returns up to limit journal entries after seq after, oldest first, each with its
 // build and state: a reader that follows the journal reads every entry once, and learns from
 // the numbers missing between them which entries may still commit (JournalAt). It is one read
