@@ -57,3 +57,41 @@ func TestPriorityBeforeHiding(t *testing.T) {
 		t.Errorf("journal line %q; want priority warning (<4>), the level hidden", got)
 	}
 }
+
+// replaceHider is a Hide that shows r's expansions as written, as config.AsWrittenWriter does.
+func replaceHider(r *strings.Replacer) func(io.Writer) io.Writer {
+	return func(w io.Writer) io.Writer { return replaceWriter{w, r} }
+}
+
+type replaceWriter struct {
+	w io.Writer
+	r *strings.Replacer
+}
+
+func (h replaceWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(h.w, h.r.Replace(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// TestJournalPrefixAfterHiding: the journal's priority prefix is added once Hide rewrote the
+// entry, on every line: a secret "4" leaves a warning's "<4>" alone (it was rewritten to
+// "<%(x)s>", a line of no priority).
+func TestJournalPrefixAfterHiding(t *testing.T) {
+	var out bytes.Buffer
+	log, err := New(Options{Output: journalWriter(&out, replaceHider(strings.NewReplacer("4", "%(x)s")))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Warn("broker slow", "detail", "line one\nline two")
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "<4>") || strings.Contains(l[3:], "4") {
+			t.Errorf("journal line %q; want priority warning (<4>), the rest hidden", l)
+		}
+	}
+	if len(lines) < 3 {
+		t.Errorf("journal lines %q; want the entry over several lines", lines)
+	}
+}

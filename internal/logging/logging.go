@@ -61,12 +61,12 @@ func New(o Options) (hclog.Logger, error) {
 		if err != nil {
 			return nil, fmt.Errorf("connect to syslog: %w", err)
 		}
-		opts.Output = newSyslogWriter(w, hide)
+		opts.Output = syslogWriter(w, hide)
 		opts.DisableTime = true // syslog stamps the time itself
 	case o.Output != nil:
 		opts.Output = hide(o.Output)
 	case journalStderr():
-		opts.Output = &journalWriter{w: hide(os.Stderr)}
+		opts.Output = journalWriter(os.Stderr, hide)
 		opts.DisableTime = true // the journal stamps the time itself
 	default:
 		opts.Output = hide(os.Stderr)

@@ -2,6 +2,7 @@ package logging
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -50,7 +51,7 @@ func syslogSocket(t *testing.T) (sock string, read func() string) {
 // that JOURNAL_STREAM is honoured only for the stream it names.
 func TestJournalPrefixes(t *testing.T) {
 	var out bytes.Buffer
-	log, err := New(Options{Output: &journalWriter{w: &out}, Level: "debug"})
+	log, err := New(Options{Output: journalWriter(&out, func(w io.Writer) io.Writer { return w }), Level: "debug"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,18 +42,27 @@ func hasLevel(p []byte, text, json string) bool {
 	return i >= 0 && bytes.HasPrefix(p[i:], []byte("["+text+"]"))
 }
 
-// syslogWriter sends each hclog entry to syslog at the priority of its level, found before the
-// entry goes through hide (Options.Hide), which may rewrite its level.
-type syslogWriter struct{ at map[int]io.Writer }
+// byPriority writes each hclog entry to the writer of its level's priority (syslog's severity,
+// journald's prefix). The priority is found on the entry as hclog wrote it; each writer is
+// wrapped in hide (Options.Hide), which may rewrite the entry, its level included
+// ("@level":"%(RABBIT_PW)s"), but never the priority, added after it.
+type byPriority map[int]io.Writer
 
-func newSyslogWriter(w *syslog.Writer, hide func(io.Writer) io.Writer) *syslogWriter {
-	return &syslogWriter{at: map[int]io.Writer{
-		prioErr: hide(sendFunc(w.Err)), prioWarning: hide(sendFunc(w.Warning)),
-		prioInfo: hide(sendFunc(w.Info)), prioDebug: hide(sendFunc(w.Debug)),
-	}}
+func newByPriority(hide func(io.Writer) io.Writer, at func(prio int) io.Writer) byPriority {
+	b := byPriority{}
+	for _, p := range []int{prioErr, prioWarning, prioInfo, prioDebug} {
+		b[p] = hide(at(p))
+	}
+	return b
 }
 
-func (l *syslogWriter) Write(p []byte) (int, error) { return l.at[priority(p)].Write(p) }
+func (b byPriority) Write(p []byte) (int, error) { return b[priority(p)].Write(p) }
+
+// syslogWriter sends each hclog entry to syslog at the priority of its level.
+func syslogWriter(w *syslog.Writer, hide func(io.Writer) io.Writer) byPriority {
+	send := map[int]sendFunc{prioErr: w.Err, prioWarning: w.Warning, prioInfo: w.Info, prioDebug: w.Debug}
+	return newByPriority(hide, func(p int) io.Writer { return send[p] })
+}
 
 // sendFunc sends each Write to syslog at one priority.
 type sendFunc func(string) error
@@ -61,17 +70,25 @@ type sendFunc func(string) error
 func (f sendFunc) Write(p []byte) (int, error) { return len(p), f(string(p)) }
 
 // journalWriter prefixes every line of an hclog entry with its journald priority ("<3>"), as
-// sd-daemon(3) describes for services whose stderr is connected to the journal. The priority
-// is found before the entry goes through w (hidden by Options.Hide, which may rewrite its level).
-type journalWriter struct{ w io.Writer }
+// sd-daemon(3) describes for services whose stderr is connected to the journal, once hide has
+// rewritten the entry: a prefix is never rewritten (a secret "4" would turn "<4>" into a line
+// of no priority), and hide sees the entry's lines joined as hclog wrote them.
+func journalWriter(w io.Writer, hide func(io.Writer) io.Writer) byPriority {
+	return newByPriority(hide, func(p int) io.Writer { return &prefixWriter{prefix: []byte(fmt.Sprintf("<%d>", p)), w: w} })
+}
 
-func (j *journalWriter) Write(p []byte) (int, error) {
-	prefix := []byte(fmt.Sprintf("<%d>", priority(p)))
+// prefixWriter writes each line of each Write to w after prefix.
+type prefixWriter struct {
+	prefix []byte
+	w      io.Writer
+}
+
+func (j *prefixWriter) Write(p []byte) (int, error) {
 	lines := bytes.SplitAfter(p, []byte("\n"))
 	var out bytes.Buffer
 	for _, l := range lines {
 		if len(l) > 0 {
-			out.Write(prefix)
+			out.Write(j.prefix)
 			out.Write(l)
 		}
 	}
