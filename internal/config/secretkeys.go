@@ -9,17 +9,22 @@ var secretKeys = map[string]bool{
 }
 
 // secretKey reports whether key (any case) holds a secret: one of secretKeys, or a name a site
-// gives a secret in [DEFAULT] to refer to it (db_password, smtp_secret, api_token, pw, db_pwd); not a
-// file's path (SMTP_PASSWORD_FILE).
+// gives a secret in [DEFAULT] to refer to it (db_password, smtp_secret, api_token, api_key,
+// passphrase, pw, db_pwd, db_pass); not a file's path (SMTP_PASSWORD_FILE).
 func secretKey(key string) bool {
 	k := strings.ToUpper(key)
 	if strings.HasSuffix(k, "_FILE") {
 		return false
 	}
-	if secretKeys[k] || k == "PW" || k == "PWD" || strings.HasSuffix(k, "_PW") || strings.HasSuffix(k, "_PWD") {
+	if secretKeys[k] {
 		return true
 	}
-	for _, s := range []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN"} {
+	for _, s := range []string{"PW", "PWD", "PASS"} {
+		if k == s || strings.HasSuffix(k, "_"+s) {
+			return true
+		}
+	}
+	for _, s := range []string{"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "API_KEY", "APIKEY"} {
 		if strings.Contains(k, s) {
 			return true
 		}

@@ -63,19 +63,20 @@ func TestAsWrittenInLogLines(t *testing.T) {
 }
 
 // TestAsWrittenShortSecret: a secret brought in by a reference is hidden however short it is
-// (a 3-character password, a 4-digit one and a 2-character one under names of the site's),
-// while a short value of another key is left.
+// (a 3-character password, a 4-digit one and 2-character ones or a plain word under names of the
+// site's, db_pass and api_key among them), while a short value of another key is left.
 func TestAsWrittenShortSecret(t *testing.T) {
-	ini := "[DEFAULT]\nRABBIT_PW = Q7z\ndb_password = 4711\nmail_pwd = K9\nn = 3\n" +
+	ini := "[DEFAULT]\nRABBIT_PW = Q7z\ndb_password = 4711\nmail_pwd = K9\nn = 3\ndb_pass = Zq\napi_key = true\n" +
 		"[global]\nRABBIT_VHOST = %(RABBIT_PW)s\nRABBIT_USER = %(db_password)s\n" +
 		"[notify]\nMAIL_FROM = packuilon-%(mail_pwd)s@localhost\n" +
-		"[rabbit2packer]\nTHREAD_COUNT = %(n)s\n"
+		"[rabbit2packer]\nTHREAD_COUNT = %(n)s\n" +
+		"[smoke]\nBOOT_FLAVOR = f%(db_pass)s\nBOOT_NETWORK = %(api_key)s\n"
 	path := write(t, ini)
 	if _, err := Load(path); err != nil {
 		t.Fatal(err)
 	}
-	got := AsWritten(`vhost "Q7z" refused user 4711, 3 threads, K9`)
-	if want := `vhost "%(RABBIT_PW)s" refused user %(db_password)s, 3 threads, %(mail_pwd)s`; got != want {
+	got := AsWritten(`vhost "Q7z" refused user 4711, 3 threads, K9, Zq, true`)
+	if want := `vhost "%(RABBIT_PW)s" refused user %(db_password)s, 3 threads, %(mail_pwd)s, %(db_pass)s, %(api_key)s`; got != want {
 		t.Errorf("AsWritten:\n got %q\nwant %q", got, want)
 	}
 }
