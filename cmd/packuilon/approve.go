@@ -48,7 +48,7 @@ func newApproveCmd(env *cmdEnv) *cobra.Command {
 		Use:   "approve <build-id>",
 		Short: "let a build awaiting approval go on to promotion ([promote] REQUIRE_APPROVAL)",
 		Long: `Approve a build that passed its smoke test and awaits approval: the running builder
-resumes it at the promoting stage.` + exitStatus("0  approved", "1  the build store cannot be opened", "2  usage error, no such build, or the build is not awaiting approval"),
+resumes it at the promoting stage.` + exitStatus("0  approved", "1  the build store cannot be opened", "2  usage error, no such build, the build is not awaiting approval, or a newer build of its key went further"),
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, ok := openStore(env, false)
@@ -58,7 +58,7 @@ resumes it at the promoting stage.` + exitStatus("0  approved", "1  the build st
 			defer store.Close()
 			rec, err := store.Approve(cmd.Context(), args[0], operator())
 			if err != nil {
-				return storeError(env, "approve", err, state.ErrNotAwaiting)
+				return storeError(env, "approve", err, state.ErrNotAwaiting, state.ErrNewerBuild)
 			}
 			fmt.Fprintf(env.stdout, "build %s (%s) approved; the builder promotes it\n", rec.ID, rec.ImageKey)
 			return nil
@@ -74,7 +74,7 @@ func newDenyCmd(env *cmdEnv) *cobra.Command {
 		Long: `Deny a build that awaits approval: it ends denied with the reason, and its candidate
 images are marked broken or deleted as [promote] BROKEN_ACTION says (as a rejected candidate's).` +
 			exitStatus("0  denied and the candidates handled", "1  denied, but Glance could not be reached for the candidates (or the store cannot be opened)",
-				"2  usage error, no such build, or the build is not awaiting approval"),
+				"2  usage error, no such build, the build is not awaiting approval, or a newer build of its key went further"),
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if reason == "" {

@@ -56,10 +56,17 @@ func (s *Store) Await(ctx context.Context, id string) ([]string, error) {
 
 // Approve lets a build that awaits approval go on: it is queued again at the promoting stage,
 // and the builder promotes it. who names the approver in the journal.
+//
+// It is refused (ErrNewerBuild) once a newer build of the key has succeeded, promotes or runs:
+// one that did not wait for approval (REQUIRE_APPROVAL changed by a reload) would be promoted
+// first, and this older image after it. A newer build that waits starts after this one.
 func (s *Store) Approve(ctx context.Context, id, who string) (Record, error) {
-	return s.update(ctx, id, func(r *Record) (string, error) {
+	return s.updateTx(ctx, id, func(t *tx, r *Record) (string, error) {
 		if r.State != AwaitingApproval {
 			return "", fmt.Errorf("%w (build %s is %s)", ErrNotAwaiting, id, r.State)
+		}
+		if err := newerInTheWay(t, r, true, "deny this one"); err != nil {
+			return "", err
 		}
 		r.State, r.Stage, r.Message = Queued, ApprovedStage, "approved by "+who
 		return "approved by " + who + "; will resume at stage " + ApprovedStage, nil

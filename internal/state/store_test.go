@@ -265,8 +265,8 @@ func testRetryRefusedAfterANewerBuild(t *testing.T, be backend) {
 			if tc.ok && err != nil {
 				t.Fatalf("retry: %v, want it queued", err)
 			}
-			if !tc.ok && (!errors.Is(err, ErrNotRetryable) || !strings.Contains(err.Error(), newer.ID)) {
-				t.Fatalf("retry: %v, want ErrNotRetryable naming %s", err, newer.ID)
+			if !tc.ok && (!errors.Is(err, ErrNewerBuild) || !strings.Contains(err.Error(), newer.ID)) {
+				t.Fatalf("retry: %v, want ErrNewerBuild naming %s", err, newer.ID)
 			}
 			got, _ := s.Get(ctx, old.ID)
 			if want := map[bool]State{true: Queued, false: Failed}[tc.ok]; got.State != want {

@@ -15,6 +15,10 @@ const PromotingStage = "promoting"
 // ErrNotRetryable is returned by Retry for a build that has not failed.
 var ErrNotRetryable = errors.New("only failed or cancelled builds can be retried")
 
+// ErrNewerBuild is returned by Retry and Approve for a build a newer build of its image key
+// has gone past: resumed, its older image would be promoted over (or after) the newer one.
+var ErrNewerBuild = errors.New("a newer build of the image key has gone further")
+
 // update reads a build, lets fn change it and writes it back with a journal entry, all in one
 // transaction. fn returns the journal message, or "" for no entry.
 func (s *Store) update(ctx context.Context, id string, fn func(r *Record) (string, error)) (Record, error) {
@@ -224,23 +228,34 @@ func (s *Store) Retry(ctx context.Context, id string) (Record, error) {
 		// A build that failed while promoting holds a tested image half way into Glance: it may
 		// finish that promotion as long as no newer build has promoted, is promoting, or runs
 		// (and would promote before it).
-		query := `SELECT id, state FROM builds WHERE image_key = ? AND seq > (SELECT seq FROM builds WHERE id = ?)
-			AND state NOT IN (?, ?, ?, ?, ?) ORDER BY seq DESC LIMIT 1`
-		if r.Stage == PromotingStage {
-			query = `SELECT id, state FROM builds WHERE image_key = ? AND seq > (SELECT seq FROM builds WHERE id = ?)
-			AND state NOT IN (?, ?, ?, ?, ?) AND (state NOT IN ('queued', 'awaiting_approval') OR stage = 'promoting')
-			ORDER BY seq DESC LIMIT 1`
-		}
-		var newer, newerState string
-		err := t.QueryRow(query, r.ImageKey, id, string(Failed), string(Cancelled), string(Superseded), string(Skipped), string(Denied)).Scan(&newer, &newerState)
-		switch {
-		case err == nil:
-			return "", fmt.Errorf("%w (build %s of %s is %s, newer than %s; publish a new request instead)",
-				ErrNotRetryable, newer, r.ImageKey, newerState, id)
-		case !errors.Is(err, sql.ErrNoRows):
+		if err := newerInTheWay(t, r, r.Stage == PromotingStage, "publish a new request instead"); err != nil {
 			return "", err
 		}
 		r.State, r.Message, r.Error = Queued, "retry requested", ""
 		return "retry requested; will resume at stage " + r.Stage, nil
 	})
+}
+
+// newerInTheWay returns ErrNewerBuild, naming the newest such build and what to do (hint), when
+// a build of r's key newer than r has not ended in failure: any such build when waiting is
+// false; when waiting is true, only one that succeeded, promotes or runs, since a newer build
+// that waits (queued, or awaiting approval) starts after r (ErrOlderWaits). It reads the other
+// builds in t, under r's key lock, so it cannot race with the daemon.
+func newerInTheWay(t *tx, r *Record, waiting bool, hint string) error {
+	query := `SELECT id, state FROM builds WHERE image_key = ? AND seq > (SELECT seq FROM builds WHERE id = ?)
+		AND state NOT IN (?, ?, ?, ?, ?) ORDER BY seq DESC LIMIT 1`
+	if waiting {
+		query = `SELECT id, state FROM builds WHERE image_key = ? AND seq > (SELECT seq FROM builds WHERE id = ?)
+		AND state NOT IN (?, ?, ?, ?, ?) AND (state NOT IN ('queued', 'awaiting_approval') OR stage = 'promoting')
+		ORDER BY seq DESC LIMIT 1`
+	}
+	var newer, newerState string
+	err := t.QueryRow(query, r.ImageKey, r.ID, string(Failed), string(Cancelled), string(Superseded), string(Skipped), string(Denied)).Scan(&newer, &newerState)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%w (build %s of %s is %s, newer than %s; %s)", ErrNewerBuild, newer, r.ImageKey, newerState, r.ID, hint)
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	}
+	return err
 }
