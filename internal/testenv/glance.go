@@ -145,10 +145,10 @@ func (o *OpenStack) StartGlance() error {
 		return err
 	}
 	o.glance = s
-	if err := s.waitHTTP(o.GlanceURL+"/healthcheck", startTimeout); err != nil {
+	if err := s.waitOwnHTTP(o.GlanceURL+"/healthcheck", o.GlancePort, startTimeout); err != nil {
 		return startFailed("glance-api", o.Dir, err, "log/glance-api.out", "log/glance-api.log")
 	}
-	return s.checkOwnsPort(o.GlancePort)
+	return nil
 }
 
 // StopGlance stops glance-api (fault injection); Keystone keeps running. The port refuses

@@ -115,8 +115,8 @@ func (o *OpenStack) startKeystone() error {
 		return err
 	}
 	o.keystone = s
-	if err := s.waitHTTP(o.AuthURL, startTimeout); err != nil {
+	if err := s.waitOwnHTTP(o.AuthURL, o.KeystonePort, startTimeout); err != nil {
 		return startFailed("keystone", o.Dir, err, "log/keystone.out", "log/keystone.log")
 	}
-	return s.checkOwnsPort(o.KeystonePort)
+	return nil
 }

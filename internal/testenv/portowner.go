@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // errPortTaken: the port a service was given answers, but from another process. FreePort
@@ -103,4 +104,22 @@ func (s *service) checkOwnsPort(port int) error {
 		return fmt.Errorf("%s: 127.0.0.1:%d answers, but not from %s: %w", s.name, port, s.name, errPortTaken)
 	}
 	return nil
+}
+
+// waitOwnHTTP waits until the service answers on url (waitHTTP), then checks that it owns the
+// listener on port (checkOwnsPort). A service that exited before answering while another
+// process listens on its port failed to bind it: that is errPortTaken too, whether or not the
+// other process speaks HTTP (a broker, a database, a bare TCP listener of another test).
+func (s *service) waitOwnHTTP(url string, port int, timeout time.Duration) error {
+	if err := s.waitHTTP(url, timeout); err != nil {
+		select {
+		case <-s.exited:
+			if inodes, lerr := listeningInodes(port); lerr == nil && len(inodes) > 0 {
+				return fmt.Errorf("%w: 127.0.0.1:%d is another process's: %w", err, port, errPortTaken)
+			}
+		default:
+		}
+		return err
+	}
+	return s.checkOwnsPort(port)
 }

@@ -59,3 +59,40 @@ func TestCheckOwnsPortSeesAThief(t *testing.T) {
 		t.Fatalf("checkOwnsPort of a server on its own port: %v", err)
 	}
 }
+
+// A service whose port another process holds without speaking HTTP (a bare TCP listener, as a
+// broker or a database would be) fails to bind and exits before its probe is answered:
+// waitOwnHTTP tells that from a broken service too (errPortTaken), so the OpenStack start tries
+// new ports; checkOwnsPort alone never ran, the probe having failed.
+func TestWaitOwnHTTPSeesASilentThief(t *testing.T) {
+	thief, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer thief.Close()
+	go func() {
+		for {
+			c, err := thief.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := thief.Addr().(*net.TCPAddr).Port
+	s := startHTTPServer(t, t.TempDir(), port)
+	err = s.waitOwnHTTP("http://"+thief.Addr().String()+"/", port, 30*time.Second)
+	if !errors.Is(err, errPortTaken) {
+		t.Fatalf("waitOwnHTTP with the port held by a bare TCP listener = %v, want errPortTaken", err)
+	}
+	t.Log(err)
+
+	free, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := startHTTPServer(t, t.TempDir(), free)
+	if err := own.waitOwnHTTP("http://127.0.0.1:"+strconv.Itoa(free)+"/", free, 30*time.Second); err != nil {
+		t.Fatalf("waitOwnHTTP of a server on its own port: %v", err)
+	}
+}
