@@ -12,15 +12,11 @@ type sentReqs struct {
 	was  map[string]CacheEntry // absent: the profile had no entry
 }
 
-// snapshot takes sentReqs for the requests classify recorded, from cache before it is changed.
-func snapshot(cache *Cache, results []fetched, verdicts []verdict) sentReqs {
-	p := sentReqs{was: map[string]CacheEntry{}}
-	for i, f := range results {
-		if v := verdicts[i]; v.err != nil || v.unchanged {
-			continue
-		}
-		key := CacheKey(f.name)
-		p.keys = append(p.keys, key)
+// snapshot takes sentReqs for the requests published under keys (classify's, in rep.Published's
+// order), from cache before it is changed.
+func snapshot(cache *Cache, keys []string) sentReqs {
+	p := sentReqs{keys: keys, was: make(map[string]CacheEntry, len(keys))}
+	for _, key := range keys {
 		if e, ok := cache.Entries[key]; ok {
 			p.was[key] = e
 		}

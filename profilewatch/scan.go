@@ -294,12 +294,12 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		return rep, fmt.Errorf("scan stopped before publishing: %w", ctx.Err())
 	}
 	s.log.Debug("candidates fetched and digested", "candidates", len(names), "duration", time.Since(start))
-	digests, failed := s.classify(results, verdicts, &rep)
+	digests, failed, sent := s.classify(results, verdicts, &rep)
 	if rep.Left > 0 {
 		s.log.Warn("scan stopped: candidates not fetched keep their cache entries and are left for the next scan",
 			"left", rep.Left, "fetched", len(names)-rep.Left)
 	}
-	pub := snapshot(cache, results, verdicts)
+	pub := snapshot(cache, sent)
 	next := cache
 	if ch != nil {
 		cache.apply(*ch, digests, failed)
@@ -402,11 +402,13 @@ func publishedURL(raw string) string {
 
 // classify records the verdicts on fetched profiles in the report (rep.Published, in the order
 // of results), logging the unchanged and the failed. It returns the digest of every profile
-// fetched, to be cached, and the cache keys of the failed ones, whose old entries are kept. Those
+// fetched, to be cached, the cache keys of the failed ones, whose old entries are kept, and the
+// cache key of each request in rep.Published (keepConfirmed needs them after a failure). Those
 // not fetched because the scan was stopped are failed too, counted in rep.Left, not logged each.
-func (s *Scanner) classify(results []fetched, verdicts []verdict, rep *Report) (map[string]string, map[string]bool) {
+func (s *Scanner) classify(results []fetched, verdicts []verdict, rep *Report) (map[string]string, map[string]bool, []string) {
 	digests := map[string]string{}
 	failed := map[string]bool{}
+	var published []string
 	for i, f := range results {
 		key := CacheKey(f.name)
 		log := s.log.With("profile", f.name)
@@ -426,9 +428,10 @@ func (s *Scanner) classify(results []fetched, verdicts []verdict, rep *Report) (
 		default:
 			digests[key] = f.digest
 			rep.Published = append(rep.Published, v.req)
+			published = append(published, key)
 		}
 	}
-	return digests, failed
+	return digests, failed, published
 }
 
 // apply makes c, in place, the cache after a scan of changes ch whose publishes were all
