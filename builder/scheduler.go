@@ -165,7 +165,11 @@ func (s *scheduler) startAll(ctx, buildCtx context.Context, queued []state.Waiti
 		s.running++
 		s.mu.Unlock()
 		s.wg.Add(1)
-		go s.start(ctx, buildCtx, w, cfg)
+		release := cfg.Hold() // the build may log cfg's paths after reloads replaced it
+		go func() {
+			defer release()
+			s.start(ctx, buildCtx, w, cfg)
+		}()
 	}
 }
 
@@ -325,6 +329,7 @@ func (s *scheduler) runOne(ctx context.Context, rec state.Record, cfg *config.Co
 	s.running++
 	s.mu.Unlock()
 	s.wg.Add(1)
+	defer cfg.Hold()()
 	s.start(ctx, ctx, w, cfg)
 }
 

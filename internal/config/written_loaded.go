@@ -17,9 +17,15 @@ var loaded loadedValues
 // loadedValues holds, for each load, the log forms of the expansions it hides, with their
 // replacer.
 type loadedValues struct {
-	mu   sync.Mutex // held by remember and keep
+	mu   sync.Mutex // held by remember, keep and Hold's release
 	last uint64     // the last load's number
 	sets map[uint64][]refPair
+	// holds counts, per load, the work started under it that still runs (Config.Hold); inUse
+	// are the loads the last keep named, and kept tells that keep ran (until then every load
+	// is kept).
+	holds map[uint64]int
+	inUse []uint64
+	kept  bool
 	// replacer shows the pairs of every set as written, longest first; nil while there is none
 	// (no configuration in use has references: then log lines are written as they are, neither
 	// copied nor scanned).
@@ -55,12 +61,39 @@ func (l *loadedValues) remember(w writtenValues) uint64 {
 func (l *loadedValues) keep(loads ...uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.inUse, l.kept = loads, true
 	for n := range l.sets {
-		if !slices.Contains(loads, n) {
+		if !slices.Contains(loads, n) && l.holds[n] == 0 {
 			delete(l.sets, n)
 		}
 	}
 	l.rebuild()
+}
+
+// hold counts one more piece of work under load n; its release forgets n's set once the last
+// one ends, if no configuration in use is n.
+func (l *loadedValues) hold(n uint64) (release func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.holds == nil {
+		l.holds = map[uint64]int{}
+	}
+	l.holds[n]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			if l.holds[n]--; l.holds[n] > 0 {
+				return
+			}
+			delete(l.holds, n)
+			if _, ok := l.sets[n]; ok && l.kept && !slices.Contains(l.inUse, n) {
+				delete(l.sets, n)
+				l.rebuild()
+			}
+		})
+	}
 }
 
 // rebuild makes the replacer of the sets, the older loads' pairs first (between pairs of the
@@ -96,6 +129,17 @@ func (c *Config) Replaces(old *Config) {
 		return
 	}
 	loaded.keep(c.load, old.load)
+}
+
+// Hold tells that work started under c (a build) runs, and may log c's paths, until the
+// returned release is called: AsWritten keeps hiding what c's references brought in meanwhile,
+// however many reloads replace c (Replaces forgets only what no configuration in use and no
+// running work holds). Call it before the work starts; release may be called more than once.
+func (c *Config) Hold() (release func()) {
+	if c.load == 0 {
+		return func() {}
+	}
+	return loaded.hold(c.load)
 }
 
 // logForms is p and p as log lines show a value: hclog's text format escapes the quotes of a

@@ -146,3 +146,51 @@ func TestReplacesForgetsOldValues(t *testing.T) {
 		t.Errorf("%d loads held after 29 reloads, want 2", n)
 	}
 }
+
+// TestHoldKeepsARunningBuildsValuesHidden: a build started under a configuration (Hold) may log
+// its paths for as long as it runs; two reloads that change such a path must not show the
+// build's old one. Once the build ends (release), it is forgotten like any replaced load.
+func TestHoldKeepsARunningBuildsValuesHidden(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.ini")
+	reload := func(pw string) *Config {
+		t.Helper()
+		ini := "[DEFAULT]\nRABBIT_PW = " + pw + "\n[rabbit2packer]\nADMIN_AUTH_FILE = /srv/%(RABBIT_PW)s/admin\n"
+		if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	shown := func(pw string) bool { return strings.Contains(AsWritten("auth file /srv/"+pw+"/admin"), pw) }
+	a := reload("build-s3cret")
+	release := a.Hold() // a build starts under a
+	b := reload("second-s3cret")
+	b.Replaces(a)
+	c := reload("third-s3cret")
+	c.Replaces(b)
+	d := reload("fourth-s3cret")
+	d.Replaces(c)
+	if shown("build-s3cret") {
+		t.Fatal("the running build's path is shown after three reloads")
+	}
+	if !shown("second-s3cret") {
+		t.Error("a configuration no build holds, two reloads ago, is still hidden")
+	}
+	release()
+	release() // a second release changes nothing
+	if !shown("build-s3cret") {
+		t.Error("the ended build's configuration is still hidden")
+	}
+	if shown("fourth-s3cret") || shown("third-s3cret") {
+		t.Error("the running or the replaced configuration's value is shown")
+	}
+	// A build that ends while its configuration still runs leaves it hidden.
+	done := d.Hold()
+	done()
+	if shown("fourth-s3cret") {
+		t.Error("the running configuration's value is shown after a build under it ended")
+	}
+}
