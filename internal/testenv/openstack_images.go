@@ -49,7 +49,11 @@ func (o *OpenStack) waitCatalog(ctx context.Context) error {
 			}
 			return nil
 		}
-		time.Sleep(200 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the catalog does not lead to Glance at %s: %w", o.GlanceURL, err)
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 	return fmt.Errorf("the catalog does not lead to Glance at %s: %w", o.GlanceURL, err)
 }
