@@ -87,14 +87,16 @@ func interpolate(val string, ref func(name string) (string, bool)) (string, erro
 }
 
 // interpolateSeen is interpolate that also tells seen, when not nil, each reference (at every
-// depth) as written, "%(name)s", and what it expanded to.
-func interpolateSeen(val string, ref func(name string) (string, bool), seen func(written, expanded string)) (string, error) {
+// depth, a reference inside another before it) as written, "%(name)s", what it expanded to, and
+// where its expansion starts in the result (a byte offset).
+func interpolateSeen(val string, ref func(name string) (string, bool), seen func(written, expanded string, at int)) (string, error) {
 	var b strings.Builder
-	err := expand(&b, val, ref, seen, 1)
+	err := expand(&b, val, ref, seen, 1, 0)
 	return b.String(), err
 }
 
-func expand(b *strings.Builder, rest string, ref func(string) (string, bool), seen func(string, string), depth int) error {
+// expand writes rest expanded into b, whose start is at offset base of the result.
+func expand(b *strings.Builder, rest string, ref func(string) (string, bool), seen func(string, string, int), depth, base int) error {
 	if depth > maxInterpolationDepth {
 		return errTooDeep
 	}
@@ -121,16 +123,17 @@ func expand(b *strings.Builder, rest string, ref func(string) (string, bool), se
 			}
 			written := rest[:end+2]
 			rest = rest[end+2:]
+			at := base + b.Len()
 			if strings.IndexByte(v, '%') >= 0 { // as configparser: only a value with a "%" goes one deeper
 				var sub strings.Builder
-				if err := expand(&sub, v, ref, seen, depth+1); err != nil {
+				if err := expand(&sub, v, ref, seen, depth+1, at); err != nil {
 					return err
 				}
 				v = sub.String()
 			}
 			b.WriteString(v)
 			if seen != nil {
-				seen(written, v)
+				seen(written, v, at)
 			}
 		default: // configparser refused it; kept (see above)
 			b.WriteByte('%')

@@ -50,20 +50,23 @@ func (r *reader) lines(key string) string {
 	if !ok {
 		return ""
 	}
-	var refs []refPair
+	var refs []placedRef
 	v, err := interpolateSeen(raw, func(name string) (string, bool) {
 		val, from, ok := r.layers.reference(r.name, name)
 		if ok {
 			r.known.add(from, name) // a key used in references is no unknown key
 		}
 		return val, ok
-	}, func(written, expanded string) { refs = append(refs, refPair{expanded: expanded, written: written}) })
+	}, func(written, expanded string, at int) {
+		refs = append(refs, placedRef{refPair{expanded: expanded, written: written}, at})
+	})
 	if err != nil {
 		r.problem(key, "%s", err)
 		return ""
 	}
+	marked := secretRefs(v, refs)
 	v = strings.TrimSpace(v)
-	r.layers.written.note(r.name, key, raw, v, refs)
+	r.layers.written.note(r.name, key, raw, v, marked)
 	return v
 }
 

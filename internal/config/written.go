@@ -27,7 +27,7 @@ type refPair struct {
 type writtenValues map[string][]refPair
 
 // note records what key, read by section, is written as (raw) and expands to (val, trimmed), and refs,
-// its references; a value without references is shown as it is.
+// its references (marked secret by secretRefs); a value without references is shown as it is.
 func (w writtenValues) note(section, key, raw, val string, refs []refPair) {
 	id := section + " " + strings.ToUpper(key)
 	if len(refs) == 0 {
@@ -36,7 +36,6 @@ func (w writtenValues) note(section, key, raw, val string, refs []refPair) {
 	}
 	pairs := []refPair{{val, strings.TrimSpace(raw), secretKey(key)}} // val is trimmed already (reader.lines)
 	for _, p := range refs {
-		p.secret = secretReference(p.written)
 		pairs = append(pairs, p)
 		// An item of a list is quoted alone; items of 1 or 2 characters are left (they say
 		// nothing of a secret, and masking them would garble the message).

@@ -3,8 +3,6 @@ package config
 import (
 	"strings"
 	"testing"
-
-	"github.com/packuilon/packuilon/internal/logging"
 )
 
 // TestPlainWordsLeftInLogLines: a log level, a boolean or a short duration that a reference of
@@ -18,11 +16,7 @@ func TestPlainWordsLeftInLogLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	log, err := logging.New(logging.Options{Level: cfg.Global.LogLevel, Format: cfg.Global.LogFormat, Output: &b, Hide: AsWrittenWriter})
-	if err != nil {
-		t.Fatal(err)
-	}
+	log, b := hidingLog(t, cfg.Global.LogLevel, cfg.Global.LogFormat)
 	log.Warn("broker slow", "tls", cfg.Global.RabbitTLS, "timeout", "300s")
 	if got := b.String(); !strings.Contains(got, `"@level":"warn"`) || !strings.Contains(got, `"tls":true`) ||
 		!strings.Contains(got, `"timeout":"300s"`) {
