@@ -3,6 +3,7 @@ package testenv
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -57,7 +58,7 @@ func listeningInodes(port int) (map[string]bool, error) {
 		return nil, fmt.Errorf("read listening sockets: %w", err)
 	}
 	const listen = "0A"
-	want := []string{fmt.Sprintf("0100007F:%04X", port), fmt.Sprintf("00000000:%04X", port)}
+	want := []string{procNetAddr([4]byte{127, 0, 0, 1}, port), procNetAddr([4]byte{}, port)}
 	inodes := map[string]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
@@ -69,6 +70,13 @@ func listeningInodes(port int) (map[string]bool, error) {
 		inodes["socket:["+f[9]+"]"] = true
 	}
 	return inodes, sc.Err()
+}
+
+// procNetAddr is ip:port as /proc/net/tcp prints it: the address's four bytes (network order
+// in memory) printed as a 32-bit number of the host's byte order, in hex, then the port in hex
+// ("0100007F:1F90" for 127.0.0.1:8080 on a little-endian host, "7F000001:1F90" on a big-endian one).
+func procNetAddr(ip [4]byte, port int) string {
+	return fmt.Sprintf("%08X:%04X", binary.NativeEndian.Uint32(ip[:]), port)
 }
 
 // processGroup is the process group of the process whose /proc directory is dir, or -1.

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -94,5 +96,51 @@ func TestWaitOwnHTTPSeesASilentThief(t *testing.T) {
 	own := startHTTPServer(t, t.TempDir(), free)
 	if err := own.waitOwnHTTP("http://127.0.0.1:"+strconv.Itoa(free)+"/", free, 30*time.Second); err != nil {
 		t.Fatalf("waitOwnHTTP of a server on its own port: %v", err)
+	}
+}
+
+// procNetAddr formats 127.0.0.1:port as the kernel prints a real listener's local address in
+// /proc/net/tcp (the line found by the listener's socket inode, not by its address), in the
+// host's byte order: a hard-coded little-endian form would miss every listener on a big-endian
+// host, and ownsListener would then call every service's port taken.
+func TestProcNetAddrMatchesTheKernel(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inode := strconv.FormatUint(st.Ino, 10)
+	var local string
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 10 && f[9] == inode {
+			local = f[1]
+		}
+	}
+	if local == "" {
+		t.Fatalf("no line of /proc/net/tcp has the listener's inode %s", inode)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	if got := procNetAddr([4]byte{127, 0, 0, 1}, port); got != local {
+		t.Errorf("procNetAddr(127.0.0.1, %d) = %s, the kernel prints %s", port, got, local)
+	}
+	inodes, err := listeningInodes(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !inodes["socket:["+inode+"]"] {
+		t.Errorf("listeningInodes(%d) = %v, misses the listener's socket:[%s]", port, inodes, inode)
 	}
 }
