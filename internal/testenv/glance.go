@@ -135,6 +135,7 @@ func (o *OpenStack) StartGlance() error {
 	if o.glance != nil {
 		select {
 		case <-o.glance.exited:
+			o.glance.stop() // its workers may have outlived it, holding the port
 		default:
 			return nil // already running
 		}

@@ -8,8 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/packuilon/packuilon/internal/procgroup"
 )
 
 // lookPath finds a program, preferring /usr/bin: the Debian OpenStack tools need the system
@@ -27,11 +30,17 @@ func lookPath(p string) (string, error) {
 	return exec.LookPath(p)
 }
 
-// service is one long-running child process in its own process group.
+// service is one long-running child process in its own process group (its id is the
+// leader's pid). The leader is not reaped before stop (see waitExited).
 type service struct {
-	name   string
-	cmd    *exec.Cmd
+	name string
+	cmd  *exec.Cmd
+	// exited is closed once the leader has exited (not reaped yet).
 	exited chan struct{}
+	// group is the service's process group, described while its leader ran.
+	group    procgroup.Group
+	out      *os.File
+	stopOnce sync.Once
 }
 
 // startService starts argv with env added, output appended to log/<name>.out.
@@ -56,25 +65,27 @@ func startService(dir, name string, env []string, argv ...string) (*service, err
 		out.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	s := &service{name: name, cmd: cmd, exited: make(chan struct{})}
-	go func() { cmd.Wait(); out.Close(); close(s.exited) }()
+	s := &service{name: name, cmd: cmd, exited: make(chan struct{}), out: out}
+	// The leader is not reaped before stop, so its /proc entry is there to describe even if
+	// it exited at once.
+	if s.group, err = procgroup.Describe(cmd.Process.Pid); err != nil {
+		procgroup.Signal(cmd.Process.Pid, syscall.SIGKILL) //nolint:errcheck // not reaped: the group is still ours
+		cmd.Wait()                                         //nolint:errcheck // it failed to start
+		out.Close()
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	go func() { waitExited(cmd.Process.Pid); close(s.exited) }() //nolint:errcheck // ECHILD: nothing to wait for
 	return s, nil
 }
 
-// stop sends SIGTERM to the process group, then SIGKILL after a grace period.
+// stop ends the service's whole process group, even when its leader has exited already (its
+// workers may still run): SIGTERM, then SIGKILL after a grace period (stopGroup). It may be
+// called more than once.
 func (s *service) stop() {
-	select {
-	case <-s.exited:
-		return
-	default:
-	}
-	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(10 * time.Second):
-		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.exited
-	}
+	s.stopOnce.Do(func() {
+		s.stopGroup(10 * time.Second)
+		s.out.Close()
+	})
 }
 
 // waitHTTP polls url until it answers with a status below 500, the process exits, or timeout.
