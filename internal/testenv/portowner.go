@@ -122,12 +122,24 @@ func (s *service) waitOwnHTTP(url string, port int, timeout time.Duration) error
 	if err := s.waitHTTP(url, timeout); err != nil {
 		select {
 		case <-s.exited:
-			if inodes, lerr := listeningInodes(port); lerr == nil && len(inodes) > 0 {
-				return fmt.Errorf("%w: 127.0.0.1:%d is another process's: %w", err, port, errPortTaken)
-			}
+			return takenAfterExit(err, s.cmd.Process.Pid, port)
 		default:
 		}
 		return err
 	}
 	return s.checkOwnsPort(port)
+}
+
+// takenAfterExit is err, the failure of a service (process group pgid) that exited before it
+// was ready, wrapping errPortTaken too when another process listens on its port: the service
+// failed to bind it.
+func takenAfterExit(err error, pgid, port int) error {
+	inodes, lerr := listeningInodes(port)
+	if lerr != nil || len(inodes) == 0 {
+		return err
+	}
+	if own, oerr := ownsListener(pgid, port); oerr != nil || own {
+		return err
+	}
+	return fmt.Errorf("%w: 127.0.0.1:%d is another process's: %w", err, port, errPortTaken)
 }

@@ -106,6 +106,12 @@ func (p *Postgres) startServer() error {
 	p.server, p.exited = cmd, exited
 	go func() { cmd.Wait(); close(exited) }()
 	if err := p.waitReady(60 * time.Second); err != nil {
+		select {
+		case <-exited:
+			// Another process listening on the port: the server could not bind it.
+			err = takenAfterExit(err, cmd.Process.Pid, p.Port)
+		default:
+		}
 		return fmt.Errorf("postgres did not start (log in %s): %w", p.Dir, err)
 	}
 	return nil

@@ -29,7 +29,10 @@ func (p *Postgres) Crash() error {
 }
 
 // Restart starts the server again on its cluster and port (after Crash), and waits until it
-// accepts connections, its recovery done.
+// accepts connections, its recovery done. The port was free while the server was down: should
+// another process have taken it meanwhile (any process on the machine may), the server cannot
+// bind it, and the error says the port was taken by another process (it wraps errPortTaken)
+// rather than only that the server exited; Restart may be called again once the port is free.
 func (p *Postgres) Restart() error {
 	select {
 	case <-p.exited:
