@@ -64,7 +64,7 @@ func (r *reader) lines(key string) string {
 		r.problem(key, "%s", err)
 		return ""
 	}
-	marked := secretRefs(v, refs)
+	marked := secretRefs(key, v, refs)
 	v = strings.TrimSpace(v)
 	r.layers.written.note(r.name, key, raw, v, marked)
 	return v

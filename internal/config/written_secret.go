@@ -3,11 +3,13 @@ package config
 import "strings"
 
 // Which references bring in a secret (refPair.secret: hidden however short and whatever it
-// is). Besides a reference that names a secret key (%(RABBIT_PW)s), one whose expansion lands,
-// even in part, in a URL's password (https://aq:%(p)s@aquilon/: Load moves it into
-// ProfileAuth.Password, a secret) or in the value of a query parameter named like a secret
-// (?token=%(t)s, key=, secret=, password=, sig=): at any depth, as a reference inside another
-// lands where the outer one does.
+// is): every reference of a secret key's value, a part as much as the whole (RABBIT_PW =
+// pre%(a)s: a = 12 is hidden wherever it appears alone, as a password's start would be), and
+// one whose expansion lands, even in part, in a reference that names a secret key
+// (%(RABBIT_PW)s, and what that one's own references bring in), in a URL's password
+// (https://aq:%(p)s@aquilon/: Load moves it into ProfileAuth.Password, a secret) or in the
+// value of a query parameter named like a secret (?token=%(t)s, key=, secret=, password=,
+// sig=): at any depth, as a reference inside another lands where the outer one does.
 
 // placedRef is a reference of a value, with where its expansion starts in the value.
 type placedRef struct {
@@ -15,13 +17,19 @@ type placedRef struct {
 	at int
 }
 
-// secretRefs returns refs, the references of v (as expanded, before trimming), each marked
-// secret when it brings in a secret.
-func secretRefs(v string, refs []placedRef) []refPair {
+// secretRefs returns refs, the references of v (as expanded, before trimming), the value of
+// key, each marked secret when it brings in a secret or a part of one.
+func secretRefs(key, v string, refs []placedRef) []refPair {
+	whole := secretKey(key)
 	regions := urlSecrets(v)
+	for _, r := range refs {
+		if secretReference(r.written) {
+			regions = append(regions, span{r.at, r.at + len(r.expanded)})
+		}
+	}
 	out := make([]refPair, len(refs))
 	for i, r := range refs {
-		r.secret = secretReference(r.written) || overlaps(r.at, r.at+len(r.expanded), regions)
+		r.secret = whole || overlaps(r.at, r.at+len(r.expanded), regions)
 		out[i] = r.refPair
 	}
 	return out

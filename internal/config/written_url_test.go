@@ -21,38 +21,51 @@ func hidingLog(t *testing.T, level, format string) (hclog.Logger, *strings.Build
 	return log, &b
 }
 
+// loadHiding loads ini (it must have no problem), and forgets what it hides at the end of the
+// test: the plain words hidden here are shown in the tests after.
+func loadHiding(t *testing.T, ini string) *Config {
+	t.Helper()
+	cfg, err := Load(write(t, ini))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { loaded.keep() })
+	return cfg
+}
+
+// checkLine fails t when line, a log line, holds one of hidden, or does not hold kept.
+func checkLine(t *testing.T, line, kept string, hidden ...string) {
+	t.Helper()
+	for _, h := range hidden {
+		if strings.Contains(line, h) {
+			t.Errorf("log line shows %q: %s", h, line)
+		}
+	}
+	if !strings.Contains(line, kept) {
+		t.Errorf("log line garbled: %s", line)
+	}
+}
+
 // TestURLPasswordHidden: what a reference brings into a URL's password (the profile server's
 // URLs, whose user:password Load moves into ProfileAuth) or into a query parameter named like a
 // secret (token=, key=) is a secret: hidden in every log line and in check-config's output
 // however short or plain it is, at any depth of references, while a short value of no secret is
 // left.
 func TestURLPasswordHidden(t *testing.T) {
-	cfg, err := Load(write(t, "[DEFAULT]\np = 1234\ncred = %(p)s\nbase = https://aq:%(cred)s@aquilon\n"+
+	cfg := loadHiding(t, "[DEFAULT]\np = 1234\ncred = %(p)s\nbase = https://aq:%(cred)s@aquilon\n"+
 		"q = true\nk = off\nn = 3\n"+
 		"[cdb2rabbit]\nPROFILE_INFO_URL = %(base)s/profiles-info.xml\n"+
 		"PROFILE_DIR_URL = https://aq:%(p)s@aquilon/profiles/\n"+
 		"[rabbit2packer]\nTHREAD_COUNT = %(n)s\n"+
-		"[smoke]\nBOOT_FLAVOR = https://flavors/list?user=aq&token=%(q)s\nBOOT_NETWORK = https://nets/?key=%(k)s#top\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { loaded.keep() }) // the plain words hidden here are left in the tests after
+		"[smoke]\nBOOT_FLAVOR = https://flavors/list?user=aq&token=%(q)s\nBOOT_NETWORK = https://nets/?key=%(k)s#top\n")
 	if cfg.Watch.Auth.Password != "1234" {
 		t.Fatalf("password %q, want it moved out of the URL", cfg.Watch.Auth.Password)
 	}
 	log, b := hidingLog(t, "info", "text")
 	log.Info("fetch refused", "password", cfg.Watch.Auth.Password, "tls", "true", "state", "off", "threads", cfg.Builder.ThreadCount)
-	got := b.String()
-	for _, shown := range []string{"1234", "true", "off"} {
-		if strings.Contains(got, shown) {
-			t.Errorf("log line shows %q: %s", shown, got)
-		}
-	}
-	if !strings.Contains(got, "threads=3") {
-		t.Errorf("log line garbled: %s", got)
-	}
+	checkLine(t, b.String(), "threads=3", "1234", "true", "off")
 	// check-config's output; "1234" is shown as %(p)s or %(cred)s (both bring it in).
-	got = cfg.AsWritten("password 1234, tls true, state off, 3 threads")
+	got := cfg.AsWritten("password 1234, tls true, state off, 3 threads")
 	if strings.Contains(got, "1234") || !strings.HasSuffix(got, ", tls %(q)s, state %(k)s, 3 threads") {
 		t.Errorf("AsWritten: %q", got)
 	}
