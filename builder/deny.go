@@ -29,11 +29,16 @@ func Deny(ctx context.Context, cfg *config.Config, st *state.Store, id, who, rea
 	if err != nil {
 		return rec, err
 	}
+	return rec, denied(ctx, cfg, st, rec, who, reason, log)
+}
+
+// denied deals with the candidates of rec, just denied by who, and queues build.denied.
+func denied(ctx context.Context, cfg *config.Config, st *state.Store, rec state.Record, who, reason string, log hclog.Logger) error {
 	b := &Build{ID: rec.ID, Request: rec.Request, Attempt: rec.Attempt, Config: cfg, LogPath: rec.LogPath,
 		Log: log.With("build_id", rec.ID, "image_key", rec.ImageKey)}
 	if len(rec.Artifacts) > 0 {
 		if err := json.Unmarshal(rec.Artifacts, &b.Artifacts); err != nil {
-			return rec, fmt.Errorf("build %s: artifacts: %w", rec.ID, err)
+			return fmt.Errorf("build %s: artifacts: %w", rec.ID, err)
 		}
 	}
 	for i := range b.Artifacts {
@@ -47,9 +52,9 @@ func Deny(ctx context.Context, cfg *config.Config, st *state.Store, id, who, rea
 		log.Error("cannot queue a notification", "build_id", rec.ID, "error", err)
 	}
 	if rerr != nil {
-		return rec, fmt.Errorf("build %s denied, but its candidates are not all marked: %w", id, rerr)
+		return fmt.Errorf("build %s denied, but its candidates are not all marked: %w", rec.ID, rerr)
 	}
-	return rec, nil
+	return nil
 }
 
 // rejectHolding rejects b's candidates holding the claim on its keys.

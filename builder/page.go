@@ -14,7 +14,8 @@ import (
 )
 
 // statusPage is the daemon's status page on HTTP_LISTEN. With HTTP_AUTH_FILE its buttons do
-// what the commands do (approve, deny, retry, cancel), as the user who logged in; an auth file
+// what the commands do (approve, deny, retry, cancel), as the user who logged in, their writes
+// to the store bounded by the page's action timeout; an auth file
 // that cannot be read leaves the page read-only, with an error in the log.
 func statusPage(st *state.Store, cfg *atomic.Pointer[config.Config], poke, notified func(), log hclog.Logger) http.Handler {
 	p := &web.Page{Store: st, Log: log.Named("page")}
@@ -34,9 +35,14 @@ func statusPage(st *state.Store, cfg *atomic.Pointer[config.Config], poke, notif
 			return err
 		},
 		Deny: func(ctx context.Context, id, who, reason string) error {
-			_, err := Deny(ctx, cfg.Load(), st, id, who, reason, log)
-			notified()
-			return err
+			defer notified()
+			rec, err := st.Deny(ctx, id, who, reason)
+			if err != nil {
+				return err
+			}
+			// Recorded: the marking of its candidates waits for their keys' claims (up to
+			// denyClaimWait) and for Glance, under deadlines of its own, not the page's.
+			return web.Recorded(denied(context.WithoutCancel(ctx), cfg.Load(), st, rec, who, reason, log))
 		},
 		Retry: func(ctx context.Context, id, _ string) error {
 			_, err := st.Retry(ctx, id)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -52,7 +51,11 @@ type actionData struct {
 }
 
 // Actions are what staff may do from the page; the builder provides them. who is the
-// authenticated user, recorded in the journal.
+// authenticated user, recorded in the journal. ctx is given up after the page's ActionTimeout,
+// which bounds the action's writes to the build store: an error once it is given up is shown
+// as the store's silence (504, the action may or may not have been recorded). Work an action
+// does once its write is recorded, and that may take longer (deny's marking of candidates),
+// runs on a context of its own and returns its failure through Recorded.
 type Actions struct {
 	Approve func(ctx context.Context, id, who string) error
 	Deny    func(ctx context.Context, id, who, reason string) error
@@ -70,6 +73,8 @@ type Page struct {
 	Log     hclog.Logger
 	// ReadTimeout bounds the reads of the store behind one page; zero: pageReadTimeout.
 	ReadTimeout time.Duration
+	// ActionTimeout bounds a button's action; zero: pageActionTimeout.
+	ActionTimeout time.Duration
 }
 
 // logLines is how much of a build log the build page shows.
@@ -181,49 +186,6 @@ func (p *Page) challenge(w http.ResponseWriter) {
 	http.Error(w, "log in with your packuilon staff account", http.StatusUnauthorized)
 }
 
-// act performs a button's action: authenticated, CSRF-checked, then back to the build.
-func (p *Page) act(w http.ResponseWriter, r *http.Request, id, action string) {
-	if p.Auth == nil {
-		http.Error(w, "the status page is read-only (no HTTP_AUTH_FILE)", http.StatusForbidden)
-		return
-	}
-	who, err := p.Auth.User(r)
-	if err != nil {
-		p.challenge(w)
-		return
-	}
-	if !p.Auth.CheckToken(action, id, r.PostFormValue("csrf")) {
-		http.Error(w, "stale or forged form; reload the page", http.StatusForbidden)
-		return
-	}
-	ctx := r.Context()
-	switch action {
-	case "approve":
-		err = p.Actions.Approve(ctx, id, who)
-	case "deny":
-		reason := strings.TrimSpace(r.PostFormValue("reason"))
-		if reason == "" {
-			http.Error(w, "a denial needs a reason", http.StatusBadRequest)
-			return
-		}
-		err = p.Actions.Deny(ctx, id, who, reason)
-	case "retry":
-		err = p.Actions.Retry(ctx, id, who)
-	case "cancel":
-		err = p.Actions.Cancel(ctx, id, who)
-	default:
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		p.Log.Warn("page action refused", "action", action, "build_id", id, "user", who, "error", err)
-		p.fail(w, http.StatusConflict, err)
-		return
-	}
-	p.Log.Info("page action", "action", action, "build_id", id, "user", who)
-	http.Redirect(w, r, "/build/"+url.PathEscape(id)+"?done="+url.QueryEscape(action), http.StatusSeeOther)
-}
-
 func (p *Page) render(w http.ResponseWriter, name string, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := pages().ExecuteTemplate(w, name, data); err != nil {
@@ -231,12 +193,22 @@ func (p *Page) render(w http.ResponseWriter, name string, data any) {
 	}
 }
 
+// errorData is the error page: its status code, the error, and a page to go back to ("/"
+// when empty).
+type errorData struct {
+	Code int
+	Err  string
+	Back string
+}
+
 func (p *Page) fail(w http.ResponseWriter, code int, err error) {
+	p.failBack(w, code, err, "")
+}
+
+// failBack is fail with a link back to the page at back.
+func (p *Page) failBack(w http.ResponseWriter, code int, err error, back string) {
 	w.WriteHeader(code)
-	p.render(w, "error.html", struct {
-		Code int
-		Err  string
-	}{code, config.AsWritten(err.Error())})
+	p.render(w, "error.html", errorData{code, config.AsWritten(err.Error()), back})
 }
 
 // Can reports whether action is offered for a build in state st (and the page is not read-only).

@@ -19,10 +19,7 @@ func TestTemplatesParse(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if err := pages().ExecuteTemplate(&out, "error.html", struct {
-		Code int
-		Err  string
-	}{409, "<conflict>"}); err != nil {
+	if err := pages().ExecuteTemplate(&out, "error.html", errorData{409, "<conflict>", ""}); err != nil {
 		t.Fatalf("error page: %v", err)
 	}
 	if !strings.Contains(out.String(), "&lt;conflict&gt;") {
