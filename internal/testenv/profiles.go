@@ -48,6 +48,7 @@ type ProfileServer struct {
 	indexHits int
 	fetches   map[string]int
 	rawLines  []string
+	hold      profileHold // HoldAfter, Release
 }
 
 type servedProfile struct {
@@ -208,6 +209,13 @@ func (s *ProfileServer) serve(w http.ResponseWriter, r *http.Request) {
 		body, status = p.body, p.status
 	}
 	s.mu.Unlock()
+	if gate := s.hold.take(); gate != nil {
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if !retry.Sleep(r.Context(), delay) { // the client went away first
 		return
 	}

@@ -37,6 +37,9 @@ type TCPProxy struct {
 	// descriptors: EMFILE, ENFILE), lastAcceptErr is the last of them.
 	acceptErrs    int
 	lastAcceptErr error
+	// observe is ObserveFromTarget's function (nil: none); conns counts the connections taken.
+	observe func(conn int, b []byte)
+	nconns  int
 }
 
 // StartTCPProxy starts a proxy forwarding to target (host:port). The caller must Close it.
@@ -237,18 +240,19 @@ func (p *TCPProxy) forward(c net.Conn) {
 		c.Close()
 		return
 	}
-	if !p.track(c, up) {
+	id, observe, ok := p.track(c, up)
+	if !ok {
 		c.Close()
 		up.Close()
 		return
 	}
 	done := make(chan struct{}, 2)
-	pipe := func(dst, src net.Conn) {
+	pipe := func(dst io.Writer, src net.Conn) {
 		io.Copy(dst, stallReader{src, p}) //nolint:errcheck // either side ending ends the connection
 		done <- struct{}{}
 	}
 	go pipe(up, c)
-	go pipe(c, up)
+	go pipe(toClient(c, id, observe), up)
 	<-done
 	c.Close()
 	up.Close()
@@ -260,13 +264,14 @@ func (p *TCPProxy) forward(c net.Conn) {
 }
 
 // track records both ends of a forwarded connection, unless the proxy was cut or closed
-// meanwhile.
-func (p *TCPProxy) track(c, up net.Conn) bool {
+// meanwhile (ok false), and returns its number and observer (ObserveFromTarget).
+func (p *TCPProxy) track(c, up net.Conn) (id int, observe func(int, []byte), ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.ln == nil || p.closed {
-		return false
+		return 0, nil, false
 	}
 	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
-	return true
+	p.nconns++
+	return p.nconns, p.observe, true
 }
