@@ -200,40 +200,44 @@ func TestRescanAfterFailure(t *testing.T) {
 }
 
 // A daemon started with --publish-all whose first scan loses the broker midway (a real TCP proxy
-// in front of RabbitMQ, cut once 4 requests are in the queue) scans again without --publish-all:
+// in front of RabbitMQ, cut once the broker's confirms of the first 4 requests have reached the
+// daemon, while the profile server holds the other profiles) scans again without --publish-all:
 // its saved pending profiles are the candidates, so the requests the broker confirmed before the
 // cut are not published twice.
 func TestDaemonPublishAllFinishedAfterFailure(t *testing.T) {
-	const n = 12
+	const n, cutAt = 12, 4
 	f := publishAllFixture(t, n)
 	s, px := f.scannerBehindProxy(t)
 	f.cfg.Global.RabbitPort = s.g.RabbitPort
-	f.srv.SetDelay(300 * time.Millisecond)
 	ch, done := f.channel() // to the broker itself, not through the proxy
 	defer done()
 	if _, err := amqp.DeclareQueue(ch, f.queue); err != nil {
 		t.Fatal(err)
 	}
+	acks := newBrokerAcks()
+	confirmed := make(chan struct{})
+	var once sync.Once
+	px.ObserveFromTarget(func(conn int, b []byte) {
+		if acks.observe(conn, b) >= cutAt {
+			once.Do(func() { close(confirmed) })
+		}
+	})
+	// The scan reads cutAt profiles and publishes their requests, then waits for the next
+	// profiles until Release: it cannot publish more, nor end, before the cut.
+	f.srv.HoldAfter(cutAt)
 	d := startDaemonWith(t, f, Options{PublishAll: true, RescanDelay: time.Second})
-	for deadline := time.Now().Add(time.Minute); ; {
-		q, err := ch.QueueDeclarePassive(f.queue, true, false, false, false, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if q.Messages >= 4 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d requests in the queue after a minute", q.Messages)
-		}
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-confirmed:
+	case <-time.After(time.Minute):
+		f.srv.Release()
+		t.Fatalf("the broker's confirms of %d requests did not reach the daemon within a minute (%v)", cutAt, acks.failure())
 	}
 	px.Cut()
+	f.srv.Release()
 	d.waitScans(t, 1, 10*time.Millisecond)
 	if err := px.Restore(); err != nil {
 		t.Fatal(err)
 	}
-	f.srv.SetDelay(0)
 	d.waitScans(t, 2, 10*time.Millisecond)
 	d.mu.Lock()
 	first, second, errs := d.reps[0], d.reps[1], d.errs
@@ -242,8 +246,8 @@ func TestDaemonPublishAllFinishedAfterFailure(t *testing.T) {
 		t.Fatalf("scans: %v, want the first failed and the second done", errs)
 	}
 	t.Logf("first: %s: %v; second: %s", first, errs[0], second)
-	if len(first.Published) == 0 {
-		t.Skip("the broker confirmed nothing before the cut: nothing to tell")
+	if len(first.Published) != cutAt {
+		t.Errorf("the first scan reports %d requests confirmed, want the %d confirmed before the cut", len(first.Published), cutAt)
 	}
 	sent := map[string]bool{}
 	imageKeys(t, first.Published, sent)
