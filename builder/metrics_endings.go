@@ -56,8 +56,8 @@ type endingCounter struct {
 	log   hclog.Logger
 	// mark is the newest journal entry read.
 	mark int64
-	// pending are the numbers below mark missing when read, with when they were first missed.
-	pending map[int64]time.Time
+	// pending are the numbers below mark missing when read, oldest first.
+	pending []missing
 	// outage logs the store's outages.
 	outage *retry.Outage
 	// timeout bounds each read (endingsReadTimeout); page, pages and grace are endingsPage,
@@ -71,7 +71,7 @@ type endingCounter struct {
 // newEndingCounter starts counting after the journal's newest entry. Numbers missing among the
 // entries before it may belong to transactions that commit after the start: they are pending.
 func newEndingCounter(ctx context.Context, st *state.Store, m *web.Metrics, log hclog.Logger) (*endingCounter, error) {
-	c := &endingCounter{store: st, m: m, log: log, pending: map[int64]time.Time{}, timeout: endingsReadTimeout,
+	c := &endingCounter{store: st, m: m, log: log, timeout: endingsReadTimeout,
 		page: endingsPage, pages: endingsPages, grace: lateCommitGrace, now: time.Now,
 		outage: retry.LogOutage(log, hclog.Warn, "cannot count ended builds from the build store", "counting ended builds from the build store again", "failed_reads")}
 	top, err := st.JournalMark(ctx)

@@ -196,8 +196,8 @@ func TestBuildsTotalBoundsPendingNumbers(t *testing.T) {
 	if err := c.count(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(c.pending) != maxPending || c.pending[c.mark-1].IsZero() || buf.Lines("entries=2000") != 1 {
-		t.Errorf("%d pending numbers (newest kept: %v), want %d, and 2,000 given up, logged:\n%s",
-			len(c.pending), !c.pending[c.mark-1].IsZero(), maxPending, buf)
+	if len(c.pending) != maxPending || c.pending[0].seq != c.mark-maxPending || buf.Lines("entries=2000") != 1 {
+		t.Errorf("%d pending numbers (from %v), want the newest %d, and 2,000 given up, logged:\n%s",
+			len(c.pending), c.pending, maxPending, buf)
 	}
 }

@@ -1,10 +1,12 @@
 package builder
 
 import (
+	"cmp"
 	"context"
-	"maps"
 	"slices"
 	"time"
+
+	"github.com/packuilon/packuilon/internal/state"
 )
 
 // lateCommitGrace is how long a missing journal number is asked for again. The store's
@@ -19,8 +21,15 @@ const lateCommitGrace = 10 * time.Minute
 // bound the oldest are given up (logged).
 const maxPending = 1000
 
+// missing is a journal number missing when read, and when it was first missed.
+type missing struct {
+	seq   int64
+	since time.Time
+}
+
 // reach records that the journal was read up to seq: the numbers between the last one read and
-// seq, missing, are pending since now.
+// seq, missing, are pending since now. They are above every number pending already (all below
+// the mark), so the pending numbers stay in order, the oldest first, without sorting.
 func (c *endingCounter) reach(seq int64, now time.Time) {
 	if seq <= c.mark {
 		return
@@ -31,16 +40,12 @@ func (c *endingCounter) reach(seq int64, now time.Time) {
 		from = seq - maxPending
 	}
 	for n := from; n < seq; n++ {
-		c.pending[n] = now
+		c.pending = append(c.pending, missing{n, now})
 	}
 	c.mark = seq
-	over := len(c.pending) - maxPending
-	if over > 0 {
-		for _, n := range slices.Sorted(maps.Keys(c.pending))[:over] {
-			delete(c.pending, n)
-		}
-	}
-	if given := skipped + int64(max(over, 0)); given > 0 {
+	over := max(len(c.pending)-maxPending, 0)
+	c.pending = c.pending[over:]
+	if given := skipped + int64(over); given > 0 {
 		c.log.Warn("stopped waiting for journal entries that may still commit: their denials and cancellations will not be counted",
 			"entries", given)
 	}
@@ -52,20 +57,22 @@ func (c *endingCounter) recheck(ctx context.Context, now time.Time) error {
 	if len(c.pending) == 0 {
 		return nil
 	}
-	rows, err := c.store.JournalAt(ctx, slices.Sorted(maps.Keys(c.pending)))
+	seqs := make([]int64, len(c.pending))
+	for i, p := range c.pending {
+		seqs[i] = p.seq
+	}
+	rows, err := c.store.JournalAt(ctx, seqs)
 	if err != nil {
 		return err
 	}
-	for _, r := range rows {
-		if _, ok := c.pending[r.Seq]; ok {
-			delete(c.pending, r.Seq)
-			c.tally(r)
+	kept := c.pending[:0]
+	for _, p := range c.pending {
+		if i, ok := slices.BinarySearchFunc(rows, p.seq, func(r state.JournalRow, seq int64) int { return cmp.Compare(r.Seq, seq) }); ok {
+			c.tally(rows[i])
+		} else if now.Sub(p.since) <= c.grace {
+			kept = append(kept, p)
 		}
 	}
-	for n, since := range c.pending {
-		if now.Sub(since) > c.grace {
-			delete(c.pending, n)
-		}
-	}
+	c.pending = kept
 	return nil
 }
