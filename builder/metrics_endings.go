@@ -78,11 +78,22 @@ func newEndingCounter(ctx context.Context, st *state.Store, m *web.Metrics, log 
 	if err != nil {
 		return nil, err
 	}
-	c.mark = max(0, top-int64(c.page))
-	rows, err := st.JournalAfter(ctx, c.mark, c.page)
-	if err != nil {
+	if err := c.start(ctx, top); err != nil {
 		return nil, err
 	}
+	return c, nil
+}
+
+// start makes top, the journal's newest entry, the mark: the entries up to it are not counted,
+// and the numbers missing among the last page of them are pending (they may commit later).
+// Whatever was pending before is forgotten. On an error nothing is changed.
+func (c *endingCounter) start(ctx context.Context, top int64) error {
+	from := max(0, top-int64(c.page))
+	rows, err := c.store.JournalAfter(ctx, from, c.page)
+	if err != nil {
+		return err
+	}
+	c.mark, c.pending = from, nil
 	now := c.now()
 	for _, r := range rows {
 		if r.Seq <= top {
@@ -90,7 +101,7 @@ func newEndingCounter(ctx context.Context, st *state.Store, m *web.Metrics, log 
 		}
 	}
 	c.reach(top, now)
-	return c, nil
+	return nil
 }
 
 // run counts every interval until ctx is done.
@@ -117,16 +128,20 @@ func (c *endingCounter) tick(ctx context.Context) {
 }
 
 // count adds the endings journalled since the last read, and those missing then that have
-// committed since. A read that fails part way keeps what it counted and where it got to.
+// committed since. A read that fails part way keeps what it counted and where it got to. A
+// read that finds nothing new checks that the journal's numbers did not restart (restarted).
 func (c *endingCounter) count(ctx context.Context) error {
 	now := c.now()
 	if err := c.recheck(ctx, now); err != nil {
 		return err
 	}
-	for range c.pages {
+	for i := range c.pages {
 		rows, err := c.store.JournalAfter(ctx, c.mark, c.page)
 		if err != nil {
 			return err
+		}
+		if i == 0 && len(rows) == 0 {
+			return c.restarted(ctx)
 		}
 		for _, r := range rows {
 			c.reach(r.Seq, now)
@@ -144,4 +159,25 @@ func (c *endingCounter) tally(r state.JournalRow) {
 	if res, ok := journalResults[r.State]; ok {
 		c.m.Builds.WithLabelValues(res).Inc()
 	}
+}
+
+// restarted starts over from the journal's newest entry when it is below the mark: the
+// journal's numbers restarted lower (a database restored from a dump, a sequence reset), and
+// the entries written since have numbers already passed, which no read would ask for until the
+// numbers passed the mark again. Entries are never deleted otherwise, so the newest is never
+// below the mark. What is lost (logged): the endings journalled between the restart and this
+// read (they count as from before the start), and the old numbers still pending. Nothing is
+// counted twice: the entries up to the new mark are not counted.
+func (c *endingCounter) restarted(ctx context.Context) error {
+	top, err := c.store.JournalMark(ctx)
+	if err != nil || top >= c.mark {
+		return err
+	}
+	mark, pending := c.mark, len(c.pending)
+	if err := c.start(ctx, top); err != nil {
+		return err
+	}
+	c.log.Warn("the journal's numbers restarted below those already read (a database restored from a dump, a sequence reset): counting starts over from its newest entry; denials and cancellations journalled since the restart are not counted",
+		"newest", top, "read_up_to", mark, "pending_given_up", pending)
+	return nil
 }
