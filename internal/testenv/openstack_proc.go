@@ -80,10 +80,12 @@ func startService(dir, name string, env []string, argv ...string) (*service, err
 
 // stop ends the service's whole process group, even when its leader has exited already (its
 // workers may still run): SIGTERM, then SIGKILL after a grace period (stopGroup). It may be
-// called more than once.
+// called more than once. Once it returns, exited is closed (StartGlance reads a stopped
+// Glance by it): the leader is reaped, so waitExited has returned or returns at once (ECHILD).
 func (s *service) stop() {
 	s.stopOnce.Do(func() {
 		s.stopGroup(10 * time.Second)
+		<-s.exited
 		s.out.Close()
 	})
 }

@@ -48,3 +48,26 @@ func TestStopEndsTheGroupAfterItsLeader(t *testing.T) {
 		t.Fatalf("after stop, the group of the exited leader still runs %v (%v)", members, err)
 	}
 }
+
+// Once stop returns, the service reads as exited: StartGlance after StopGlance tells a stopped
+// Glance from a running one by its exited channel, and would otherwise take a Glance just
+// stopped for one still running, and not start it.
+func TestStopLeavesTheServiceExited(t *testing.T) {
+	Need(t, "sleep")
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "log"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		s, err := startService(dir, "sleeper", nil, "sleep", "300")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.stop()
+		select {
+		case <-s.exited:
+		default:
+			t.Fatalf("stop %d returned with the service not yet exited", i+1)
+		}
+	}
+}
