@@ -1,6 +1,9 @@
 package config
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
 // Which references bring in a secret (refPair.secret: hidden however short and whatever it
 // is): every reference of a secret key's value, a part as much as the whole (RABBIT_PW =
@@ -106,10 +109,14 @@ func urlPartSecrets(u string, base int) []span {
 	return out
 }
 
-// secretParam says whether a query parameter named name holds a secret: a name a secret key
-// would have (token, password, secret, access_token, pw), or key, sig, signature, auth or a
-// name ending in _key or -key (api-key).
+// secretParam says whether a query parameter named name (as written: unescaped here as net/url
+// reads it, to%6Ben is token) holds a secret: a name a secret key would have (token, password,
+// secret, access_token, pw), or key, sig, signature, auth or a name ending in _key or -key
+// (api-key).
 func secretParam(name string) bool {
+	if u, err := url.QueryUnescape(name); err == nil {
+		name = u
+	}
 	n := strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 	switch n {
 	case "KEY", "SIG", "SIGNATURE", "AUTH":
