@@ -3,16 +3,25 @@ package config
 import (
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // Which references bring in a secret (refPair.secret: hidden however short and whatever it
 // is): every reference of a secret key's value, a part as much as the whole (RABBIT_PW =
-// pre%(a)s: a = 12 is hidden wherever it appears alone, as a password's start would be), and
+// pre%(a)s: a = 123 is hidden wherever it appears alone, as a password's start would be), and
 // one whose expansion lands, even in part, in a reference that names a secret key
 // (%(RABBIT_PW)s, and what that one's own references bring in), in a URL's password
 // (https://aq:%(p)s@aquilon/: Load moves it into ProfileAuth.Password, a secret) or in the
 // value of a query parameter named like a secret (?token=%(t)s, key=, secret=, password=,
-// sig=): at any depth, as a reference inside another lands where the outer one does.
+// sig=): at any depth, as a reference inside another lands where the outer one does. A part of
+// under minSecretPart characters is left to the rule of any value (refPair.shownAsIs), unless
+// it is the whole secret: log lines are hidden by replacing text wherever it appears, and a
+// part "1" or "on" would garble every timestamp, number and word that holds it, to keep from
+// a reader of the log, who does not know it belongs to a password, one or two of its
+// characters.
+
+// minSecretPart is the length from which a part of a secret is hidden on its own.
+const minSecretPart = 3
 
 // placedRef is a reference of a value, with where its expansion starts in the value.
 type placedRef struct {
@@ -21,10 +30,13 @@ type placedRef struct {
 }
 
 // secretRefs returns refs, the references of v (as expanded, before trimming), the value of
-// key, each marked secret when it brings in a secret or a part of one.
+// key, each marked secret when it brings in a secret, or a part of one of at least
+// minSecretPart characters.
 func secretRefs(key, v string, refs []placedRef) []refPair {
-	whole := secretKey(key)
 	regions := urlSecrets(v)
+	if secretKey(key) {
+		regions = append(regions, span{len(v) - len(strings.TrimLeftFunc(v, unicode.IsSpace)), len(strings.TrimRightFunc(v, unicode.IsSpace))})
+	}
 	for _, r := range refs {
 		if secretReference(r.written) {
 			regions = append(regions, span{r.at, r.at + len(r.expanded)})
@@ -32,7 +44,7 @@ func secretRefs(key, v string, refs []placedRef) []refPair {
 	}
 	out := make([]refPair, len(refs))
 	for i, r := range refs {
-		r.secret = whole || overlaps(r.at, r.at+len(r.expanded), regions)
+		r.secret = inSecret(span{r.at, r.at + len(r.expanded)}, regions)
 		out[i] = r.refPair
 	}
 	return out
@@ -41,10 +53,11 @@ func secretRefs(key, v string, refs []placedRef) []refPair {
 // span is the part [start, end) of a value.
 type span struct{ start, end int }
 
-// overlaps says whether [start, end) shares a byte with any of spans.
-func overlaps(start, end int, spans []span) bool {
-	for _, s := range spans {
-		if start < s.end && s.start < end {
+// inSecret says whether e, a reference's expansion, shares a byte with one of secrets, and is
+// either minSecretPart bytes long or holds the whole of that secret.
+func inSecret(e span, secrets []span) bool {
+	for _, s := range secrets {
+		if e.start < s.end && s.start < e.end && (e.end-e.start >= minSecretPart || e.start <= s.start && s.end <= e.end) {
 			return true
 		}
 	}
