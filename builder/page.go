@@ -35,14 +35,7 @@ func statusPage(st *state.Store, cfg *atomic.Pointer[config.Config], poke, notif
 			return err
 		},
 		Deny: func(ctx context.Context, id, who, reason string) error {
-			defer notified()
-			rec, err := st.Deny(ctx, id, who, reason)
-			if err != nil {
-				return err
-			}
-			// Recorded: the marking of its candidates waits for their keys' claims (up to
-			// denyClaimWait) and for Glance, under deadlines of its own, not the page's.
-			return web.Recorded(denied(context.WithoutCancel(ctx), cfg.Load(), st, rec, who, reason, log))
+			return pageDeny(ctx, st, cfg.Load(), id, who, reason, notified, log)
 		},
 		Retry: func(ctx context.Context, id, _ string) error {
 			_, err := st.Retry(ctx, id)
@@ -63,4 +56,46 @@ func statusPage(st *state.Store, cfg *atomic.Pointer[config.Config], poke, notif
 		},
 	}
 	return p
+}
+
+// pageDeny denies a build from the page and marks its candidates. The denial and the marking
+// run on in the background when the page gives up waiting (ctx's deadline): a denial the store
+// records late, after the page said it may or may not be recorded, still has its candidates
+// marked and build.denied queued; given up with the page, it would be recorded with neither,
+// and a second deny is refused. The page waits for the denial's write up to its deadline and,
+// once it is recorded, for the marking (Recorded: under deadlines of its own, up to
+// denyClaimWait for the keys' claims, and Glance's).
+func pageDeny(ctx context.Context, st *state.Store, cfg *config.Config, id, who, reason string, notified func(), log hclog.Logger) error {
+	bg := context.WithoutCancel(ctx)
+	recorded := make(chan error, 1)
+	marked := make(chan error, 1)
+	go func() {
+		defer notified()
+		rec, err := st.Deny(bg, id, who, reason)
+		recorded <- err
+		if err != nil {
+			return
+		}
+		marked <- denied(bg, cfg, st, rec, who, reason, log)
+	}()
+	select {
+	case err := <-recorded:
+		if err != nil {
+			return err
+		}
+		return web.Recorded(<-marked)
+	case <-ctx.Done():
+		go func() {
+			if err := <-recorded; err != nil {
+				log.Error("page deny given up by the page, then refused", "build_id", id, "user", who, "error", err)
+				return
+			}
+			if err := <-marked; err != nil {
+				log.Error("page deny given up by the page, then recorded; its candidates are not all marked", "build_id", id, "error", err)
+				return
+			}
+			log.Info("page deny given up by the page, then recorded and its candidates marked", "build_id", id, "user", who)
+		}()
+		return ctx.Err()
+	}
 }

@@ -118,3 +118,59 @@ func silentAnswer(t *testing.T, proxy *testenv.TCPProxy, what string, req *http.
 	})
 	return code, body
 }
+
+// TestPageDenyGivenUpIsFinished: a deny pressed while the PostgreSQL store is silent answers
+// 504 at the page's action timeout, and the denial goes on in the background: once the store
+// answers, the build is denied and build.denied is queued (its candidates' marking ran).
+// Given up with the page, the write could be recorded late with neither, and a second deny
+// is refused, so nothing would ever mark them.
+func TestPageDenyGivenUpIsFinished(t *testing.T) {
+	st, proxy, log, _ := storeThroughProxy(t)
+	ctx := context.Background()
+	rec, _, err := st.Intake(ctx, request("silentdeny", "sha256:silentdeny"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Start(ctx, rec.ID, "")
+	st.Transition(ctx, rec.ID, state.AwaitingApproval, "approval")
+	if _, err := st.Await(ctx, rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	var cfg atomic.Pointer[config.Config]
+	cfg.Store(&config.Config{
+		BuilderHTTP: config.HTTP{AuthFile: staff(t, "alice", "s3cret-pw")},
+		Notify:      config.Notify{FailureAddress: []string{"ops@example.org"}, Events: []string{config.EventBuildDenied}},
+	})
+	p := statusPage(st, &cfg, func() {}, func() {}, log).(*web.Page)
+	p.ActionTimeout = 500 * time.Millisecond
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	form := url.Values{"csrf": {p.Auth.Token("deny", rec.ID)}, "reason": {"kernel panics"}}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/build/"+rec.ID+"/deny", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("alice", "s3cret-pw")
+	proxy.Stall()
+	code, body := silentAnswer(t, proxy, "the deny button", req)
+	if code != http.StatusGatewayTimeout || !strings.Contains(body, "may or may not have been recorded") {
+		t.Errorf("deny with the store silent: %d, want 504:\n%s", code, body)
+	}
+	if err := proxy.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, gerr := st.Get(ctx, rec.ID)
+		notes, nerr := st.Notifications(ctx, rec.ID)
+		denied := false
+		for _, n := range notes {
+			denied = denied || n.Event == string(config.EventBuildDenied)
+		}
+		if gerr == nil && nerr == nil && got.State == state.Denied && denied {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("30 s after the store answered: build %s (%v), build.denied queued %v (%v)", got.State, gerr, denied, nerr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
