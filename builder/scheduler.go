@@ -147,7 +147,8 @@ func (s *scheduler) dispatch(ctx, buildCtx context.Context) {
 // or elsewhere, and a slot is free.
 func (s *scheduler) startAll(ctx, buildCtx context.Context, queued []state.Waiting) {
 	step("queue-read")
-	cfg := s.cfg.Load()
+	cfg, held := s.heldConfig()
+	defer held()
 	for _, w := range queued {
 		if ctx.Err() != nil {
 			return
@@ -165,11 +166,27 @@ func (s *scheduler) startAll(ctx, buildCtx context.Context, queued []state.Waiti
 		s.running++
 		s.mu.Unlock()
 		s.wg.Add(1)
-		release := cfg.Hold() // the build may log cfg's paths after reloads replaced it
+		release := cfg.Hold() // the build may log cfg's paths after reloads replaced it (held since heldConfig: no gap)
 		go func() {
 			defer release()
 			s.start(ctx, buildCtx, w, cfg)
 		}()
+	}
+}
+
+// heldConfig returns the running configuration, held (Config.Hold) until release: a reload
+// stores its configuration before it calls Replaces, so one still running after the hold was
+// taken cannot have been forgotten between the read and the hold.
+func (s *scheduler) heldConfig() (cfg *config.Config, release func()) {
+	cfg = s.cfg.Load()
+	for {
+		release = cfg.Hold()
+		now := s.cfg.Load()
+		if now == cfg {
+			return cfg, release
+		}
+		release()
+		cfg = now
 	}
 }
 
