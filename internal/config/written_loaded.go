@@ -135,8 +135,9 @@ func (c *Config) Replaces(old *Config) {
 // returned release is called: AsWritten keeps hiding what c's references brought in meanwhile,
 // however many reloads replace c (Replaces forgets only what no configuration in use and no
 // running work holds). Call it before the work starts; release may be called more than once.
+// A nil or never loaded configuration holds nothing.
 func (c *Config) Hold() (release func()) {
-	if c.load == 0 {
+	if c == nil || c.load == 0 {
 		return func() {}
 	}
 	return loaded.hold(c.load)
