@@ -54,9 +54,7 @@ func (s *Scanner) keepConfirmed(rep *Report, p sentReqs, next *Cache, acked map[
 		return fmt.Errorf("publish %d build requests (%d confirmed, but the cache was not updated: %v; the next scan publishes them all again): %w",
 			sent, len(confirmed), err, perr)
 	}
-	for _, r := range confirmed {
-		s.log.Info("published build request", "image_key", r.ImageKey, "profile", r.ProfileURL, "digest", r.ProfileDigest)
-	}
+	s.logPublished(confirmed)
 	return fmt.Errorf("publish %d build requests (%d confirmed and recorded in the cache; the next scan publishes the other %d again): %w",
 		sent, len(confirmed), sent-len(confirmed), perr)
 }

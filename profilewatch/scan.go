@@ -344,9 +344,7 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		}
 		close(committed)
 	}()
-	for _, r := range rep.Published {
-		s.log.Info("published build request", "image_key", r.ImageKey, "profile", r.ProfileURL, "digest", r.ProfileDigest)
-	}
+	s.logPublished(rep.Published)
 	if err := <-committed; err != nil {
 		return rep, err
 	}
@@ -354,6 +352,13 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 	s.log.Info("scan done", "profiles", rep.Entries, "candidates", rep.Candidates, "published", len(rep.Published),
 		"unchanged", rep.Unchanged, "failed", len(rep.Failed), "left", rep.Left, "duration", rep.Duration)
 	return rep, nil
+}
+
+// logPublished logs each request the broker confirmed and the cache records.
+func (s *Scanner) logPublished(reqs []event.BuildRequest) {
+	for _, r := range reqs {
+		s.log.Info("published build request", "image_key", r.ImageKey, "profile", r.ProfileURL, "digest", r.ProfileDigest)
+	}
 }
 
 // verdict is what classify decided for one fetched profile: publish req, unchanged, or err.
