@@ -30,8 +30,9 @@ func (e recordedError) Error() string { return e.err.Error() }
 func (e recordedError) Unwrap() error { return e.err }
 
 // Recorded marks err as a failure of an action after its write was recorded (deny's marking of
-// candidates, under its own deadlines): the page shows it as refused, never as the store's
-// silence, even when it comes after the action's timeout. nil returns nil.
+// candidates, under its own deadlines): the page shows it as a failure after the action was
+// recorded (500), never as a refusal nor as the store's silence, even when it comes after the
+// action's timeout. nil returns nil.
 func Recorded(err error) error {
 	if err == nil {
 		return nil
@@ -77,7 +78,11 @@ func (p *Page) act(w http.ResponseWriter, r *http.Request, id, action string) {
 	page := "/build/" + url.PathEscape(id)
 	var recorded recordedError
 	switch {
-	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.As(err, &recorded):
+	case errors.As(err, &recorded):
+		// The action is recorded: saying it was refused (409) would be untrue.
+		p.Log.Error("page action recorded, then failed", "action", action, "build_id", id, "user", who, "error", err)
+		p.failBack(w, http.StatusInternalServerError, err, page)
+	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
 		// A write given up may still have committed: the page must not say it failed.
 		err = fmt.Errorf("no answer from the build store in %s: the %s may or may not have been recorded; reload the build's page to see: %w",
 			p.actionTimeout(), action, err)
