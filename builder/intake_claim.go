@@ -28,6 +28,9 @@ type reservation struct {
 	cfg      *config.Config
 	key      string
 	buildCtx context.Context
+	// release ends the hold on cfg (Config.Hold), taken when the slot was set aside: a build
+	// claimed at intake may log cfg's paths however many reloads replace it before it ends.
+	release func()
 }
 
 // reserve implements intakeScheduler: a slot for req's build when the dispatcher runs, a slot
@@ -36,18 +39,19 @@ func (s *scheduler) reserve(req event.BuildRequest) *reservation {
 	if s.pipeline == nil || len(s.pipeline.Stages) == 0 {
 		return nil
 	}
-	cfg := s.cfg.Load()
+	cfg, release := s.heldConfig()
 	first := s.pipeline.Stages[0].Name()
 	fp := s.fingerprint(req)
 	key := req.ImageKey
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ctx == nil || s.ctx.Err() != nil || s.busy[key] || s.elsewhere[key] || s.running >= cfg.Builder.ThreadCount {
+		release()
 		return nil
 	}
 	s.busy[key] = true
 	s.running++
-	return &reservation{key: key, cfg: cfg, buildCtx: s.buildCtx,
+	return &reservation{key: key, cfg: cfg, buildCtx: s.buildCtx, release: release,
 		claim: state.IntakeClaim{Owner: s.owner, TTL: cfg.Builder.LeaseTimeout, Fingerprint: fp, State: stateFor(first), Stage: first}}
 }
 
@@ -65,6 +69,7 @@ func (s *scheduler) recorded(r state.Recorded, res *reservation) {
 		s.wg.Add(1)
 		go func() {
 			defer func() {
+				res.release()
 				s.free(res.key, false)
 				s.wg.Done()
 			}()
@@ -73,6 +78,7 @@ func (s *scheduler) recorded(r state.Recorded, res *reservation) {
 			s.runClaimed(res.buildCtx, r.Lease, r.Record, res.cfg, log)
 		}()
 	default: // the key is busy, or the build is to be skipped (the dispatcher decides)
+		res.release()
 		s.free(res.key, r.KeyBusy) // which asks for a round that reads the queue unless KeyBusy
 		if !r.KeyBusy && !r.OlderWaits {
 			s.handOver(r.Waiting())
@@ -81,7 +87,10 @@ func (s *scheduler) recorded(r state.Recorded, res *reservation) {
 }
 
 // unreserve implements intakeScheduler.
-func (s *scheduler) unreserve(res *reservation) { s.free(res.key, false) }
+func (s *scheduler) unreserve(res *reservation) {
+	res.release()
+	s.free(res.key, false)
+}
 
 // handOver gives the scheduler a build intake just recorded, and asks for a dispatch round
 // of it soon.
