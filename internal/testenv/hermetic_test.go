@@ -268,8 +268,23 @@ func processesInGroups(t *testing.T, groups map[int]string) []int {
 	return pids
 }
 
-// pgid is the process group of pid (-1 when unknown).
-func pgid(pid int) int { return processGroup(filepath.Join("/proc", strconv.Itoa(pid))) }
+// pgid is the process group of pid, from /proc/<pid>/stat (-1 when unknown).
+func pgid(pid int) int {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return -1
+	}
+	// "pid (comm) state ppid pgrp ...": comm may hold spaces, so count from the last ')'.
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(fields) < 3 {
+		return -1
+	}
+	n, err := strconv.Atoi(fields[2])
+	if err != nil {
+		return -1
+	}
+	return n
+}
 
 // withoutComments drops the lines that are comments in INI, uwsgi and Erlang files.
 func withoutComments(text string) string {

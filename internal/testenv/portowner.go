@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/packuilon/packuilon/internal/procgroup"
 )
 
 // errPortTaken: the port a service was given answers, but from another process. FreePort
@@ -20,10 +22,11 @@ import (
 // service (a catalog endpoint with no API behind it) instead of a failed start.
 var errPortTaken = errors.New("port taken by another process")
 
-// ownsListener reports whether a process in process group pgid listens on 127.0.0.1:port
-// (or on every address at port), read from /proc: the listening socket's inode must be among
-// the group's open files.
-func ownsListener(pgid, port int) (bool, error) {
+// ownsListener reports whether a live process of group g listens on 127.0.0.1:port (or on every
+// address at port), read from /proc: the listening socket's inode must be among the group's
+// open files. The group's members are procgroup's (its start time tells it from a later group
+// of the same id).
+func ownsListener(g procgroup.Group, port int) (bool, error) {
 	inodes, err := listeningInodes(port)
 	if err != nil {
 		return false, err
@@ -31,17 +34,15 @@ func ownsListener(pgid, port int) (bool, error) {
 	if len(inodes) == 0 {
 		return false, nil
 	}
-	procs, err := filepath.Glob("/proc/[0-9]*")
+	pids, err := g.Members()
 	if err != nil {
 		return false, err
 	}
-	for _, dir := range procs {
-		if processGroup(dir) != pgid {
-			continue
-		}
-		fds, _ := os.ReadDir(filepath.Join(dir, "fd")) // the process may have exited
+	for _, pid := range pids {
+		dir := filepath.Join("/proc", strconv.Itoa(pid), "fd")
+		fds, _ := os.ReadDir(dir) // the process may have exited
 		for _, fd := range fds {
-			link, err := os.Readlink(filepath.Join(dir, "fd", fd.Name()))
+			link, err := os.Readlink(filepath.Join(dir, fd.Name()))
 			if err == nil && inodes[link] {
 				return true, nil
 			}
@@ -79,32 +80,10 @@ func procNetAddr(ip [4]byte, port int) string {
 	return fmt.Sprintf("%08X:%04X", binary.NativeEndian.Uint32(ip[:]), port)
 }
 
-// processGroup is the process group of the process whose /proc directory is dir, or -1.
-func processGroup(dir string) int {
-	data, err := os.ReadFile(filepath.Join(dir, "stat"))
-	if err != nil {
-		return -1
-	}
-	// pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return -1
-	}
-	f := strings.Fields(string(data[i+1:]))
-	if len(f) < 3 {
-		return -1
-	}
-	pg, err := strconv.Atoi(f[2])
-	if err != nil {
-		return -1
-	}
-	return pg
-}
-
 // checkOwnsPort returns errPortTaken (wrapped, naming the port) when the service's process
 // group does not hold the listener on port after its readiness probe was answered.
 func (s *service) checkOwnsPort(port int) error {
-	ok, err := ownsListener(s.cmd.Process.Pid, port)
+	ok, err := ownsListener(s.group, port)
 	if err != nil {
 		return err
 	}
@@ -122,7 +101,7 @@ func (s *service) waitOwnHTTP(url string, port int, timeout time.Duration) error
 	if err := s.waitHTTP(url, timeout); err != nil {
 		select {
 		case <-s.exited:
-			return takenAfterExit(err, s.cmd.Process.Pid, port)
+			return takenAfterExit(err, s.group, port)
 		default:
 		}
 		return err
@@ -130,15 +109,15 @@ func (s *service) waitOwnHTTP(url string, port int, timeout time.Duration) error
 	return s.checkOwnsPort(port)
 }
 
-// takenAfterExit is err, the failure of a service (process group pgid) that exited before it
+// takenAfterExit is err, the failure of a service (process group g) that exited before it
 // was ready, wrapping errPortTaken too when another process listens on its port: the service
 // failed to bind it.
-func takenAfterExit(err error, pgid, port int) error {
+func takenAfterExit(err error, g procgroup.Group, port int) error {
 	inodes, lerr := listeningInodes(port)
 	if lerr != nil || len(inodes) == 0 {
 		return err
 	}
-	if own, oerr := ownsListener(pgid, port); oerr != nil || own {
+	if own, oerr := ownsListener(g, port); oerr != nil || own {
 		return err
 	}
 	return fmt.Errorf("%w: 127.0.0.1:%d is another process's: %w", err, port, errPortTaken)

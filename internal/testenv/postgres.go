@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/packuilon/packuilon/internal/procgroup"
 )
 
 // postgresBin is where Debian's postgresql package puts the server programs.
@@ -102,6 +104,9 @@ func (p *Postgres) startServer() error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
+	// Described before it is reaped (its /proc entry is there even if it exited at once); when
+	// that fails, the zero Group has no member, and any listener on the port is another's.
+	group, _ := procgroup.Describe(cmd.Process.Pid)
 	exited := make(chan struct{})
 	p.server, p.exited = cmd, exited
 	go func() { cmd.Wait(); close(exited) }()
@@ -109,7 +114,7 @@ func (p *Postgres) startServer() error {
 		select {
 		case <-exited:
 			// Another process listening on the port: the server could not bind it.
-			err = takenAfterExit(err, cmd.Process.Pid, p.Port)
+			err = takenAfterExit(err, group, p.Port)
 		default:
 		}
 		return fmt.Errorf("postgres did not start (log in %s): %w", p.Dir, err)
