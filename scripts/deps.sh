@@ -6,9 +6,10 @@ set -euo pipefail
 # Every program the tests and demo run, named by its own package even when another one pulls it in
 # (keystone brings uwsgi and oslo.config today): uwsgi (Keystone), oslo-config-generator
 # (testenv hermetic test), systemd-analyze (scripts/package unit tests; a container has no
-# systemd), git (scripts/package version).
+# systemd), git (scripts/package version), python3 (testenv's port-owner test serves HTTP with it;
+# config and scripts/package tests run it).
 PKGS=(util-linux mount rabbitmq-server keystone glance python3-openstackclient sqlite3 curl rally python3-rally-openstack packer time python3-aiosmtpd chromium prometheus rpm postgresql
-  uwsgi-core uwsgi-plugin-python3 python3-oslo.config systemd git)
+  uwsgi-core uwsgi-plugin-python3 python3-oslo.config systemd git python3)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
