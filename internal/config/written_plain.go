@@ -21,15 +21,7 @@ import (
 
 // shownAsIs says whether p's expansion is left as it is in every line and message.
 func (p refPair) shownAsIs() bool {
-	return !p.secret && (tooCommon(p.expanded) || plainWord(p.expanded))
-}
-
-// tooCommon says whether s is under 4 characters or a number under 6 digits.
-func tooCommon(s string) bool {
-	if len(s) < 4 {
-		return true
-	}
-	return len(s) < 6 && strings.Trim(s, "0123456789") == ""
+	return !p.secret && (len(p.expanded) < 4 || plainWord(p.expanded))
 }
 
 // plainWords are the log levels and booleans the configuration takes (in lower case).
@@ -38,8 +30,8 @@ var plainWords = map[string]bool{
 	"true": true, "false": true, "yes": true, "no": true, "on": true,
 }
 
-// plainWord says whether s is a log level, a boolean (any case), or a duration or size with
-// under 6 digits.
+// plainWord says whether s is a log level, a boolean (any case), or a number, duration or size
+// with under 6 digits.
 func plainWord(s string) bool {
 	if plainWords[strings.ToLower(s)] {
 		return true

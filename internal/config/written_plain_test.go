@@ -54,3 +54,20 @@ func TestShortExpansionLeftInProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestShownAsIsRule: the rule of which expansions are left as they are: under 4 characters, a
+// number, duration or size with under 6 digits, a log level or boolean, when of no secret; a
+// longer number or anything else is hidden, and a secret always.
+func TestShownAsIsRule(t *testing.T) {
+	for s, want := range map[string]bool{
+		"abc": true, "5672": true, "12345": true, "00042": true, "1.5": true, "64M": true, "1h30m": true, "Info": true,
+		"123456": false, "abcd": false, "12345678s": false, "/srv/pw": false, "64MiBBB": false,
+	} {
+		if got := (refPair{expanded: s}).shownAsIs(); got != want {
+			t.Errorf("%q of no secret shown as it is: %v, want %v", s, got, want)
+		}
+		if (refPair{expanded: s, secret: true}).shownAsIs() {
+			t.Errorf("%q of a secret shown as it is", s)
+		}
+	}
+}
