@@ -70,6 +70,18 @@ func (t sqliteTx) Read(ctx context.Context, query string, each func(row scanner)
 		return err
 	}
 	defer rows.Close()
+	return eachRow(rows, each)
+}
+
+// rowIter is what eachRow needs of a result's rows: database/sql's and pgx's have it.
+type rowIter interface {
+	scanner
+	Next() bool
+	Err() error
+}
+
+// eachRow calls each for every row of rows, then returns their error.
+func eachRow(rows rowIter, each func(row scanner) error) error {
 	for rows.Next() {
 		if err := each(rows); err != nil {
 			return err

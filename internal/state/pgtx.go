@@ -152,7 +152,7 @@ func results(br pgx.BatchResults, sent []pgStmt, dest []any, query, commit bool)
 			}
 			continue
 		}
-		if err := eachRow(br, st.each); err != nil {
+		if err := eachResultRow(br, st.each); err != nil {
 			return err
 		}
 	}
@@ -171,17 +171,12 @@ func results(br pgx.BatchResults, sent []pgStmt, dest []any, query, commit bool)
 	return nil
 }
 
-// eachRow calls each for every row of the batch's next result.
-func eachRow(br pgx.BatchResults, each func(row scanner) error) error {
+// eachResultRow calls each for every row of the batch's next result.
+func eachResultRow(br pgx.BatchResults, each func(row scanner) error) error {
 	rows, err := br.Query()
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(rows, each)
 }
