@@ -74,7 +74,7 @@ func newDenyCmd(env *cmdEnv) *cobra.Command {
 		Long: `Deny a build that awaits approval: it ends denied with the reason, and its candidate
 images are marked broken or deleted as [promote] BROKEN_ACTION says (as a rejected candidate's).` +
 			exitStatus("0  denied and the candidates handled", "1  denied, but Glance could not be reached for the candidates (or the store cannot be opened)",
-				"2  usage error, no such build, the build is not awaiting approval, or a newer build of its key went further"),
+				"2  usage error, no such build, or the build is not awaiting approval"),
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if reason == "" {
