@@ -64,13 +64,16 @@ func statusPage(st *state.Store, cfg *atomic.Pointer[config.Config], poke, notif
 // marked and build.denied queued; given up with the page, it would be recorded with neither,
 // and a second deny is refused. The page waits for the denial's write up to its deadline and,
 // once it is recorded, for the marking (Recorded: under deadlines of its own, up to
-// denyClaimWait for the keys' claims, and Glance's).
+// denyClaimWait for the keys' claims, and Glance's). cfg is held (Config.Hold) until the
+// background work ends: what it logs stays hidden however many reloads come meanwhile.
 func pageDeny(ctx context.Context, st *state.Store, cfg *config.Config, id, who, reason string, notified func(), log hclog.Logger) error {
 	bg := context.WithoutCancel(ctx)
 	recorded := make(chan error, 1)
 	marked := make(chan error, 1)
+	release := cfg.Hold()
 	go func() {
 		defer notified()
+		defer release()
 		rec, err := st.Deny(bg, id, who, reason)
 		recorded <- err
 		if err != nil {
