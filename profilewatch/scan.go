@@ -299,9 +299,13 @@ func (s *Scanner) Scan(ctx context.Context, o ScanOptions) (Report, error) {
 		s.log.Warn("scan stopped: candidates not fetched keep their cache entries and are left for the next scan",
 			"left", rep.Left, "fetched", len(names)-rep.Left)
 	}
-	pub := snapshot(cache, sent)
+	// What keepConfirmed restores should the broker fail: a --publish-all's cache is left as it
+	// is (nextCache makes another), so only a scan of changes, which apply changes in place,
+	// copies the entries it publishes.
+	pub := sentReqs{keys: sent, was: cache.Entries}
 	next := cache
 	if ch != nil {
+		pub = snapshot(cache, sent)
 		cache.apply(*ch, digests, failed)
 	} else {
 		next = nextCache(cache, idx, digests, failed)
