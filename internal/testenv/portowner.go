@@ -6,8 +6,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,33 +53,52 @@ func ownsListener(g procgroup.Group, port int) (bool, error) {
 	return false, nil
 }
 
-// listeningInodes returns the "socket:[inode]" names of the IPv4 sockets listening on port at
-// 127.0.0.1 or 0.0.0.0.
+// listeningInodes returns the "socket:[inode]" names of the sockets listening on port at
+// 127.0.0.1 or 0.0.0.0 (/proc/net/tcp), or at :: (/proc/net/tcp6): an IPv6 wildcard listener
+// that is not IPv6-only, as Go's net.Listen("tcp", ":port") makes, holds the IPv4 port too.
 func listeningInodes(port int) (map[string]bool, error) {
-	data, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
-		return nil, fmt.Errorf("read listening sockets: %w", err)
-	}
-	const listen = "0A"
-	want := []string{procNetAddr([4]byte{127, 0, 0, 1}, port), procNetAddr([4]byte{}, port)}
 	inodes := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-		f := strings.Fields(sc.Text())
-		if len(f) < 10 || f[3] != listen || (f[1] != want[0] && f[1] != want[1]) {
-			continue
+	for _, t := range []struct {
+		file string
+		want []string
+	}{
+		{"/proc/net/tcp", []string{procNetAddr(net.IPv4(127, 0, 0, 1).To4(), port), procNetAddr(net.IPv4zero.To4(), port)}},
+		{"/proc/net/tcp6", []string{procNetAddr(net.IPv6unspecified, port)}},
+	} {
+		data, err := os.ReadFile(t.file)
+		if errors.Is(err, os.ErrNotExist) && t.file == "/proc/net/tcp6" {
+			continue // a kernel without IPv6
 		}
-		inodes["socket:["+f[9]+"]"] = true
+		if err != nil {
+			return nil, fmt.Errorf("read listening sockets: %w", err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		for sc.Scan() {
+			// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+			const listen = "0A"
+			f := strings.Fields(sc.Text())
+			if len(f) >= 10 && f[3] == listen && slices.Contains(t.want, f[1]) {
+				inodes["socket:["+f[9]+"]"] = true
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("read listening sockets: %w", err)
+		}
 	}
-	return inodes, sc.Err()
+	return inodes, nil
 }
 
-// procNetAddr is ip:port as /proc/net/tcp prints it: the address's four bytes (network order
-// in memory) printed as a 32-bit number of the host's byte order, in hex, then the port in hex
-// ("0100007F:1F90" for 127.0.0.1:8080 on a little-endian host, "7F000001:1F90" on a big-endian one).
-func procNetAddr(ip [4]byte, port int) string {
-	return fmt.Sprintf("%08X:%04X", binary.NativeEndian.Uint32(ip[:]), port)
+// procNetAddr is ip:port as /proc/net/tcp and tcp6 print it: each four bytes of the address
+// (network order in memory) printed as a 32-bit number of the host's byte order, in hex, then
+// the port in hex ("0100007F:1F90" for 127.0.0.1:8080 on a little-endian host, "7F000001:1F90"
+// on a big-endian one). ip is 4 or 16 bytes long.
+func procNetAddr(ip net.IP, port int) string {
+	var b strings.Builder
+	for i := 0; i+4 <= len(ip); i += 4 {
+		fmt.Fprintf(&b, "%08X", binary.NativeEndian.Uint32(ip[i:i+4]))
+	}
+	fmt.Fprintf(&b, ":%04X", port)
+	return b.String()
 }
 
 // checkOwnsPort returns errPortTaken (wrapped, naming the port) when the service's process

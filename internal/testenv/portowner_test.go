@@ -133,7 +133,7 @@ func TestProcNetAddrMatchesTheKernel(t *testing.T) {
 		t.Fatalf("no line of /proc/net/tcp has the listener's inode %s", inode)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	if got := procNetAddr([4]byte{127, 0, 0, 1}, port); got != local {
+	if got := procNetAddr(net.IPv4(127, 0, 0, 1).To4(), port); got != local {
 		t.Errorf("procNetAddr(127.0.0.1, %d) = %s, the kernel prints %s", port, got, local)
 	}
 	inodes, err := listeningInodes(port)
@@ -143,4 +143,27 @@ func TestProcNetAddrMatchesTheKernel(t *testing.T) {
 	if !inodes["socket:["+inode+"]"] {
 		t.Errorf("listeningInodes(%d) = %v, misses the listener's socket:[%s]", port, inodes, inode)
 	}
+}
+
+// A port held by an IPv6 wildcard listener that is not IPv6-only (Go's net.Listen("tcp",
+// ":port")) is taken for 127.0.0.1 too: a service that exits for want of it failed to bind it
+// (errPortTaken), though /proc/net/tcp has no line for that port.
+func TestWaitOwnHTTPSeesADualStackThief(t *testing.T) {
+	thief, err := net.Listen("tcp", "[::]:0")
+	if err != nil {
+		t.Skipf("no IPv6 wildcard listener here: %v", err)
+	}
+	defer thief.Close()
+	port := thief.Addr().(*net.TCPAddr).Port
+	if c, err := net.Dial("tcp4", "127.0.0.1:"+strconv.Itoa(port)); err != nil {
+		t.Skipf("the IPv6 wildcard listener does not take IPv4 here: %v", err)
+	} else {
+		c.Close()
+	}
+	s := startHTTPServer(t, t.TempDir(), port)
+	err = s.waitOwnHTTP("http://127.0.0.1:"+strconv.Itoa(port)+"/", port, 30*time.Second)
+	if !errors.Is(err, errPortTaken) {
+		t.Fatalf("waitOwnHTTP with the port held by an IPv6 wildcard listener = %v, want errPortTaken", err)
+	}
+	t.Log(err)
 }
